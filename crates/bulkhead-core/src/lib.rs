@@ -1,0 +1,24 @@
+//! Bulkhead's shared model. Every stage (image inventory, matching, policy, runtime) speaks these types;
+//! nothing here does I/O.
+
+pub mod artifact;
+pub mod os;
+pub mod package;
+pub mod purl;
+
+pub use artifact::{Artifact, Layer};
+pub use os::OsInfo;
+pub use package::{Package, PackageKind};
+
+/// Severity shared by every finding kind (vulnerabilities, misconfigurations, runtime alerts).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    Unknown,
+    Low,
+    Medium,
+    High,
+    Critical,
+}

@@ -1,0 +1,144 @@
+//! A root filesystem directory (an unpacked image, a debootstrap tree, or `/`) read into an
+//! [`ImageIndex`] as a single layer. Links are recorded, never followed; captured files are opened only
+//! after checking they are regular files, and the opened file is checked to be the one inspected.
+
+use crate::index::{FileEntry, FileKind, ImageIndex, LayerInfo};
+use crate::walk::LayerFacts;
+use crate::{Error, Limits, Result, Wanted};
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::path::Path;
+
+/// Walk `root` into an index.
+pub fn index_rootfs(root: &Path, wanted: &Wanted, limits: &Limits) -> Result<ImageIndex> {
+    let meta = fs::metadata(root).map_err(|e| Error::io(root.display(), e))?;
+    if !meta.is_dir() {
+        return Err(Error::Invalid(format!(
+            "{}: not a directory",
+            root.display()
+        )));
+    }
+    let root_dev = meta.dev();
+    let mut facts = LayerFacts::default();
+    let mut captured_total = 0u64;
+    let mut stack: Vec<String> = vec![String::new()];
+    while let Some(rel) = stack.pop() {
+        let dir = if rel.is_empty() {
+            root.to_path_buf()
+        } else {
+            root.join(&rel)
+        };
+        let rd = match fs::read_dir(&dir) {
+            Ok(rd) => rd,
+            Err(e) => {
+                facts
+                    .warnings
+                    .push(format!("cannot read directory {}: {e}", dir.display()));
+                continue;
+            }
+        };
+        let mut names: Vec<_> = rd.filter_map(|e| e.ok()).collect();
+        names.sort_by_key(|e| e.file_name());
+        for e in names {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let path = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let full = e.path();
+            let m = match fs::symlink_metadata(&full) {
+                Ok(m) => m,
+                Err(err) => {
+                    facts
+                        .warnings
+                        .push(format!("cannot stat {}: {err}", full.display()));
+                    continue;
+                }
+            };
+            if facts.entries.len() as u64 >= limits.max_entries_per_layer {
+                return Err(Error::Invalid(format!(
+                    "{}: more than {} files; refusing to continue",
+                    root.display(),
+                    limits.max_entries_per_layer
+                )));
+            }
+            let ft = m.file_type();
+            let kind = if ft.is_dir() {
+                FileKind::Dir
+            } else if ft.is_symlink() {
+                FileKind::Symlink
+            } else if ft.is_file() {
+                FileKind::File
+            } else if ft.is_char_device() {
+                FileKind::CharDevice
+            } else if ft.is_block_device() {
+                FileKind::BlockDevice
+            } else if ft.is_fifo() {
+                FileKind::Fifo
+            } else {
+                continue; // sockets
+            };
+            let link = if kind == FileKind::Symlink {
+                fs::read_link(&full)
+                    .ok()
+                    .map(|t| t.to_string_lossy().into_owned())
+            } else {
+                None
+            };
+            let size = if kind == FileKind::File { m.len() } else { 0 };
+            if kind == FileKind::File && wanted.wants(&path) {
+                if size > limits.max_captured_file
+                    || captured_total + size > limits.max_captured_per_layer
+                {
+                    facts.warnings.push(format!(
+                        "not analysed {path}: {size} bytes is over the limit"
+                    ));
+                } else if let Some(data) = read_regular(&full, &m, size) {
+                    captured_total += data.len() as u64;
+                    facts.contents.push((path.clone(), data));
+                } else {
+                    facts
+                        .warnings
+                        .push(format!("not analysed {path}: changed while reading"));
+                }
+            }
+            // Do not descend into other filesystems (/proc, /sys, bind mounts) when scanning a live root.
+            if kind == FileKind::Dir && m.dev() == root_dev {
+                stack.push(path.clone());
+            }
+            facts.entries.push(FileEntry {
+                path,
+                kind,
+                mode: m.mode() & 0o7777,
+                uid: m.uid() as u64,
+                gid: m.gid() as u64,
+                size,
+                link,
+                layer: 0,
+            });
+        }
+    }
+    let mut index = ImageIndex::new();
+    index.apply_layer(
+        LayerInfo {
+            diff_id: format!("rootfs:{}", root.display()),
+            digest: None,
+            created_by: None,
+        },
+        facts,
+    );
+    Ok(index)
+}
+
+fn read_regular(path: &Path, lstat: &fs::Metadata, size: u64) -> Option<Vec<u8>> {
+    let f = fs::File::open(path).ok()?;
+    let m = f.metadata().ok()?;
+    if !m.is_file() || m.ino() != lstat.ino() || m.dev() != lstat.dev() {
+        return None;
+    }
+    let mut buf = Vec::with_capacity(size.min(1 << 20) as usize);
+    f.take(size).read_to_end(&mut buf).ok()?;
+    Some(buf)
+}

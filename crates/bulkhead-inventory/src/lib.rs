@@ -1,0 +1,57 @@
+//! Analyzers over an [`ImageIndex`]: OS identity and OS package databases (dpkg, apk, rpm) with the
+//! files each package owns. Each analyzer declares the paths it needs ([`wanted`]); the image walk
+//! captures exactly those during its single pass, and [`analyze`] runs on the merged index.
+
+pub mod apk;
+pub mod control;
+pub mod dpkg;
+pub mod os;
+pub mod rpm;
+
+use bulkhead_core::{OsInfo, Package};
+use bulkhead_image::{ImageIndex, Wanted};
+
+/// Changes whenever an analyzer's path set or parsing changes (part of the layer cache key).
+pub const ANALYZERS_VERSION: &str = "os-1,dpkg-1,apk-1,rpm-1";
+
+/// What the analyzers found.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct Inventory {
+    pub os: Option<OsInfo>,
+    pub packages: Vec<Package>,
+    /// Non-fatal problems (unparseable entries, databases without an OS, …).
+    pub warnings: Vec<String>,
+}
+
+/// The union of the paths every analyzer reads.
+pub fn wanted() -> Wanted {
+    Wanted::new(ANALYZERS_VERSION, |p| {
+        os::wants(p) || dpkg::wants(p) || apk::wants(p) || rpm::wants(p)
+    })
+}
+
+/// Run every analyzer over the index.
+pub fn analyze(index: &ImageIndex) -> Inventory {
+    let mut inv = Inventory {
+        os: os::detect(index),
+        ..Default::default()
+    };
+    dpkg::analyze(index, &mut inv);
+    apk::analyze(index, &mut inv);
+    rpm::analyze(index, &mut inv);
+    inv.packages.sort_by(|a, b| {
+        (a.kind, &a.name, a.full_version(), &a.arch).cmp(&(
+            b.kind,
+            &b.name,
+            b.full_version(),
+            &b.arch,
+        ))
+    });
+    inv.packages.dedup_by(|a, b| a.key() == b.key());
+    inv
+}
+
+/// The diff id of the layer that last wrote `path` in the index.
+pub(crate) fn layer_of(index: &ImageIndex, path: &str) -> Option<String> {
+    index.layer_of(path).map(|l| l.diff_id.clone())
+}

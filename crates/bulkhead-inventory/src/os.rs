@@ -1,0 +1,190 @@
+//! OS detection from release files, the way Trivy's fanal OS analyzers do it: os-release gives the
+//! family; Debian's precise point release comes from `etc/debian_version`, Alpine's from
+//! `etc/alpine-release`; Red Hat-style `*-release` files cover images without os-release.
+
+use bulkhead_core::OsInfo;
+use bulkhead_image::ImageIndex;
+
+const FILES: &[&str] = &[
+    "etc/os-release",
+    "usr/lib/os-release",
+    "etc/debian_version",
+    "etc/alpine-release",
+    "etc/redhat-release",
+    "etc/centos-release",
+    "etc/rocky-release",
+    "etc/almalinux-release",
+    "etc/fedora-release",
+    "etc/oracle-release",
+    "etc/system-release",
+    "etc/lsb-release",
+    "etc/photon-release",
+    "etc/SuSE-release",
+];
+
+/// Whether `path` is a release file this analyzer reads.
+pub fn wants(path: &str) -> bool {
+    FILES.contains(&path)
+}
+
+/// Parse os-release `KEY=value` lines (values may be quoted).
+pub fn parse_os_release(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            if l.starts_with('#') {
+                return None;
+            }
+            let (k, v) = l.split_once('=')?;
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| v.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                .unwrap_or(v);
+            Some((k.trim().to_string(), v.replace("\\\"", "\"")))
+        })
+        .collect()
+}
+
+/// Map an os-release `ID` to the family name Trivy uses.
+pub fn family_of(id: &str) -> &str {
+    match id {
+        "rhel" => "redhat",
+        "ol" => "oracle",
+        "amzn" => "amazon",
+        "almalinux" => "alma",
+        "opensuse-leap" => "opensuse.leap",
+        "opensuse-tumbleweed" => "opensuse.tumbleweed",
+        "sles" => "suse linux enterprise server",
+        "sle-micro" | "sl-micro" => "suse linux enterprise micro",
+        "mariner" => "cbl-mariner",
+        other => other,
+    }
+}
+
+fn text(index: &ImageIndex, path: &str) -> Option<String> {
+    index
+        .read(path)
+        .map(|b| String::from_utf8_lossy(b).trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// `Red Hat Enterprise Linux release 8.9 (Ootpa)` → ("Red Hat Enterprise Linux", "8.9").
+fn parse_release_line(line: &str) -> Option<(String, String)> {
+    let (name, rest) = line.split_once(" release ")?;
+    let version = rest.split_whitespace().next()?.to_string();
+    Some((name.trim().to_string(), version))
+}
+
+/// Detect the OS of an indexed image.
+pub fn detect(index: &ImageIndex) -> Option<OsInfo> {
+    let os_release = ["etc/os-release", "usr/lib/os-release"]
+        .iter()
+        .find_map(|p| text(index, p).map(|t| (p.to_string(), parse_os_release(&t))));
+    if let Some((src, kv)) = os_release {
+        let get = |k: &str| kv.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.clone());
+        if let Some(id) = get("ID").filter(|s| !s.is_empty()) {
+            let family = family_of(&id.to_ascii_lowercase()).to_string();
+            let mut version = get("VERSION_ID").unwrap_or_default();
+            let mut source = src.clone();
+            match family.as_str() {
+                "debian" => {
+                    // `12.5` from debian_version beats os-release's `12`; testing/sid write `trixie/sid`.
+                    if let Some(v) = text(index, "etc/debian_version")
+                        && v.starts_with(|c: char| c.is_ascii_digit())
+                    {
+                        version = v;
+                        source = "etc/debian_version".into();
+                    }
+                }
+                "alpine" => {
+                    if let Some(v) = text(index, "etc/alpine-release") {
+                        version = v.lines().next().unwrap_or_default().to_string();
+                        source = "etc/alpine-release".into();
+                    }
+                }
+                "centos" | "rocky" | "alma" | "redhat" | "oracle" => {
+                    let file = match family.as_str() {
+                        "centos" => "etc/centos-release",
+                        "rocky" => "etc/rocky-release",
+                        "alma" => "etc/almalinux-release",
+                        "oracle" => "etc/oracle-release",
+                        _ => "etc/redhat-release",
+                    };
+                    if let Some((_, v)) = text(index, file).and_then(|t| parse_release_line(&t)) {
+                        version = v;
+                        source = file.into();
+                    }
+                }
+                _ => {}
+            }
+            return Some(OsInfo {
+                family,
+                version,
+                pretty_name: get("PRETTY_NAME"),
+                codename: get("VERSION_CODENAME"),
+                source,
+            });
+        }
+    }
+    // No usable os-release: fall back to distribution-specific files.
+    if let Some(v) = text(index, "etc/alpine-release") {
+        return Some(OsInfo {
+            family: "alpine".into(),
+            version: v.lines().next().unwrap_or_default().to_string(),
+            pretty_name: None,
+            codename: None,
+            source: "etc/alpine-release".into(),
+        });
+    }
+    for (file, default_family) in [
+        ("etc/centos-release", "centos"),
+        ("etc/rocky-release", "rocky"),
+        ("etc/almalinux-release", "alma"),
+        ("etc/oracle-release", "oracle"),
+        ("etc/fedora-release", "fedora"),
+        ("etc/redhat-release", "redhat"),
+        ("etc/system-release", "amazon"),
+    ] {
+        if let Some(t) = text(index, file)
+            && let Some((name, version)) = parse_release_line(t.lines().next().unwrap_or_default())
+        {
+            let lname = name.to_ascii_lowercase();
+            let family = if lname.contains("centos") {
+                "centos"
+            } else if lname.contains("rocky") {
+                "rocky"
+            } else if lname.contains("alma") {
+                "alma"
+            } else if lname.contains("oracle") {
+                "oracle"
+            } else if lname.contains("fedora") {
+                "fedora"
+            } else if lname.contains("amazon") {
+                "amazon"
+            } else if lname.contains("red hat") {
+                "redhat"
+            } else {
+                default_family
+            };
+            return Some(OsInfo {
+                family: family.into(),
+                version,
+                pretty_name: Some(t.lines().next().unwrap_or_default().to_string()),
+                codename: None,
+                source: file.into(),
+            });
+        }
+    }
+    if let Some(v) = text(index, "etc/debian_version") {
+        return Some(OsInfo {
+            family: "debian".into(),
+            version: v,
+            pretty_name: None,
+            codename: None,
+            source: "etc/debian_version".into(),
+        });
+    }
+    None
+}

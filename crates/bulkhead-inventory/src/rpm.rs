@@ -1,0 +1,106 @@
+//! rpm databases in all three formats (SQLite `rpmdb.sqlite`, Berkeley DB `Packages`, NDB
+//! `Packages.db`) under `var/lib/rpm` and `usr/lib/sysimage/rpm`, parsed by `bulkhead-rpmdb`. The
+//! format is detected from the bytes, not the name.
+
+use crate::{Inventory, layer_of};
+use bulkhead_core::{Package, PackageKind};
+use bulkhead_image::ImageIndex;
+
+const DIRS: &[&str] = &["var/lib/rpm/", "usr/lib/sysimage/rpm/", "usr/share/rpm/"];
+const NAMES: &[&str] = &["rpmdb.sqlite", "Packages", "Packages.db"];
+
+/// Whether `path` is an rpm database.
+pub fn wants(path: &str) -> bool {
+    DIRS.iter()
+        .any(|d| path.strip_prefix(d).is_some_and(|n| NAMES.contains(&n)))
+}
+
+/// Split `bash-5.1.8-6.el9.src.rpm` into (name, version, release).
+pub fn split_source_rpm(s: &str) -> Option<(String, String, String)> {
+    let base = s.strip_suffix(".rpm")?;
+    let base = base.rsplit_once('.').map(|(b, _arch)| b)?;
+    let (rest, release) = base.rsplit_once('-')?;
+    let (name, version) = rest.rsplit_once('-')?;
+    if name.is_empty() || version.is_empty() || release.is_empty() {
+        return None;
+    }
+    Some((name.to_string(), version.to_string(), release.to_string()))
+}
+
+/// Convert a parsed rpm header into a package.
+pub fn to_package(r: bulkhead_rpmdb::RpmPackage, db_path: &str) -> Package {
+    let (src_name, src_version, src_release) = match split_source_rpm(&r.source_rpm) {
+        Some((n, v, rel)) => (Some(n), Some(v), Some(rel)),
+        None => (None, None, None),
+    };
+    Package {
+        kind: Some(PackageKind::Rpm),
+        name: r.name,
+        version: r.version,
+        epoch: r.epoch,
+        release: Some(r.release).filter(|s| !s.is_empty()),
+        arch: Some(r.arch).filter(|s| !s.is_empty()),
+        src_name,
+        src_version,
+        src_epoch: r.epoch,
+        src_release,
+        licenses: if r.license.is_empty() {
+            vec![]
+        } else {
+            vec![r.license]
+        },
+        maintainer: Some(r.vendor).filter(|s| !s.is_empty()),
+        db_path: format!("/{db_path}"),
+        files: r.files,
+        ..Default::default()
+    }
+}
+
+/// Add the rpm packages of the index to `inv`. When several databases exist (a migrated image), the
+/// first readable one in the order sqlite, BDB, NDB per directory wins.
+pub fn analyze(index: &ImageIndex, inv: &mut Inventory) {
+    for dir in DIRS {
+        for name in NAMES {
+            let path = format!("{dir}{name}");
+            let Some(data) = index.read(&path) else {
+                continue;
+            };
+            match bulkhead_rpmdb::read_packages(data) {
+                Ok(pkgs) => {
+                    let layer = layer_of(index, &path);
+                    for r in pkgs {
+                        if r.name == "gpg-pubkey" {
+                            continue; // imported signing keys, not software
+                        }
+                        let mut p = to_package(r, &path);
+                        p.layer = layer.clone();
+                        inv.packages.push(p);
+                    }
+                    return;
+                }
+                Err(e) => inv.warnings.push(format!("/{path}: {e}")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_rpm_names() {
+        assert_eq!(
+            split_source_rpm("bash-5.1.8-6.el9.src.rpm"),
+            Some(("bash".into(), "5.1.8".into(), "6.el9".into()))
+        );
+        assert_eq!(
+            split_source_rpm("python3-pip-21.2.3-7.el9.src.rpm"),
+            Some(("python3-pip".into(), "21.2.3".into(), "7.el9".into()))
+        );
+        assert_eq!(split_source_rpm("(none)"), None);
+        assert!(wants("var/lib/rpm/rpmdb.sqlite"));
+        assert!(wants("usr/lib/sysimage/rpm/Packages.db"));
+        assert!(!wants("var/lib/rpm/Name"));
+    }
+}

@@ -1,0 +1,133 @@
+//! SPDX 2.3 JSON, validated against the official schema in tests. The image is a package that
+//! CONTAINS the operating system package, which CONTAINS every OS package (Trivy's shape).
+
+use crate::{TOOL_NAME, TOOL_VERSION};
+use bulkhead_core::purl::package_purl;
+use bulkhead_core::{Artifact, Package};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+
+/// SPDX identifiers allow `[A-Za-z0-9.-]` only.
+fn spdx_id(prefix: &str, seed: &str) -> String {
+    let h = hex::encode(&Sha256::digest(seed.as_bytes())[..8]);
+    format!("SPDXRef-{prefix}-{h}")
+}
+
+fn package_entry(p: &Package, a: &Artifact, id: &str) -> Value {
+    let mut v = json!({
+        "name": p.name,
+        "SPDXID": id,
+        "versionInfo": p.display_version(),
+        "downloadLocation": "NONE",
+        "filesAnalyzed": false,
+        "licenseConcluded": "NOASSERTION",
+        "licenseDeclared": "NOASSERTION",
+        "copyrightText": "NOASSERTION",
+        "primaryPackagePurpose": "LIBRARY",
+    });
+    if !p.licenses.is_empty() {
+        v["licenseComments"] = json!(format!(
+            "Declared by the package manager: {}",
+            p.licenses.join(" AND ")
+        ));
+    }
+    if let Some(m) = &p.maintainer {
+        v["supplier"] = json!(format!("Organization: {m}"));
+    }
+    if let Some(s) = &p.src_name {
+        v["sourceInfo"] = json!(format!(
+            "built package from: {s} {}",
+            p.src_version.clone().unwrap_or_default()
+        ));
+    }
+    if let Some(purl) = package_purl(p, a.os.as_ref()) {
+        v["externalRefs"] = json!([{
+            "referenceCategory": "PACKAGE-MANAGER",
+            "referenceType": "purl",
+            "referenceLocator": purl,
+        }]);
+    }
+    v
+}
+
+/// Build the SPDX document.
+pub fn document(a: &Artifact) -> Value {
+    let root_id = spdx_id(
+        if a.kind == "rootfs" {
+            "Filesystem"
+        } else {
+            "ContainerImage"
+        },
+        &a.name,
+    );
+    let mut packages = vec![json!({
+        "name": a.name,
+        "SPDXID": root_id,
+        "versionInfo": a.image_id.clone().unwrap_or_default(),
+        "downloadLocation": "NONE",
+        "filesAnalyzed": false,
+        "licenseConcluded": "NOASSERTION",
+        "licenseDeclared": "NOASSERTION",
+        "copyrightText": "NOASSERTION",
+        "primaryPackagePurpose": if a.kind == "rootfs" { "FILE" } else { "CONTAINER" },
+    })];
+    let mut rels = vec![json!({
+        "spdxElementId": "SPDXRef-DOCUMENT",
+        "relatedSpdxElement": root_id,
+        "relationshipType": "DESCRIBES",
+    })];
+    let parent = if let Some(os) = &a.os {
+        let os_id = spdx_id("OperatingSystem", &format!("{}-{}", os.family, os.version));
+        packages.push(json!({
+            "name": os.family,
+            "SPDXID": os_id,
+            "versionInfo": os.version,
+            "downloadLocation": "NONE",
+            "filesAnalyzed": false,
+            "licenseConcluded": "NOASSERTION",
+            "licenseDeclared": "NOASSERTION",
+            "copyrightText": "NOASSERTION",
+            "primaryPackagePurpose": "OPERATING_SYSTEM",
+        }));
+        rels.push(json!({"spdxElementId": root_id, "relatedSpdxElement": os_id, "relationshipType": "CONTAINS"}));
+        os_id
+    } else {
+        root_id.clone()
+    };
+    let mut seen = HashSet::new();
+    for p in &a.packages {
+        let mut id = spdx_id("Package", &p.key());
+        let mut n = 1;
+        while !seen.insert(id.clone()) {
+            n += 1;
+            id = spdx_id("Package", &format!("{}#{n}", p.key()));
+        }
+        packages.push(package_entry(p, a, &id));
+        rels.push(json!({"spdxElementId": parent, "relatedSpdxElement": id, "relationshipType": "CONTAINS"}));
+    }
+    let safe_name: String = a
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    json!({
+        "spdxVersion": "SPDX-2.3",
+        "dataLicense": "CC0-1.0",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": a.name,
+        "documentNamespace": format!("https://bulkhead.invalid/spdx/{safe_name}-{}", uuid::Uuid::new_v4()),
+        "creationInfo": {
+            "creators": [format!("Tool: {TOOL_NAME}-{TOOL_VERSION}")],
+            "created": crate::time::now(),
+        },
+        "packages": packages,
+        "relationships": rels,
+    })
+}

@@ -1,0 +1,87 @@
+//! Command-line definitions: every flag once, with its help.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Container security across the lifecycle: image inventory and SBOMs (more stages to come).
+#[derive(Parser, Debug)]
+#[command(name = "bulkhead", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Only print errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Verbose diagnostics on stderr.
+    #[arg(long, global = true)]
+    pub debug: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Inventory a container image: OS and OS packages with the files they own.
+    Image(ScanArgs),
+    /// Inventory a directory or unpacked root filesystem.
+    Fs(ScanArgs),
+    /// Write a software bill of materials (CycloneDX 1.6 by default) for an image or directory.
+    Sbom(ScanArgs),
+    /// Manage the layer cache.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CacheAction {
+    /// Remove every cached layer.
+    Clean {
+        /// Cache directory (default: $XDG_CACHE_HOME/bulkhead).
+        #[arg(long, env = "BULKHEAD_CACHE_DIR")]
+        cache_dir: Option<PathBuf>,
+    },
+}
+
+/// Options shared by image, fs and sbom.
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// What to scan: docker-archive or oci-archive tar, OCI layout dir (dir[:tag|@digest]), root
+    /// filesystem dir, registry://host/repo:tag (or a plain reference), or podman://name:tag.
+    pub target: String,
+    /// Output format: table, json, cyclonedx, spdx-json (sbom defaults to cyclonedx).
+    #[arg(short, long)]
+    pub format: Option<String>,
+    /// Write the report to FILE instead of stdout (written atomically).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Layer cache directory (default: $XDG_CACHE_HOME/bulkhead).
+    #[arg(long, env = "BULKHEAD_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Do not read or write the layer cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Largest size of the layer cache, in MiB; least recently used layers are evicted past it.
+    #[arg(long, default_value_t = 2048, value_name = "MIB")]
+    pub cache_max_mib: u64,
+    /// Platform of a multi-platform image: os/arch[/variant] (default: this machine's).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Registry user name (also BULKHEAD_REGISTRY_USERNAME; else docker/podman auth files).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Registry password or token (also BULKHEAD_REGISTRY_PASSWORD).
+    #[arg(long)]
+    pub password: Option<String>,
+    /// Allow plain HTTP and unverified TLS to the registry.
+    #[arg(long)]
+    pub insecure: bool,
+    /// PEM file of CA certificates to trust for the registry (verification stays on).
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Podman API socket for podman:// images (default: $CONTAINER_HOST, /run/podman/podman.sock).
+    #[arg(long, value_name = "PATH")]
+    pub podman_socket: Option<PathBuf>,
+    /// Where IMAGE lives when it is a bare name: auto (path, else registry) or podman.
+    #[arg(long, default_value = "auto")]
+    pub image_src: String,
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# System packages Bulkhead's tests and demo use on a fresh Debian machine (root): real containers
+# (podman + runc), image building (debootstrap), rpm databases (rpm), a real registry (docker-registry,
+# skopeo, htpasswd, openssl for TLS/token tests), busybox-static, python3-venv for the peer tools, GNU time.
+# Idempotent: installs only what is missing.
+set -euo pipefail
+need=()
+for pair in podman:podman runc:runc debootstrap:debootstrap rpm:rpm rpmbuild:rpm \
+            docker-registry:docker-registry skopeo:skopeo busybox:busybox-static htpasswd:apache2-utils \
+            openssl:openssl jq:jq /usr/bin/time:time; do
+  cmd=${pair%%:*}; pkg=${pair#*:}
+  command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
+done
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "[install-deps] apt-get install ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# podman needs this on machines whose processes lack CAP_SYS_RESOURCE (see RECIPES).
+if [ ! -f /etc/containers/containers.conf ]; then
+  mkdir -p /etc/containers
+  printf '[containers]\ndefault_ulimits = []\n' > /etc/containers/containers.conf
+fi
+echo "[install-deps] ok" >&2

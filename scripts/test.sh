@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian machine (root): installs what it needs, builds the real test
+# images (cached in $BULKHEAD_TESTDATA), then runs formatting, lints, every cargo test (unit, corpus,
+# hostile-input, real registry/podman/rpm), and the Trivy parity check on the real images.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+bash scripts/install-deps.sh
+bash scripts/build-test-images.sh
+bash scripts/install-peers.sh >/dev/null
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+BULKHEAD_REQUIRE_TESTDATA=1 cargo test --workspace 2>&1 | tee target/test-output.txt
+# Ground truth against the peer: OS package sets must agree with Trivy 0.59.1 (>= 99%) on every image.
+python3 bench/parity-trivy.py --bulkhead target/debug/bulkhead --min 0.99
+passed=$(grep -Eo '[0-9]+ passed' target/test-output.txt | awk '{s+=$1} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' target/test-output.txt | awk '{s+=$1} END {print s+0}')
+echo "cargo: $passed passed, $failed failed"
