@@ -19,6 +19,7 @@ pub mod reference;
 pub mod rootfs;
 pub mod scan;
 pub mod source;
+pub mod tarext;
 pub mod walk;
 
 pub use error::{Error, Result};

@@ -48,6 +48,20 @@ pub fn classify(spec: &str) -> TargetSpec {
     if let Some(p) = classify_path(spec) {
         return p;
     }
+    // Things that can only be paths stay paths, so a typo gives "no such file", not a registry error.
+    let pathish = spec.starts_with('/')
+        || spec.starts_with("./")
+        || spec.starts_with("../")
+        || spec.ends_with(".tar")
+        || spec.ends_with(".tar.gz")
+        || spec.ends_with(".tgz");
+    if pathish {
+        return TargetSpec::Path {
+            path: PathBuf::from(spec),
+            tag: None,
+            digest: None,
+        };
+    }
     TargetSpec::Registry(spec.to_string())
 }
 
@@ -105,6 +119,10 @@ mod tests {
             classify("podman://x:latest"),
             TargetSpec::Podman("x:latest".into())
         );
+        assert!(matches!(
+            classify("/no/such/image.tar"),
+            TargetSpec::Path { .. }
+        ));
         assert_eq!(
             classify("no/such/thing:tag"),
             TargetSpec::Registry("no/such/thing:tag".into())

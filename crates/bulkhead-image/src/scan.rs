@@ -5,7 +5,7 @@ use crate::cache::LayerCache;
 use crate::compress::decompress;
 use crate::index::{ImageIndex, LayerInfo};
 use crate::reference::{TargetSpec, classify};
-use crate::source::digest::DigestReader;
+use crate::source::digest::ThreadedDigestReader;
 use crate::source::oci::{DirStore, OciImage, Selector, TarStore};
 use crate::source::tarfile::TarFile;
 use crate::source::{ImageMeta, ImageSource, Platform, docker_archive};
@@ -130,7 +130,8 @@ fn open_archive(
     )))
 }
 
-/// Read one layer: verify its blob digest and diff id while streaming, walk it once.
+/// Read one layer: verify its blob digest and diff id while streaming, walk it once. Hashing runs on
+/// helper threads ([`ThreadedDigestReader`]); this thread decompresses and parses the tar.
 pub fn read_layer(
     source: &dyn ImageSource,
     i: usize,
@@ -148,11 +149,11 @@ pub fn read_layer(
         message: e.to_string(),
     };
     let raw = source.open_layer(i)?;
-    let mut blob = DigestReader::new(raw, desc.digest.as_deref())?;
+    let mut blob = ThreadedDigestReader::new(raw, desc.digest.as_deref())?;
     let facts = {
         let (_, dec) = decompress(&mut blob, limits.max_layer_uncompressed, limits.max_ratio)
             .map_err(layer_err)?;
-        let mut tar = DigestReader::new(dec, desc.diff_id.as_deref())?;
+        let mut tar = ThreadedDigestReader::new(dec, desc.diff_id.as_deref())?;
         let facts = walk_layer(&mut tar, &name, wanted, limits)?;
         tar.finish().map_err(|e| match e {
             Error::Io { source, .. } => layer_err(source),

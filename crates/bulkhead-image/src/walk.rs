@@ -2,8 +2,10 @@
 //! contents of wanted paths are captured (bounded). Nothing is written to disk.
 
 use crate::index::{FileEntry, FileKind};
+use crate::tarext::{Pending, absorb, check_size};
 use crate::{Error, Limits, Result, Wanted};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::io::Read;
 
 /// Everything one layer contributes, independent of the layers below it. This is what the per-layer
@@ -77,12 +79,22 @@ pub fn walk_layer<R: Read>(
     let mut facts = LayerFacts::default();
     let mut archive = tar::Archive::new(reader);
     let mut captured_total: u64 = 0;
+    // Where each captured path's latest contents sit in `facts.contents` (hard links look targets up).
+    let mut captured_at: HashMap<String, usize> = HashMap::new();
     let mut count: u64 = 0;
+    // Raw mode: extension records are applied by `tarext`, bounded (see there).
     let entries = archive
         .entries()
-        .map_err(|e| layer_err(format!("not a tar stream: {e}")))?;
+        .map_err(|e| layer_err(format!("not a tar stream: {e}")))?
+        .raw(true);
+    let mut pending = Pending::default();
     for entry in entries {
         let mut entry = entry.map_err(|e| layer_err(format!("corrupt or truncated tar: {e}")))?;
+        if absorb(&mut entry, &mut pending).map_err(&layer_err)? {
+            continue;
+        }
+        let ext = std::mem::take(&mut pending);
+        check_size(&ext, entry.size()).map_err(&layer_err)?;
         count += 1;
         if count > limits.max_entries_per_layer {
             return Err(layer_err(format!(
@@ -90,7 +102,10 @@ pub fn walk_layer<R: Read>(
                 limits.max_entries_per_layer
             )));
         }
-        let raw_name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let raw_name = match &ext.name {
+            Some(n) => String::from_utf8_lossy(n).into_owned(),
+            None => String::from_utf8_lossy(&entry.path_bytes()).into_owned(),
+        };
         let path = match normalize_entry_path(&raw_name) {
             Ok(p) => p,
             Err(PathProblem::Empty) => continue, // "./" or "/": the root directory itself
@@ -145,10 +160,13 @@ pub fn walk_layer<R: Read>(
         };
         let link = match kind {
             FileKind::Symlink | FileKind::Hardlink => {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .unwrap_or_default();
+                let target = match &ext.link {
+                    Some(l) => String::from_utf8_lossy(l).into_owned(),
+                    None => entry
+                        .link_name_bytes()
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default(),
+                };
                 if kind == FileKind::Hardlink {
                     match normalize_entry_path(&target) {
                         Ok(t) => Some(t),
@@ -188,16 +206,27 @@ pub fn walk_layer<R: Read>(
                             return Err(layer_err(format!("truncated entry {path}")));
                         }
                         captured_total += size;
+                        captured_at.insert(path.clone(), facts.contents.len());
                         facts.contents.push((path.clone(), buf));
                     }
                 }
                 FileKind::Hardlink => {
                     // A hard link shares its target's bytes; the target precedes it in the tar.
+                    // The copy counts against the layer's capture bound like any captured file.
                     let target = link.as_deref().unwrap_or_default();
-                    if let Some((_, data)) = facts.contents.iter().rev().find(|(p, _)| p == target)
-                    {
-                        let data = data.clone();
-                        facts.contents.push((path.clone(), data));
+                    if let Some(&i) = captured_at.get(target) {
+                        let len = facts.contents[i].1.len() as u64;
+                        if captured_total + len > limits.max_captured_per_layer {
+                            facts.warnings.push(format!(
+                                "not analysed {path}: layer capture limit of {} bytes reached",
+                                limits.max_captured_per_layer
+                            ));
+                        } else {
+                            let data = facts.contents[i].1.clone();
+                            captured_total += len;
+                            captured_at.insert(path.clone(), facts.contents.len());
+                            facts.contents.push((path.clone(), data));
+                        }
                     }
                 }
                 _ => {}

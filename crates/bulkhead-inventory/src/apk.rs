@@ -74,6 +74,7 @@ pub fn analyze(index: &ImageIndex, inv: &mut Inventory) {
             let layer = layer_of(index, db);
             for mut p in parse_installed(&String::from_utf8_lossy(data), db, &mut inv.warnings) {
                 p.layer = layer.clone();
+                crate::only_files(index, &mut p.files);
                 inv.packages.push(p);
             }
             break;

@@ -207,6 +207,9 @@ pub fn analyze(index: &ImageIndex, inv: &mut Inventory) {
             p.files = files.clone();
         }
     }
+    for p in &mut pkgs {
+        crate::only_files(index, &mut p.files);
+    }
     inv.packages.extend(pkgs);
 }
 

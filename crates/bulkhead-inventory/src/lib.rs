@@ -51,7 +51,28 @@ pub fn analyze(index: &ImageIndex) -> Inventory {
     inv
 }
 
-/// The diff id of the layer that last wrote `path` in the index.
+/// The diff id of the layer that last wrote `path` in the index (None for a root filesystem, which has
+/// no layers).
 pub(crate) fn layer_of(index: &ImageIndex, path: &str) -> Option<String> {
-    index.layer_of(path).map(|l| l.diff_id.clone())
+    index
+        .layer_of(path)
+        .filter(|l| !l.diff_id.starts_with("rootfs:"))
+        .map(|l| l.diff_id.clone())
+}
+
+/// Drop directories from a package's file list: package managers record the directories they create,
+/// but ownership questions (drift, files in use) are about files. Paths absent from the image are kept.
+pub(crate) fn only_files(index: &ImageIndex, files: &mut Vec<String>) {
+    files.retain(|f| {
+        let p = f.trim_start_matches('/');
+        if p.is_empty() {
+            return false;
+        }
+        !matches!(
+            index
+                .resolve(p)
+                .and_then(|r| index.entry(&r).map(|e| e.kind)),
+            Some(bulkhead_image::FileKind::Dir)
+        )
+    });
 }

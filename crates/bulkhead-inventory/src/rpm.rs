@@ -74,6 +74,7 @@ pub fn analyze(index: &ImageIndex, inv: &mut Inventory) {
                         }
                         let mut p = to_package(r, &path);
                         p.layer = layer.clone();
+                        crate::only_files(index, &mut p.files);
                         inv.packages.push(p);
                     }
                     return;

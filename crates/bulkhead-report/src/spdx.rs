@@ -36,10 +36,11 @@ fn package_entry(p: &Package, a: &Artifact, id: &str) -> Value {
         v["supplier"] = json!(format!("Organization: {m}"));
     }
     if let Some(s) = &p.src_name {
-        v["sourceInfo"] = json!(format!(
-            "built package from: {s} {}",
-            p.src_version.clone().unwrap_or_default()
-        ));
+        let mut sv = p.src_version.clone().unwrap_or_default();
+        if let Some(r) = &p.src_release {
+            sv = format!("{sv}-{r}");
+        }
+        v["sourceInfo"] = json!(format!("built package from: {s} {sv}"));
     }
     if let Some(purl) = package_purl(p, a.os.as_ref()) {
         v["externalRefs"] = json!([{

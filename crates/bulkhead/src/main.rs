@@ -4,6 +4,7 @@ mod cli;
 mod run;
 
 use clap::Parser;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -21,14 +22,29 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| filter.into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .without_time()
         .with_target(false)
         .init();
     match run::run(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("bulkhead: error: {e:#}");
+            eprintln!("bulkhead: error: {}", escape_controls(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }
+}
+
+/// Error messages quote names taken from images; never let their control characters (terminal escape
+/// sequences) reach the terminal.
+fn escape_controls(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && c != '\n' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

@@ -90,7 +90,7 @@ impl DockerArchive {
             if !tar.contains(member) {
                 return Err(Error::MissingBlob {
                     digest: diff_id,
-                    container: format!("{where_} (member {member})"),
+                    container: format!("{where_} (member {member:?})"),
                 });
             }
             meta.layers.push(LayerDesc {

@@ -2,6 +2,7 @@
 //! (seeking over contents) records where every member lives, then members are read in place. Nothing is
 //! extracted.
 
+use crate::tarext::{Pending, absorb, check_size};
 use crate::walk::normalize_entry_path;
 use crate::{Error, Result};
 use std::collections::HashMap;
@@ -40,13 +41,25 @@ impl TarFile {
             .map_err(|e| Error::io(path.display(), e))?;
         let mut archive = tar::Archive::new(file);
         let mut members = HashMap::new();
+        // Raw mode with bounded extension records (see `tarext`).
         let entries = archive
             .entries_with_seek()
-            .map_err(|e| Error::Invalid(format!("{}: not a tar archive: {e}", path.display())))?;
+            .map_err(|e| Error::Invalid(format!("{}: not a tar archive: {e}", path.display())))?
+            .raw(true);
+        let mut pending = Pending::default();
         for entry in entries {
-            let entry = entry
+            let mut entry = entry
                 .map_err(|e| Error::Invalid(format!("{}: corrupt tar: {e}", path.display())))?;
-            let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            let bad = |m: String| Error::Invalid(format!("{}: {m}", path.display()));
+            if absorb(&mut entry, &mut pending).map_err(bad)? {
+                continue;
+            }
+            let ext = std::mem::take(&mut pending);
+            check_size(&ext, entry.size()).map_err(bad)?;
+            let name = match &ext.name {
+                Some(n) => String::from_utf8_lossy(n).into_owned(),
+                None => String::from_utf8_lossy(&entry.path_bytes()).into_owned(),
+            };
             let Ok(name) = normalize_entry_path(&name) else {
                 continue;
             };
@@ -56,10 +69,13 @@ impl TarFile {
                     size: entry.size(),
                 },
                 tar::EntryType::Symlink | tar::EntryType::Link => {
-                    let target = entry
-                        .link_name_bytes()
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        .unwrap_or_default();
+                    let target = match &ext.link {
+                        Some(l) => String::from_utf8_lossy(l).into_owned(),
+                        None => entry
+                            .link_name_bytes()
+                            .map(|b| String::from_utf8_lossy(&b).into_owned())
+                            .unwrap_or_default(),
+                    };
                     let resolved = if entry.header().entry_type() == tar::EntryType::Symlink {
                         let dir = name.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
                         if target.starts_with('/') || dir.is_empty() {
