@@ -64,6 +64,18 @@ pub struct ImageIndex {
 
 const MAX_LINK_HOPS: usize = 40;
 
+/// Remove every key starting with `prefix` (a contiguous range of a sorted map).
+fn remove_prefixed<V>(map: &mut BTreeMap<String, V>, prefix: &str) {
+    let doomed: Vec<String> = map
+        .range(prefix.to_string()..)
+        .take_while(|(k, _)| k.starts_with(prefix))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in doomed {
+        map.remove(&k);
+    }
+}
+
 impl ImageIndex {
     /// An empty index.
     pub fn new() -> Self {
@@ -82,24 +94,8 @@ impl ImageIndex {
             return;
         }
         let prefix = format!("{dir}/");
-        let doomed: Vec<String> = self
-            .files
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in doomed {
-            self.files.remove(&k);
-        }
-        let doomed: Vec<String> = self
-            .contents
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in doomed {
-            self.contents.remove(&k);
-        }
+        remove_prefixed(&mut self.files, &prefix);
+        remove_prefixed(&mut self.contents, &prefix);
     }
 
     /// Apply one layer on top of what is there: first its whiteouts (which hide lower layers only, as

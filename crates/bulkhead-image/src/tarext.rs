@@ -16,6 +16,27 @@ pub struct Pending {
     pub size: Option<u64>,
 }
 
+impl Pending {
+    /// The entry's name: the extension's when one preceded it, else the header's.
+    pub fn path_of<R: Read>(&self, entry: &tar::Entry<'_, R>) -> String {
+        match &self.name {
+            Some(n) => String::from_utf8_lossy(n).into_owned(),
+            None => String::from_utf8_lossy(&entry.path_bytes()).into_owned(),
+        }
+    }
+
+    /// The entry's link target: the extension's when one preceded it, else the header's.
+    pub fn link_of<R: Read>(&self, entry: &tar::Entry<'_, R>) -> String {
+        match &self.link {
+            Some(l) => String::from_utf8_lossy(l).into_owned(),
+            None => entry
+                .link_name_bytes()
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default(),
+        }
+    }
+}
+
 fn read_bounded<R: Read>(entry: &mut tar::Entry<'_, R>, what: &str) -> Result<Vec<u8>, String> {
     let size = entry.size();
     if size > MAX_EXTENSION {

@@ -102,10 +102,7 @@ pub fn walk_layer<R: Read>(
                 limits.max_entries_per_layer
             )));
         }
-        let raw_name = match &ext.name {
-            Some(n) => String::from_utf8_lossy(n).into_owned(),
-            None => String::from_utf8_lossy(&entry.path_bytes()).into_owned(),
-        };
+        let raw_name = ext.path_of(&entry);
         let path = match normalize_entry_path(&raw_name) {
             Ok(p) => p,
             Err(PathProblem::Empty) => continue, // "./" or "/": the root directory itself
@@ -160,13 +157,7 @@ pub fn walk_layer<R: Read>(
         };
         let link = match kind {
             FileKind::Symlink | FileKind::Hardlink => {
-                let target = match &ext.link {
-                    Some(l) => String::from_utf8_lossy(l).into_owned(),
-                    None => entry
-                        .link_name_bytes()
-                        .map(|b| String::from_utf8_lossy(&b).into_owned())
-                        .unwrap_or_default(),
-                };
+                let target = ext.link_of(&entry);
                 if kind == FileKind::Hardlink {
                     match normalize_entry_path(&target) {
                         Ok(t) => Some(t),

@@ -7,7 +7,7 @@
 //! hostile scan peaks under 15 MiB except the zstd bomb with a 128 MiB window (~141 MiB); the
 //! 10^5-file image peaks at ~42 MiB and scans in ~1 s cold, ~0.5 s cached.
 
-use bulkhead_image::source::digest::{DigestReader, sha256_of};
+use bulkhead_image::source::digest::{ThreadedDigestReader, sha256_of};
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
@@ -266,7 +266,7 @@ fn gzip_zeros(prefix: &[u8], zeros: u64) -> Vec<u8> {
     out
 }
 
-/// The sha256 of what `segs` stand for, streamed (a DigestReader expecting a wrong digest reports
+/// The sha256 of what `segs` stand for, streamed (a ThreadedDigestReader expecting a wrong digest reports
 /// the actual one).
 fn sha256_segs(segs: &[Seg]) -> String {
     let mut stream: Box<dyn Read> = Box::new(std::io::empty());
@@ -278,7 +278,10 @@ fn sha256_segs(segs: &[Seg]) -> String {
         stream = Box::new(stream.chain(next));
     }
     let bogus = format!("sha256:{}", "0".repeat(64));
-    match DigestReader::new(stream, Some(&bogus)).unwrap().finish() {
+    match ThreadedDigestReader::new(stream, Some(&bogus))
+        .unwrap()
+        .finish()
+    {
         Err(bulkhead_image::Error::DigestMismatch { actual, .. }) => actual,
         other => panic!("{other:?}"),
     }

@@ -52,69 +52,8 @@ pub fn verify_bytes(digest: &str, data: &[u8]) -> Result<()> {
     Ok(())
 }
 
-enum Hasher {
-    S256(Sha256),
-    S512(Sha512),
-}
-
-/// Hashes every byte read through it; [`DigestReader::finish`] drains the rest and compares.
-pub struct DigestReader<R> {
-    inner: R,
-    hasher: Option<Hasher>,
-    expected: Option<String>,
-}
-
-impl<R: Read> DigestReader<R> {
-    /// `expected = None` passes data through unchecked.
-    pub fn new(inner: R, expected: Option<&str>) -> Result<Self> {
-        let hasher = match expected {
-            None => None,
-            Some(d) => Some(match validate(d)?.0 {
-                "sha512" => Hasher::S512(Sha512::new()),
-                _ => Hasher::S256(Sha256::new()),
-            }),
-        };
-        Ok(DigestReader {
-            inner,
-            hasher,
-            expected: expected.map(str::to_string),
-        })
-    }
-
-    /// Read to the end and compare the digest.
-    pub fn finish(mut self) -> Result<()> {
-        io::copy(&mut self, &mut io::sink())
-            .map_err(|e| Error::io(self.expected.as_deref().unwrap_or("layer"), e))?;
-        let (Some(h), Some(expected)) = (self.hasher, self.expected) else {
-            return Ok(());
-        };
-        let actual = match h {
-            Hasher::S256(h) => format!("sha256:{}", hex::encode(h.finalize())),
-            Hasher::S512(h) => format!("sha512:{}", hex::encode(h.finalize())),
-        };
-        if actual != expected {
-            return Err(Error::DigestMismatch {
-                digest: expected,
-                actual,
-            });
-        }
-        Ok(())
-    }
-}
-
-impl<R: Read> Read for DigestReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        match &mut self.hasher {
-            Some(Hasher::S256(h)) => h.update(&buf[..n]),
-            Some(Hasher::S512(h)) => h.update(&buf[..n]),
-            None => {}
-        }
-        Ok(n)
-    }
-}
-
-/// A [`DigestReader`] whose hashing runs on a helper thread: the reader hands each chunk it reads to
+/// A reader that hashes what passes through it and checks the digest in [`ThreadedDigestReader::finish`].
+/// Hashing runs on a helper thread: the reader hands each chunk it reads to
 /// the hasher over a bounded channel (a few MiB in flight at most) and serves the same bytes to its
 /// caller. Hashing a layer is the most expensive part of a scan; this moves it off the thread that
 /// decompresses and parses the tar.
@@ -253,11 +192,11 @@ mod tests {
     #[test]
     fn reader_detects_mismatch() {
         let good = sha256_of(b"abc");
-        DigestReader::new(&b"abc"[..], Some(&good))
+        ThreadedDigestReader::new(&b"abc"[..], Some(&good))
             .unwrap()
             .finish()
             .unwrap();
-        let err = DigestReader::new(&b"abd"[..], Some(&good))
+        let err = ThreadedDigestReader::new(&b"abd"[..], Some(&good))
             .unwrap()
             .finish()
             .unwrap_err();

@@ -75,6 +75,13 @@ impl ImageMeta {
         out
     }
 
+    /// Layer `index`, or an error naming it.
+    pub fn layer(&self, index: usize) -> Result<&LayerDesc> {
+        self.layers
+            .get(index)
+            .ok_or_else(|| crate::Error::Invalid(format!("{}: no layer {index}", self.reference)))
+    }
+
     /// `config.rootfs.diff_ids`.
     pub fn diff_ids(&self) -> Vec<String> {
         self.config

@@ -358,11 +358,7 @@ impl<S: BlobStore> ImageSource for OciImage<S> {
     }
 
     fn open_layer(&self, index: usize) -> Result<Box<dyn Read + Send + '_>> {
-        let l = self
-            .meta
-            .layers
-            .get(index)
-            .ok_or_else(|| Error::Invalid(format!("no layer {index}")))?;
+        let l = self.meta.layer(index)?;
         self.store
             .open_blob(l.digest.as_deref().unwrap_or_default())
     }

@@ -899,11 +899,7 @@ impl ImageSource for RegistryImage {
     }
 
     fn open_layer(&self, index: usize) -> Result<Box<dyn Read + Send + '_>> {
-        let l = self
-            .meta
-            .layers
-            .get(index)
-            .ok_or_else(|| Error::Invalid(format!("no layer {index}")))?;
+        let l = self.meta.layer(index)?;
         let body = self
             .client
             .open_blob(l.digest.as_deref().unwrap_or_default())?;

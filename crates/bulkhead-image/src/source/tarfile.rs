@@ -56,10 +56,7 @@ impl TarFile {
             }
             let ext = std::mem::take(&mut pending);
             check_size(&ext, entry.size()).map_err(bad)?;
-            let name = match &ext.name {
-                Some(n) => String::from_utf8_lossy(n).into_owned(),
-                None => String::from_utf8_lossy(&entry.path_bytes()).into_owned(),
-            };
+            let name = ext.path_of(&entry);
             let Ok(name) = normalize_entry_path(&name) else {
                 continue;
             };
@@ -69,13 +66,7 @@ impl TarFile {
                     size: entry.size(),
                 },
                 tar::EntryType::Symlink | tar::EntryType::Link => {
-                    let target = match &ext.link {
-                        Some(l) => String::from_utf8_lossy(l).into_owned(),
-                        None => entry
-                            .link_name_bytes()
-                            .map(|b| String::from_utf8_lossy(&b).into_owned())
-                            .unwrap_or_default(),
-                    };
+                    let target = ext.link_of(&entry);
                     let resolved = if entry.header().entry_type() == tar::EntryType::Symlink {
                         let dir = name.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
                         if target.starts_with('/') || dir.is_empty() {
