@@ -2,7 +2,7 @@
 //! package with single-letter keys — P name, V version, A arch, o origin (source package), L licence,
 //! m maintainer, F directory, R file in the last F directory.
 
-use crate::control::paragraphs;
+use crate::control::{malformed_warning, parse};
 use crate::{Inventory, layer_of};
 use bulkhead_core::{Package, PackageKind};
 use bulkhead_image::ImageIndex;
@@ -17,7 +17,9 @@ pub fn wants(path: &str) -> bool {
 /// Parse the installed database text.
 pub fn parse_installed(text: &str, db_path: &str, warnings: &mut Vec<String>) -> Vec<Package> {
     let mut out = Vec::new();
-    for p in paragraphs(text) {
+    let parsed = parse(text);
+    warnings.extend(malformed_warning(db_path, &parsed.malformed));
+    for p in parsed.paragraphs {
         let mut pkg = Package {
             kind: Some(PackageKind::Apk),
             db_path: format!("/{db_path}"),
@@ -102,5 +104,18 @@ mod tests {
         assert_eq!(p[1].files, vec!["/bin/busybox"]);
         assert_eq!(p[0].licenses, vec!["MIT"]);
         assert!(w.is_empty());
+    }
+
+    #[test]
+    fn junk_lines_warn() {
+        let mut w = Vec::new();
+        let p = parse_installed(
+            "this is a corrupt db\n\nP:musl\nV:1.2.4-r2\n",
+            DBS[0],
+            &mut w,
+        );
+        assert_eq!(p.len(), 1);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("line 1"), "{w:?}");
     }
 }

@@ -20,36 +20,76 @@ impl Paragraph<'_> {
     }
 }
 
-/// Split `text` into paragraphs. `sep` is the field separator (`:` for both formats). Lines that are
-/// neither fields nor continuations are ignored (dpkg warns and goes on; so do we).
+/// Split `text` into paragraphs. Lines that are neither fields nor continuations are skipped (see
+/// [`parse`] to learn which).
 pub fn paragraphs(text: &str) -> Vec<Paragraph<'_>> {
-    let mut out = Vec::new();
+    parse(text).paragraphs
+}
+
+/// The result of [`parse`].
+#[derive(Debug, Default, Clone)]
+pub struct Parsed<'a> {
+    pub paragraphs: Vec<Paragraph<'a>>,
+    /// 1-based numbers of the lines that were neither `Field: value` lines nor continuations of a
+    /// field (free text without a colon, or an indented line with no field before it). dpkg warns
+    /// about such lines and goes on; callers turn these into warnings.
+    pub malformed: Vec<usize>,
+}
+
+/// Split `text` into paragraphs (the field separator is `:` in both formats), recording malformed
+/// lines instead of failing.
+pub fn parse(text: &str) -> Parsed<'_> {
+    let mut out = Parsed::default();
     let mut cur = Paragraph::default();
     for (i, line) in text.lines().enumerate() {
         if line.trim().is_empty() {
             if !cur.fields.is_empty() {
-                out.push(std::mem::take(&mut cur));
+                out.paragraphs.push(std::mem::take(&mut cur));
             }
             continue;
         }
         if line.starts_with(' ') || line.starts_with('\t') {
-            if let Some((_, v)) = cur.fields.last_mut() {
-                v.push('\n');
-                v.push_str(line.trim());
+            match cur.fields.last_mut() {
+                Some((_, v)) => {
+                    v.push('\n');
+                    v.push_str(line.trim());
+                }
+                None => out.malformed.push(i + 1),
             }
             continue;
         }
-        if let Some((k, v)) = line.split_once(':') {
-            if cur.fields.is_empty() {
-                cur.line = i + 1;
+        match line.split_once(':') {
+            Some((k, v)) => {
+                if cur.fields.is_empty() {
+                    cur.line = i + 1;
+                }
+                cur.fields.push((k.trim(), v.trim().to_string()));
             }
-            cur.fields.push((k.trim(), v.trim().to_string()));
+            None => out.malformed.push(i + 1),
         }
     }
     if !cur.fields.is_empty() {
-        out.push(cur);
+        out.paragraphs.push(cur);
     }
     out
+}
+
+/// Render malformed line numbers as one warning (None when there are none).
+pub fn malformed_warning(db_path: &str, lines: &[usize]) -> Option<String> {
+    if lines.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = lines.iter().take(10).map(|n| n.to_string()).collect();
+    let more = if lines.len() > 10 {
+        format!(" (and {} more)", lines.len() - 10)
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "/{db_path}: ignored {} malformed line(s) (neither a field nor a continuation): line {}{more}",
+        lines.len(),
+        shown.join(", ")
+    ))
 }
 
 #[cfg(test)]
@@ -62,5 +102,20 @@ mod tests {
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].get("description"), Some("x\ny"));
         assert_eq!(p[1].line, 6);
+    }
+
+    #[test]
+    fn malformed_lines_are_reported() {
+        let p = parse("this is junk\n\n continuation-without-field\nPackage: a\nmore junk\n x\n");
+        assert_eq!(p.malformed, vec![1, 3, 5]);
+        assert_eq!(p.paragraphs.len(), 1);
+        // A continuation after junk still belongs to the last field.
+        assert_eq!(p.paragraphs[0].get("Package"), Some("a\nx"));
+        assert!(
+            malformed_warning("x", &p.malformed)
+                .unwrap()
+                .contains("line 1, 3, 5")
+        );
+        assert!(parse("Package: a\n").malformed.is_empty());
     }
 }

@@ -3,7 +3,7 @@
 //! distroless `status.d/<pkg>.md5sums`). Source package name and version come from `Source:`
 //! (`Source: gcc-5 (5.1.1-12)`), falling back to the binary package.
 
-use crate::control::{Paragraph, paragraphs};
+use crate::control::{Paragraph, malformed_warning, parse};
 use crate::{Inventory, layer_of};
 use bulkhead_core::{Package, PackageKind};
 use bulkhead_image::ImageIndex;
@@ -114,7 +114,9 @@ fn md5sums_paths(text: &str) -> Vec<String> {
 /// Parse the text of a status file (or status.d entry) into installed packages.
 pub fn parse_status(text: &str, db_path: &str, warnings: &mut Vec<String>) -> Vec<Package> {
     let mut out = Vec::new();
-    for p in paragraphs(text) {
+    let parsed = parse(text);
+    warnings.extend(malformed_warning(db_path, &parsed.malformed));
+    for p in parsed.paragraphs {
         if !is_installed(&p) {
             continue;
         }
@@ -233,5 +235,18 @@ mod tests {
         assert_eq!(pkgs[0].src_name.as_deref(), Some("gcc-5"));
         assert_eq!(pkgs[0].src_version.as_deref(), Some("5.1.1-12ubuntu1"));
         assert_eq!(w.len(), 1, "{w:?}");
+    }
+
+    #[test]
+    fn junk_lines_warn() {
+        let mut w = Vec::new();
+        let pkgs = parse_status(
+            "Package: a\nStatus: install ok installed\nVersion: 1.0\nnot a field\n",
+            STATUS,
+            &mut w,
+        );
+        assert_eq!(pkgs.len(), 1);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("line 4"), "{w:?}");
     }
 }

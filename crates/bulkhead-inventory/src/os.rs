@@ -47,17 +47,22 @@ pub fn parse_os_release(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Map an os-release `ID` to the family name Trivy uses.
+/// Map an os-release `ID` to the family name Trivy uses; other IDs are kept as they are.
+///
+/// SUSE names follow Trivy >= 0.58 (aquasecurity/trivy PR #7965, "Align SUSE/OpenSUSE OS
+/// Identifiers"): `opensuse-leap`, `opensuse-tumbleweed`, `sles`, `slem` — Trivy 0.59.1 reports
+/// exactly these (the dotted/long pre-0.58 names survive there only as input aliases). `opensuse` is
+/// openSUSE Leap 42's ID.
 pub fn family_of(id: &str) -> &str {
     match id {
         "rhel" => "redhat",
         "ol" => "oracle",
         "amzn" => "amazon",
         "almalinux" => "alma",
-        "opensuse-leap" => "opensuse.leap",
-        "opensuse-tumbleweed" => "opensuse.tumbleweed",
-        "sles" => "suse linux enterprise server",
-        "sle-micro" | "sl-micro" => "suse linux enterprise micro",
+        "opensuse-leap" | "opensuse" => "opensuse-leap",
+        "opensuse-tumbleweed" => "opensuse-tumbleweed",
+        "sles" => "sles",
+        "sle-micro" | "sl-micro" | "sle-micro-rancher" => "slem",
         "mariner" => "cbl-mariner",
         other => other,
     }
@@ -90,9 +95,12 @@ pub fn detect(index: &ImageIndex) -> Option<OsInfo> {
             let mut source = src.clone();
             match family.as_str() {
                 "debian" => {
-                    // `12.5` from debian_version beats os-release's `12`; testing/sid write `trixie/sid`.
+                    // `12.5` from debian_version beats os-release's `12`. Testing/sid write
+                    // `trixie/sid` there and have no VERSION_ID; Trivy 0.59.1 reports that text as
+                    // the version (checked on a rootfs with it), so we do too rather than nothing.
                     if let Some(v) = text(index, "etc/debian_version")
-                        && v.starts_with(|c: char| c.is_ascii_digit())
+                        .and_then(|t| t.lines().next().map(|l| l.trim().to_string()))
+                        .filter(|l| !l.is_empty())
                     {
                         version = v;
                         source = "etc/debian_version".into();
@@ -122,8 +130,9 @@ pub fn detect(index: &ImageIndex) -> Option<OsInfo> {
             return Some(OsInfo {
                 family,
                 version,
-                pretty_name: get("PRETTY_NAME"),
-                codename: get("VERSION_CODENAME"),
+                // `VERSION_CODENAME=""` (Fedora) means no codename.
+                pretty_name: get("PRETTY_NAME").filter(|s| !s.is_empty()),
+                codename: get("VERSION_CODENAME").filter(|s| !s.is_empty()),
                 source,
             });
         }
@@ -187,4 +196,78 @@ pub fn detect(index: &ImageIndex) -> Option<OsInfo> {
         });
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bulkhead_image::index::{FileEntry, FileKind, LayerInfo};
+    use bulkhead_image::walk::LayerFacts;
+
+    fn index_with(files: &[(&str, &str)]) -> ImageIndex {
+        let mut idx = ImageIndex::new();
+        idx.apply_layer(
+            LayerInfo {
+                diff_id: "l0".into(),
+                digest: None,
+                created_by: None,
+            },
+            LayerFacts {
+                entries: files
+                    .iter()
+                    .map(|(p, d)| FileEntry {
+                        path: p.to_string(),
+                        kind: FileKind::File,
+                        mode: 0o644,
+                        uid: 0,
+                        gid: 0,
+                        size: d.len() as u64,
+                        link: None,
+                        layer: 0,
+                    })
+                    .collect(),
+                contents: files
+                    .iter()
+                    .map(|(p, d)| (p.to_string(), d.as_bytes().to_vec()))
+                    .collect(),
+                ..Default::default()
+            },
+        );
+        idx
+    }
+
+    #[test]
+    fn suse_families_use_trivy_0_58_names() {
+        assert_eq!(family_of("opensuse-leap"), "opensuse-leap");
+        assert_eq!(family_of("opensuse"), "opensuse-leap");
+        assert_eq!(family_of("opensuse-tumbleweed"), "opensuse-tumbleweed");
+        assert_eq!(family_of("sles"), "sles");
+        assert_eq!(family_of("sle-micro-rancher"), "slem");
+        assert_eq!(family_of("arch"), "arch");
+    }
+
+    #[test]
+    fn debian_version_wins_even_for_sid() {
+        for (dv, want) in [("8.11\n", "8.11"), ("trixie/sid\n", "trixie/sid")] {
+            let os = detect(&index_with(&[
+                ("etc/os-release", "ID=debian\nVERSION_CODENAME=trixie\n"),
+                ("etc/debian_version", dv),
+            ]))
+            .unwrap();
+            assert_eq!((os.family.as_str(), os.version.as_str()), ("debian", want));
+            assert_eq!(os.source, "etc/debian_version");
+        }
+    }
+
+    #[test]
+    fn empty_codename_is_none() {
+        let os = detect(&index_with(&[(
+            "etc/os-release",
+            "ID=fedora\nVERSION_ID=31\nVERSION_CODENAME=\"\"\nPRETTY_NAME=\"\"\n",
+        )]))
+        .unwrap();
+        assert_eq!((os.family.as_str(), os.version.as_str()), ("fedora", "31"));
+        assert_eq!(os.codename, None);
+        assert_eq!(os.pretty_name, None);
+    }
 }
