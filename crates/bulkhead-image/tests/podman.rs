@@ -125,6 +125,11 @@ fn rootfs_tar(path: &Path, marker: &str) {
 fn podman_socket_exports_and_scans_an_image() {
     for bin in ["podman", "runc"] {
         if !have(bin) {
+            if std::env::var("BULKHEAD_STRICT").as_deref() == Ok("1") {
+                panic!(
+                    "required tool missing under BULKHEAD_STRICT=1 (scripts/install-deps.sh installs it)"
+                );
+            }
             println!("SKIP: {bin} not installed");
             return;
         }

@@ -30,6 +30,11 @@ fn have(bin: &str) -> bool {
 fn require(bins: &[&str]) -> bool {
     for b in bins {
         if !have(b) {
+            if std::env::var("BULKHEAD_STRICT").as_deref() == Ok("1") {
+                panic!(
+                    "required tool missing under BULKHEAD_STRICT=1 (scripts/install-deps.sh installs it)"
+                );
+            }
             println!("SKIP: {b} not installed");
             return false;
         }

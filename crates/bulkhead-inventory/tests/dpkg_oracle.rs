@@ -190,6 +190,11 @@ fn committed_oracles_match_live_dpkg_query() {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !ok {
+        if std::env::var("BULKHEAD_STRICT").as_deref() == Ok("1") {
+            panic!(
+                "required tool missing under BULKHEAD_STRICT=1 (scripts/install-deps.sh installs it)"
+            );
+        }
         println!("SKIP: dpkg-query not installed");
         return;
     }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 /// The test-image directory built by scripts/build-test-images.sh. When it is absent the suite says so
-/// loudly; with BULKHEAD_REQUIRE_TESTDATA=1 (set by scripts/test.sh and CI) absence is a failure.
+/// loudly; with BULKHEAD_STRICT=1 (set by scripts/test.sh and CI) absence is a failure.
 pub fn testdata() -> Option<PathBuf> {
     let dir = PathBuf::from(
         std::env::var("BULKHEAD_TESTDATA").unwrap_or_else(|_| "/var/tmp/bulkhead-testdata".into()),
@@ -13,7 +13,7 @@ pub fn testdata() -> Option<PathBuf> {
     if dir.join("bookworm.stamp").exists() {
         return Some(dir);
     }
-    if std::env::var("BULKHEAD_REQUIRE_TESTDATA").as_deref() == Ok("1") {
+    if std::env::var("BULKHEAD_STRICT").as_deref() == Ok("1") {
         panic!(
             "test images missing in {} (run scripts/build-test-images.sh)",
             dir.display()
