@@ -143,13 +143,45 @@ def run_trivy(trivy, image, out_json, tmp):
         with tarfile.open(image) as t:
             t.extractall(target)
     cache = tempfile.mkdtemp(prefix="trivy-cache-", dir=tmp)
+    if os.path.isdir(image) and not os.path.exists(os.path.join(image, "index.json")):
+        # A root filesystem tree: `trivy rootfs`.
+        mode = ["rootfs", image]
+    else:
+        mode = ["image", "--input", target]
     try:
-        return run([trivy, "image", "--quiet", "--offline-scan", "--skip-db-update", "--skip-java-db-update",
-                    "--input", target, "--format", "cyclonedx", "--cache-dir", cache, "-o", out_json])
+        return run([trivy, mode[0], "--quiet", "--offline-scan", "--skip-db-update", "--skip-java-db-update",
+                    *mode[1:], "--format", "cyclonedx", "--cache-dir", cache, "-o", out_json])
     finally:
         shutil.rmtree(cache, ignore_errors=True)
         if target != image:
             shutil.rmtree(target, ignore_errors=True)
+
+
+SHARED = os.path.join(os.path.dirname(REPO), "shared", "data", "pkgdb")
+# rpm database fixtures (go-rpmdb, MIT) laid out as root filesystems with a matching os-release
+# (grype fixtures, Apache-2.0): (name, database, where it goes, os-release source).
+RPM_FIXTURES = [
+    ("rpmdb-sqlite-mariner", "rpm/go-rpmdb/cbl-mariner-2.0/rpmdb.sqlite", "var/lib/rpm/rpmdb.sqlite",
+     "os-release/grype/mariner/etc/os-release"),
+    ("rpmdb-ndb-sle15", "rpm/go-rpmdb/sle15-bci/Packages.db", "usr/lib/sysimage/rpm/Packages.db",
+     "os-release/grype/sles/etc/os-release"),
+]
+
+
+def build_rpm_fixture_trees(tmp):
+    """Root filesystem trees holding the shared rpm fixture databases; [] when ../shared is absent."""
+    if not os.path.isdir(SHARED):
+        print("SKIP: ../shared absent; rpm fixture trees not compared")
+        return []
+    trees = []
+    for name, db, dest, osrel in RPM_FIXTURES:
+        root = os.path.join(tmp, name)
+        os.makedirs(os.path.join(root, os.path.dirname(dest)), exist_ok=True)
+        os.makedirs(os.path.join(root, "etc"), exist_ok=True)
+        shutil.copy(os.path.join(SHARED, db), os.path.join(root, dest))
+        shutil.copy(os.path.join(SHARED, osrel), os.path.join(root, "etc", "os-release"))
+        trees.append(root)
+    return trees
 
 
 def run_bulkhead(bulkhead, image, out_json):
@@ -181,6 +213,8 @@ def main():
     ap.add_argument("--key", choices=["nvt", "purl"], default="nvt")
     ap.add_argument("--normalize-epoch", action="store_true")
     ap.add_argument("--against", choices=["bulkhead", "oracle"], default="bulkhead")
+    ap.add_argument("--rpm-fixtures", action="store_true",
+                    help="also compare root filesystems built from ../shared rpm fixture databases (SQLite, NDB)")
     a = ap.parse_args()
 
     trivy = trivy_path(a.trivy)
@@ -198,6 +232,8 @@ def main():
     failed = []
     summary = []
     with tempfile.TemporaryDirectory(prefix="parity-trivy-") as tmp:
+        if a.rpm_fixtures and a.against == "bulkhead":
+            images = images + build_rpm_fixture_trees(tmp)
         for img in images:
             label = os.path.basename(img.rstrip("/"))
             print(f"== {label}")

@@ -12,6 +12,14 @@ use packageurl::PackageUrl;
 /// The purl namespace for an OS family (`debian`, `ubuntu`, `alpine`, `redhat`, …).
 fn namespace(kind: PackageKind, os: Option<&OsInfo>) -> String {
     match (kind, os) {
+        // Trivy (checked with 0.59.1 on an SLES 15 tree) names every SUSE family's namespace `suse`.
+        (_, Some(os))
+            if os.family.starts_with("sles")
+                || os.family.starts_with("opensuse")
+                || os.family == "slem" =>
+        {
+            "suse".into()
+        }
         (_, Some(os)) if !os.family.is_empty() => os.family.clone(),
         (PackageKind::Deb, _) => "debian".into(),
         (PackageKind::Apk, _) => "alpine".into(),
@@ -100,6 +108,27 @@ mod tests {
         assert_eq!(
             package_purl(&p, Some(&os("redhat", "9.2"))).unwrap(),
             "pkg:rpm/redhat/bash@5.1.8-6.el9?arch=x86_64&distro=redhat-9.2&epoch=1"
+        );
+    }
+
+    #[test]
+    fn suse_families_share_a_namespace() {
+        let p = Package {
+            kind: Some(PackageKind::Rpm),
+            name: "bash".into(),
+            version: "4.4".into(),
+            release: Some("19.6.1".into()),
+            arch: Some("x86_64".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            package_purl(&p, Some(&os("sles", "15.2"))).unwrap(),
+            "pkg:rpm/suse/bash@4.4-19.6.1?arch=x86_64&distro=sles-15.2"
+        );
+        assert!(
+            package_purl(&p, Some(&os("opensuse-leap", "15.5")))
+                .unwrap()
+                .starts_with("pkg:rpm/suse/")
         );
     }
 
