@@ -7,11 +7,17 @@ set -euo pipefail
 need=()
 for pair in podman:podman runc:runc debootstrap:debootstrap rpm:rpm rpmbuild:rpm \
             docker-registry:docker-registry skopeo:skopeo busybox:busybox-static htpasswd:apache2-utils \
-            openssl:openssl jq:jq /usr/bin/time:time; do
+            openssl:openssl jq:jq /usr/bin/time:time \
+            ruby:ruby php:php-cli go:golang-go java:default-jre-headless node:nodejs npm:npm; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
+perl -MDpkg::Version -e1 >/dev/null 2>&1 || need+=(libdpkg-perl)   # dpkg's own version order (oracle)
+# Version-order oracles of the language ecosystems (crates/bulkhead-versions/tests/lang_versions.rs).
+[ -d /usr/share/php/Composer/Semver ] || need+=(php-composer-semver)
+[ -d /usr/share/gocode/src/golang.org/x/mod ] || need+=(golang-golang-x-mod-dev)
+ls /usr/share/maven/lib/maven-artifact*.jar /usr/share/java/maven-artifact*.jar >/dev/null 2>&1 || need+=(libmaven3-core-java)
 if [ ${#need[@]} -gt 0 ]; then
   echo "[install-deps] apt-get install ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -35,7 +35,10 @@ impl Drop for Killed {
 fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
     let start = Instant::now();
     while !ready() {
-        assert!(start.elapsed() < Duration::from_secs(20), "{what} did not start");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{what} did not start"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -47,7 +50,11 @@ fn registry_pull_of_a_real_image_matches_dpkg_query() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let cfg = dir.path().join("reg.yml");
     std::fs::write(
         &cfg,
@@ -65,7 +72,9 @@ fn registry_pull_of_a_real_image_matches_dpkg_query() {
             .spawn()
             .unwrap(),
     );
-    wait_for("docker-registry", || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+    wait_for("docker-registry", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
     let archive = t.join("bullseye.docker.tar");
     let st = Command::new("skopeo")
         .args([
@@ -80,13 +89,28 @@ fn registry_pull_of_a_real_image_matches_dpkg_query() {
     assert!(st.success(), "skopeo push failed");
     let cache = tempfile::tempdir().unwrap();
     let reference = format!("registry://127.0.0.1:{port}/real/bullseye:11");
-    let args = ["image", reference.as_str(), "--format", "json", "--cache-dir", cache.path().to_str().unwrap()];
+    let args = [
+        "image",
+        reference.as_str(),
+        "--format",
+        "json",
+        "--cache-dir",
+        cache.path().to_str().unwrap(),
+    ];
     let r = bulkhead_json(&args);
     let expected = expected_packages(&t.join("bullseye.expected-packages.txt"));
     assert_eq!(report_packages(&r), expected);
     assert_eq!(r["kind"], "registry");
-    assert!(r["manifest_digest"].as_str().unwrap().starts_with("sha256:"));
-    println!("registry pull: {} packages agree with dpkg-query", expected.len());
+    assert!(
+        r["manifest_digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
+    println!(
+        "registry pull: {} packages agree with dpkg-query",
+        expected.len()
+    );
     // Warm: served from the cache, identical.
     assert_eq!(bulkhead_json(&args)["packages"], r["packages"]);
 }
@@ -101,7 +125,15 @@ fn podman_socket_image_matches_dpkg_query() {
     let sock = dir.path().join("podman.sock");
     let _svc = Killed(
         Command::new("podman")
-            .args(["--runtime", "runc", "--cgroup-manager", "cgroupfs", "system", "service", "--time=0"])
+            .args([
+                "--runtime",
+                "runc",
+                "--cgroup-manager",
+                "cgroupfs",
+                "system",
+                "service",
+                "--time=0",
+            ])
             .arg(format!("unix://{}", sock.display()))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -118,10 +150,17 @@ fn podman_socket_image_matches_dpkg_query() {
         "json",
         "--no-cache",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let expected = expected_packages(&t.join("bookworm.expected-packages.txt"));
     assert_eq!(report_packages(&r), expected);
     assert_eq!(r["kind"], "podman");
-    println!("podman socket: {} packages agree with dpkg-query", expected.len());
+    println!(
+        "podman socket: {} packages agree with dpkg-query",
+        expected.len()
+    );
 }
