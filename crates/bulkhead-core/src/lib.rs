@@ -5,10 +5,12 @@ pub mod artifact;
 pub mod os;
 pub mod package;
 pub mod purl;
+pub mod vuln;
 
 pub use artifact::{Artifact, Layer};
 pub use os::OsInfo;
 pub use package::{Package, PackageKind};
+pub use vuln::{VulnStatus, Vulnerability};
 
 /// Severity shared by every finding kind (vulnerabilities, misconfigurations, runtime alerts).
 #[derive(

@@ -9,21 +9,24 @@ pub enum PackageKind {
     Deb,
     Apk,
     Rpm,
+    /// Python distribution (wheel `.dist-info` or egg `.egg-info`) installed in a site-packages dir.
+    PyPI,
 }
 
 impl PackageKind {
-    /// The purl type (`deb`, `apk`, `rpm`).
+    /// The purl type (`deb`, `apk`, `rpm`, `pypi`).
     pub fn purl_type(self) -> &'static str {
         match self {
             PackageKind::Deb => "deb",
             PackageKind::Apk => "apk",
             PackageKind::Rpm => "rpm",
+            PackageKind::PyPI => "pypi",
         }
     }
 
     /// Whether this is an operating-system package (as opposed to a language package).
     pub fn is_os(self) -> bool {
-        true
+        matches!(self, PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm)
     }
 }
 
@@ -123,5 +126,12 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(d.full_version(), "1.2-3");
+    }
+
+    #[test]
+    fn only_os_kinds_are_os() {
+        assert!(PackageKind::Deb.is_os() && PackageKind::Apk.is_os() && PackageKind::Rpm.is_os());
+        assert!(!PackageKind::PyPI.is_os());
+        assert_eq!(PackageKind::PyPI.purl_type(), "pypi");
     }
 }

@@ -5,9 +5,30 @@
 //! `pkg:rpm/redhat/bash@5.1.8-6.el9?arch=x86_64&distro=redhat-9.2&epoch=1`,
 //! `pkg:apk/alpine/musl@1.2.4-r2?arch=x86_64&distro=3.19.1`.
 //! The epoch goes in an `epoch` qualifier (never in the version) and qualifiers are sorted by key.
+//! Language packages carry no namespace and no distro qualifier: `pkg:pypi/django@2.2.28`, the name
+//! normalised as PEP 503 (and the purl spec's pypi rules) require.
 
 use crate::{OsInfo, Package, PackageKind};
 use packageurl::PackageUrl;
+
+/// PEP 503 normalised Python project name: lowercase, every run of `-`, `_` and `.` becomes one `-`
+/// (`Jinja2` → `jinja2`, `zope.interface` → `zope-interface`, `Foo__Bar` → `foo-bar`).
+pub fn pep503_normalize(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut in_sep = false;
+    for c in name.trim().chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !in_sep {
+                out.push('-');
+            }
+            in_sep = true;
+        } else {
+            out.extend(c.to_lowercase());
+            in_sep = false;
+        }
+    }
+    out
+}
 
 /// The purl namespace for an OS family (`debian`, `ubuntu`, `alpine`, `redhat`, …).
 fn namespace(kind: PackageKind, os: Option<&OsInfo>) -> String {
@@ -24,14 +45,36 @@ fn namespace(kind: PackageKind, os: Option<&OsInfo>) -> String {
         (PackageKind::Deb, _) => "debian".into(),
         (PackageKind::Apk, _) => "alpine".into(),
         (PackageKind::Rpm, _) => "redhat".into(),
+        (PackageKind::PyPI, _) => String::new(),
     }
 }
 
-/// Build the purl of an OS package. Returns `None` for packages with no kind or no name.
+/// The purl of a language package: no namespace, no OS qualifiers.
+fn language_purl(kind: PackageKind, pkg: &Package) -> Option<String> {
+    let name = match kind {
+        PackageKind::PyPI => pep503_normalize(&pkg.name),
+        _ => pkg.name.clone(),
+    };
+    if name.is_empty() {
+        return None;
+    }
+    let mut purl = PackageUrl::new(kind.purl_type(), name.as_str()).ok()?;
+    let version = pkg.display_version();
+    if !version.is_empty() {
+        purl.with_version(version.as_str());
+    }
+    Some(purl.to_string())
+}
+
+/// Build the purl of a package (OS packages get the OS namespace and distro qualifier; language
+/// packages neither). Returns `None` for packages with no kind or no name.
 pub fn package_purl(pkg: &Package, os: Option<&OsInfo>) -> Option<String> {
     let kind = pkg.kind?;
     if pkg.name.is_empty() {
         return None;
+    }
+    if !kind.is_os() {
+        return language_purl(kind, pkg);
     }
     let ns = namespace(kind, os);
     let mut purl = PackageUrl::new(kind.purl_type(), pkg.name.as_str()).ok()?;
@@ -130,6 +173,56 @@ mod tests {
                 .unwrap()
                 .starts_with("pkg:rpm/suse/")
         );
+    }
+
+    fn pypi(name: &str, version: &str) -> Package {
+        Package {
+            kind: Some(PackageKind::PyPI),
+            name: name.into(),
+            version: version.into(),
+            db_path: "/usr/lib/python3/dist-packages/x.dist-info/METADATA".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn pypi_purl_matches_spec_example() {
+        // purl spec (PURL-TYPES.rst, pypi): `pkg:pypi/django@1.11.1`; no namespace, and an OS does not
+        // add a distro qualifier to a language package.
+        assert_eq!(
+            package_purl(&pypi("Django", "2.2.28"), Some(&os("debian", "12"))).unwrap(),
+            "pkg:pypi/django@2.2.28"
+        );
+        assert_eq!(
+            package_purl(&pypi("django", "1.11.1"), None).unwrap(),
+            "pkg:pypi/django@1.11.1"
+        );
+    }
+
+    #[test]
+    fn pypi_names_are_pep503_normalised() {
+        assert_eq!(
+            package_purl(&pypi("zope.interface", "6.1"), None).unwrap(),
+            "pkg:pypi/zope-interface@6.1"
+        );
+        assert_eq!(
+            package_purl(&pypi("Typing_Extensions", "4.9.0"), None).unwrap(),
+            "pkg:pypi/typing-extensions@4.9.0"
+        );
+        assert_eq!(
+            package_purl(&pypi("Foo._-Bar", "1.0+local.1"), None).unwrap(),
+            "pkg:pypi/foo-bar@1.0%2Blocal.1"
+        );
+        for (raw, norm) in [
+            ("Jinja2", "jinja2"),
+            ("PyYAML", "pyyaml"),
+            ("ruamel.yaml.clib", "ruamel-yaml-clib"),
+            ("a--b__c..d", "a-b-c-d"),
+            ("  six ", "six"),
+        ] {
+            assert_eq!(pep503_normalize(raw), norm, "{raw}");
+        }
+        assert_eq!(package_purl(&pypi("", "1"), None), None);
     }
 
     #[test]

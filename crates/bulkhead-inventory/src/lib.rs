@@ -1,18 +1,20 @@
-//! Analyzers over an [`ImageIndex`]: OS identity and OS package databases (dpkg, apk, rpm) with the
-//! files each package owns. Each analyzer declares the paths it needs ([`wanted`]); the image walk
-//! captures exactly those during its single pass, and [`analyze`] runs on the merged index.
+//! Analyzers over an [`ImageIndex`]: OS identity, OS package databases (dpkg, apk, rpm) and installed
+//! Python distributions, with the files each package owns. Each analyzer declares the paths it needs
+//! ([`wanted`]); the image walk captures exactly those during its single pass, and [`analyze`] runs on
+//! the merged index.
 
 pub mod apk;
 pub mod control;
 pub mod dpkg;
 pub mod os;
+pub mod python;
 pub mod rpm;
 
 use bulkhead_core::{OsInfo, Package};
 use bulkhead_image::{ImageIndex, Wanted};
 
 /// Changes whenever an analyzer's path set or parsing changes (part of the layer cache key).
-pub const ANALYZERS_VERSION: &str = "os-1,dpkg-1,apk-1,rpm-1";
+pub const ANALYZERS_VERSION: &str = "os-1,dpkg-1,apk-1,rpm-1,python-1";
 
 /// What the analyzers found.
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -26,7 +28,7 @@ pub struct Inventory {
 /// The union of the paths every analyzer reads.
 pub fn wanted() -> Wanted {
     Wanted::new(ANALYZERS_VERSION, |p| {
-        os::wants(p) || dpkg::wants(p) || apk::wants(p) || rpm::wants(p)
+        os::wants(p) || dpkg::wants(p) || apk::wants(p) || rpm::wants(p) || python::wants(p)
     })
 }
 
@@ -39,15 +41,27 @@ pub fn analyze(index: &ImageIndex) -> Inventory {
     dpkg::analyze(index, &mut inv);
     apk::analyze(index, &mut inv);
     rpm::analyze(index, &mut inv);
+    python::analyze(index, &mut inv);
+    // An OS package is one per key; a language package is one per key *and place* (the same Python
+    // release in two site-packages directories is two installs).
+    let place = |p: &Package| -> String {
+        if p.kind.is_none_or(|k| k.is_os()) {
+            String::new()
+        } else {
+            p.db_path.clone()
+        }
+    };
     inv.packages.sort_by(|a, b| {
-        (a.kind, &a.name, a.full_version(), &a.arch).cmp(&(
+        (a.kind, &a.name, a.full_version(), &a.arch, place(a)).cmp(&(
             b.kind,
             &b.name,
             b.full_version(),
             &b.arch,
+            place(b),
         ))
     });
-    inv.packages.dedup_by(|a, b| a.key() == b.key());
+    inv.packages
+        .dedup_by(|a, b| a.key() == b.key() && place(a) == place(b));
     inv
 }
 

@@ -78,6 +78,8 @@ pub fn bom(a: &Artifact) -> Value {
     let mut components = Vec::new();
     let mut deps = Vec::new();
     let mut pkg_refs = Vec::new();
+    let mut os_refs = Vec::new();
+    let mut lang_refs = Vec::new();
     let mut seen = HashSet::new();
     for p in &a.packages {
         let purl = package_purl(p, a.os.as_ref());
@@ -109,10 +111,17 @@ pub fn bom(a: &Artifact) -> Value {
                     .collect(),
             );
         }
+        if p.kind.is_some_and(|k| k.is_os()) {
+            os_refs.push(bom_ref.clone());
+        } else {
+            lang_refs.push(bom_ref.clone());
+        }
         pkg_refs.push(bom_ref);
         components.push(c);
     }
-    let mut top_deps = Vec::new();
+    // The image depends on its OS (which depends on the OS packages) and directly on language
+    // packages; without a detected OS, OS packages hang off the image too.
+    let mut top_deps = lang_refs;
     if let Some(os) = &a.os {
         let os_ref = format!("os:{}-{}", os.family, os.version);
         components.insert(
@@ -125,25 +134,20 @@ pub fn bom(a: &Artifact) -> Value {
                 "properties": [prop("Class", "os-pkgs"), prop("Type", &os.family)],
             }),
         );
-        deps.push(json!({"ref": os_ref, "dependsOn": pkg_refs}));
-        top_deps.push(os_ref);
+        deps.push(json!({"ref": os_ref, "dependsOn": os_refs}));
+        top_deps.insert(0, os_ref);
     } else {
-        top_deps.extend(pkg_refs.iter().cloned());
-        for r in &pkg_refs {
-            deps.push(json!({"ref": r, "dependsOn": []}));
-        }
+        top_deps.extend(os_refs);
     }
-    if a.os.is_some() {
-        for r in &pkg_refs {
-            deps.push(json!({"ref": r, "dependsOn": []}));
-        }
+    for r in &pkg_refs {
+        deps.push(json!({"ref": r, "dependsOn": []}));
     }
     deps.insert(
         0,
         json!({"ref": metadata_component["bom-ref"], "dependsOn": top_deps}),
     );
 
-    json!({
+    let mut doc = json!({
         "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
         "bomFormat": "CycloneDX",
         "specVersion": "1.6",
@@ -156,5 +160,84 @@ pub fn bom(a: &Artifact) -> Value {
         },
         "components": components,
         "dependencies": deps,
-    })
+    });
+    if let Some(vulns) = &a.vulnerabilities {
+        doc["vulnerabilities"] = Value::Array(vulnerabilities(a, vulns));
+    }
+    doc
+}
+
+fn source_of(id: &str) -> Value {
+    let (name, url) = if id.starts_with("CVE-") {
+        ("NVD", format!("https://nvd.nist.gov/vuln/detail/{id}"))
+    } else if id.starts_with("GHSA-") {
+        ("GitHub", format!("https://github.com/advisories/{id}"))
+    } else {
+        ("OSV", format!("https://osv.dev/vulnerability/{id}"))
+    };
+    json!({"name": name, "url": url})
+}
+
+/// CycloneDX `vulnerabilities[]`: one entry per finding, `affects[].ref` pointing at the package's
+/// bom-ref (its purl, as in `components`).
+fn vulnerabilities(a: &Artifact, vulns: &[bulkhead_core::Vulnerability]) -> Vec<Value> {
+    let refs: std::collections::HashMap<String, String> = a
+        .packages
+        .iter()
+        .map(|p| {
+            (
+                p.key(),
+                package_purl(p, a.os.as_ref()).unwrap_or_else(|| p.key()),
+            )
+        })
+        .collect();
+    vulns
+        .iter()
+        .map(|v| {
+            let bom_ref = refs.get(&v.package_key).cloned().unwrap_or_else(|| v.package_key.clone());
+            let sev = format!("{:?}", v.severity).to_lowercase();
+            let mut rating = json!({"severity": if sev == "unknown" { "unknown".to_string() } else { sev }});
+            if let Some(score) = v.cvss_score {
+                rating["score"] = json!(score);
+            }
+            if let Some(vector) = &v.cvss_vector {
+                rating["vector"] = json!(vector);
+                rating["method"] = json!(if vector.starts_with("CVSS:4") {
+                    "CVSSv4"
+                } else if vector.starts_with("CVSS:3.1") {
+                    "CVSSv31"
+                } else if vector.starts_with("CVSS:3") {
+                    "CVSSv3"
+                } else {
+                    "CVSSv2"
+                });
+            } else {
+                rating["method"] = json!("other");
+            }
+            let mut e = json!({
+                "bom-ref": format!("{}#{}", v.id, bom_ref),
+                "id": v.id,
+                "source": source_of(&v.id),
+                "ratings": [rating],
+                "affects": [{
+                    "ref": bom_ref,
+                    "versions": [{"version": v.installed_version, "status": "affected"}],
+                }],
+                "properties": [prop("Status", format!("{:?}", v.status).to_lowercase()), prop("DataSource", &v.data_source)],
+            });
+            if !v.aliases.is_empty() {
+                e["references"] = Value::Array(
+                    v.aliases.iter().map(|al| json!({"id": al, "source": source_of(al)})).collect(),
+                );
+            }
+            if let Some(t) = &v.title {
+                e["description"] = json!(t);
+            }
+            if let Some(f) = &v.fixed_version {
+                e["recommendation"] = json!(format!("Upgrade {} to {f}", v.package_name));
+                e["properties"].as_array_mut().unwrap().push(prop("FixedVersion", f));
+            }
+            e
+        })
+        .collect()
 }

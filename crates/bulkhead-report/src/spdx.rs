@@ -105,7 +105,13 @@ pub fn document(a: &Artifact) -> Value {
             id = spdx_id("Package", &format!("{}#{n}", p.key()));
         }
         packages.push(package_entry(p, a, &id));
-        rels.push(json!({"spdxElementId": parent, "relatedSpdxElement": id, "relationshipType": "CONTAINS"}));
+        // OS packages belong to the OS package; language packages directly to the image.
+        let owner = if p.kind.is_some_and(|k| k.is_os()) {
+            &parent
+        } else {
+            &root_id
+        };
+        rels.push(json!({"spdxElementId": owner, "relatedSpdxElement": id, "relationshipType": "CONTAINS"}));
     }
     let safe_name: String = a
         .name

@@ -59,8 +59,84 @@ pub fn render(a: &Artifact, _color: bool) -> String {
         out.push_str(&t.to_string());
         out.push('\n');
     }
+    if let Some(vulns) = &a.vulnerabilities {
+        out.push_str(&render_vulnerabilities(vulns));
+    }
     for w in &a.warnings {
         out.push_str(&format!("warning: {w}\n"));
     }
+    out
+}
+
+/// The vulnerability table: grouped by package (sorted by package, then severity, highest first), with
+/// the fixed version and the severity's source; a summary line by severity first.
+pub fn render_vulnerabilities(vulns: &[bulkhead_core::Vulnerability]) -> String {
+    use bulkhead_core::Severity;
+    let mut out = String::new();
+    let count = |s: Severity| vulns.iter().filter(|v| v.severity == s).count();
+    out.push_str(&format!(
+        "\nVulnerabilities: {} (CRITICAL: {}, HIGH: {}, MEDIUM: {}, LOW: {}, UNKNOWN: {})\n",
+        vulns.len(),
+        count(Severity::Critical),
+        count(Severity::High),
+        count(Severity::Medium),
+        count(Severity::Low),
+        count(Severity::Unknown)
+    ));
+    if vulns.is_empty() {
+        return out;
+    }
+    let mut sorted: Vec<&bulkhead_core::Vulnerability> = vulns.iter().collect();
+    sorted.sort_by(|a, b| {
+        (
+            &a.package_name,
+            &a.installed_version,
+            std::cmp::Reverse(a.severity),
+            &a.id,
+        )
+            .cmp(&(
+                &b.package_name,
+                &b.installed_version,
+                std::cmp::Reverse(b.severity),
+                &b.id,
+            ))
+    });
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(vec![
+            "Package",
+            "Installed",
+            "Vulnerability",
+            "Severity",
+            "Fixed in",
+            "Title",
+        ]);
+    let mut last = String::new();
+    for v in sorted {
+        let pkg = if v.package_key == last {
+            String::new()
+        } else {
+            v.package_name.clone()
+        };
+        last = v.package_key.clone();
+        let mut title = v.title.clone().unwrap_or_default();
+        if title.chars().count() > 60 {
+            title = title.chars().take(57).collect::<String>() + "...";
+        }
+        t.add_row(vec![
+            pkg,
+            v.installed_version.clone(),
+            v.id.clone(),
+            format!("{:?}", v.severity).to_uppercase(),
+            v.fixed_version.clone().unwrap_or_else(|| match v.status {
+                bulkhead_core::VulnStatus::WillNotFix => "(will not fix)".into(),
+                _ => "(no fix)".into(),
+            }),
+            title,
+        ]);
+    }
+    out.push_str(&t.to_string());
+    out.push('\n');
     out
 }

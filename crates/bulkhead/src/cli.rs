@@ -25,10 +25,37 @@ pub enum Command {
     Fs(ScanArgs),
     /// Write a software bill of materials (CycloneDX 1.6 by default) for an image or directory.
     Sbom(ScanArgs),
+    /// Manage the advisory database.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
     /// Manage the layer cache.
     Cache {
         #[command(subcommand)]
         action: CacheAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbAction {
+    /// Import OSV records (directories, JSON/YAML files, OSV all.zip archives) into the database.
+    Import {
+        /// Database file (default: $BULKHEAD_DB, else $XDG_CACHE_HOME/bulkhead/db/bulkhead.db).
+        #[arg(long, env = "BULKHEAD_DB")]
+        db: Option<PathBuf>,
+        /// What to import.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Show what the database holds: ecosystems, record counts, build time.
+    Info {
+        /// Database file (default: $BULKHEAD_DB, else $XDG_CACHE_HOME/bulkhead/db/bulkhead.db).
+        #[arg(long, env = "BULKHEAD_DB")]
+        db: Option<PathBuf>,
+        /// Output format: table or json.
+        #[arg(short, long, default_value = "table")]
+        format: String,
     },
 }
 
@@ -81,6 +108,19 @@ pub struct ScanArgs {
     /// Podman API socket for podman:// images (default: $CONTAINER_HOST, /run/podman/podman.sock).
     #[arg(long, value_name = "PATH")]
     pub podman_socket: Option<PathBuf>,
+    /// Advisory database to match packages against (default: $BULKHEAD_DB, else the default database
+    /// when it exists). Without one, only the inventory is reported.
+    #[arg(long, env = "BULKHEAD_DB")]
+    pub db: Option<PathBuf>,
+    /// Report only these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
+    #[arg(long, value_delimiter = ',')]
+    pub severity: Vec<String>,
+    /// Hide vulnerabilities that have no fixed version.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+    /// Exit with this code when vulnerabilities are reported (after --severity/--ignore-unfixed).
+    #[arg(long, default_value_t = 0)]
+    pub exit_code: u8,
     /// Where IMAGE lives when it is a bare name: auto (path, else registry) or podman.
     #[arg(long, default_value = "auto")]
     pub image_src: String,

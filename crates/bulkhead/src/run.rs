@@ -1,6 +1,6 @@
 //! Command execution: build options, call the stages, render, write.
 
-use crate::cli::{CacheAction, Cli, Command, ScanArgs};
+use crate::cli::{CacheAction, Cli, Command, DbAction, ScanArgs};
 use anyhow::{Context, Result, bail};
 use bulkhead_core::{Artifact, Layer};
 use bulkhead_image::cache::LayerCache;
@@ -17,6 +17,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Image(a) => scan(a, Format::Table, false),
         Command::Fs(a) => scan(a, Format::Table, true),
         Command::Sbom(a) => scan(a, Format::CycloneDx, false),
+        Command::Db { action } => db(action),
         Command::Cache {
             action: CacheAction::Clean { cache_dir },
         } => {
@@ -24,6 +25,81 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let cache = LayerCache::open(&root, u64::MAX)?;
             let n = cache.clean()?;
             eprintln!("removed {n} cached layer(s) from {}", cache.dir().display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The default advisory database path.
+fn default_db() -> std::path::PathBuf {
+    LayerCache::default_root().join("db").join("bulkhead.db")
+}
+
+fn db(action: DbAction) -> Result<ExitCode> {
+    match action {
+        DbAction::Import { db, paths } => {
+            let path = db.unwrap_or_else(default_db);
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
+            let mut store = bulkhead_advisories::Store::create_or_open(&path)
+                .with_context(|| format!("opening {}", path.display()))?;
+            let tty = std::io::stderr().is_terminal();
+            let report = store.import_paths(&paths, &mut |p| {
+                if tty && p.files_done % 200 == 0 {
+                    eprint!(
+                        "\r{} / {} documents, {} records",
+                        p.files_done, p.files_total, p.records
+                    );
+                }
+            })?;
+            if tty {
+                eprintln!();
+            }
+            for e in &report.errors {
+                eprintln!("warning: {}: {}", e.source, e.reason);
+            }
+            eprintln!(
+                "{}: {} document(s), {} new, {} updated, {} unchanged, {} skipped, {} error(s) in {:.2?}",
+                path.display(),
+                report.files_read,
+                report.records_imported,
+                report.records_updated,
+                report.records_unchanged,
+                report.skipped.len(),
+                report.errors.len(),
+                report.duration
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        DbAction::Info { db, format } => {
+            let path = db.unwrap_or_else(default_db);
+            let store = bulkhead_advisories::Store::open_read_only(&path)
+                .with_context(|| format!("opening {}", path.display()))?;
+            let info = store.info()?;
+            match format.as_str() {
+                "json" => println!("{}", serde_json::to_string_pretty(&info)?),
+                "table" => {
+                    println!("Database: {}", info.path.display());
+                    println!("Schema: {}", info.schema_version);
+                    println!("Built: {}", info.build_time.as_deref().unwrap_or("never"));
+                    println!(
+                        "Records: {} ({} withdrawn)",
+                        info.total_records, info.withdrawn_records
+                    );
+                    for e in &info.ecosystems {
+                        println!(
+                            "  {:<14} {:>7} records  {:>7} entries  {} release(s)",
+                            e.name,
+                            e.records,
+                            e.entries,
+                            e.releases.len()
+                        );
+                    }
+                }
+                other => bail!("--format {other:?}: expected table or json"),
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -71,9 +147,18 @@ fn scan(args: ScanArgs, default_format: Format, fs_only: bool) -> Result<ExitCod
         ..Default::default()
     };
     let wanted = bulkhead_inventory::wanted();
+    let t0 = std::time::Instant::now();
     let scanned =
         scan_target(&target, &wanted, &opts).with_context(|| format!("reading {}", args.target))?;
+    let t1 = std::time::Instant::now();
     let inv = bulkhead_inventory::analyze(&scanned.index);
+    tracing::debug!(
+        "read {} layer(s) ({} from cache) in {:?}; analysed in {:?}",
+        scanned.index.layers.len(),
+        scanned.cache_hits,
+        t1 - t0,
+        t1.elapsed()
+    );
     for w in scanned.index.warnings.iter().chain(&inv.warnings) {
         tracing::warn!("{w}");
     }
@@ -100,6 +185,7 @@ fn scan(args: ScanArgs, default_format: Format, fs_only: bool) -> Result<ExitCod
         file_count: scanned.index.len(),
         os: inv.os,
         packages: inv.packages,
+        vulnerabilities: None,
         warnings: scanned
             .index
             .warnings
@@ -108,9 +194,51 @@ fn scan(args: ScanArgs, default_format: Format, fs_only: bool) -> Result<ExitCod
             .cloned()
             .collect(),
     };
+    let mut artifact = artifact;
+    let db_path = args
+        .db
+        .clone()
+        .or_else(|| Some(default_db()).filter(|p| p.exists()));
+    if let Some(path) = db_path {
+        let store = bulkhead_advisories::Store::open_read_only(&path)
+            .with_context(|| format!("opening advisory database {}", path.display()))?;
+        if let Some(age) = store.info()?.age()
+            && age > std::time::Duration::from_secs(7 * 24 * 3600)
+        {
+            tracing::warn!(
+                "advisory database {} is {} days old; refresh it with `bulkhead db import`",
+                path.display(),
+                age.as_secs() / 86_400
+            );
+        }
+        let mut vulns = bulkhead_advisories::matcher::match_packages(
+            &store,
+            artifact.os.as_ref(),
+            &artifact.packages,
+        )?;
+        let wanted_sev: Vec<String> = args
+            .severity
+            .iter()
+            .map(|s| s.trim().to_ascii_uppercase())
+            .collect();
+        vulns.retain(|v| {
+            (wanted_sev.is_empty()
+                || wanted_sev.contains(&format!("{:?}", v.severity).to_ascii_uppercase()))
+                && (!args.ignore_unfixed || v.fixed_version.is_some())
+        });
+        artifact.vulnerabilities = Some(vulns);
+    }
     let color = args.output.is_none() && std::io::stdout().is_terminal();
     let text = bulkhead_report::render(&artifact, format, color);
     write_output(args.output.as_deref(), text.as_bytes())?;
+    if args.exit_code != 0
+        && artifact
+            .vulnerabilities
+            .as_ref()
+            .is_some_and(|v| !v.is_empty())
+    {
+        return Ok(ExitCode::from(args.exit_code));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

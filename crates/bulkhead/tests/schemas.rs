@@ -149,3 +149,63 @@ fn real_image_sboms_validate() {
         println!("{img}: CycloneDX 1.6 and SPDX 2.3 documents valid");
     }
 }
+
+#[test]
+fn cyclonedx_with_vulnerabilities_validates_and_links_components() {
+    // A tree with one old PyYAML and the repo's fixture advisories (pypa/advisory-database records).
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let di = root.join("usr/lib/python3/dist-packages/PyYAML-5.1.dist-info");
+    std::fs::create_dir_all(&di).unwrap();
+    std::fs::write(
+        di.join("METADATA"),
+        "Metadata-Version: 2.1\nName: PyYAML\nVersion: 5.1\nLicense: MIT\n",
+    )
+    .unwrap();
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../bulkhead-advisories/tests/fixtures/osv/PyPI");
+    let db = dir.path().join("adv.db");
+    let out = bulkhead(&[
+        "db",
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        fixtures.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = bulkhead_json(&[
+        "image",
+        root.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "cyclonedx",
+    ]);
+    validate_cdx(&doc);
+    let vulns = doc["vulnerabilities"]
+        .as_array()
+        .expect("vulnerabilities[]");
+    assert!(
+        vulns.iter().any(|v| v["id"] == "CVE-2019-20477"),
+        "{vulns:#?}"
+    );
+    let refs: std::collections::HashSet<&str> = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["bom-ref"].as_str())
+        .collect();
+    for v in vulns {
+        assert!(v["ratings"].is_array() && v["source"]["name"].is_string());
+        for a in v["affects"].as_array().unwrap() {
+            assert!(
+                refs.contains(a["ref"].as_str().unwrap()),
+                "dangling affects ref {a}"
+            );
+        }
+    }
+}

@@ -1,0 +1,613 @@
+//! Matching installed packages against the advisory store: pick the advisory ecosystem for each
+//! package (distro release from the detected OS; source package for dpkg and apk), evaluate OSV
+//! `versions` and `ranges` with the ecosystem's own version order (`bulkhead-versions`), merge records
+//! that describe the same flaw (CVE / GHSA / PYSEC / distro ids linked through `aliases`), and rate the
+//! severity from CVSS vectors (v2, v3.x, v4 base scores) or the database's own rating.
+
+use crate::osv::{Affected, Event, RangeType, Record};
+use crate::{Result, Store};
+use bulkhead_core::{OsInfo, Package, PackageKind, Severity, VulnStatus, Vulnerability};
+use bulkhead_versions::{Ecosystem, compare};
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+
+/// What to look up for one package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Ecosystem family in the store (`Debian`, `PyPI`, …).
+    pub base: &'static str,
+    /// The exact advisory ecosystem (`Debian:12`); `None` for ecosystems without releases.
+    pub release: Option<String>,
+    /// The name advisories use (the source package for dpkg and apk).
+    pub name: String,
+    /// The version compared (the source version for dpkg, with its epoch).
+    pub version: String,
+    pub order: Ecosystem,
+}
+
+fn major(v: &str) -> &str {
+    v.split('.').next().unwrap_or(v)
+}
+
+fn major_minor(v: &str) -> String {
+    v.split('.').take(2).collect::<Vec<_>>().join(".")
+}
+
+/// The advisory target of a package, or `None` when no advisory source covers it.
+pub fn target_for(pkg: &Package, os: Option<&OsInfo>) -> Option<Target> {
+    let kind = pkg.kind?;
+    let src_name = pkg.src_name.clone().unwrap_or_else(|| pkg.name.clone());
+    match kind {
+        PackageKind::Deb => {
+            let os = os?;
+            // Debian advisories key on the source package and its version.
+            let mut version = pkg
+                .src_version
+                .clone()
+                .unwrap_or_else(|| pkg.version.clone());
+            if let Some(e) = pkg.src_epoch.filter(|e| *e > 0) {
+                version = format!("{e}:{version}");
+            }
+            let (base, release) = match os.family.as_str() {
+                "debian" => ("Debian", format!("Debian:{}", major(&os.version))),
+                "ubuntu" => ("Ubuntu", format!("Ubuntu:{}", os.version)),
+                _ => return None,
+            };
+            Some(Target {
+                base,
+                release: Some(release),
+                name: src_name,
+                version,
+                order: Ecosystem::Dpkg,
+            })
+        }
+        PackageKind::Apk => {
+            let os = os?;
+            let (base, release) = match os.family.as_str() {
+                "alpine" => ("Alpine", format!("Alpine:v{}", major_minor(&os.version))),
+                "wolfi" => ("Wolfi", "Wolfi".to_string()),
+                "chainguard" => ("Chainguard", "Chainguard".to_string()),
+                _ => return None,
+            };
+            Some(Target {
+                base,
+                release: Some(release),
+                name: src_name,
+                version: pkg.version.clone(),
+                order: Ecosystem::Apk,
+            })
+        }
+        PackageKind::Rpm => {
+            let os = os?;
+            let (base, release) = match os.family.as_str() {
+                "alma" => ("AlmaLinux", format!("AlmaLinux:{}", major(&os.version))),
+                "rocky" => ("Rocky Linux", format!("Rocky Linux:{}", major(&os.version))),
+                _ => return None,
+            };
+            Some(Target {
+                base,
+                release: Some(release),
+                name: pkg.name.clone(),
+                version: pkg.full_version(),
+                order: Ecosystem::Rpm,
+            })
+        }
+        #[allow(unreachable_patterns)]
+        _ => language_target(pkg),
+    }
+}
+
+fn language_target(pkg: &Package) -> Option<Target> {
+    let purl_type = pkg.kind?.purl_type();
+    let (base, order) = match purl_type {
+        "pypi" => ("PyPI", Ecosystem::PyPI),
+        _ => return None,
+    };
+    Some(Target {
+        base,
+        release: None,
+        name: crate::ecosystem::normalise_package(base, &pkg.name),
+        version: pkg.version.clone(),
+        order,
+    })
+}
+
+/// Whether an advisory's ecosystem string applies to the target's release. `Ubuntu:22.04:LTS` applies
+/// to `Ubuntu:22.04`; Ubuntu Pro (ESM) streams do not apply to a plain install.
+fn ecosystem_applies(advisory: &str, target: &Target) -> bool {
+    match &target.release {
+        None => advisory == target.base,
+        Some(rel) => {
+            if advisory == rel {
+                return true;
+            }
+            match advisory.strip_prefix(rel.as_str()) {
+                Some(rest) => {
+                    rest.starts_with(':') && target.base == "Ubuntu" && !advisory.contains(":Pro:")
+                }
+                None => false,
+            }
+        }
+    }
+}
+
+fn cmp(order: Ecosystem, a: &str, b: &str) -> Option<Ordering> {
+    compare(order, a, b).ok()
+}
+
+/// Evaluate one affected entry for a version: `Some(fixed version, if any)` when affected.
+/// Follows the OSV specification's evaluation: events sorted by version (`introduced: "0"` first),
+/// `introduced` opens, `fixed` closes (exclusive), `last_affected` closes (inclusive), `limit` caps.
+pub fn affected_version(
+    affected: &Affected,
+    version: &str,
+    order: Ecosystem,
+) -> Option<Option<String>> {
+    let listed = affected.versions.iter().any(|v| v == version);
+    for range in &affected.ranges {
+        let range_order = match range.kind {
+            RangeType::Ecosystem => order,
+            RangeType::Semver => match order {
+                // SEMVER ranges use SemVer order whatever the ecosystem.
+                Ecosystem::Npm | Ecosystem::Go | Ecosystem::CratesIo => order,
+                _ => Ecosystem::CratesIo,
+            },
+            _ => continue,
+        };
+        let mut events: Vec<&Event> = range
+            .events
+            .iter()
+            .filter(|e| e.version().is_some())
+            .collect();
+        events.sort_by(|a, b| {
+            let (va, vb) = (a.version().unwrap_or(""), b.version().unwrap_or(""));
+            match (
+                va == "0" && matches!(a, Event::Introduced(_)),
+                vb == "0" && matches!(b, Event::Introduced(_)),
+            ) {
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Less,
+                (false, true) => Ordering::Greater,
+                _ => cmp(range_order, va, vb).unwrap_or(Ordering::Equal),
+            }
+        });
+        let mut vulnerable = false;
+        let mut limited = false;
+        for e in &events {
+            match e {
+                Event::Introduced(v) => {
+                    if v == "0" || cmp(range_order, version, v).is_some_and(|o| o != Ordering::Less)
+                    {
+                        vulnerable = true;
+                    }
+                }
+                Event::Fixed(v) => {
+                    if cmp(range_order, version, v).is_some_and(|o| o != Ordering::Less) {
+                        vulnerable = false;
+                    }
+                }
+                Event::LastAffected(v) => {
+                    if cmp(range_order, version, v).is_some_and(|o| o == Ordering::Greater) {
+                        vulnerable = false;
+                    }
+                }
+                Event::Limit(v) => {
+                    if v != "*" && cmp(range_order, version, v).is_some_and(|o| o != Ordering::Less)
+                    {
+                        limited = true;
+                    }
+                }
+                Event::Other { .. } => {}
+            }
+        }
+        if vulnerable && !limited {
+            // The fix is the first `fixed` above the installed version.
+            let fixed = events
+                .iter()
+                .filter_map(|e| match e {
+                    Event::Fixed(v) if cmp(range_order, version, v) == Some(Ordering::Less) => {
+                        Some(v.clone())
+                    }
+                    _ => None,
+                })
+                .next();
+            return Some(fixed);
+        }
+    }
+    if listed { Some(None) } else { None }
+}
+
+/// CVSS v2 base score (the `cvss` crate covers v3 and v4 only). Formula from the CVSS v2 guide §3.2.1.
+fn cvss2_score(vector: &str) -> Option<f64> {
+    let mut m = HashMap::new();
+    for part in vector
+        .trim_start_matches("CVSS:2.0/")
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .split('/')
+    {
+        let (k, v) = part.split_once(':')?;
+        m.insert(k, v);
+    }
+    let av = match *m.get("AV")? {
+        "L" => 0.395,
+        "A" => 0.646,
+        "N" => 1.0,
+        _ => return None,
+    };
+    let ac = match *m.get("AC")? {
+        "H" => 0.35,
+        "M" => 0.61,
+        "L" => 0.71,
+        _ => return None,
+    };
+    let au = match *m.get("Au")? {
+        "M" => 0.45,
+        "S" => 0.56,
+        "N" => 0.704,
+        _ => return None,
+    };
+    let cia = |k: &str| -> Option<f64> {
+        Some(match *m.get(k)? {
+            "N" => 0.0,
+            "P" => 0.275,
+            "C" => 0.660,
+            _ => return None,
+        })
+    };
+    let (c, i, a) = (cia("C")?, cia("I")?, cia("A")?);
+    let impact = 10.41 * (1.0 - (1.0 - c) * (1.0 - i) * (1.0 - a));
+    let exploitability = 20.0 * av * ac * au;
+    let f = if impact == 0.0 { 0.0 } else { 1.176 };
+    let base = ((0.6 * impact) + (0.4 * exploitability) - 1.5) * f;
+    Some((base * 10.0).round() / 10.0)
+}
+
+fn band(score: f64, v2: bool) -> Severity {
+    if v2 {
+        return match score {
+            s if s >= 7.0 => Severity::High,
+            s if s >= 4.0 => Severity::Medium,
+            _ => Severity::Low,
+        };
+    }
+    match score {
+        s if s >= 9.0 => Severity::Critical,
+        s if s >= 7.0 => Severity::High,
+        s if s >= 4.0 => Severity::Medium,
+        s if s > 0.0 => Severity::Low,
+        _ => Severity::Unknown,
+    }
+}
+
+/// (severity, source, score, vector) from a record's and entry's severities; CVSS v4 > v3 > v2, then the
+/// database's own rating (GHSA `severity`, Ubuntu priority, Debian urgency).
+pub fn rate(
+    record: &Record,
+    affected: &Affected,
+) -> (Severity, Option<String>, Option<f64>, Option<String>) {
+    let all: Vec<&crate::osv::Severity> = affected
+        .severity
+        .iter()
+        .chain(record.severity.iter())
+        .collect();
+    for kind in ["CVSS_V4", "CVSS_V3", "CVSS_V2"] {
+        for s in all.iter().filter(|s| s.kind == kind) {
+            let score = match kind {
+                "CVSS_V4" => s
+                    .score
+                    .parse::<cvss::v4::Vector>()
+                    .ok()
+                    .map(|v| v.score().value()),
+                "CVSS_V3" => s
+                    .score
+                    .parse::<cvss::v3::Base>()
+                    .ok()
+                    .map(|b| b.score().value()),
+                _ => cvss2_score(&s.score),
+            };
+            if let Some(score) = score {
+                return (
+                    band(score, kind == "CVSS_V2"),
+                    Some(format!("{kind} vector")),
+                    Some(score),
+                    Some(s.score.clone()),
+                );
+            }
+        }
+    }
+    let rating = [
+        affected.database_specific.as_ref(),
+        record.database_specific.as_ref(),
+        affected.ecosystem_specific.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|v| {
+        v.get("severity")
+            .or_else(|| v.get("urgency"))
+            .and_then(|s| s.as_str())
+            .map(str::to_string)
+    })
+    .or_else(|| {
+        all.iter()
+            .find(|s| s.kind == "Ubuntu")
+            .map(|s| s.score.clone())
+    });
+    if let Some(r) = rating {
+        let sev = match r.to_ascii_lowercase().as_str() {
+            "critical" => Severity::Critical,
+            "high" | "important" => Severity::High,
+            "moderate" | "medium" => Severity::Medium,
+            "low" | "negligible" | "unimportant" => Severity::Low,
+            _ => Severity::Unknown,
+        };
+        return (sev, Some(format!("database rating {r:?}")), None, None);
+    }
+    (Severity::Unknown, None, None, None)
+}
+
+/// Primary ID of a group of ids: a CVE when known, else a GHSA, else the smallest id.
+fn primary(ids: &BTreeSet<String>) -> String {
+    ids.iter()
+        .find(|i| i.starts_with("CVE-"))
+        .or_else(|| ids.iter().find(|i| i.starts_with("GHSA-")))
+        .or_else(|| ids.iter().next())
+        .cloned()
+        .unwrap_or_default()
+}
+
+struct Hit {
+    record: Record,
+    ecosystem: String,
+    fixed: Option<String>,
+    severity: (Severity, Option<String>, Option<f64>, Option<String>),
+}
+
+/// Match every package; returns deduplicated findings sorted by package then id.
+pub fn match_packages(
+    store: &Store,
+    os: Option<&OsInfo>,
+    packages: &[Package],
+) -> Result<Vec<Vulnerability>> {
+    let mut out = Vec::new();
+    let mut records: HashMap<String, Option<Record>> = HashMap::new();
+    for pkg in packages {
+        let Some(target) = target_for(pkg, os) else {
+            continue;
+        };
+        let mut hits: Vec<Hit> = Vec::new();
+        for entry in store.affected(target.base, &target.name)? {
+            if !ecosystem_applies(&entry.ecosystem, &target) {
+                continue;
+            }
+            let Some(fixed) = affected_version(&entry.affected, &target.version, target.order)
+            else {
+                continue;
+            };
+            let record = match records.get(&entry.record_id) {
+                Some(r) => r.clone(),
+                None => {
+                    let r = store.record(&entry.record_id)?;
+                    records.insert(entry.record_id.clone(), r.clone());
+                    r
+                }
+            };
+            let Some(record) = record else { continue };
+            if record.withdrawn.is_some() {
+                continue;
+            }
+            let severity = rate(&record, &entry.affected);
+            hits.push(Hit {
+                record,
+                ecosystem: entry.ecosystem.clone(),
+                fixed,
+                severity,
+            });
+        }
+        // Merge hits that share any id (record id or alias): one finding per flaw.
+        let mut groups: Vec<(BTreeSet<String>, Vec<Hit>)> = Vec::new();
+        for hit in hits {
+            let ids: BTreeSet<String> = std::iter::once(hit.record.id.clone())
+                .chain(hit.record.aliases.iter().cloned())
+                .chain(hit.record.upstream.iter().cloned())
+                .collect();
+            let mut merged: (BTreeSet<String>, Vec<Hit>) = (ids, vec![hit]);
+            let mut i = 0;
+            while i < groups.len() {
+                if !groups[i].0.is_disjoint(&merged.0) {
+                    let (ids, hs) = groups.swap_remove(i);
+                    merged.0.extend(ids);
+                    merged.1.extend(hs);
+                } else {
+                    i += 1;
+                }
+            }
+            groups.push(merged);
+        }
+        for (ids, hits) in groups {
+            let id = primary(&ids);
+            let aliases: Vec<String> = ids.iter().filter(|i| **i != id).cloned().collect();
+            // The fix must cover every merged record: the highest fixed version; no fix if any lacks one.
+            let mut fixed: Option<String> = None;
+            let mut unfixed = false;
+            for h in &hits {
+                match &h.fixed {
+                    None => unfixed = true,
+                    Some(f) => {
+                        if fixed
+                            .as_ref()
+                            .is_none_or(|cur| cmp(target.order, f, cur) == Some(Ordering::Greater))
+                        {
+                            fixed = Some(f.clone());
+                        }
+                    }
+                }
+            }
+            if unfixed {
+                fixed = None;
+            }
+            let best = hits
+                .iter()
+                .max_by(|a, b| {
+                    // Prefer scored ratings, then the higher severity.
+                    (a.severity.2.is_some(), a.severity.0)
+                        .cmp(&(b.severity.2.is_some(), b.severity.0))
+                })
+                .map(|h| h.severity.clone())
+                .unwrap_or((Severity::Unknown, None, None, None));
+            let title = hits
+                .iter()
+                .find_map(|h| h.record.summary.clone())
+                .or_else(|| {
+                    hits.iter().find_map(|h| {
+                        h.record
+                            .details
+                            .as_ref()
+                            .map(|d| d.lines().next().unwrap_or("").to_string())
+                    })
+                });
+            let mut references: Vec<String> = hits
+                .iter()
+                .flat_map(|h| {
+                    h.record
+                        .references
+                        .iter()
+                        .map(|r| r.url.clone())
+                        .filter(|u| !u.is_empty())
+                })
+                .collect();
+            references.sort();
+            references.dedup();
+            references.truncate(20);
+            let mut advisories: Vec<String> = hits.iter().map(|h| h.record.id.clone()).collect();
+            advisories.sort();
+            advisories.dedup();
+            out.push(Vulnerability {
+                id,
+                aliases,
+                advisories,
+                package_key: pkg.key(),
+                package_name: pkg.name.clone(),
+                installed_version: pkg.full_version(),
+                status: if fixed.is_some() {
+                    VulnStatus::Fixed
+                } else {
+                    VulnStatus::Affected
+                },
+                fixed_version: fixed,
+                severity: best.0,
+                severity_source: best.1,
+                cvss_score: best.2,
+                cvss_vector: best.3,
+                title,
+                data_source: hits
+                    .first()
+                    .map(|h| h.ecosystem.clone())
+                    .unwrap_or_default(),
+                references,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.package_name, &a.installed_version, &a.id).cmp(&(
+            &b.package_name,
+            &b.installed_version,
+            &b.id,
+        ))
+    });
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::osv::Range;
+
+    fn range(events: Vec<Event>) -> Affected {
+        Affected {
+            ranges: vec![Range {
+                kind: RangeType::Ecosystem,
+                repo: None,
+                events,
+                database_specific: None,
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn osv_range_semantics() {
+        let a = range(vec![
+            Event::Introduced("0".into()),
+            Event::Fixed("2.2.10".into()),
+        ]);
+        assert_eq!(
+            affected_version(&a, "2.2.9", Ecosystem::PyPI),
+            Some(Some("2.2.10".into()))
+        );
+        assert_eq!(affected_version(&a, "2.2.10", Ecosystem::PyPI), None);
+        let la = range(vec![
+            Event::Introduced("1.0".into()),
+            Event::LastAffected("1.5".into()),
+        ]);
+        assert_eq!(affected_version(&la, "1.5", Ecosystem::PyPI), Some(None));
+        assert_eq!(affected_version(&la, "1.5.1", Ecosystem::PyPI), None);
+        assert_eq!(affected_version(&la, "0.9", Ecosystem::PyPI), None);
+        // Two windows in one range, written out of order.
+        let multi = range(vec![
+            Event::Fixed("3.2.5".into()),
+            Event::Introduced("3.2".into()),
+            Event::Introduced("0".into()),
+            Event::Fixed("2.2.28".into()),
+        ]);
+        assert_eq!(
+            affected_version(&multi, "2.2.27", Ecosystem::PyPI),
+            Some(Some("2.2.28".into()))
+        );
+        assert_eq!(affected_version(&multi, "3.0", Ecosystem::PyPI), None);
+        assert_eq!(
+            affected_version(&multi, "3.2.1", Ecosystem::PyPI),
+            Some(Some("3.2.5".into()))
+        );
+        // dpkg order with epochs and tildes.
+        let deb = range(vec![
+            Event::Introduced("0".into()),
+            Event::Fixed("1:2.3-1~deb12u1".into()),
+        ]);
+        assert!(affected_version(&deb, "1:2.3-1~deb12u0", Ecosystem::Dpkg).is_some());
+        assert!(
+            affected_version(&deb, "2.9", Ecosystem::Dpkg).is_some(),
+            "no epoch sorts before epoch 1"
+        );
+    }
+
+    #[test]
+    fn cvss_scores() {
+        assert_eq!(cvss2_score("AV:N/AC:L/Au:N/C:P/I:P/A:P"), Some(7.5));
+        assert_eq!(cvss2_score("AV:N/AC:M/Au:N/C:N/I:P/A:N"), Some(4.3));
+        let r = Record {
+            severity: vec![crate::osv::Severity {
+                kind: "CVSS_V3".into(),
+                score: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into(),
+            }],
+            ..Default::default()
+        };
+        let (sev, _, score, _) = rate(&r, &Affected::default());
+        assert_eq!((sev, score), (Severity::Critical, Some(9.8)));
+    }
+
+    #[test]
+    fn ubuntu_lts_streams_apply_but_pro_does_not() {
+        let t = Target {
+            base: "Ubuntu",
+            release: Some("Ubuntu:22.04".into()),
+            name: "openssl".into(),
+            version: "1".into(),
+            order: Ecosystem::Dpkg,
+        };
+        assert!(ecosystem_applies("Ubuntu:22.04:LTS", &t));
+        assert!(!ecosystem_applies("Ubuntu:Pro:22.04:LTS", &t));
+        assert!(!ecosystem_applies("Ubuntu:20.04:LTS", &t));
+    }
+}

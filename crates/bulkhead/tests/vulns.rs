@@ -1,0 +1,187 @@
+//! End to end: import the real PyPI advisories (../shared/data/osv/PyPI, pypa/advisory-database) with
+//! `bulkhead db import`, scan the real vulnerable image (bookworm + old Python packages installed from
+//! PyPI, built by scripts/build-test-images.sh) with `bulkhead image --db`, and compare every
+//! (package, advisory) pair with an independent oracle: the same OSV ranges evaluated by Python
+//! `packaging` (tests/oracle/osv_pypi_oracle.py).
+
+mod common;
+use common::*;
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn shared_pypi() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/osv/PyPI");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        println!(
+            "SKIP: ../shared absent ({}); this test checked nothing",
+            p.display()
+        );
+        None
+    }
+}
+
+fn peers_python() -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.peers/bin/python");
+    if p.exists() {
+        return Some(p);
+    }
+    if std::env::var("BULKHEAD_STRICT").as_deref() == Ok("1") {
+        panic!(
+            ".peers/bin/python missing (scripts/install-peers.sh installs packaging and pyyaml)"
+        );
+    }
+    println!(
+        "SKIP: .peers/bin/python missing (run scripts/install-peers.sh); this test checked nothing"
+    );
+    None
+}
+
+#[test]
+fn pyvuln_findings_match_the_packaging_oracle() {
+    let Some(t) = testdata() else { return };
+    let Some(pypi) = shared_pypi() else { return };
+    let Some(python) = peers_python() else { return };
+    let image = t.join("pyvuln.docker.tar");
+    assert!(
+        image.exists(),
+        "pyvuln image missing: run scripts/build-test-images.sh"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("adv.db");
+    let out = bulkhead(&[
+        "db",
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        pypi.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let r = bulkhead_json(&[
+        "image",
+        image.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+        "--no-cache",
+    ]);
+    let vulns = r["vulnerabilities"]
+        .as_array()
+        .expect("vulnerabilities reported");
+    let mut ours: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for v in vulns {
+        for adv in v["advisories"].as_array().unwrap() {
+            ours.insert((
+                v["package_name"].as_str().unwrap().to_lowercase(),
+                v["installed_version"].as_str().unwrap().to_string(),
+                adv.as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    // Oracle over the image's Python packages as importlib.metadata listed them at build time.
+    let pkgs = std::fs::read_to_string(t.join("pyvuln.expected-python.txt")).unwrap();
+    let mut child = Command::new(python)
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/osv_pypi_oracle.py"))
+        .arg(&pypi)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(pkgs.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let oracle: BTreeSet<(String, String, String)> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].to_lowercase(), f[1].to_string(), f[2].to_string())
+        })
+        .collect();
+    assert!(
+        oracle.len() > 20,
+        "oracle found only {} advisories; image or data wrong",
+        oracle.len()
+    );
+    let missing: Vec<_> = oracle.difference(&ours).collect();
+    let extra: Vec<_> = ours.difference(&oracle).collect();
+    println!(
+        "pyvuln: {} (package, advisory) pairs from the packaging oracle, {} from bulkhead, {} agree",
+        oracle.len(),
+        ours.len(),
+        oracle.intersection(&ours).count()
+    );
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:#?}\nextra {extra:#?}"
+    );
+    // Findings are deduplicated: one per (package, primary id), aliases merged.
+    let mut keys = BTreeSet::new();
+    for v in vulns {
+        assert!(
+            keys.insert((
+                v["package_key"].as_str().unwrap(),
+                v["id"].as_str().unwrap()
+            )),
+            "duplicate finding {v}"
+        );
+    }
+    println!("pyvuln: {} findings after alias merging", vulns.len());
+
+    // Gates: --exit-code with findings; --severity CRITICAL narrows; --ignore-unfixed drops no-fix ones.
+    let out = bulkhead(&[
+        "image",
+        image.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--exit-code",
+        "3",
+        "--no-cache",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let crit = bulkhead_json(&[
+        "image",
+        image.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+        "--no-cache",
+        "--severity",
+        "CRITICAL",
+    ]);
+    let crit = crit["vulnerabilities"].as_array().unwrap();
+    assert!(crit.iter().all(|v| v["severity"] == "CRITICAL"));
+    assert!(crit.len() < vulns.len());
+    let fixed = bulkhead_json(&[
+        "image",
+        image.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+        "--no-cache",
+        "--ignore-unfixed",
+    ]);
+    assert!(
+        fixed["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["fixed_version"].is_string())
+    );
+}
