@@ -5,6 +5,7 @@
 //! every `affected[]` element with a package is indexed by ecosystem family and normalised package
 //! name, so a scan looks up one package with one indexed query and never touches the network.
 
+pub mod debian_list;
 pub mod ecosystem;
 pub mod matcher;
 pub mod osv;

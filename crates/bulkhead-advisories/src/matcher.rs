@@ -357,10 +357,24 @@ fn primary(ids: &BTreeSet<String>) -> String {
         .unwrap_or_default()
 }
 
+/// Whether an affected entry marks a release the distribution will not fix:
+/// `database_specific.status` is `will_not_fix` (Debian `<no-dsa>`, `<ignored>`, `<postponed>`) or
+/// `end_of_life` (Debian `<end-of-life>`).
+fn will_not_fix(affected: &Affected) -> bool {
+    affected
+        .database_specific
+        .as_ref()
+        .and_then(|d| d.get("status"))
+        .and_then(|s| s.as_str())
+        .is_some_and(|s| s == "will_not_fix" || s == "end_of_life")
+}
+
 struct Hit {
     record: Record,
     ecosystem: String,
     fixed: Option<String>,
+    /// The entry says the distribution will not fix it (`database_specific.status`).
+    will_not_fix: bool,
     severity: (Severity, Option<String>, Option<f64>, Option<String>),
 }
 
@@ -401,6 +415,7 @@ pub fn match_packages(
             hits.push(Hit {
                 record,
                 ecosystem: entry.ecosystem.clone(),
+                will_not_fix: will_not_fix(&entry.affected),
                 fixed,
                 severity,
             });
@@ -492,6 +507,8 @@ pub fn match_packages(
                 installed_version: pkg.full_version(),
                 status: if fixed.is_some() {
                     VulnStatus::Fixed
+                } else if hits.iter().all(|h| h.will_not_fix && h.fixed.is_none()) {
+                    VulnStatus::WillNotFix
                 } else {
                     VulnStatus::Affected
                 },
@@ -580,6 +597,20 @@ mod tests {
             affected_version(&deb, "2.9", Ecosystem::Dpkg).is_some(),
             "no epoch sorts before epoch 1"
         );
+    }
+
+    #[test]
+    fn will_not_fix_status() {
+        let mut a = range(vec![Event::Introduced("0".into())]);
+        assert!(!will_not_fix(&a));
+        a.database_specific = Some(serde_json::json!({"status": "will_not_fix"}));
+        assert!(will_not_fix(&a));
+        a.database_specific = Some(serde_json::json!({"status": "end_of_life"}));
+        assert!(will_not_fix(&a));
+        a.database_specific = Some(serde_json::json!({"status": "unfixed"}));
+        assert!(!will_not_fix(&a));
+        a.database_specific = Some(serde_json::json!({"source": "x"}));
+        assert!(!will_not_fix(&a));
     }
 
     #[test]

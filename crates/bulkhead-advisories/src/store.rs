@@ -29,6 +29,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::debian_list::{self, DebianListImport, ListKind};
 use crate::ecosystem::{ecosystem_base, normalise_package};
 use crate::osv::{self, Format, Record};
 use crate::{Error, Result};
@@ -120,8 +121,11 @@ pub struct ImportReport {
     pub records_unchanged: u64,
     /// Records refused (no id, no `affected`, wrong shape), each with the reason.
     pub skipped: Vec<SkippedRecord>,
-    /// Documents that could not be read or parsed, or were refused, each with the reason.
+    /// Documents that could not be read or parsed, or were refused, each with the reason. Unreadable
+    /// lines of Debian tracker lists are here too, one per line (`path:LINE`).
     pub errors: Vec<ImportError>,
+    /// Debian security tracker lists (`DSA-list`, `DLA-list`) converted, with their counts.
+    pub debian_lists: Vec<DebianListImport>,
     /// Wall time of the import.
     pub duration: Duration,
 }
@@ -299,9 +303,11 @@ impl Store {
     }
 
     /// Import OSV records from `paths`: directories (recursively: `*.json`, `*.yaml`, `*.yml` and
-    /// `*.zip`), single files (format from the extension, else from the content) and OSV `all.zip`
+    /// `*.zip`), single files (format from the extension, else from the content), OSV `all.zip`
     /// archives (read in memory, never extracted; entries over [`MAX_DOCUMENT_BYTES`], with unsafe
     /// names, or past [`MAX_ARCHIVE_BYTES`] are refused).
+    /// Files named `DSA-list`, `DLA-list` or `list` that start like the Debian security tracker's
+    /// advisory lists are converted to OSV records ([`crate::debian_list`]) and imported like them.
     ///
     /// A record replaces the stored one with the same id only when its `modified` is newer. Bad
     /// documents and records are reported and skipped; only a failure of the database itself is an
@@ -351,6 +357,20 @@ impl Store {
                     Input::Archive(p) => {
                         tally.files_total -= 1;
                         w.import_zip(p, &mut report, &mut tally)?;
+                    }
+                    Input::DebianList(p, kind) => {
+                        let source = p.display().to_string();
+                        match read_bounded_file(p) {
+                            Ok(bytes) => {
+                                report.files_read += 1;
+                                w.import_debian_list(&bytes, *kind, &source, &mut report)?;
+                            }
+                            Err(reason) => report.errors.push(ImportError {
+                                source: source.clone(),
+                                reason,
+                            }),
+                        }
+                        tally.tick(&report, source);
                     }
                 }
             }
@@ -636,6 +656,34 @@ impl<'c> Writer<'c> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Convert a Debian tracker list to OSV records and upsert them. Unreadable lines go to the report.
+    fn import_debian_list(
+        &mut self,
+        bytes: &[u8],
+        kind: ListKind,
+        source: &str,
+        report: &mut ImportReport,
+    ) -> Result<()> {
+        let text = String::from_utf8_lossy(bytes);
+        let parsed = debian_list::parse_list(&text, kind);
+        for rec in &parsed.records {
+            let raw = serde_json::to_value(rec).expect("a record serialises");
+            self.upsert(&raw, source, report)?;
+        }
+        for e in &parsed.stats.errors {
+            report.errors.push(ImportError {
+                source: format!("{source}:{}", e.line),
+                reason: format!("{}: {:?}", e.reason, e.text),
+            });
+        }
+        report.debian_lists.push(DebianListImport {
+            source: source.to_string(),
+            kind,
+            stats: parsed.stats,
+        });
         Ok(())
     }
 
@@ -987,6 +1035,8 @@ enum Input {
     Document(PathBuf, Option<Format>),
     /// A zip archive.
     Archive(PathBuf),
+    /// A Debian security tracker advisory list (`DSA-list`, `DLA-list`, `data/DSA/list`).
+    DebianList(PathBuf, ListKind),
 }
 
 /// Expand a path given to import into documents and archives. `explicit` paths are taken whatever
@@ -1039,6 +1089,10 @@ fn collect_inputs(
     if meta.file_type().is_symlink() && !fs::metadata(path).map(|m| m.is_file()).unwrap_or(false) {
         return;
     }
+    if let Some(kind) = debian_list_kind(path, &name) {
+        out.push(Input::DebianList(path.to_path_buf(), kind));
+        return;
+    }
     let is_zip = name.to_ascii_lowercase().ends_with(".zip");
     match Format::from_name(&name) {
         Some(f) => out.push(Input::Document(path.to_path_buf(), Some(f))),
@@ -1052,6 +1106,21 @@ fn collect_inputs(
         }
         None => {}
     }
+}
+
+/// A file named `DSA-list`, `DLA-list` or `list` whose first non-empty line is a tracker advisory
+/// header (`[12 Apr 2023] DSA-…`): its list kind. Reads at most the first 4 KiB.
+fn debian_list_kind(path: &Path, name: &str) -> Option<ListKind> {
+    if !matches!(name, "DSA-list" | "DLA-list" | "list") {
+        return None;
+    }
+    let mut head = Vec::with_capacity(4096);
+    File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    debian_list::detect(name, &head)
 }
 
 fn has_zip_magic(path: &Path) -> bool {

@@ -39,7 +39,8 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum DbAction {
-    /// Import OSV records (directories, JSON/YAML files, OSV all.zip archives) into the database.
+    /// Import advisories into the database: OSV records (directories, JSON/YAML files, OSV all.zip
+    /// archives) and the Debian security tracker's DSA/DLA lists (files named DSA-list, DLA-list, list).
     Import {
         /// Database file (default: $BULKHEAD_DB, else $XDG_CACHE_HOME/bulkhead/db/bulkhead.db).
         #[arg(long, env = "BULKHEAD_DB")]
