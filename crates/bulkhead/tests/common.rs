@@ -89,3 +89,36 @@ pub fn report_packages(report: &serde_json::Value) -> Vec<(String, String, Strin
     v.sort();
     v
 }
+
+/// `bulkhead db import --db DB SOURCE`, asserting success.
+pub fn import_db(db: &std::path::Path, source: &std::path::Path) {
+    let out = bulkhead(&[
+        "db",
+        "import",
+        "--db",
+        db.to_str().unwrap(),
+        source.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `bulkhead image TARGET --db DB --no-cache EXTRA...` as parsed JSON (EXTRA must select a JSON format).
+pub fn scan_with_db(
+    target: &std::path::Path,
+    db: &std::path::Path,
+    extra: &[&str],
+) -> serde_json::Value {
+    let mut args = vec![
+        "image",
+        target.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--no-cache",
+    ];
+    args.extend_from_slice(extra);
+    bulkhead_json(&args)
+}

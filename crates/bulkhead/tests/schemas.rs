@@ -165,18 +165,7 @@ fn cyclonedx_with_vulnerabilities_validates_and_links_components() {
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../bulkhead-advisories/tests/fixtures/osv/PyPI");
     let db = dir.path().join("adv.db");
-    let out = bulkhead(&[
-        "db",
-        "import",
-        "--db",
-        db.to_str().unwrap(),
-        fixtures.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import_db(&db, &fixtures);
     let doc = bulkhead_json(&[
         "image",
         root.to_str().unwrap(),

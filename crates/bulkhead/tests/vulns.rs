@@ -52,28 +52,9 @@ fn pyvuln_findings_match_the_packaging_oracle() {
     );
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("adv.db");
-    let out = bulkhead(&[
-        "db",
-        "import",
-        "--db",
-        db.to_str().unwrap(),
-        pypi.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    import_db(&db, &pypi);
 
-    let r = bulkhead_json(&[
-        "image",
-        image.to_str().unwrap(),
-        "--db",
-        db.to_str().unwrap(),
-        "--format",
-        "json",
-        "--no-cache",
-    ]);
+    let r = scan_with_db(&image, &db, &["--format", "json"]);
     let vulns = r["vulnerabilities"]
         .as_array()
         .expect("vulnerabilities reported");
@@ -153,30 +134,11 @@ fn pyvuln_findings_match_the_packaging_oracle() {
         "--no-cache",
     ]);
     assert_eq!(out.status.code(), Some(3));
-    let crit = bulkhead_json(&[
-        "image",
-        image.to_str().unwrap(),
-        "--db",
-        db.to_str().unwrap(),
-        "--format",
-        "json",
-        "--no-cache",
-        "--severity",
-        "CRITICAL",
-    ]);
+    let crit = scan_with_db(&image, &db, &["--format", "json", "--severity", "CRITICAL"]);
     let crit = crit["vulnerabilities"].as_array().unwrap();
     assert!(crit.iter().all(|v| v["severity"] == "CRITICAL"));
     assert!(crit.len() < vulns.len());
-    let fixed = bulkhead_json(&[
-        "image",
-        image.to_str().unwrap(),
-        "--db",
-        db.to_str().unwrap(),
-        "--format",
-        "json",
-        "--no-cache",
-        "--ignore-unfixed",
-    ]);
+    let fixed = scan_with_db(&image, &db, &["--format", "json", "--ignore-unfixed"]);
     assert!(
         fixed["vulnerabilities"]
             .as_array()
