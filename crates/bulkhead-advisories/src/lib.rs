@@ -7,6 +7,7 @@
 
 pub mod debian_list;
 pub mod ecosystem;
+pub mod ignore;
 pub mod matcher;
 pub mod osv;
 mod store;

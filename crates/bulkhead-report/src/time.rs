@@ -28,6 +28,15 @@ pub fn rfc3339(secs: i64) -> String {
     )
 }
 
+/// Today's date (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    rfc3339(secs)[..10].to_string()
+}
+
 /// Now, honouring `SOURCE_DATE_EPOCH` for reproducible documents.
 pub fn now() -> String {
     let secs = std::env::var("SOURCE_DATE_EPOCH")

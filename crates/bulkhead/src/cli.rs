@@ -119,6 +119,9 @@ pub struct ScanArgs {
     /// Hide vulnerabilities that have no fixed version.
     #[arg(long)]
     pub ignore_unfixed: bool,
+    /// Ignore file of accepted risks (YAML; default: .bulkheadignore in the working directory if present).
+    #[arg(long, value_name = "FILE")]
+    pub ignorefile: Option<PathBuf>,
     /// Exit with this code when vulnerabilities are reported (after --severity/--ignore-unfixed).
     #[arg(long, default_value_t = 0)]
     pub exit_code: u8,

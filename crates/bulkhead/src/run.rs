@@ -226,6 +226,29 @@ fn scan(args: ScanArgs, default_format: Format, fs_only: bool) -> Result<ExitCod
                 || wanted_sev.contains(&format!("{:?}", v.severity).to_ascii_uppercase()))
                 && (!args.ignore_unfixed || v.fixed_version.is_some())
         });
+        let ignore_path = args
+            .ignorefile
+            .clone()
+            .or_else(|| Some(std::path::PathBuf::from(".bulkheadignore")).filter(|p| p.is_file()));
+        if let Some(p) = ignore_path {
+            let file =
+                bulkhead_advisories::ignore::IgnoreFile::load(&p).map_err(anyhow::Error::msg)?;
+            let applied = file.apply(
+                &mut vulns,
+                &artifact.packages,
+                &bulkhead_report::time::today(),
+            );
+            for n in &applied.notices {
+                tracing::warn!("{}: {n}", p.display());
+            }
+            if !applied.suppressed.is_empty() {
+                eprintln!(
+                    "{} finding(s) suppressed by {}",
+                    applied.suppressed.len(),
+                    p.display()
+                );
+            }
+        }
         artifact.vulnerabilities = Some(vulns);
     }
     let color = args.output.is_none() && std::io::stdout().is_terminal();

@@ -198,3 +198,68 @@ fn cyclonedx_with_vulnerabilities_validates_and_links_components() {
         }
     }
 }
+
+#[test]
+fn ignore_file_suppresses_by_alias_and_expired_entries_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let di = root.join("usr/lib/python3/dist-packages/PyYAML-5.1.dist-info");
+    std::fs::create_dir_all(&di).unwrap();
+    std::fs::write(
+        di.join("METADATA"),
+        "Metadata-Version: 2.1\nName: PyYAML\nVersion: 5.1\n",
+    )
+    .unwrap();
+    // A second vulnerable package (Jinja2 2.7 < 2.7.2, PYSEC-2014-8 in the fixtures).
+    let dj = root.join("usr/lib/python3/dist-packages/Jinja2-2.7.dist-info");
+    std::fs::create_dir_all(&dj).unwrap();
+    std::fs::write(
+        dj.join("METADATA"),
+        "Metadata-Version: 2.1\nName: Jinja2\nVersion: 2.7\n",
+    )
+    .unwrap();
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../bulkhead-advisories/tests/fixtures/osv/PyPI");
+    let db = dir.path().join("adv.db");
+    import_db(&db, &fixtures);
+    let all = scan_with_db(&root, &db, &["--format", "json"]);
+    let ids = |r: &serde_json::Value| -> Vec<String> {
+        r["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(ids(&all).contains(&"CVE-2019-20477".to_string()));
+    // Suppress it through its PYSEC alias; an expired entry for another finding must not suppress.
+    let ign = dir.path().join("ignore.yaml");
+    let other = ids(&all)
+        .into_iter()
+        .find(|i| i != "CVE-2019-20477")
+        .expect("a second finding");
+    std::fs::write(
+        &ign,
+        format!("vulnerabilities:\n  - id: PYSEC-2020-176\n    package: pyyaml\n    reason: test\n  - id: {other}\n    expires: 2001-01-01\n"),
+    )
+    .unwrap();
+    let out = bulkhead(&[
+        "image",
+        root.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+        "--ignorefile",
+        ign.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!ids(&r).contains(&"CVE-2019-20477".to_string()));
+    assert!(ids(&r).contains(&other));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("expired on 2001-01-01") && err.contains("1 finding(s) suppressed"),
+        "{err}"
+    );
+}
