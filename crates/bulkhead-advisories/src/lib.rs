@@ -11,6 +11,7 @@ pub mod ignore;
 pub mod matcher;
 pub mod osv;
 mod store;
+pub mod vex;
 
 use std::path::PathBuf;
 

@@ -122,6 +122,9 @@ pub struct ScanArgs {
     /// Ignore file of accepted risks (YAML; default: .bulkheadignore in the working directory if present).
     #[arg(long, value_name = "FILE")]
     pub ignorefile: Option<PathBuf>,
+    /// VEX documents (OpenVEX or CycloneDX VEX); `not_affected`/`fixed` statements suppress findings.
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
     /// Exit with this code when vulnerabilities are reported (after --severity/--ignore-unfixed).
     #[arg(long, default_value_t = 0)]
     pub exit_code: u8,

@@ -249,6 +249,15 @@ fn scan(args: ScanArgs, default_format: Format, fs_only: bool) -> Result<ExitCod
                 );
             }
         }
+        if !args.vex.is_empty() {
+            let vex = bulkhead_advisories::vex::Vex::load(&args.vex).map_err(anyhow::Error::msg)?;
+            for (v, why) in vex.apply(&mut vulns, &artifact.packages, artifact.os.as_ref()) {
+                eprintln!(
+                    "suppressed by VEX: {} in {} {} ({why})",
+                    v.id, v.package_name, v.installed_version
+                );
+            }
+        }
         artifact.vulnerabilities = Some(vulns);
     }
     let color = args.output.is_none() && std::io::stdout().is_terminal();

@@ -263,3 +263,56 @@ fn ignore_file_suppresses_by_alias_and_expired_entries_warn() {
         "{err}"
     );
 }
+
+#[test]
+fn openvex_not_affected_suppresses_with_justification() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let di = root.join("usr/lib/python3/dist-packages/PyYAML-5.1.dist-info");
+    std::fs::create_dir_all(&di).unwrap();
+    std::fs::write(
+        di.join("METADATA"),
+        "Metadata-Version: 2.1\nName: PyYAML\nVersion: 5.1\n",
+    )
+    .unwrap();
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../bulkhead-advisories/tests/fixtures/osv/PyPI");
+    let db = dir.path().join("adv.db");
+    import_db(&db, &fixtures);
+    let vex = dir.path().join("app.openvex.json");
+    std::fs::write(
+        &vex,
+        r#"{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.invalid/vex-1","author":"t","timestamp":"2026-11-28T00:00:00Z","version":1,
+           "statements":[{"vulnerability":{"name":"CVE-2019-20477"},"products":[{"@id":"pkg:oci/app","subcomponents":[{"@id":"pkg:pypi/pyyaml@5.1"}]}],
+           "status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}]}"#,
+    )
+    .unwrap();
+    let out = bulkhead(&[
+        "image",
+        root.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+        "--vex",
+        vex.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        r["vulnerabilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|v| v["id"] != "CVE-2019-20477")
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("suppressed by VEX: CVE-2019-20477 in PyYAML 5.1 (not_affected: vulnerable_code_not_in_execute_path)"),
+        "{err}"
+    );
+}
