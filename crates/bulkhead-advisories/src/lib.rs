@@ -10,6 +10,7 @@ pub mod ecosystem;
 pub mod ignore;
 pub mod matcher;
 pub mod osv;
+pub mod scanstore;
 mod store;
 pub mod vex;
 

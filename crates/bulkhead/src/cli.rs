@@ -122,6 +122,9 @@ pub struct ScanArgs {
     /// Ignore file of accepted risks (YAML; default: .bulkheadignore in the working directory if present).
     #[arg(long, value_name = "FILE")]
     pub ignorefile: Option<PathBuf>,
+    /// Record this scan (inventory and findings) by image digest in this scan store (SQLite).
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
     /// VEX documents (OpenVEX or CycloneDX VEX); `not_affected`/`fixed` statements suppress findings.
     #[arg(long, value_name = "FILE")]
     pub vex: Vec<PathBuf>,

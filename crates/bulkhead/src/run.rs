@@ -260,6 +260,14 @@ fn scan(args: ScanArgs, default_format: Format, fs_only: bool) -> Result<ExitCod
         }
         artifact.vulnerabilities = Some(vulns);
     }
+    if let Some(path) = &args.store {
+        let mut store =
+            bulkhead_advisories::scanstore::ScanStore::open(path).map_err(anyhow::Error::msg)?;
+        let id = store
+            .record(&artifact, &bulkhead_report::time::now())
+            .map_err(anyhow::Error::msg)?;
+        tracing::debug!("recorded scan {id} in {}", path.display());
+    }
     let color = args.output.is_none() && std::io::stdout().is_terminal();
     let text = bulkhead_report::render(&artifact, format, color);
     write_output(args.output.as_deref(), text.as_bytes())?;

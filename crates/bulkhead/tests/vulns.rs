@@ -123,6 +123,23 @@ fn pyvuln_findings_match_the_packaging_oracle() {
     }
     println!("pyvuln: {} findings after alias merging", vulns.len());
 
+    // The scan store records the findings under the image's digests.
+    let store = dir.path().join("scans.db");
+    let stored = scan_with_db(
+        &image,
+        &db,
+        &["--format", "json", "--store", store.to_str().unwrap()],
+    );
+    let st = bulkhead_advisories::scanstore::ScanStore::open(&store).unwrap();
+    let latest = st
+        .latest(stored["image_id"].as_str().unwrap())
+        .unwrap()
+        .expect("scan recorded");
+    assert_eq!(
+        latest.artifact["vulnerabilities"],
+        stored["vulnerabilities"]
+    );
+
     // Gates: --exit-code with findings; --severity CRITICAL narrows; --ignore-unfixed drops no-fix ones.
     let out = bulkhead(&[
         "image",
