@@ -205,6 +205,38 @@ fn cmp_qualifiers(a: &str, b: &str) -> Ordering {
     }
 }
 
+/// `String.toLowerCase(Locale.ENGLISH)` as Java 17 does it. Rust's `str::to_lowercase` differs on one
+/// context-sensitive mapping: GREEK CAPITAL SIGMA becomes final sigma `ς` only when a cased letter
+/// precedes it and no cased letter follows it within the same word, where Java's word iterator does
+/// not break at `-`, `.`, `'` or digits (measured against Java 17: `AΣ-A` → `aσ-a`, `AΣ-1` → `aς-1`,
+/// `AΣ b` → `aς b`); a whitespace ends the word.
+fn java_lowercase(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let cased = |c: char| c.is_lowercase() || c.is_uppercase();
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c != '\u{03A3}' {
+            out.extend(c.to_lowercase());
+            continue;
+        }
+        let before = chars[..i]
+            .iter()
+            .rev()
+            .take_while(|c| !c.is_whitespace())
+            .any(|&c| cased(c));
+        let after = chars[i + 1..]
+            .iter()
+            .take_while(|c| !c.is_whitespace())
+            .any(|&c| cased(c));
+        out.push(if before && !after {
+            '\u{03C2}'
+        } else {
+            '\u{03C3}'
+        });
+    }
+    out
+}
+
 /// The parsed version: a chain of lists. List `k` holds `lists[k]` followed, when `k + 1 <
 /// lists.len()`, by list `k + 1` as its last element.
 #[derive(Debug, Clone)]
@@ -214,7 +246,7 @@ struct Version {
 
 impl Version {
     fn parse(version: &str) -> Version {
-        let lower = version.to_lowercase();
+        let lower = java_lowercase(version);
         let v: Vec<u16> = lower.encode_utf16().collect();
         let mut lists: Vec<Vec<Item>> = vec![Vec::new()];
         let mut is_digit = false;
@@ -358,6 +390,27 @@ pub fn compare(a: &str, b: &str) -> Result<Ordering, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn final_sigma_as_java() {
+        // Expected values printed by Java 17's String.toLowerCase(Locale.ENGLISH).
+        for (input, want) in [
+            ("AΣ", "aς"),
+            ("AΣ-A", "aσ-a"),
+            ("AΣ.A", "aσ.a"),
+            ("AΣ-", "aς-"),
+            ("AΣ1", "aς1"),
+            ("Σ", "σ"),
+            ("1Σ", "1σ"),
+            ("AΣ b", "aς b"),
+            ("AΣ-AΣ", "aσ-aς"),
+            ("aΣΣ", "aσς"),
+            ("xAΣ-1", "xaς-1"),
+        ] {
+            assert_eq!(java_lowercase(input), want, "{input}");
+        }
+        assert_eq!(compare("1.0-AΣ-AΣ", "1.0-Aσ").unwrap(), Ordering::Greater);
+    }
     use Ordering::*;
 
     fn c(a: &str, b: &str) -> Ordering {
