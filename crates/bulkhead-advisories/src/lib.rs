@@ -12,6 +12,7 @@ pub mod matcher;
 pub mod osv;
 pub mod scanstore;
 mod store;
+pub mod update;
 pub mod vex;
 
 use std::path::PathBuf;

@@ -49,6 +49,20 @@ pub enum DbAction {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Download OSV all.zip archives from a mirror (conditional GET) and import them atomically:
+    /// the database is replaced only when every download and import succeeded.
+    Update {
+        /// Database file (default: $BULKHEAD_DB, else $XDG_CACHE_HOME/bulkhead/db/bulkhead.db).
+        #[arg(long, env = "BULKHEAD_DB")]
+        db: Option<PathBuf>,
+        /// Mirror laid out like the OSV bucket: <mirror>/<ecosystem>/all.zip.
+        #[arg(long, default_value = bulkhead_advisories::update::DEFAULT_MIRROR)]
+        mirror: String,
+        /// Ecosystem to update, as named in the OSV bucket (repeatable; default: Debian, Ubuntu,
+        /// Alpine, PyPI, Go, npm, Maven, crates.io, RubyGems, NuGet, Packagist, AlmaLinux, Rocky Linux).
+        #[arg(long = "ecosystem", value_name = "NAME")]
+        ecosystem: Vec<String>,
+    },
     /// Show what the database holds: ecosystems, record counts, build time.
     Info {
         /// Database file (default: $BULKHEAD_DB, else $XDG_CACHE_HOME/bulkhead/db/bulkhead.db).

@@ -73,6 +73,75 @@ fn db(action: DbAction) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        DbAction::Update {
+            db,
+            mirror,
+            ecosystem,
+        } => {
+            use bulkhead_advisories::update::{self, Outcome, UpdateOptions, UpdateProgress};
+            let path = db.unwrap_or_else(default_db);
+            let mut opts = UpdateOptions {
+                mirror,
+                ..UpdateOptions::default()
+            };
+            if !ecosystem.is_empty() {
+                opts.ecosystems = ecosystem;
+            }
+            let tty = std::io::stderr().is_terminal();
+            let mut shown = false;
+            let result = update::update(&path, &opts, &mut |p| {
+                if !tty {
+                    return;
+                }
+                match p {
+                    UpdateProgress::Downloading { ecosystem, bytes } => {
+                        eprint!("\r\x1b[K{ecosystem}: {:.1} MiB", bytes as f64 / 1048576.0);
+                        shown = true;
+                    }
+                    UpdateProgress::Importing(p) if p.files_done % 200 == 0 => {
+                        eprint!(
+                            "\r\x1b[Kimporting: {} / {} documents, {} records",
+                            p.files_done, p.files_total, p.records
+                        );
+                        shown = true;
+                    }
+                    UpdateProgress::Importing(_) => {}
+                }
+            });
+            if shown {
+                eprintln!();
+            }
+            let report =
+                result.with_context(|| format!("updating {} (left unchanged)", path.display()))?;
+            for e in &report.ecosystems {
+                match &e.outcome {
+                    Outcome::Downloaded { bytes, .. } => {
+                        eprintln!("{}: downloaded {bytes} bytes", e.ecosystem)
+                    }
+                    Outcome::NotModified => eprintln!("{}: not modified", e.ecosystem),
+                }
+            }
+            match &report.import {
+                Some(r) => {
+                    for e in &r.errors {
+                        eprintln!("warning: {}: {}", e.source, e.reason);
+                    }
+                    eprintln!(
+                        "{}: {} archive(s), {} new, {} updated, {} unchanged, {} skipped, {} warning(s) in {:.2?}",
+                        path.display(),
+                        r.archives_read,
+                        r.records_imported,
+                        r.records_updated,
+                        r.records_unchanged,
+                        r.skipped.len(),
+                        r.errors.len(),
+                        r.duration
+                    );
+                }
+                None => eprintln!("{}: up to date", path.display()),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         DbAction::Info { db, format } => {
             let path = db.unwrap_or_else(default_db);
             let store = bulkhead_advisories::Store::open_read_only(&path)
@@ -206,7 +275,7 @@ fn scan(args: ScanArgs, default_format: Format, fs_only: bool) -> Result<ExitCod
             && age > std::time::Duration::from_secs(7 * 24 * 3600)
         {
             tracing::warn!(
-                "advisory database {} is {} days old; refresh it with `bulkhead db import`",
+                "advisory database {} is {} days old; refresh it with `bulkhead db update` (or `bulkhead db import`)",
                 path.display(),
                 age.as_secs() / 86_400
             );
