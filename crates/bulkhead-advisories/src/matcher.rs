@@ -92,8 +92,7 @@ pub fn target_for(pkg: &Package, os: Option<&OsInfo>) -> Option<Target> {
                 order: Ecosystem::Rpm,
             })
         }
-        #[allow(unreachable_patterns)]
-        _ => language_target(pkg),
+        PackageKind::PyPI => language_target(pkg),
     }
 }
 

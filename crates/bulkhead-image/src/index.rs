@@ -155,7 +155,7 @@ impl ImageIndex {
         self.files.get(path.trim_start_matches('/'))
     }
 
-    /// Captured contents of wanted files whose path satisfies `filter` (paths as stored, unresolved).
+    /// Captured contents of every wanted file (paths as stored, unresolved).
     pub fn captured(&self) -> impl Iterator<Item = (&str, &Captured)> {
         self.contents.iter().map(|(k, v)| (k.as_str(), v))
     }

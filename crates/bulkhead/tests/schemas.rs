@@ -154,18 +154,7 @@ fn real_image_sboms_validate() {
 fn cyclonedx_with_vulnerabilities_validates_and_links_components() {
     // A tree with one old PyYAML and the repo's fixture advisories (pypa/advisory-database records).
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("root");
-    let di = root.join("usr/lib/python3/dist-packages/PyYAML-5.1.dist-info");
-    std::fs::create_dir_all(&di).unwrap();
-    std::fs::write(
-        di.join("METADATA"),
-        "Metadata-Version: 2.1\nName: PyYAML\nVersion: 5.1\nLicense: MIT\n",
-    )
-    .unwrap();
-    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../bulkhead-advisories/tests/fixtures/osv/PyPI");
-    let db = dir.path().join("adv.db");
-    import_db(&db, &fixtures);
+    let (root, db) = python_tree_with_db(dir.path(), &[("PyYAML", "5.1")]);
     let doc = bulkhead_json(&[
         "image",
         root.to_str().unwrap(),
@@ -202,26 +191,8 @@ fn cyclonedx_with_vulnerabilities_validates_and_links_components() {
 #[test]
 fn ignore_file_suppresses_by_alias_and_expired_entries_warn() {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("root");
-    let di = root.join("usr/lib/python3/dist-packages/PyYAML-5.1.dist-info");
-    std::fs::create_dir_all(&di).unwrap();
-    std::fs::write(
-        di.join("METADATA"),
-        "Metadata-Version: 2.1\nName: PyYAML\nVersion: 5.1\n",
-    )
-    .unwrap();
     // A second vulnerable package (Jinja2 2.7 < 2.7.2, PYSEC-2014-8 in the fixtures).
-    let dj = root.join("usr/lib/python3/dist-packages/Jinja2-2.7.dist-info");
-    std::fs::create_dir_all(&dj).unwrap();
-    std::fs::write(
-        dj.join("METADATA"),
-        "Metadata-Version: 2.1\nName: Jinja2\nVersion: 2.7\n",
-    )
-    .unwrap();
-    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../bulkhead-advisories/tests/fixtures/osv/PyPI");
-    let db = dir.path().join("adv.db");
-    import_db(&db, &fixtures);
+    let (root, db) = python_tree_with_db(dir.path(), &[("PyYAML", "5.1"), ("Jinja2", "2.7")]);
     let all = scan_with_db(&root, &db, &["--format", "json"]);
     let ids = |r: &serde_json::Value| -> Vec<String> {
         r["vulnerabilities"]
@@ -267,18 +238,7 @@ fn ignore_file_suppresses_by_alias_and_expired_entries_warn() {
 #[test]
 fn openvex_not_affected_suppresses_with_justification() {
     let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("root");
-    let di = root.join("usr/lib/python3/dist-packages/PyYAML-5.1.dist-info");
-    std::fs::create_dir_all(&di).unwrap();
-    std::fs::write(
-        di.join("METADATA"),
-        "Metadata-Version: 2.1\nName: PyYAML\nVersion: 5.1\n",
-    )
-    .unwrap();
-    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../bulkhead-advisories/tests/fixtures/osv/PyPI");
-    let db = dir.path().join("adv.db");
-    import_db(&db, &fixtures);
+    let (root, db) = python_tree_with_db(dir.path(), &[("PyYAML", "5.1")]);
     let vex = dir.path().join("app.openvex.json");
     std::fs::write(
         &vex,
@@ -315,4 +275,26 @@ fn openvex_not_affected_suppresses_with_justification() {
         err.contains("suppressed by VEX: CVE-2019-20477 in PyYAML 5.1 (not_affected: vulnerable_code_not_in_execute_path)"),
         "{err}"
     );
+}
+
+/// A root filesystem with the given Python packages (dist-info METADATA only) and an advisory database
+/// imported from the repo's PyPI fixture records (pypa/advisory-database).
+fn python_tree_with_db(dir: &std::path::Path, packages: &[(&str, &str)]) -> (PathBuf, PathBuf) {
+    let root = dir.join("root");
+    for (name, version) in packages {
+        let di = root.join(format!(
+            "usr/lib/python3/dist-packages/{name}-{version}.dist-info"
+        ));
+        std::fs::create_dir_all(&di).unwrap();
+        std::fs::write(
+            di.join("METADATA"),
+            format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nLicense: MIT\n"),
+        )
+        .unwrap();
+    }
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../bulkhead-advisories/tests/fixtures/osv/PyPI");
+    let db = dir.join("adv.db");
+    import_db(&db, &fixtures);
+    (root, db)
 }
