@@ -13,9 +13,9 @@
 //! Each advisory becomes one OSV [`Record`]: the CVEs are its aliases, the date its `published` and
 //! `modified`, and every `[release] - package version` line one `affected[]` element for the source
 //! package in `Debian:<release number>` with the range `introduced: 0, fixed: version`.
-//! `<not-affected>` lines produce nothing; `<no-dsa>`, `<ignored>` and `<postponed>` produce an
-//! element without a fix marked `database_specific.status = "will_not_fix"`, `<end-of-life>` one
-//! marked `"end_of_life"`, and `<unfixed>` one marked `"unfixed"`. Lines that fit no form are
+//! `<not-affected>` lines produce nothing; `<no-dsa>` and `<ignored>` produce an element without a
+//! fix marked `database_specific.status = "will_not_fix"`, `<postponed>` one marked `"fix_deferred"`,
+//! `<end-of-life>` one marked `"end_of_life"`, and `<unfixed>` one marked `"unfixed"`. Lines that fit no form are
 //! counted as errors and skipped; they never stop the import.
 
 use std::collections::BTreeMap;
@@ -27,6 +27,8 @@ use crate::osv::{Affected, Event, Package, Range, RangeType, Record, Reference};
 
 /// `database_specific.status` of a release the distribution will not fix.
 pub const STATUS_WILL_NOT_FIX: &str = "will_not_fix";
+/// `database_specific.status` of a fix the distribution postponed.
+pub const STATUS_FIX_DEFERRED: &str = "fix_deferred";
 /// `database_specific.status` of a package whose release support ended.
 pub const STATUS_END_OF_LIFE: &str = "end_of_life";
 /// `database_specific.status` of a release left vulnerable without a decision.
@@ -75,7 +77,7 @@ pub struct ListStats {
     pub entries: u64,
     /// … of which with a fixed version.
     pub entries_fixed: u64,
-    /// … of which `<no-dsa>`/`<ignored>`/`<postponed>` (`will_not_fix`).
+    /// … of which `<no-dsa>`/`<ignored>` (`will_not_fix`) or `<postponed>` (`fix_deferred`).
     pub entries_will_not_fix: u64,
     /// … of which `<end-of-life>`.
     pub entries_end_of_life: u64,
@@ -288,7 +290,9 @@ pub fn parse_list(text: &str, kind: ListKind) -> ParsedList {
                         }
                         State::NoFix(status) => {
                             match status {
-                                STATUS_WILL_NOT_FIX => out.stats.entries_will_not_fix += 1,
+                                STATUS_WILL_NOT_FIX | STATUS_FIX_DEFERRED => {
+                                    out.stats.entries_will_not_fix += 1
+                                }
                                 STATUS_END_OF_LIFE => out.stats.entries_end_of_life += 1,
                                 _ => out.stats.entries_unfixed += 1,
                             }
@@ -353,7 +357,8 @@ fn parse_package_line(line: &str) -> Result<(&str, &str, State<'_>), &'static st
     }
     let state = match version {
         "<not-affected>" => State::NotAffected,
-        "<no-dsa>" | "<ignored>" | "<postponed>" => State::NoFix(STATUS_WILL_NOT_FIX),
+        "<no-dsa>" | "<ignored>" => State::NoFix(STATUS_WILL_NOT_FIX),
+        "<postponed>" => State::NoFix(STATUS_FIX_DEFERRED),
         "<end-of-life>" => State::NoFix(STATUS_END_OF_LIFE),
         "<unfixed>" => State::NoFix(STATUS_UNFIXED),
         v if v.starts_with('<') => return Err("unknown <state>"),

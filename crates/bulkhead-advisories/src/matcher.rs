@@ -10,6 +10,7 @@ use bulkhead_core::{OsInfo, Package, PackageKind, Severity, VulnStatus, Vulnerab
 use bulkhead_versions::{Ecosystem, compare};
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
+use std::rc::Rc;
 
 /// What to look up for one package.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,20 +80,68 @@ pub fn target_for(pkg: &Package, os: Option<&OsInfo>) -> Option<Target> {
         }
         PackageKind::Rpm => {
             let os = os?;
-            let (base, release) = match os.family.as_str() {
-                "alma" => ("AlmaLinux", format!("AlmaLinux:{}", major(&os.version))),
-                "rocky" => ("Rocky Linux", format!("Rocky Linux:{}", major(&os.version))),
-                _ => return None,
+            let (base, release) = rpm_release(os)?;
+            // Most RPM distributions publish advisories per binary package (Red Hat OVAL, ALSA,
+            // ELSA, SUSE, Amazon); Photon and Mariner/Azure Linux per source package (as Trivy
+            // matches them). The installed full EVR is compared either way.
+            let name = match base {
+                "Photon OS" | "Mariner" | "Azure Linux" => src_name,
+                _ => pkg.name.clone(),
             };
             Some(Target {
                 base,
                 release: Some(release),
-                name: pkg.name.clone(),
+                name,
                 version: pkg.full_version(),
                 order: Ecosystem::Rpm,
             })
         }
         PackageKind::PyPI => language_target(pkg),
+    }
+}
+
+/// The advisory ecosystem family and release of an RPM distribution. OSV's names where OSV has the
+/// distribution (`AlmaLinux:8`, `Rocky Linux:8`, `Red Hat:enterprise_linux:7…`, `openSUSE:Leap 15.5`,
+/// `SUSE:Linux Enterprise Server 15 SP5`, `Photon OS:3.0`, `Mariner:2.0`); for the others the same
+/// shape (`Amazon Linux:2`, `Oracle Linux:8`). CentOS and RHEL share Red Hat's data: a Red Hat
+/// ecosystem applies when it starts with `Red Hat:enterprise_linux:<major>:` (any product stream).
+fn rpm_release(os: &OsInfo) -> Option<(&'static str, String)> {
+    let v = os.version.as_str();
+    Some(match os.family.as_str() {
+        "alma" => ("AlmaLinux", format!("AlmaLinux:{}", major(v))),
+        "rocky" => ("Rocky Linux", format!("Rocky Linux:{}", major(v))),
+        "redhat" | "centos" => ("Red Hat", format!("Red Hat:enterprise_linux:{}", major(v))),
+        "oracle" => ("Oracle Linux", format!("Oracle Linux:{}", major(v))),
+        "amazon" => {
+            // Amazon Linux 1 reports `2018.03`; 2 and 2023 report their own number.
+            let rel = match v.split(|c: char| !c.is_ascii_digit()).next().unwrap_or("") {
+                "2" => "2",
+                "2022" => "2022",
+                "2023" => "2023",
+                _ => "1",
+            };
+            ("Amazon Linux", format!("Amazon Linux:{rel}"))
+        }
+        "photon" => ("Photon OS", format!("Photon OS:{}", major_minor(v))),
+        "cbl-mariner" => ("Mariner", format!("Mariner:{}", major_minor(v))),
+        "azurelinux" => ("Azure Linux", format!("Azure Linux:{}", major_minor(v))),
+        "opensuse-leap" => ("openSUSE", format!("openSUSE:Leap {v}")),
+        "opensuse-tumbleweed" => ("openSUSE", "openSUSE:Tumbleweed".to_string()),
+        "sles" => (
+            "SUSE",
+            format!("SUSE:Linux Enterprise Server {}", suse_version(v)),
+        ),
+        "slem" => ("SUSE", format!("SUSE:Linux Enterprise Micro {v}")),
+        _ => return None,
+    })
+}
+
+/// `15.3` → `15 SP3`, `15` → `15`.
+fn suse_version(v: &str) -> String {
+    match v.split_once('.') {
+        Some((maj, sp)) if sp != "0" => format!("{maj} SP{sp}"),
+        Some((maj, _)) => maj.to_string(),
+        None => v.to_string(),
     }
 }
 
@@ -122,7 +171,12 @@ fn ecosystem_applies(advisory: &str, target: &Target) -> bool {
             }
             match advisory.strip_prefix(rel.as_str()) {
                 Some(rest) => {
-                    rest.starts_with(':') && target.base == "Ubuntu" && !advisory.contains(":Pro:")
+                    rest.starts_with(':')
+                        && match target.base {
+                            "Ubuntu" => !advisory.contains(":Pro:"),
+                            "Red Hat" => true,
+                            _ => false,
+                        }
                 }
                 None => false,
             }
@@ -356,25 +410,57 @@ fn primary(ids: &BTreeSet<String>) -> String {
         .unwrap_or_default()
 }
 
-/// Whether an affected entry marks a release the distribution will not fix:
-/// `database_specific.status` is `will_not_fix` (Debian `<no-dsa>`, `<ignored>`, `<postponed>`) or
-/// `end_of_life` (Debian `<end-of-life>`).
-fn will_not_fix(affected: &Affected) -> bool {
+/// The no-fix status an affected entry gives (`database_specific.status`: `will_not_fix`,
+/// `fix_deferred`, `end_of_life`), or `None` when it names none (plain affected).
+fn entry_status(affected: &Affected) -> Option<VulnStatus> {
     affected
         .database_specific
         .as_ref()
         .and_then(|d| d.get("status"))
         .and_then(|s| s.as_str())
-        .is_some_and(|s| s == "will_not_fix" || s == "end_of_life")
+        .and_then(VulnStatus::from_advisory_status)
+        .filter(|s| *s != VulnStatus::Affected)
+}
+
+/// The flaws a record describes, each as the set of ids that name it (used to merge records of the
+/// same flaw). A record is one flaw (its id, `aliases` and `upstream`), except a distribution
+/// advisory that bundles several CVEs (a DSA, RHSA, USN, ALSA… listing two or more): that is one flaw
+/// per CVE, as Trivy and Grype report them, and its own id is kept out of the sets so that the CVEs
+/// do not merge through it (it is listed in the finding's `advisories`).
+fn flaws(record: &Record) -> Vec<BTreeSet<String>> {
+    let all = std::iter::once(&record.id)
+        .chain(record.aliases.iter())
+        .chain(record.upstream.iter());
+    let cves: BTreeSet<&String> = all.clone().filter(|i| i.starts_with("CVE-")).collect();
+    if cves.len() >= 2 && !record.id.starts_with("CVE-") {
+        cves.into_iter()
+            .map(|c| BTreeSet::from([c.clone()]))
+            .collect()
+    } else {
+        vec![all.cloned().collect()]
+    }
 }
 
 struct Hit {
-    record: Record,
+    record: Rc<Record>,
     ecosystem: String,
     fixed: Option<String>,
-    /// The entry says the distribution will not fix it (`database_specific.status`).
-    will_not_fix: bool,
+    /// The entry's no-fix status (`database_specific.status`), if it names one.
+    status: Option<VulnStatus>,
     severity: (Severity, Option<String>, Option<f64>, Option<String>),
+}
+
+/// Keep the findings a scan asked for: severities in `severities` (names, any case; empty keeps
+/// all) and, with `ignore_unfixed`, only those with a fixed version (as Trivy's `--ignore-unfixed`).
+pub fn filter(vulns: &mut Vec<Vulnerability>, severities: &[String], ignore_unfixed: bool) {
+    let wanted: Vec<String> = severities
+        .iter()
+        .map(|s| s.trim().to_ascii_uppercase())
+        .collect();
+    vulns.retain(|v| {
+        (wanted.is_empty() || wanted.contains(&format!("{:?}", v.severity).to_ascii_uppercase()))
+            && (!ignore_unfixed || v.fixed_version.is_some())
+    });
 }
 
 /// Match every package; returns deduplicated findings sorted by package then id.
@@ -384,12 +470,12 @@ pub fn match_packages(
     packages: &[Package],
 ) -> Result<Vec<Vulnerability>> {
     let mut out = Vec::new();
-    let mut records: HashMap<String, Option<Record>> = HashMap::new();
+    let mut records: HashMap<String, Option<Rc<Record>>> = HashMap::new();
     for pkg in packages {
         let Some(target) = target_for(pkg, os) else {
             continue;
         };
-        let mut hits: Vec<Hit> = Vec::new();
+        let mut hits: Vec<(BTreeSet<String>, Hit)> = Vec::new();
         for entry in store.affected(target.base, &target.name)? {
             if !ecosystem_applies(&entry.ecosystem, &target) {
                 continue;
@@ -401,7 +487,7 @@ pub fn match_packages(
             let record = match records.get(&entry.record_id) {
                 Some(r) => r.clone(),
                 None => {
-                    let r = store.record(&entry.record_id)?;
+                    let r = store.record(&entry.record_id)?.map(Rc::new);
                     records.insert(entry.record_id.clone(), r.clone());
                     r
                 }
@@ -411,21 +497,23 @@ pub fn match_packages(
                 continue;
             }
             let severity = rate(&record, &entry.affected);
-            hits.push(Hit {
-                record,
-                ecosystem: entry.ecosystem.clone(),
-                will_not_fix: will_not_fix(&entry.affected),
-                fixed,
-                severity,
-            });
+            let status = entry_status(&entry.affected);
+            for ids in flaws(&record) {
+                hits.push((
+                    ids,
+                    Hit {
+                        record: record.clone(),
+                        ecosystem: entry.ecosystem.clone(),
+                        status,
+                        fixed: fixed.clone(),
+                        severity: severity.clone(),
+                    },
+                ));
+            }
         }
-        // Merge hits that share any id (record id or alias): one finding per flaw.
+        // Merge hits that share any id of their flaw: one finding per flaw.
         let mut groups: Vec<(BTreeSet<String>, Vec<Hit>)> = Vec::new();
-        for hit in hits {
-            let ids: BTreeSet<String> = std::iter::once(hit.record.id.clone())
-                .chain(hit.record.aliases.iter().cloned())
-                .chain(hit.record.upstream.iter().cloned())
-                .collect();
+        for (ids, hit) in hits {
             let mut merged: (BTreeSet<String>, Vec<Hit>) = (ids, vec![hit]);
             let mut i = 0;
             while i < groups.len() {
@@ -460,6 +548,14 @@ pub fn match_packages(
             }
             if unfixed {
                 fixed = None;
+            }
+            // An explicit zero epoch is no epoch (`0:1.0.1e-58.el6_10` is shown as Trivy and rpm
+            // show it: `1.0.1e-58.el6_10`).
+            if target.order == Ecosystem::Rpm
+                && let Some(f) = &fixed
+                && let Some(rest) = f.strip_prefix("0:")
+            {
+                fixed = Some(rest.to_string());
             }
             let best = hits
                 .iter()
@@ -506,10 +602,24 @@ pub fn match_packages(
                 installed_version: pkg.full_version(),
                 status: if fixed.is_some() {
                     VulnStatus::Fixed
-                } else if hits.iter().all(|h| h.will_not_fix && h.fixed.is_none()) {
-                    VulnStatus::WillNotFix
                 } else {
-                    VulnStatus::Affected
+                    // Every unfixed record must name a no-fix status for the finding to carry it;
+                    // one plain "affected" record keeps it affected.
+                    let unfixed: Vec<Option<VulnStatus>> = hits
+                        .iter()
+                        .filter(|h| h.fixed.is_none())
+                        .map(|h| h.status)
+                        .collect();
+                    if unfixed.iter().all(Option::is_some) {
+                        unfixed
+                            .iter()
+                            .flatten()
+                            .max()
+                            .copied()
+                            .unwrap_or(VulnStatus::Affected)
+                    } else {
+                        VulnStatus::Affected
+                    }
                 },
                 fixed_version: fixed,
                 severity: best.0,
@@ -601,15 +711,89 @@ mod tests {
     #[test]
     fn will_not_fix_status() {
         let mut a = range(vec![Event::Introduced("0".into())]);
-        assert!(!will_not_fix(&a));
+        assert_eq!(entry_status(&a), None);
         a.database_specific = Some(serde_json::json!({"status": "will_not_fix"}));
-        assert!(will_not_fix(&a));
+        assert_eq!(entry_status(&a), Some(VulnStatus::WillNotFix));
         a.database_specific = Some(serde_json::json!({"status": "end_of_life"}));
-        assert!(will_not_fix(&a));
+        assert_eq!(entry_status(&a), Some(VulnStatus::EndOfLife));
+        a.database_specific = Some(serde_json::json!({"status": "fix_deferred"}));
+        assert_eq!(entry_status(&a), Some(VulnStatus::FixDeferred));
         a.database_specific = Some(serde_json::json!({"status": "unfixed"}));
-        assert!(!will_not_fix(&a));
+        assert_eq!(entry_status(&a), None);
         a.database_specific = Some(serde_json::json!({"source": "x"}));
-        assert!(!will_not_fix(&a));
+        assert_eq!(entry_status(&a), None);
+    }
+
+    fn record(id: &str, aliases: &[&str], upstream: &[&str]) -> Record {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "modified": "2024-01-01T00:00:00Z",
+            "aliases": aliases, "upstream": upstream,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn flaws_split_bundled_advisories_only() {
+        let set = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        // A GHSA with one CVE alias is one flaw with both names.
+        assert_eq!(
+            flaws(&record("GHSA-x", &["CVE-1", "PYSEC-1"], &[])),
+            vec![set(&["CVE-1", "GHSA-x", "PYSEC-1"])]
+        );
+        // A DSA (or RHSA) fixing two CVEs is two flaws, and its id joins neither.
+        assert_eq!(
+            flaws(&record("DSA-1", &["CVE-1", "CVE-2"], &[])),
+            vec![set(&["CVE-1"]), set(&["CVE-2"])]
+        );
+        assert_eq!(
+            flaws(&record("RHSA-1", &[], &["CVE-1", "CVE-2"])),
+            vec![set(&["CVE-1"]), set(&["CVE-2"])]
+        );
+        // A distro record of one CVE (DEBIAN-CVE-1, upstream CVE-1) stays one flaw.
+        assert_eq!(
+            flaws(&record("DEBIAN-CVE-1", &[], &["CVE-1"])),
+            vec![set(&["CVE-1", "DEBIAN-CVE-1"])]
+        );
+    }
+
+    #[test]
+    fn rpm_releases() {
+        let os = |family: &str, version: &str| OsInfo {
+            family: family.into(),
+            version: version.into(),
+            pretty_name: None,
+            codename: None,
+            source: String::new(),
+        };
+        for (family, version, want) in [
+            ("centos", "7.6.1810", "Red Hat:enterprise_linux:7"),
+            ("redhat", "8.9", "Red Hat:enterprise_linux:8"),
+            ("amazon", "2018.03", "Amazon Linux:1"),
+            ("amazon", "2 (Karoo)", "Amazon Linux:2"),
+            ("amazon", "2023", "Amazon Linux:2023"),
+            ("opensuse-leap", "15.1", "openSUSE:Leap 15.1"),
+            ("sles", "15.3", "SUSE:Linux Enterprise Server 15 SP3"),
+            ("photon", "3.0", "Photon OS:3.0"),
+            ("oracle", "8.0", "Oracle Linux:8"),
+        ] {
+            assert_eq!(rpm_release(&os(family, version)).unwrap().1, want);
+        }
+        let t = Target {
+            base: "Red Hat",
+            release: Some("Red Hat:enterprise_linux:7".into()),
+            name: "bash".into(),
+            version: "4.2".into(),
+            order: Ecosystem::Rpm,
+        };
+        assert!(ecosystem_applies("Red Hat:enterprise_linux:7::server", &t));
+        assert!(!ecosystem_applies(
+            "Red Hat:enterprise_linux:70::server",
+            &t
+        ));
+        assert!(!ecosystem_applies(
+            "Red Hat:enterprise_linux:8::appstream",
+            &t
+        ));
     }
 
     #[test]

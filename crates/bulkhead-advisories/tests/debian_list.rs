@@ -134,7 +134,7 @@ fn synthetic_list_every_line_form() {
         [
             nofix("Debian:10", "foo", "will_not_fix"),
             nofix("Debian:9", "foo", "will_not_fix"),
-            nofix("Debian:8", "foo", "will_not_fix"),
+            nofix("Debian:8", "foo", "fix_deferred"),
             nofix("Debian:3.0", "foo", "unfixed"),
         ]
     );
@@ -439,14 +439,22 @@ fn real_dpkg_status_matched_against_the_real_lists() {
     for adv in ["DSA-4581-1", "DSA-4657-1", "DSA-4659-1"] {
         assert!(git_with(adv).is_empty(), "{adv}: {:#?}", git_with(adv));
     }
+    // A DLA fixing two CVEs gives one finding per CVE (as Trivy reports them), each naming the DLA.
     let v = git_with("DLA-3145-1");
-    assert_eq!(v.len(), 1, "{git_found:#?}");
-    assert_eq!(v[0].fixed_version.as_deref(), Some("1:2.20.1-2+deb10u4"));
-    assert_eq!(v[0].installed_version, "1:2.20.1-2+deb10u3");
-    assert_eq!(v[0].status, VulnStatus::Fixed);
+    let ids: Vec<&str> = v.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(ids, ["CVE-2021-21300", "CVE-2021-40330"], "{git_found:#?}");
+    for v in &v {
+        assert_eq!(v.fixed_version.as_deref(), Some("1:2.20.1-2+deb10u4"));
+        assert_eq!(v.installed_version, "1:2.20.1-2+deb10u3");
+        assert_eq!(v.status, VulnStatus::Fixed);
+    }
     let v = git_with("DLA-3338-1");
-    assert_eq!(v.len(), 1, "{git_found:#?}");
-    assert_eq!(v[0].fixed_version.as_deref(), Some("1:2.20.1-2+deb10u8"));
+    let ids: Vec<&str> = v.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(ids, ["CVE-2023-22490", "CVE-2023-23946"], "{git_found:#?}");
+    assert!(
+        v.iter()
+            .all(|v| v.fixed_version.as_deref() == Some("1:2.20.1-2+deb10u8"))
+    );
     // Matched as another release (Debian 11), the buster entries do not apply.
     let bullseye = OsInfo {
         version: "11".into(),

@@ -131,6 +131,8 @@ pub fn render_vulnerabilities(vulns: &[bulkhead_core::Vulnerability]) -> String 
             format!("{:?}", v.severity).to_uppercase(),
             v.fixed_version.clone().unwrap_or_else(|| match v.status {
                 bulkhead_core::VulnStatus::WillNotFix => "(will not fix)".into(),
+                bulkhead_core::VulnStatus::FixDeferred => "(fix deferred)".into(),
+                bulkhead_core::VulnStatus::EndOfLife => "(end of life)".into(),
                 _ => "(no fix)".into(),
             }),
             title,

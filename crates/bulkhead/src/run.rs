@@ -285,16 +285,7 @@ fn scan(args: ScanArgs, default_format: Format, fs_only: bool) -> Result<ExitCod
             artifact.os.as_ref(),
             &artifact.packages,
         )?;
-        let wanted_sev: Vec<String> = args
-            .severity
-            .iter()
-            .map(|s| s.trim().to_ascii_uppercase())
-            .collect();
-        vulns.retain(|v| {
-            (wanted_sev.is_empty()
-                || wanted_sev.contains(&format!("{:?}", v.severity).to_ascii_uppercase()))
-                && (!args.ignore_unfixed || v.fixed_version.is_some())
-        });
+        bulkhead_advisories::matcher::filter(&mut vulns, &args.severity, args.ignore_unfixed);
         let ignore_path = args
             .ignorefile
             .clone()
