@@ -2,6 +2,7 @@
 //! functions of their input (plus a serial number and timestamp for SBOMs).
 
 pub mod cyclonedx;
+pub mod sarif;
 pub mod spdx;
 pub mod table;
 pub mod time;
@@ -15,6 +16,7 @@ pub enum Format {
     Json,
     CycloneDx,
     SpdxJson,
+    Sarif,
 }
 
 impl std::str::FromStr for Format {
@@ -25,8 +27,9 @@ impl std::str::FromStr for Format {
             "json" => Ok(Format::Json),
             "cyclonedx" | "cyclonedx-json" => Ok(Format::CycloneDx),
             "spdx-json" | "spdx" => Ok(Format::SpdxJson),
+            "sarif" => Ok(Format::Sarif),
             other => Err(format!(
-                "unknown format {other:?} (expected table, json, cyclonedx or spdx-json)"
+                "unknown format {other:?} (expected table, json, cyclonedx, spdx-json or sarif)"
             )),
         }
     }
@@ -55,6 +58,11 @@ pub fn render(artifact: &Artifact, format: Format, color: bool) -> String {
         }
         Format::SpdxJson => {
             let mut s = serde_json::to_string_pretty(&spdx::document(artifact)).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        Format::Sarif => {
+            let mut s = serde_json::to_string_pretty(&sarif::log(artifact)).unwrap_or_default();
             s.push('\n');
             s
         }

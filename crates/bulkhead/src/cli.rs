@@ -90,7 +90,7 @@ pub struct ScanArgs {
     /// What to scan: docker-archive or oci-archive tar, OCI layout dir (dir[:tag|@digest]), root
     /// filesystem dir, registry://host/repo:tag (or a plain reference), or podman://name:tag.
     pub target: String,
-    /// Output format: table, json, cyclonedx, spdx-json (sbom defaults to cyclonedx).
+    /// Output format: table, json, cyclonedx, spdx-json, sarif (sbom defaults to cyclonedx).
     #[arg(short, long)]
     pub format: Option<String>,
     /// Write the report to FILE instead of stdout (written atomically).

@@ -188,6 +188,71 @@ fn cyclonedx_with_vulnerabilities_validates_and_links_components() {
     }
 }
 
+fn validate_sarif(doc: &serde_json::Value) -> Vec<String> {
+    let s = schema("sarif-2.1.0-rtm.5.json");
+    let v = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .build(&s)
+        .expect("SARIF schema compiles");
+    v.iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect()
+}
+
+#[test]
+fn sarif_validates_and_matches_the_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, db) = python_tree_with_db(dir.path(), &[("PyYAML", "5.1"), ("Jinja2", "2.7")]);
+    let json = scan_with_db(&root, &db, &["--format", "json"]);
+    let sarif = scan_with_db(&root, &db, &["--format", "sarif"]);
+    let errors = validate_sarif(&sarif);
+    assert!(
+        errors.is_empty(),
+        "SARIF 2.1.0 validation errors: {errors:#?}"
+    );
+    // The schema is a working detector: a result without its message is refused.
+    let mut broken = sarif.clone();
+    broken["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    assert!(
+        !validate_sarif(&broken).is_empty(),
+        "schema accepted a result without message"
+    );
+
+    let vulns = json["vulnerabilities"].as_array().unwrap();
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(!vulns.is_empty());
+    assert_eq!(results.len(), vulns.len(), "one result per finding");
+    let ids: std::collections::BTreeSet<&str> =
+        vulns.iter().map(|v| v["id"].as_str().unwrap()).collect();
+    assert_eq!(rules.len(), ids.len(), "one rule per vulnerability id");
+    for (r, v) in results.iter().zip(vulns) {
+        assert_eq!(r["ruleId"], v["id"]);
+        let rule = &rules[r["ruleIndex"].as_u64().unwrap() as usize];
+        assert_eq!(rule["id"], v["id"], "ruleIndex points at the rule");
+        let want_level = match v["severity"].as_str().unwrap() {
+            "CRITICAL" | "HIGH" => "error",
+            "MEDIUM" => "warning",
+            _ => "note",
+        };
+        assert_eq!(r["level"], want_level);
+        let sev: f64 = rule["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.0..=10.0).contains(&sev));
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        assert!(uri.ends_with(".dist-info/METADATA"), "{uri}");
+    }
+}
+
 #[test]
 fn ignore_file_suppresses_by_alias_and_expired_entries_warn() {
     let dir = tempfile::tempdir().unwrap();
