@@ -471,12 +471,25 @@ pub fn match_packages(
 ) -> Result<Vec<Vulnerability>> {
     let mut out = Vec::new();
     let mut records: HashMap<String, Option<Rc<Record>>> = HashMap::new();
+    // Entries per (family, name): binary packages of one source package, and several versions of one
+    // name, share one lookup.
+    let mut entries: HashMap<(&'static str, String), Rc<Vec<crate::AffectedEntry>>> =
+        HashMap::new();
     for pkg in packages {
         let Some(target) = target_for(pkg, os) else {
             continue;
         };
         let mut hits: Vec<(BTreeSet<String>, Hit)> = Vec::new();
-        for entry in store.affected(target.base, &target.name)? {
+        let key = (target.base, target.name.clone());
+        let found = match entries.get(&key) {
+            Some(e) => e.clone(),
+            None => {
+                let e = Rc::new(store.affected(target.base, &target.name)?);
+                entries.insert(key, e.clone());
+                e
+            }
+        };
+        for entry in found.iter() {
             if !ecosystem_applies(&entry.ecosystem, &target) {
                 continue;
             }
@@ -511,22 +524,43 @@ pub fn match_packages(
                 ));
             }
         }
-        // Merge hits that share any id of their flaw: one finding per flaw.
-        let mut groups: Vec<(BTreeSet<String>, Vec<Hit>)> = Vec::new();
+        // Merge hits that share any id of their flaw: one finding per flaw. Each id points at its
+        // group; a hit naming ids of several groups merges them (linear in the ids, where pairwise
+        // set comparison was quadratic in the hits of packages like `linux`).
+        let mut slots: Vec<Option<(BTreeSet<String>, Vec<Hit>)>> = Vec::new();
+        let mut group_of: HashMap<String, usize> = HashMap::new();
         for (ids, hit) in hits {
-            let mut merged: (BTreeSet<String>, Vec<Hit>) = (ids, vec![hit]);
-            let mut i = 0;
-            while i < groups.len() {
-                if !groups[i].0.is_disjoint(&merged.0) {
-                    let (ids, hs) = groups.swap_remove(i);
-                    merged.0.extend(ids);
-                    merged.1.extend(hs);
-                } else {
-                    i += 1;
+            let mut found: Vec<usize> = ids
+                .iter()
+                .filter_map(|i| group_of.get(i).copied())
+                .collect();
+            found.sort_unstable();
+            found.dedup();
+            let target = match found.first() {
+                Some(&t) => t,
+                None => {
+                    slots.push(Some((BTreeSet::new(), Vec::new())));
+                    slots.len() - 1
+                }
+            };
+            for &other in found.iter().skip(1) {
+                if let Some((other_ids, other_hits)) = slots[other].take() {
+                    for i in &other_ids {
+                        group_of.insert(i.clone(), target);
+                    }
+                    let t = slots[target].as_mut().expect("live group");
+                    t.0.extend(other_ids);
+                    t.1.extend(other_hits);
                 }
             }
-            groups.push(merged);
+            for i in &ids {
+                group_of.insert(i.clone(), target);
+            }
+            let t = slots[target].as_mut().expect("live group");
+            t.0.extend(ids);
+            t.1.push(hit);
         }
+        let groups = slots.into_iter().flatten();
         for (ids, hits) in groups {
             let id = primary(&ids);
             let aliases: Vec<String> = ids.iter().filter(|i| **i != id).cloned().collect();
@@ -577,19 +611,19 @@ pub fn match_packages(
                             .map(|d| d.lines().next().unwrap_or("").to_string())
                     })
                 });
-            let mut references: Vec<String> = hits
-                .iter()
-                .flat_map(|h| {
-                    h.record
-                        .references
-                        .iter()
-                        .map(|r| r.url.clone())
-                        .filter(|u| !u.is_empty())
-                })
-                .collect();
-            references.sort();
-            references.dedup();
-            references.truncate(20);
+            // The first 20 distinct references, in record order (records come sorted by id), without
+            // copying every reference of every merged record first.
+            let mut references: Vec<String> = Vec::new();
+            'refs: for h in &hits {
+                for r in &h.record.references {
+                    if references.len() == 20 {
+                        break 'refs;
+                    }
+                    if !r.url.is_empty() && !references.contains(&r.url) {
+                        references.push(r.url.clone());
+                    }
+                }
+            }
             let mut advisories: Vec<String> = hits.iter().map(|h| h.record.id.clone()).collect();
             advisories.sort();
             advisories.dedup();

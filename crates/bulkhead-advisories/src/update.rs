@@ -71,6 +71,8 @@ pub enum UpdateProgress {
         ecosystem: String,
         /// Bytes written.
         bytes: u64,
+        /// The size announced by the server (`Content-Length`), when it did.
+        total: Option<u64>,
     },
     /// The archives are being imported.
     Importing(ImportProgress),
@@ -275,7 +277,8 @@ fn fetch(
     };
     let etag = header("etag");
     let last_modified = header("last-modified");
-    if let Some(len) = header("content-length").and_then(|l| l.trim().parse::<u64>().ok())
+    let announced = header("content-length").and_then(|l| l.trim().parse::<u64>().ok());
+    if let Some(len) = announced
         && len > MAX_DOWNLOAD_BYTES
     {
         return Err(fail(format!(
@@ -304,11 +307,12 @@ fn fetch(
         }
         hasher.update(&buf[..n]);
         out.write_all(&buf[..n]).map_err(io_err(dest))?;
-        if total - last_report >= 4 << 20 {
+        if total - last_report >= 1 << 20 {
             last_report = total;
             progress(UpdateProgress::Downloading {
                 ecosystem: ecosystem.to_string(),
                 bytes: total,
+                total: announced,
             });
         }
     }
@@ -323,6 +327,7 @@ fn fetch(
     progress(UpdateProgress::Downloading {
         ecosystem: ecosystem.to_string(),
         bytes: total,
+        total: announced,
     });
     Ok(Fetched::Body {
         bytes: total,

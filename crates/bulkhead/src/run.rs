@@ -45,18 +45,9 @@ fn db(action: DbAction) -> Result<ExitCode> {
             }
             let mut store = bulkhead_advisories::Store::create_or_open(&path)
                 .with_context(|| format!("opening {}", path.display()))?;
-            let tty = std::io::stderr().is_terminal();
-            let report = store.import_paths(&paths, &mut |p| {
-                if tty && p.files_done % 200 == 0 {
-                    eprint!(
-                        "\r{} / {} documents, {} records",
-                        p.files_done, p.files_total, p.records
-                    );
-                }
-            })?;
-            if tty {
-                eprintln!();
-            }
+            let bar = Progress::new();
+            let report = store.import_paths(&paths, &mut |p| bar.importing(&p))?;
+            bar.finish();
             for e in &report.errors {
                 eprintln!("warning: {}: {}", e.source, e.reason);
             }
@@ -87,30 +78,16 @@ fn db(action: DbAction) -> Result<ExitCode> {
             if !ecosystem.is_empty() {
                 opts.ecosystems = ecosystem;
             }
-            let tty = std::io::stderr().is_terminal();
-            let mut shown = false;
-            let result = update::update(&path, &opts, &mut |p| {
-                if !tty {
-                    return;
-                }
-                match p {
-                    UpdateProgress::Downloading { ecosystem, bytes } => {
-                        eprint!("\r\x1b[K{ecosystem}: {:.1} MiB", bytes as f64 / 1048576.0);
-                        shown = true;
-                    }
-                    UpdateProgress::Importing(p) if p.files_done % 200 == 0 => {
-                        eprint!(
-                            "\r\x1b[Kimporting: {} / {} documents, {} records",
-                            p.files_done, p.files_total, p.records
-                        );
-                        shown = true;
-                    }
-                    UpdateProgress::Importing(_) => {}
-                }
+            let bar = Progress::new();
+            let result = update::update(&path, &opts, &mut |p| match p {
+                UpdateProgress::Downloading {
+                    ecosystem,
+                    bytes,
+                    total,
+                } => bar.downloading(&ecosystem, bytes, total),
+                UpdateProgress::Importing(p) => bar.importing(&p),
             });
-            if shown {
-                eprintln!();
-            }
+            bar.finish();
             let report =
                 result.with_context(|| format!("updating {} (left unchanged)", path.display()))?;
             for e in &report.ecosystems {
@@ -340,6 +317,65 @@ fn scan(args: ScanArgs, default_format: Format, fs_only: bool) -> Result<ExitCod
         return Ok(ExitCode::from(args.exit_code));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The progress bar of `db import` and `db update` on stderr (drawn only on a terminal).
+struct Progress {
+    bar: indicatif::ProgressBar,
+    phase: std::cell::Cell<u8>,
+}
+
+impl Progress {
+    fn new() -> Self {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            None,
+            indicatif::ProgressDrawTarget::stderr_with_hz(8),
+        );
+        Progress {
+            bar,
+            phase: std::cell::Cell::new(0),
+        }
+    }
+
+    fn downloading(&self, ecosystem: &str, bytes: u64, total: Option<u64>) {
+        if self.phase.replace(1) != 1 || self.bar.message() != ecosystem {
+            let style = if total.is_some() {
+                "{msg:>12} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}"
+            } else {
+                "{msg:>12} {spinner} {bytes} {bytes_per_sec}"
+            };
+            self.bar.set_style(
+                indicatif::ProgressStyle::with_template(style)
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            self.bar.set_message(ecosystem.to_string());
+            self.bar.reset();
+        }
+        self.bar.set_length(total.unwrap_or(bytes));
+        self.bar.set_position(bytes);
+    }
+
+    fn importing(&self, p: &bulkhead_advisories::ImportProgress) {
+        if self.phase.replace(2) != 2 {
+            self.bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{msg:>12} [{bar:30}] {pos}/{len} documents, {prefix} records",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            self.bar.set_message("importing");
+            self.bar.reset();
+        }
+        self.bar.set_length(p.files_total);
+        self.bar.set_position(p.files_done);
+        self.bar.set_prefix(p.records.to_string());
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// Write to stdout, or atomically to `path` (temp file beside it, then rename).
