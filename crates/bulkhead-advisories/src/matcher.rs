@@ -450,6 +450,34 @@ struct Hit {
     severity: (Severity, Option<String>, Option<f64>, Option<String>),
 }
 
+/// (severity, its source, CVSS score, CVSS vector).
+type Rating = (Severity, Option<String>, Option<f64>, Option<String>);
+
+/// A CVSS rating for a flaw from the records named by its ids, when one has a vector.
+fn enrich(
+    store: &Store,
+    ids: &BTreeSet<String>,
+    records: &mut HashMap<String, Option<Rc<Record>>>,
+) -> Result<Option<Rating>> {
+    for id in ids {
+        let record = match records.get(id) {
+            Some(r) => r.clone(),
+            None => {
+                let r = store.record(id)?.map(Rc::new);
+                records.insert(id.clone(), r.clone());
+                r
+            }
+        };
+        let Some(record) = record else { continue };
+        let (sev, source, score, vector) = rate(&record, &Affected::default());
+        if score.is_some() {
+            let source = source.map(|s| format!("{s} of {}", record.id));
+            return Ok(Some((sev, source, score, vector)));
+        }
+    }
+    Ok(None)
+}
+
 /// Keep the findings a scan asked for: severities in `severities` (names, any case; empty keeps
 /// all) and, with `ignore_unfixed`, only those with a fixed version (as Trivy's `--ignore-unfixed`).
 pub fn filter(vulns: &mut Vec<Vulnerability>, severities: &[String], ignore_unfixed: bool) {
@@ -475,6 +503,8 @@ pub fn match_packages(
     // name, share one lookup.
     let mut entries: HashMap<(&'static str, String), Rc<Vec<crate::AffectedEntry>>> =
         HashMap::new();
+    // Severity found in other records, per flaw (its ids joined).
+    let mut enriched: HashMap<String, Option<Rating>> = HashMap::new();
     for pkg in packages {
         let Some(target) = target_for(pkg, os) else {
             continue;
@@ -600,6 +630,23 @@ pub fn match_packages(
                 })
                 .map(|h| h.severity.clone())
                 .unwrap_or((Severity::Unknown, None, None, None));
+            // No CVSS among the matching records: another record in the database about the same flaw
+            // (its CVE or GHSA record, from any ecosystem) may carry the vectors (pypa and DSA records
+            // mostly have none, GitHub's do).
+            let best = if best.2.is_none() {
+                let key = ids.iter().cloned().collect::<Vec<_>>().join(" ");
+                let found = match enriched.get(&key) {
+                    Some(e) => e.clone(),
+                    None => {
+                        let e = enrich(store, &ids, &mut records)?;
+                        enriched.insert(key, e.clone());
+                        e
+                    }
+                };
+                found.unwrap_or(best)
+            } else {
+                best
+            };
             let title = hits
                 .iter()
                 .find_map(|h| h.record.summary.clone())
