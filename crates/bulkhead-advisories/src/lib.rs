@@ -5,11 +5,13 @@
 //! every `affected[]` element with a package is indexed by ecosystem family and normalised package
 //! name, so a scan looks up one package with one indexed query and never touches the network.
 
+pub mod alpine_secdb;
 pub mod debian_list;
 pub mod ecosystem;
 pub mod ignore;
 pub mod matcher;
 pub mod osv;
+pub mod rustsec;
 pub mod scanstore;
 mod store;
 pub mod update;

@@ -29,9 +29,11 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::alpine_secdb::{self, SecdbImport};
 use crate::debian_list::{self, DebianListImport, ListKind};
 use crate::ecosystem::{ecosystem_base, normalise_package};
 use crate::osv::{self, Format, Record};
+use crate::rustsec;
 use crate::{Error, Result};
 
 /// Schema version of the store, kept in `PRAGMA user_version`.
@@ -126,6 +128,11 @@ pub struct ImportReport {
     pub errors: Vec<ImportError>,
     /// Debian security tracker lists (`DSA-list`, `DLA-list`) converted, with their counts.
     pub debian_lists: Vec<DebianListImport>,
+    /// Alpine, Wolfi and Chainguard secdb files converted, with their counts. Unusable packages and
+    /// lines are in `errors` too, one per entry (`path:package@version`).
+    pub alpine_secdbs: Vec<SecdbImport>,
+    /// RustSec advisories (`RUSTSEC-*.md`) converted (those that could not be are in `errors`).
+    pub rustsec_advisories: u64,
     /// Wall time of the import.
     pub duration: Duration,
 }
@@ -307,7 +314,10 @@ impl Store {
     /// archives (read in memory, never extracted; entries over [`MAX_DOCUMENT_BYTES`], with unsafe
     /// names, or past [`MAX_ARCHIVE_BYTES`] are refused).
     /// Files named `DSA-list`, `DLA-list` or `list` that start like the Debian security tracker's
-    /// advisory lists are converted to OSV records ([`crate::debian_list`]) and imported like them.
+    /// advisory lists are converted to OSV records ([`crate::debian_list`]) and imported like them; so
+    /// are JSON/YAML files that start like an Alpine/Wolfi/Chainguard secdb ([`crate::alpine_secdb`])
+    /// and RustSec advisories named `RUSTSEC-*.md` ([`crate::rustsec`]). Converted records take the
+    /// file's modification time as their `modified`, so importing a newer copy replaces them.
     ///
     /// A record replaces the stored one with the same id only when its `modified` is newer. Bad
     /// documents and records are reported and skipped; only a failure of the database itself is an
@@ -364,6 +374,47 @@ impl Store {
                             Ok(bytes) => {
                                 report.files_read += 1;
                                 w.import_debian_list(&bytes, *kind, &source, &mut report)?;
+                            }
+                            Err(reason) => report.errors.push(ImportError {
+                                source: source.clone(),
+                                reason,
+                            }),
+                        }
+                        tally.tick(&report, source);
+                    }
+                    Input::AlpineSecdb(p, fmt) => {
+                        let source = p.display().to_string();
+                        match read_bounded_file(p) {
+                            Ok(bytes) => {
+                                report.files_read += 1;
+                                let modified = file_modified(p);
+                                w.import_alpine_secdb(
+                                    &bytes,
+                                    *fmt,
+                                    &source,
+                                    modified.as_deref(),
+                                    &mut report,
+                                )?;
+                            }
+                            Err(reason) => report.errors.push(ImportError {
+                                source: source.clone(),
+                                reason,
+                            }),
+                        }
+                        tally.tick(&report, source);
+                    }
+                    Input::Rustsec(p) => {
+                        let source = p.display().to_string();
+                        match read_bounded_file(p) {
+                            Ok(bytes) => {
+                                report.files_read += 1;
+                                let modified = file_modified(p);
+                                w.import_rustsec(
+                                    &bytes,
+                                    &source,
+                                    modified.as_deref(),
+                                    &mut report,
+                                )?;
                             }
                             Err(reason) => report.errors.push(ImportError {
                                 source: source.clone(),
@@ -684,6 +735,97 @@ impl<'c> Writer<'c> {
             kind,
             stats: parsed.stats,
         });
+        Ok(())
+    }
+
+    /// Convert an Alpine/Wolfi/Chainguard secdb file to OSV records and upsert them. A file that
+    /// looked like a secdb but parses as something else is read as OSV instead. Unusable packages and
+    /// lines go to the report.
+    fn import_alpine_secdb(
+        &mut self,
+        bytes: &[u8],
+        format: Format,
+        source: &str,
+        modified: Option<&str>,
+        report: &mut ImportReport,
+    ) -> Result<()> {
+        let values = match osv::parse_document(bytes, format) {
+            Ok(v) => v,
+            Err(e) => {
+                report.errors.push(ImportError {
+                    source: source.to_string(),
+                    reason: e.to_string(),
+                });
+                return Ok(());
+            }
+        };
+        if values.len() != 1 || !alpine_secdb::is_secdb(&values[0]) {
+            for v in &values {
+                self.upsert(v, source, report)?;
+            }
+            return Ok(());
+        }
+        let parsed = match alpine_secdb::convert(&values[0], modified) {
+            Ok(p) => p,
+            Err(reason) => {
+                report.errors.push(ImportError {
+                    source: source.to_string(),
+                    reason: format!("Alpine secdb: {reason}"),
+                });
+                return Ok(());
+            }
+        };
+        for rec in &parsed.records {
+            let raw = serde_json::to_value(rec).expect("a record serialises");
+            self.upsert(&raw, source, report)?;
+        }
+        for e in &parsed.stats.errors {
+            let at = if e.version.is_empty() {
+                format!("{source}:{}", e.package)
+            } else {
+                format!("{source}:{}@{}", e.package, e.version)
+            };
+            report.errors.push(ImportError {
+                source: at,
+                reason: format!("{}: {:?}", e.reason, e.text),
+            });
+        }
+        if parsed.stats.errors_omitted > 0 {
+            report.errors.push(ImportError {
+                source: source.to_string(),
+                reason: format!(
+                    "{} more unusable secdb entries, not listed",
+                    parsed.stats.errors_omitted
+                ),
+            });
+        }
+        report.alpine_secdbs.push(SecdbImport {
+            source: source.to_string(),
+            ecosystem: parsed.ecosystem,
+            stats: parsed.stats,
+        });
+        Ok(())
+    }
+
+    /// Convert a RustSec advisory to an OSV record and upsert it. A bad advisory goes to the report.
+    fn import_rustsec(
+        &mut self,
+        bytes: &[u8],
+        source: &str,
+        modified: Option<&str>,
+        report: &mut ImportReport,
+    ) -> Result<()> {
+        match rustsec::parse(bytes, modified) {
+            Ok(rec) => {
+                let raw = serde_json::to_value(&rec).expect("a record serialises");
+                report.rustsec_advisories += 1;
+                self.upsert(&raw, source, report)?;
+            }
+            Err(e) => report.errors.push(ImportError {
+                source: source.to_string(),
+                reason: format!("RustSec advisory: {e}"),
+            }),
+        }
         Ok(())
     }
 
@@ -1037,10 +1179,15 @@ enum Input {
     Archive(PathBuf),
     /// A Debian security tracker advisory list (`DSA-list`, `DLA-list`, `data/DSA/list`).
     DebianList(PathBuf, ListKind),
+    /// An Alpine/Wolfi/Chainguard secdb file (JSON or YAML).
+    AlpineSecdb(PathBuf, Format),
+    /// A RustSec advisory (`RUSTSEC-*.md`).
+    Rustsec(PathBuf),
 }
 
 /// Expand a path given to import into documents and archives. `explicit` paths are taken whatever
-/// their extension; inside directories only `*.json`, `*.yaml`, `*.yml` and `*.zip` are.
+/// their extension; inside directories only `*.json`, `*.yaml`, `*.yml`, `*.zip`, Debian tracker lists
+/// and `RUSTSEC-*.md` are.
 fn collect_inputs(
     path: &Path,
     explicit: bool,
@@ -1093,19 +1240,50 @@ fn collect_inputs(
         out.push(Input::DebianList(path.to_path_buf(), kind));
         return;
     }
+    if rustsec::is_advisory_file_name(&name) {
+        out.push(Input::Rustsec(path.to_path_buf()));
+        return;
+    }
     let is_zip = name.to_ascii_lowercase().ends_with(".zip");
     match Format::from_name(&name) {
-        Some(f) => out.push(Input::Document(path.to_path_buf(), Some(f))),
+        Some(f) => {
+            if alpine_secdb_format(path).is_some() {
+                out.push(Input::AlpineSecdb(path.to_path_buf(), f))
+            } else {
+                out.push(Input::Document(path.to_path_buf(), Some(f)))
+            }
+        }
         None if is_zip => out.push(Input::Archive(path.to_path_buf())),
         None if explicit => {
             if has_zip_magic(path) {
                 out.push(Input::Archive(path.to_path_buf()))
+            } else if let Some(f) = alpine_secdb_format(path) {
+                out.push(Input::AlpineSecdb(path.to_path_buf(), f))
             } else {
                 out.push(Input::Document(path.to_path_buf(), None))
             }
         }
         None => {}
     }
+}
+
+/// When the file starts like an Alpine secdb ([`alpine_secdb::detect`]): its format, from the content.
+/// Reads at most the first [`alpine_secdb::SNIFF_BYTES`].
+fn alpine_secdb_format(path: &Path) -> Option<Format> {
+    let mut head = Vec::with_capacity(alpine_secdb::SNIFF_BYTES);
+    File::open(path)
+        .ok()?
+        .take(alpine_secdb::SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .ok()?;
+    alpine_secdb::detect(&head).then(|| Format::sniff(&head))
+}
+
+/// The file's modification time (RFC 3339, UTC, whole seconds): the `modified` of records converted
+/// from raw sources, which carry no modification time of their own.
+fn file_modified(path: &Path) -> Option<String> {
+    let t = OffsetDateTime::from(fs::metadata(path).ok()?.modified().ok()?);
+    t.replace_nanosecond(0).ok()?.format(&Rfc3339).ok()
 }
 
 /// A file named `DSA-list`, `DLA-list` or `list` whose first non-empty line is a tracker advisory
