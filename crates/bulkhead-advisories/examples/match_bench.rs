@@ -114,6 +114,7 @@ fn main() {
         pretty_name: None,
         codename: Some("buster".into()),
         source: "bench".into(),
+        repository: None,
     };
 
     let mut open_ms = Vec::new();

@@ -65,7 +65,13 @@ pub fn target_for(pkg: &Package, os: Option<&OsInfo>) -> Option<Target> {
         PackageKind::Apk => {
             let os = os?;
             let (base, release) = match os.family.as_str() {
-                "alpine" => ("Alpine", format!("Alpine:v{}", major_minor(&os.version))),
+                // The repositories' release when the image names one (an Alpine 3.16 image pulling
+                // from edge has edge's packages), else the OS release.
+                "alpine" => match os.repository.as_deref() {
+                    Some("edge") => ("Alpine", "Alpine:edge".to_string()),
+                    Some(r) => ("Alpine", format!("Alpine:v{}", major_minor(r))),
+                    None => ("Alpine", format!("Alpine:v{}", major_minor(&os.version))),
+                },
                 "wolfi" => ("Wolfi", "Wolfi".to_string()),
                 "chainguard" => ("Chainguard", "Chainguard".to_string()),
                 _ => return None,
@@ -838,6 +844,36 @@ mod tests {
     }
 
     #[test]
+    fn alpine_follows_its_repositories_release() {
+        let pkg = Package {
+            kind: Some(PackageKind::Apk),
+            name: "git".into(),
+            version: "2.35.1-r2".into(),
+            src_name: Some("git".into()),
+            ..Default::default()
+        };
+        let mut os = OsInfo {
+            family: "alpine".into(),
+            version: "3.16.2".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            target_for(&pkg, Some(&os)).unwrap().release.unwrap(),
+            "Alpine:v3.16"
+        );
+        os.repository = Some("edge".into());
+        assert_eq!(
+            target_for(&pkg, Some(&os)).unwrap().release.unwrap(),
+            "Alpine:edge"
+        );
+        os.repository = Some("3.17".into());
+        assert_eq!(
+            target_for(&pkg, Some(&os)).unwrap().release.unwrap(),
+            "Alpine:v3.17"
+        );
+    }
+
+    #[test]
     fn rpm_releases() {
         let os = |family: &str, version: &str| OsInfo {
             family: family.into(),
@@ -845,6 +881,7 @@ mod tests {
             pretty_name: None,
             codename: None,
             source: String::new(),
+            repository: None,
         };
         for (family, version, want) in [
             ("centos", "7.6.1810", "Red Hat:enterprise_linux:7"),

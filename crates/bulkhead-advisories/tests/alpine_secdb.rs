@@ -152,6 +152,7 @@ fn fixtures_agree_with_vuln_list_update_goldens() {
         pretty_name: None,
         codename: None,
         source: "etc/os-release".into(),
+        repository: None,
     };
     let pkg = |v: &str| Package {
         kind: Some(PackageKind::Apk),

@@ -194,6 +194,7 @@ fn synthetic_list_through_the_store_and_matcher() {
         pretty_name: None,
         codename: Some("buster".into()),
         source: "etc/os-release".into(),
+        repository: None,
     };
     let pkg = |name: &str, src: &str, v: &str| Package {
         kind: Some(bulkhead_core::PackageKind::Deb),
@@ -374,6 +375,7 @@ fn real_dpkg_status_matched_against_the_real_lists() {
         pretty_name: None,
         codename: Some("buster".into()),
         source: "etc/os-release".into(),
+        repository: None,
     };
     let t = Instant::now();
     let found = match_packages(&store, Some(&os), &packages).unwrap();

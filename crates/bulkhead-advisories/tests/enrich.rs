@@ -35,6 +35,7 @@ fn unscored_findings_take_cvss_from_a_record_of_the_same_flaw() {
         pretty_name: None,
         codename: None,
         source: "test".into(),
+        repository: None,
     };
     let pkg = Package {
         kind: Some(PackageKind::Deb),

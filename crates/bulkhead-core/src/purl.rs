@@ -119,6 +119,7 @@ mod tests {
             pretty_name: None,
             codename: None,
             source: "etc/os-release".into(),
+            repository: None,
         }
     }
 

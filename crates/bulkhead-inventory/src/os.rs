@@ -20,6 +20,7 @@ const FILES: &[&str] = &[
     "etc/lsb-release",
     "etc/photon-release",
     "etc/SuSE-release",
+    "etc/apk/repositories",
 ];
 
 /// Whether `path` is a release file this analyzer reads.
@@ -82,8 +83,53 @@ fn parse_release_line(line: &str) -> Option<(String, String)> {
     Some((name.trim().to_string(), version))
 }
 
-/// Detect the OS of an indexed image.
+/// Detect the OS of an indexed image; for Alpine, also the release its apk repositories point at.
 pub fn detect(index: &ImageIndex) -> Option<OsInfo> {
+    let mut os = detect_release(index)?;
+    if os.family == "alpine" {
+        os.repository = text(index, "etc/apk/repositories").and_then(|t| apk_repository(&t));
+    }
+    Some(os)
+}
+
+/// The release named by `etc/apk/repositories` URLs (`https://host/alpine/v3.19/main` → `3.19`,
+/// `…/alpine/edge/community` → `edge`), the newest when several are listed, `edge` above all; `None`
+/// when no line names an Alpine release or the lines name another distribution (Trivy's apk-repo
+/// analyzer does the same).
+fn apk_repository(text: &str) -> Option<String> {
+    let mut best: Option<String> = None;
+    for line in text.lines().map(str::trim).filter(|l| !l.starts_with('#')) {
+        let Some((_, rest)) = line.split_once("://") else {
+            continue;
+        };
+        let mut parts = rest.split('/');
+        let (_host, distro, release) = (parts.next()?, parts.next(), parts.next());
+        let (Some(distro), Some(release)) = (distro, release) else {
+            continue;
+        };
+        if parts.next().is_none() {
+            continue; // `…/alpine/v3.19` without a repository after it is not a repository URL.
+        }
+        if distro != "alpine" {
+            return None;
+        }
+        let release = release.strip_prefix('v').unwrap_or(release);
+        let numeric =
+            |r: &str| -> Option<Vec<u64>> { r.split('.').map(|p| p.parse().ok()).collect() };
+        best = match best {
+            None => Some(release.to_string()),
+            Some(b) if b == "edge" || release == "edge" => Some("edge".to_string()),
+            Some(b) => match (numeric(&b), numeric(release)) {
+                (Some(old), Some(new)) if new > old => Some(release.to_string()),
+                (None, Some(_)) => Some(release.to_string()),
+                _ => Some(b),
+            },
+        };
+    }
+    best.filter(|b| b == "edge" || b.split('.').all(|p| p.parse::<u64>().is_ok()))
+}
+
+fn detect_release(index: &ImageIndex) -> Option<OsInfo> {
     let os_release = ["etc/os-release", "usr/lib/os-release"]
         .iter()
         .find_map(|p| text(index, p).map(|t| (p.to_string(), parse_os_release(&t))));
@@ -134,6 +180,7 @@ pub fn detect(index: &ImageIndex) -> Option<OsInfo> {
                 pretty_name: get("PRETTY_NAME").filter(|s| !s.is_empty()),
                 codename: get("VERSION_CODENAME").filter(|s| !s.is_empty()),
                 source,
+                repository: None,
             });
         }
     }
@@ -145,6 +192,7 @@ pub fn detect(index: &ImageIndex) -> Option<OsInfo> {
             pretty_name: None,
             codename: None,
             source: "etc/alpine-release".into(),
+            repository: None,
         });
     }
     for (file, default_family) in [
@@ -183,6 +231,7 @@ pub fn detect(index: &ImageIndex) -> Option<OsInfo> {
                 pretty_name: Some(t.lines().next().unwrap_or_default().to_string()),
                 codename: None,
                 source: file.into(),
+                repository: None,
             });
         }
     }
@@ -193,6 +242,7 @@ pub fn detect(index: &ImageIndex) -> Option<OsInfo> {
             pretty_name: None,
             codename: None,
             source: "etc/debian_version".into(),
+            repository: None,
         });
     }
     None
@@ -201,6 +251,33 @@ pub fn detect(index: &ImageIndex) -> Option<OsInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn apk_repositories_release() {
+        let r = |t: &str| apk_repository(t);
+        assert_eq!(
+            r(
+                "https://dl-cdn.alpinelinux.org/alpine/v3.19/main\nhttps://dl-cdn.alpinelinux.org/alpine/v3.19/community\n"
+            ),
+            Some("3.19".into())
+        );
+        assert_eq!(
+            r("http://x/alpine/v3.9/main\nhttp://x/alpine/v3.10/main\n"),
+            Some("3.10".into()),
+            "numeric order, not text order"
+        );
+        assert_eq!(
+            r("https://x/alpine/v3.16/main\nhttps://x/alpine/edge/testing\n"),
+            Some("edge".into())
+        );
+        assert_eq!(r("# https://x/alpine/edge/main\n/local/repo\n"), None);
+        assert_eq!(r("https://packages.wolfi.dev/os/x86_64\n"), None);
+        assert_eq!(
+            r("https://x/alpine/v3.19/main\nhttps://y/postmarketos/v23.12/main\n"),
+            None
+        );
+        assert_eq!(r(""), None);
+    }
     use bulkhead_image::index::{FileEntry, FileKind, LayerInfo};
     use bulkhead_image::walk::LayerFacts;
 
