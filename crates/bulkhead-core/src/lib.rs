@@ -2,12 +2,14 @@
 //! nothing here does I/O.
 
 pub mod artifact;
+pub mod misconfig;
 pub mod os;
 pub mod package;
 pub mod purl;
 pub mod vuln;
 
 pub use artifact::{Artifact, Layer};
+pub use misconfig::Finding;
 pub use os::OsInfo;
 pub use package::{Package, PackageKind};
 pub use vuln::{VulnStatus, Vulnerability};

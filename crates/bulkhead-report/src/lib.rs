@@ -1,6 +1,7 @@
 //! Renderers. Stages return data; these turn it into tables and documents. Machine formats are pure
 //! functions of their input (plus a serial number and timestamp for SBOMs).
 
+pub mod config;
 pub mod cyclonedx;
 pub mod sarif;
 pub mod spdx;

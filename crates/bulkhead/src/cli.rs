@@ -25,6 +25,8 @@ pub enum Command {
     Fs(ScanArgs),
     /// Write a software bill of materials (CycloneDX 1.6 by default) for an image or directory.
     Sbom(ScanArgs),
+    /// Check Kubernetes manifests (Pod Security Standards exactly as Kubernetes applies them).
+    Config(ConfigArgs),
     /// Manage the advisory database.
     Db {
         #[command(subcommand)]
@@ -82,6 +84,30 @@ pub enum CacheAction {
         #[arg(long, env = "BULKHEAD_CACHE_DIR")]
         cache_dir: Option<PathBuf>,
     },
+}
+
+/// Options of `bulkhead config`.
+#[derive(Args, Debug)]
+pub struct ConfigArgs {
+    /// Files or directories (recursed: *.yaml, *.yml, *.json); `-` reads stdin.
+    #[arg(required = true)]
+    pub paths: Vec<String>,
+    /// Pod Security Standards policy: LEVEL[:VERSION], LEVEL one of privileged, baseline, restricted;
+    /// VERSION v1.N or latest.
+    #[arg(long, default_value = "restricted:latest")]
+    pub pss: String,
+    /// Output format: table, json, sarif, junit.
+    #[arg(short, long, default_value = "table")]
+    pub format: String,
+    /// Write the report to FILE instead of stdout (written atomically).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// Report only these severities (comma-separated: LOW,MEDIUM,HIGH,CRITICAL).
+    #[arg(long, value_delimiter = ',')]
+    pub severity: Vec<String>,
+    /// Exit with this code when findings are reported (after --severity).
+    #[arg(long, default_value_t = 0)]
+    pub exit_code: u8,
 }
 
 /// Options shared by image, fs and sbom.

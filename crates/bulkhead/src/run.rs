@@ -1,6 +1,6 @@
 //! Command execution: build options, call the stages, render, write.
 
-use crate::cli::{CacheAction, Cli, Command, DbAction, ScanArgs};
+use crate::cli::{CacheAction, Cli, Command, ConfigArgs, DbAction, ScanArgs};
 use anyhow::{Context, Result, bail};
 use bulkhead_core::{Artifact, Layer};
 use bulkhead_image::cache::LayerCache;
@@ -17,6 +17,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Image(a) => scan(a, Format::Table, false),
         Command::Fs(a) => scan(a, Format::Table, true),
         Command::Sbom(a) => scan(a, Format::CycloneDx, false),
+        Command::Config(a) => config(a),
         Command::Db { action } => db(action),
         Command::Cache {
             action: CacheAction::Clean { cache_dir },
@@ -28,6 +29,116 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Largest manifest read (bytes); larger files are reported and skipped.
+const MAX_MANIFEST_BYTES: u64 = 32 << 20;
+
+/// Manifest files under `path` (recursing into directories, skipping hidden ones and symlinked
+/// directories), sorted.
+fn manifest_files(path: &Path, explicit: bool, out: &mut Vec<std::path::PathBuf>) -> Result<()> {
+    let meta =
+        std::fs::symlink_metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if meta.is_dir() {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !explicit && (name.starts_with('.') || name == "node_modules") {
+            return Ok(());
+        }
+        let mut children: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+            .with_context(|| format!("listing {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        children.sort();
+        for c in children {
+            manifest_files(&c, false, out)?;
+        }
+        return Ok(());
+    }
+    if meta.file_type().is_symlink()
+        && !explicit
+        && std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(true)
+    {
+        return Ok(());
+    }
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    if explicit || name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json") {
+        out.push(path.to_path_buf());
+    }
+    Ok(())
+}
+
+fn config(args: ConfigArgs) -> Result<ExitCode> {
+    use bulkhead_report::config::{ConfigFormat, ConfigReport};
+    use std::io::Read;
+    let format: ConfigFormat = args.format.parse().map_err(anyhow::Error::msg)?;
+    let policy = bulkhead_config::pss::Policy::parse(&args.pss).map_err(anyhow::Error::msg)?;
+    let opts = bulkhead_config::Options { pss: policy };
+    let mut inputs: Vec<(String, Option<std::path::PathBuf>)> = Vec::new();
+    for p in &args.paths {
+        if p == "-" {
+            inputs.push(("-".into(), None));
+            continue;
+        }
+        let mut files = Vec::new();
+        manifest_files(Path::new(p), true, &mut files)?;
+        inputs.extend(
+            files
+                .into_iter()
+                .map(|f| (f.display().to_string(), Some(f))),
+        );
+    }
+    let mut report = ConfigReport::default();
+    for (name, path) in inputs {
+        let mut text = String::new();
+        let read = match &path {
+            None => std::io::stdin()
+                .lock()
+                .take(MAX_MANIFEST_BYTES + 1)
+                .read_to_string(&mut text),
+            Some(p) => std::fs::File::open(p)
+                .and_then(|f| f.take(MAX_MANIFEST_BYTES + 1).read_to_string(&mut text)),
+        };
+        report.files.push(name.clone());
+        if let Err(e) = read {
+            report.errors.push((name, format!("cannot read: {e}")));
+            continue;
+        }
+        if text.len() as u64 > MAX_MANIFEST_BYTES {
+            report.errors.push((
+                name,
+                format!("refused: larger than {MAX_MANIFEST_BYTES} bytes"),
+            ));
+            continue;
+        }
+        match bulkhead_config::check_manifest(&name, &text, &opts) {
+            Ok(f) => report.findings.extend(f),
+            Err(e) => report.errors.push((name, e)),
+        }
+    }
+    for (f, e) in &report.errors {
+        tracing::warn!("{f}: {e}");
+    }
+    let wanted: Vec<String> = args
+        .severity
+        .iter()
+        .map(|s| s.trim().to_ascii_uppercase())
+        .collect();
+    report.findings.retain(|f| {
+        wanted.is_empty() || wanted.contains(&format!("{:?}", f.severity).to_ascii_uppercase())
+    });
+    report
+        .findings
+        .sort_by(|a, b| (&a.file, a.line, &a.rule_id).cmp(&(&b.file, b.line, &b.rule_id)));
+    let color = args.output.is_none() && std::io::stdout().is_terminal();
+    let text = bulkhead_report::config::render(&report, format, color);
+    write_output(args.output.as_deref(), text.as_bytes())?;
+    if args.exit_code != 0 && !report.findings.is_empty() {
+        return Ok(ExitCode::from(args.exit_code));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The default advisory database path.

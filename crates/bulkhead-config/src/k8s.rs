@@ -1,0 +1,129 @@
+//! Kubernetes objects in manifests: every pod-bearing kind, `List`s, and where each pod spec sits.
+
+use crate::yaml::Document;
+use serde_json::Value;
+
+/// A pod spec inside an object, with the metadata PSA reads (the pod's own, or the pod template's).
+#[derive(Debug, Clone)]
+pub struct PodRef<'a> {
+    /// `Deployment/web` (namespace-qualified when given: `prod/Deployment/web`).
+    pub object: String,
+    pub kind: String,
+    /// JSON pointer of the object in its document (`` or `/items/3`).
+    pub object_pointer: String,
+    /// JSON pointer of the pod spec (`/spec/template/spec`).
+    pub spec_pointer: String,
+    /// The pod (template) metadata: annotations of the pod, as PSA reads them.
+    pub pod_metadata: &'a Value,
+    /// The object's own metadata (for exemption annotations on the controller).
+    pub object_metadata: &'a Value,
+    pub spec: &'a Value,
+}
+
+static NULL: Value = Value::Null;
+
+/// Where the pod template of each pod-bearing kind is, relative to the object.
+fn template_pointer(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "Pod" => "",
+        "PodTemplate" => "/template",
+        "Deployment"
+        | "ReplicaSet"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "Job"
+        | "ReplicationController" => "/spec/template",
+        "CronJob" => "/spec/jobTemplate/spec/template",
+        _ => return None,
+    })
+}
+
+fn name_of(obj: &Value) -> String {
+    let kind = obj["kind"].as_str().unwrap_or("?");
+    let name = obj["metadata"]["name"]
+        .as_str()
+        .or_else(|| obj["metadata"]["generateName"].as_str())
+        .unwrap_or("<unnamed>");
+    match obj["metadata"]["namespace"].as_str() {
+        Some(ns) => format!("{ns}/{kind}/{name}"),
+        None => format!("{kind}/{name}"),
+    }
+}
+
+/// Every pod spec of a document (objects of `List` kinds included, recursively).
+pub fn pods(doc: &Document) -> Vec<PodRef<'_>> {
+    let mut out = Vec::new();
+    collect(&doc.value, String::new(), &mut out, 0);
+    out
+}
+
+fn collect<'a>(obj: &'a Value, pointer: String, out: &mut Vec<PodRef<'a>>, depth: usize) {
+    let Some(kind) = obj["kind"].as_str() else {
+        return;
+    };
+    if depth < 8 && kind.ends_with("List") {
+        if let Some(items) = obj["items"].as_array() {
+            for (i, item) in items.iter().enumerate() {
+                collect(item, format!("{pointer}/items/{i}"), out, depth + 1);
+            }
+        }
+        return;
+    }
+    let Some(tp) = template_pointer(kind) else {
+        return;
+    };
+    let template = if tp.is_empty() {
+        obj
+    } else {
+        obj.pointer(tp).unwrap_or(&NULL)
+    };
+    let spec = &template["spec"];
+    if !spec.is_object() {
+        return;
+    }
+    out.push(PodRef {
+        object: name_of(obj),
+        kind: kind.to_string(),
+        object_pointer: pointer.clone(),
+        spec_pointer: format!("{pointer}{tp}/spec"),
+        pod_metadata: template.get("metadata").unwrap_or(&NULL),
+        object_metadata: obj.get("metadata").unwrap_or(&NULL),
+        spec,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse_documents;
+
+    #[test]
+    fn every_pod_bearing_kind() {
+        let y = r#"
+apiVersion: v1
+kind: List
+items:
+- {kind: Pod, metadata: {name: p}, spec: {containers: []}}
+- {kind: Deployment, metadata: {name: d, namespace: prod}, spec: {template: {metadata: {annotations: {a: b}}, spec: {containers: []}}}}
+- {kind: CronJob, metadata: {name: c}, spec: {jobTemplate: {spec: {template: {spec: {containers: []}}}}}}
+- {kind: PodTemplate, metadata: {name: t}, template: {spec: {containers: []}}}
+- {kind: Service, metadata: {name: s}, spec: {}}
+"#;
+        let docs = parse_documents(y).unwrap();
+        let pods = pods(&docs[0]);
+        let got: Vec<(&str, &str)> = pods
+            .iter()
+            .map(|p| (p.object.as_str(), p.spec_pointer.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Pod/p", "/items/0/spec"),
+                ("prod/Deployment/d", "/items/1/spec/template/spec"),
+                ("CronJob/c", "/items/2/spec/jobTemplate/spec/template/spec"),
+                ("PodTemplate/t", "/items/3/template/spec"),
+            ]
+        );
+        assert_eq!(pods[1].pod_metadata["annotations"]["a"], "b");
+    }
+}

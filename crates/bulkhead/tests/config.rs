@@ -1,0 +1,178 @@
+//! `bulkhead config` end to end: manifests in files, directories and stdin; SARIF validated against
+//! the SARIF 2.1.0 schema with the `PSS-<check>` rule IDs of the command contract; JUnit; exit codes.
+
+mod common;
+use common::*;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+const DEPLOYMENT: &str = r#"# a typical Deployment that runs as root
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      containers:
+      - name: app
+        image: nginx:1.25
+        securityContext:
+          privileged: true
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec: {ports: [{port: 80}]}
+"#;
+
+fn sarif_errors(doc: &serde_json::Value) -> Vec<String> {
+    let p = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../bulkhead-report/schemas/sarif-2.1.0-rtm.5.json");
+    let schema: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+    let v = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .build(&schema)
+        .unwrap();
+    v.iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect()
+}
+
+#[test]
+fn sarif_contract_pss_rule_ids_and_locations() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("deploy.yaml");
+    std::fs::write(&f, DEPLOYMENT).unwrap();
+    let doc = bulkhead_json(&[
+        "config",
+        "--pss",
+        "baseline:v1.30",
+        "--format",
+        "sarif",
+        f.to_str().unwrap(),
+    ]);
+    let errors = sarif_errors(&doc);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let got: Vec<(&str, u64)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap(),
+                r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                    .as_u64()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, [("PSS-hostNamespaces", 10), ("PSS-privileged", 15)]);
+    for r in results {
+        assert_eq!(
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            f.to_str().unwrap()
+        );
+        assert!(
+            r["message"]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("shop/Deployment/web: ")
+        );
+    }
+    let msg = results[1]["message"]["text"].as_str().unwrap();
+    assert!(
+        msg.ends_with(
+            r#"privileged (container "app" must not set securityContext.privileged=true)"#
+        ),
+        "{msg}"
+    );
+}
+
+#[test]
+fn directories_stdin_exit_code_and_junit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("k8s")).unwrap();
+    std::fs::write(dir.path().join("k8s/a.yaml"), DEPLOYMENT).unwrap();
+    std::fs::write(dir.path().join("k8s/notes.txt"), "not a manifest").unwrap();
+    std::fs::write(dir.path().join("k8s/broken.yml"), "a: [1, 2\n").unwrap();
+    // Directory: .txt skipped, broken YAML reported without stopping the run; gate with --exit-code.
+    let out = bulkhead(&[
+        "config",
+        "--format",
+        "json",
+        "--exit-code",
+        "5",
+        dir.path().join("k8s").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["files"].as_array().unwrap().len(), 2);
+    assert_eq!(r["errors"].as_array().unwrap().len(), 1);
+    assert!(r["errors"][0][0].as_str().unwrap().ends_with("broken.yml"));
+    // restricted:latest adds the restricted checks.
+    let ids: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    for want in [
+        "PSS-hostNamespaces",
+        "PSS-privileged",
+        "PSS-runAsNonRoot",
+        "PSS-allowPrivilegeEscalation",
+    ] {
+        assert!(ids.contains(&want), "{ids:?}");
+    }
+    // --severity filters before the gate: no LOW findings, so exit 0.
+    let out = bulkhead(&[
+        "config",
+        "--severity",
+        "LOW",
+        "--exit-code",
+        "5",
+        dir.path().join("k8s/a.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+
+    // stdin, JUnit.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bulkhead"))
+        .args(["config", "--pss", "baseline", "--format", "junit", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(DEPLOYMENT.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let xml = String::from_utf8(out.stdout).unwrap();
+    assert!(xml.starts_with("<?xml"));
+    assert!(
+        xml.contains(r#"<testsuite name="-" tests="2" failures="2">"#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("must not set securityContext.privileged=true"),
+        "{xml}"
+    );
+    assert!(xml.contains("&quot;app&quot;"), "quotes escaped: {xml}");
+}
+
+#[test]
+fn bad_policy_is_a_clear_error() {
+    let out = bulkhead(&["config", "--pss", "restricted:v1.01", "-"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("invalid PSS version \"v1.01\""));
+}
