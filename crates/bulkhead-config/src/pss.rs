@@ -1458,6 +1458,122 @@ mod tests {
         );
     }
 
+    /// Strings from the upstream unit tests of the checks whose conformance fixtures are not in the
+    /// shared half (appArmorProfile, capabilities_restricted, hostPathVolumes, hostProbes…, procMount,
+    /// restrictedVolumes, runAsUser, seccompProfile_restricted, sysctls).
+    #[test]
+    fn holdout_check_messages() {
+        let one = |policy: &str, meta: Value, spec: Value| -> String {
+            let v = evaluate(Policy::parse(policy).unwrap(), &meta, &spec);
+            v.iter()
+                .map(Violation::message)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        assert_eq!(
+            one(
+                "baseline",
+                json!({}),
+                json!({"volumes": [{"name": "a", "hostPath": {}}, {"name": "b", "emptyDir": {}}, {"name": "c", "hostPath": {}}], "containers": []})
+            ),
+            "hostPath volumes (volumes \"a\", \"c\")"
+        );
+        assert_eq!(
+            one(
+                "restricted:v1.0",
+                json!({}),
+                json!({"securityContext": {"runAsNonRoot": true},
+                "volumes": [{"name": "b1", "hostPath": {}}, {"name": "b2", "nfs": {}}, {"name": "b3"}, {"name": "ok", "secret": {}, "hostPath": {}}, {"name": "img", "image": {}}], "containers": []})
+            ),
+            "restricted volume types (volumes \"b1\", \"b2\", \"b3\" use restricted volume types \"hostPath\", \"nfs\", \"unknown\")"
+        );
+        assert_eq!(
+            one(
+                "baseline",
+                json!({}),
+                json!({"securityContext": {"appArmorProfile": {"type": "Unconfined"}}, "containers": []})
+            ),
+            "forbidden AppArmor profile (pod must not set AppArmor profile type to \"Unconfined\")"
+        );
+        assert_eq!(
+            one(
+                "baseline",
+                json!({}),
+                json!({"containers": [{"name": "foo", "securityContext": {"appArmorProfile": {}}}]})
+            ),
+            "forbidden AppArmor profile (container \"foo\" must not set AppArmor profile type to \"\")"
+        );
+        assert_eq!(
+            one(
+                "restricted",
+                json!({}),
+                json!({"securityContext": {"runAsNonRoot": true, "runAsUser": 0, "seccompProfile": {"type": "RuntimeDefault"}},
+                "containers": [{"name": "c", "securityContext": {"runAsUser": 0, "allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}},
+                               {"name": "d", "securityContext": {"runAsUser": 0, "allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}}]})
+            ),
+            "runAsUser=0 (pod and containers \"c\", \"d\" must not set runAsUser=0)"
+        );
+        assert_eq!(
+            one(
+                "restricted",
+                json!({}),
+                json!({"securityContext": {"runAsNonRoot": true, "seccompProfile": {"type": "Unconfined"}},
+                "containers": [{"name": "a", "securityContext": {"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}}]})
+            ),
+            "seccompProfile (pod must not set securityContext.seccompProfile.type to \"Unconfined\")"
+        );
+        assert_eq!(
+            one(
+                "baseline",
+                json!({}),
+                json!({"containers": [
+                {"name": "b", "livenessProbe": {"httpGet": {"host": "localhost"}}, "lifecycle": {"preStop": {"tcpSocket": {"host": "::1"}}}},
+                {"name": "a", "readinessProbe": {"tcpSocket": {"host": "127.0.0.1"}}},
+                {"name": "a", "startupProbe": {"grpc": {"port": 1}}}]})
+            ),
+            "probe or lifecycle host (containers \"a\", \"b\" use probe or lifecycle hosts \"127.0.0.1\", \"::1\", \"localhost\")"
+        );
+        assert_eq!(
+            one(
+                "baseline:v1.33",
+                json!({}),
+                json!({"containers": [{"name": "b", "livenessProbe": {"httpGet": {"host": "localhost"}}}]})
+            ),
+            "",
+            "host probes are only checked from v1.34"
+        );
+        assert_eq!(
+            one(
+                "baseline",
+                json!({}),
+                json!({"containers": [
+                {"name": "d", "securityContext": {"procMount": "Unmasked"}},
+                {"name": "e", "securityContext": {"procMount": "other"}},
+                {"name": "f", "securityContext": {"procMount": "Default"}}]})
+            ),
+            "procMount (containers \"d\", \"e\" must not set securityContext.procMount to \"Unmasked\", \"other\")"
+        );
+        assert_eq!(
+            one(
+                "restricted:v1.21",
+                json!({}),
+                json!({"securityContext": {"runAsNonRoot": true, "seccompProfile": {"type": "RuntimeDefault"}},
+                "containers": [{"name": "a", "securityContext": {"allowPrivilegeEscalation": false, "capabilities": {"add": ["NET_RAW"]}}}]})
+            ),
+            "non-default capabilities (container \"a\" must not include \"NET_RAW\" in securityContext.capabilities.add)",
+            "before v1.22 restricted runs the baseline capabilities check"
+        );
+        assert_eq!(
+            one(
+                "restricted:v1.7",
+                json!({}),
+                json!({"securityContext": {"runAsNonRoot": true}, "containers": [{"name": "a"}]})
+            ),
+            "",
+            "allowPrivilegeEscalation only from v1.8, seccomp restricted from v1.19"
+        );
+    }
+
     #[test]
     fn ephemeral_containers_are_checked() {
         let v = eval(
