@@ -2,6 +2,7 @@
 //! exactly as the pod-security-admission library judges them, plus best-practice checks.
 
 pub mod k8s;
+pub mod practice;
 pub mod pss;
 pub mod yaml;
 
@@ -12,6 +13,8 @@ use pss::{Level, Policy, Violation};
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
     pub pss: Policy,
+    /// Run the best-practice rules too (`BH-K8S-*`).
+    pub best_practice: bool,
 }
 
 impl Default for Options {
@@ -21,6 +24,7 @@ impl Default for Options {
                 level: Level::Restricted,
                 minor: None,
             },
+            best_practice: true,
         }
     }
 }
@@ -130,10 +134,38 @@ fn pss_meta(check: &str) -> (&'static str, &'static str, &'static [&'static str]
     }
 }
 
-/// PSS findings of one parsed document.
+/// PSS and best-practice findings of one parsed document, exemption annotations applied.
 pub fn pss_findings(file: &str, doc: &yaml::Document, opts: &Options) -> Vec<Finding> {
     let mut out = Vec::new();
     for pod in k8s::pods(doc) {
+        let exempt = practice::exemptions(&pod);
+        let is_exempt = |f: &Finding| {
+            exempt
+                .iter()
+                .any(|e| *e == f.rule_id || f.aliases.contains(e))
+        };
+        let start = out.len();
+        if opts.best_practice {
+            for h in practice::check(&pod) {
+                let pointer = match (&h.spec_pointer, &h.object_pointer) {
+                    (Some(p), _) => format!("{}{p}", pod.spec_pointer),
+                    (None, Some(p)) => format!("{}{p}", pod.object_pointer),
+                    (None, None) => pod.spec_pointer.clone(),
+                };
+                out.push(Finding {
+                    rule_id: h.rule.id.to_string(),
+                    severity: h.rule.severity,
+                    title: h.rule.title.to_string(),
+                    message: h.message,
+                    file: file.to_string(),
+                    line: doc.line_of(&pointer),
+                    object: Some(pod.object.clone()),
+                    path: Some(pointer),
+                    remediation: Some(h.rule.remediation.to_string()),
+                    aliases: h.rule.aliases.iter().map(|s| s.to_string()).collect(),
+                });
+            }
+        }
         let violations: Vec<Violation> = pss::evaluate(opts.pss, pod.pod_metadata, pod.spec);
         for v in violations {
             let pointer = match &v.spec_pointer {
@@ -163,6 +195,14 @@ pub fn pss_findings(file: &str, doc: &yaml::Document, opts: &Options) -> Vec<Fin
                 remediation: (!remediation.is_empty()).then(|| remediation.to_string()),
                 aliases: aliases.iter().map(|s| s.to_string()).collect(),
             });
+        }
+        let mut i = start;
+        while i < out.len() {
+            if is_exempt(&out[i]) {
+                out.remove(i);
+            } else {
+                i += 1;
+            }
         }
     }
     out

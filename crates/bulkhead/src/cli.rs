@@ -96,6 +96,9 @@ pub struct ConfigArgs {
     /// VERSION v1.N or latest.
     #[arg(long, default_value = "restricted:latest")]
     pub pss: String,
+    /// Only the Pod Security Standards checks (no BH-K8S best-practice rules).
+    #[arg(long)]
+    pub pss_only: bool,
     /// Output format: table, json, sarif, junit.
     #[arg(short, long, default_value = "table")]
     pub format: String,

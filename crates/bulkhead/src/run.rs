@@ -75,7 +75,10 @@ fn config(args: ConfigArgs) -> Result<ExitCode> {
     use std::io::Read;
     let format: ConfigFormat = args.format.parse().map_err(anyhow::Error::msg)?;
     let policy = bulkhead_config::pss::Policy::parse(&args.pss).map_err(anyhow::Error::msg)?;
-    let opts = bulkhead_config::Options { pss: policy };
+    let opts = bulkhead_config::Options {
+        pss: policy,
+        best_practice: !args.pss_only,
+    };
     let mut inputs: Vec<(String, Option<std::path::PathBuf>)> = Vec::new();
     for p in &args.paths {
         if p == "-" {

@@ -50,6 +50,7 @@ fn sarif_contract_pss_rule_ids_and_locations() {
         "config",
         "--pss",
         "baseline:v1.30",
+        "--pss-only",
         "--format",
         "sarif",
         f.to_str().unwrap(),
@@ -131,11 +132,21 @@ fn directories_stdin_exit_code_and_junit() {
     ] {
         assert!(ids.contains(&want), "{ids:?}");
     }
-    // --severity filters before the gate: no LOW findings, so exit 0.
+    // Best-practice rules with their peers' IDs as aliases.
+    let bp: Vec<&serde_json::Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "BH-K8S-005")
+        .collect();
+    assert_eq!(bp.len(), 1, "image without digest");
+    assert_eq!(bp[0]["aliases"][0], "CKV_K8S_43");
+    assert_eq!(bp[0]["line"], 13);
+    // --severity filters before the gate: no CRITICAL findings, so exit 0.
     let out = bulkhead(&[
         "config",
         "--severity",
-        "LOW",
+        "CRITICAL",
         "--exit-code",
         "5",
         dir.path().join("k8s/a.yaml").to_str().unwrap(),
@@ -144,7 +155,15 @@ fn directories_stdin_exit_code_and_junit() {
 
     // stdin, JUnit.
     let mut child = Command::new(env!("CARGO_BIN_EXE_bulkhead"))
-        .args(["config", "--pss", "baseline", "--format", "junit", "-"])
+        .args([
+            "config",
+            "--pss",
+            "baseline",
+            "--pss-only",
+            "--format",
+            "junit",
+            "-",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -168,6 +187,28 @@ fn directories_stdin_exit_code_and_junit() {
         "{xml}"
     );
     assert!(xml.contains("&quot;app&quot;"), "quotes escaped: {xml}");
+}
+
+#[test]
+fn exemption_annotations_bulkhead_and_checkov() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("d.yaml");
+    let annotated = DEPLOYMENT.replace(
+        "  namespace: shop\n",
+        "  namespace: shop\n  annotations:\n    bulkhead.dev/ignore: \"PSS-privileged, BH-K8S-001\"\n    checkov.io/skip1: CKV_K8S_43=pinned by the release pipeline\n",
+    );
+    std::fs::write(&f, annotated).unwrap();
+    let r = bulkhead_json(&["config", "--format", "json", f.to_str().unwrap()]);
+    let ids: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"PSS-hostNamespaces"), "{ids:?}");
+    for gone in ["PSS-privileged", "BH-K8S-001", "BH-K8S-005"] {
+        assert!(!ids.contains(&gone), "{gone} must be exempted: {ids:?}");
+    }
 }
 
 #[test]
