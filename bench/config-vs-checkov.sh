@@ -23,6 +23,8 @@ while [ $# -gt 0 ]; do
 done
 DIR="${1:-$REPO/../shared/data/psa}"
 [ -d "$DIR" ] || { echo "config-vs-checkov: ERROR: $DIR not found" >&2; exit 1; }
+# Checkov skips directories reached through `..`: give both tools the canonical path.
+DIR="$(realpath "$DIR")"
 command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
 VENV="$REPO/.peers/checkov-venv"
 if [ ! -x "$VENV/bin/checkov" ]; then
@@ -41,7 +43,9 @@ measure() { # name cmd... -> prints "ms rss_kib"
   t0=$(date +%s%N)
   /usr/bin/time -f '%M' -o "$W/rss" "$@" > "$W/out" 2> "$W/err" || true
   t1=$(date +%s%N)
-  echo "$(( (t1 - t0) / 1000000 )) $(cat "$W/rss")"
+  # /usr/bin/time writes "Command exited with non-zero status N" before %M when the tool fails
+  # (Checkov exits 1 when it finds something): the RSS is the last line.
+  echo "$(( (t1 - t0) / 1000000 )) $(tail -n 1 "$W/rss")"
 }
 
 read -r c_ms c_rss < <(measure "$VENV/bin/checkov" -d "$DIR" --framework kubernetes -o json --quiet --skip-download)

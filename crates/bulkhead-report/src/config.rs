@@ -51,9 +51,17 @@ pub fn render(report: &ConfigReport, format: ConfigFormat, color: bool) -> Strin
     let mut s = match format {
         ConfigFormat::Table => table(report, color),
         ConfigFormat::Json => {
-            let mut v = serde_json::to_value(report).unwrap_or_default();
-            v["schema_version"] = json!(1);
-            serde_json::to_string_pretty(&v).unwrap_or_default()
+            #[derive(serde::Serialize)]
+            struct Versioned<'a> {
+                schema_version: u32,
+                #[serde(flatten)]
+                report: &'a ConfigReport,
+            }
+            serde_json::to_string_pretty(&Versioned {
+                schema_version: 1,
+                report,
+            })
+            .unwrap_or_default()
         }
         ConfigFormat::Sarif => serde_json::to_string_pretty(&sarif(report)).unwrap_or_default(),
         ConfigFormat::Junit => junit(report),

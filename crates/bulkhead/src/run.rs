@@ -93,10 +93,12 @@ fn config(args: ConfigArgs) -> Result<ExitCode> {
                 .map(|f| (f.display().to_string(), Some(f))),
         );
     }
-    let mut report = ConfigReport::default();
-    for (name, path) in inputs {
+    // Read and check the files on every core (results kept in input order).
+    let check_one = |name: &str,
+                     path: &Option<std::path::PathBuf>|
+     -> Result<Vec<bulkhead_core::Finding>, String> {
         let mut text = String::new();
-        let read = match &path {
+        let read = match path {
             None => std::io::stdin()
                 .lock()
                 .take(MAX_MANIFEST_BYTES + 1)
@@ -104,21 +106,43 @@ fn config(args: ConfigArgs) -> Result<ExitCode> {
             Some(p) => std::fs::File::open(p)
                 .and_then(|f| f.take(MAX_MANIFEST_BYTES + 1).read_to_string(&mut text)),
         };
-        report.files.push(name.clone());
-        if let Err(e) = read {
-            report.errors.push((name, format!("cannot read: {e}")));
-            continue;
-        }
+        read.map_err(|e| format!("cannot read: {e}"))?;
         if text.len() as u64 > MAX_MANIFEST_BYTES {
-            report.errors.push((
-                name,
-                format!("refused: larger than {MAX_MANIFEST_BYTES} bytes"),
-            ));
-            continue;
+            return Err(format!("refused: larger than {MAX_MANIFEST_BYTES} bytes"));
         }
-        match bulkhead_config::check_manifest(&name, &text, &opts) {
+        bulkhead_config::check_manifest(name, &text, &opts)
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 16)
+        .min(inputs.len().max(1));
+    let chunk = inputs.len().div_ceil(threads).max(1);
+    let results: Vec<Result<Vec<bulkhead_core::Finding>, String>> = std::thread::scope(|s| {
+        let handles: Vec<_> = inputs
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|(name, path)| check_one(name, path))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
+    let mut report = ConfigReport::default();
+    for ((name, _), r) in inputs.iter().zip(results) {
+        report.files.push(name.clone());
+        match r {
             Ok(f) => report.findings.extend(f),
-            Err(e) => report.errors.push((name, e)),
+            Err(e) => report.errors.push((name.clone(), e)),
         }
     }
     for (f, e) in &report.errors {
