@@ -1,13 +1,18 @@
 //! Deploy-time checks (`bulkhead config`): Kubernetes manifests judged by the Pod Security Standards
 //! exactly as the pod-security-admission library judges them, plus best-practice checks.
 
+pub mod dockerfile;
 pub mod k8s;
 pub mod practice;
 pub mod pss;
+pub mod settings;
 pub mod yaml;
 
 use bulkhead_core::{Finding, Severity};
 use pss::{Level, Policy, Violation};
+
+pub use dockerfile::{is_dockerfile_name, lint_dockerfile};
+pub use settings::Settings;
 
 /// What to check manifests against.
 #[derive(Debug, Clone, Copy)]

@@ -25,8 +25,14 @@ pub enum Command {
     Fs(ScanArgs),
     /// Write a software bill of materials (CycloneDX 1.6 by default) for an image or directory.
     Sbom(ScanArgs),
-    /// Check Kubernetes manifests (Pod Security Standards exactly as Kubernetes applies them).
+    /// Check Dockerfiles (hadolint rules and more) and Kubernetes manifests (Pod Security Standards
+    /// exactly as Kubernetes applies them, best practices).
     Config(ConfigArgs),
+    /// Runtime detection with Falco-compatible rules.
+    Runtime {
+        #[command(subcommand)]
+        action: RuntimeAction,
+    },
     /// Manage the advisory database.
     Db {
         #[command(subcommand)]
@@ -77,6 +83,20 @@ pub enum DbAction {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum RuntimeAction {
+    /// Load Falco rules files (in order, as `falco -V a.yaml -V b.yaml`) and print the errors and
+    /// warnings as Falco does; exits 0 when every file loads without error.
+    Validate {
+        /// Rules files (YAML), loaded in this order.
+        #[arg(required = true)]
+        rules: Vec<std::path::PathBuf>,
+        /// Print Falco's JSON (`{"falco_load_results": [...]}`) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum CacheAction {
     /// Remove every cached layer.
     Clean {
@@ -89,9 +109,18 @@ pub enum CacheAction {
 /// Options of `bulkhead config`.
 #[derive(Args, Debug)]
 pub struct ConfigArgs {
-    /// Files or directories (recursed: *.yaml, *.yml, *.json); `-` reads stdin.
+    /// Files or directories (recursed: Dockerfile, Dockerfile.*, *.dockerfile, Containerfile*,
+    /// *.yaml, *.yml, *.json); `-` reads stdin (a manifest, or a Dockerfile with --stdin-dockerfile).
     #[arg(required = true)]
     pub paths: Vec<String>,
+    /// Settings file (ignored rule IDs, severity overrides, trusted registries, failure threshold;
+    /// hadolint's .hadolint.yaml keys are accepted). Default: .bulkhead.yaml in the working
+    /// directory when present.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// Treat stdin as a Dockerfile instead of a Kubernetes manifest.
+    #[arg(long)]
+    pub stdin_dockerfile: bool,
     /// Pod Security Standards policy: LEVEL[:VERSION], LEVEL one of privileged, baseline, restricted;
     /// VERSION v1.N or latest.
     #[arg(long, default_value = "restricted:latest")]
@@ -108,7 +137,8 @@ pub struct ConfigArgs {
     /// Report only these severities (comma-separated: LOW,MEDIUM,HIGH,CRITICAL).
     #[arg(long, value_delimiter = ',')]
     pub severity: Vec<String>,
-    /// Exit with this code when findings are reported (after --severity).
+    /// Exit with this code when findings are reported (after --severity; only findings at or
+    /// above the settings' failure-threshold count, when it sets one).
     #[arg(long, default_value_t = 0)]
     pub exit_code: u8,
 }

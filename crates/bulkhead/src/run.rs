@@ -1,6 +1,6 @@
 //! Command execution: build options, call the stages, render, write.
 
-use crate::cli::{CacheAction, Cli, Command, ConfigArgs, DbAction, ScanArgs};
+use crate::cli::{CacheAction, Cli, Command, ConfigArgs, DbAction, RuntimeAction, ScanArgs};
 use anyhow::{Context, Result, bail};
 use bulkhead_core::{Artifact, Layer};
 use bulkhead_image::cache::LayerCache;
@@ -18,6 +18,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Fs(a) => scan(a, Format::Table, true),
         Command::Sbom(a) => scan(a, Format::CycloneDx, false),
         Command::Config(a) => config(a),
+        Command::Runtime { action } => runtime(action),
         Command::Db { action } => db(action),
         Command::Cache {
             action: CacheAction::Clean { cache_dir },
@@ -29,6 +30,44 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn runtime(action: RuntimeAction) -> Result<ExitCode> {
+    match action {
+        RuntimeAction::Validate { rules, json } => {
+            let mut engine = bulkhead_rules::RulesEngine::default();
+            let results: Vec<bulkhead_rules::LoadResult> =
+                rules.iter().map(|p| engine.load_file(p)).collect();
+            if json {
+                println!(
+                    "{}",
+                    bulkhead_rules::validation_json(&results, engine.contents())
+                );
+            } else {
+                let (out, err) = bulkhead_rules::validation_summary(&results, engine.contents());
+                println!("{out}");
+                if !err.is_empty() {
+                    eprint!("{err}");
+                }
+            }
+            Ok(if results.iter().all(|r| r.successful()) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+    }
+}
+
+/// Whether a file is linted as a Dockerfile: the usual names (`Dockerfile`, `Dockerfile.*`,
+/// `*.dockerfile`, `Containerfile*`) or a name ending in `dockerfile` (`api_Dockerfile`); a file
+/// named on the command line is a Dockerfile unless it is `*.yaml`, `*.yml` or `*.json`.
+fn is_dockerfile(base: &str, explicit: bool) -> bool {
+    let lower = base.to_ascii_lowercase();
+    let manifest = lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json");
+    bulkhead_config::is_dockerfile_name(base)
+        || (!manifest && lower.ends_with("dockerfile"))
+        || (explicit && !manifest)
 }
 
 /// Largest manifest read (bytes); larger files are reported and skipped.
@@ -63,8 +102,17 @@ fn manifest_files(path: &Path, explicit: bool, out: &mut Vec<std::path::PathBuf>
     {
         return Ok(());
     }
-    let name = path.to_string_lossy().to_ascii_lowercase();
-    if explicit || name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json") {
+    let base = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = base.to_ascii_lowercase();
+    if explicit
+        || is_dockerfile(&base, false)
+        || name.ends_with(".yaml")
+        || name.ends_with(".yml")
+        || name.ends_with(".json")
+    {
         out.push(path.to_path_buf());
     }
     Ok(())
@@ -79,23 +127,33 @@ fn config(args: ConfigArgs) -> Result<ExitCode> {
         pss: policy,
         best_practice: !args.pss_only,
     };
-    let mut inputs: Vec<(String, Option<std::path::PathBuf>)> = Vec::new();
+    let settings_path = args
+        .config
+        .clone()
+        .or_else(|| Some(std::path::PathBuf::from(".bulkhead.yaml")).filter(|p| p.is_file()));
+    let settings = match &settings_path {
+        Some(p) => bulkhead_config::Settings::load(p).map_err(anyhow::Error::msg)?,
+        None => bulkhead_config::Settings::default(),
+    };
+    let mut inputs: Vec<(String, Option<std::path::PathBuf>, bool)> = Vec::new();
     for p in &args.paths {
         if p == "-" {
-            inputs.push(("-".into(), None));
+            inputs.push(("-".into(), None, true));
             continue;
         }
         let mut files = Vec::new();
         manifest_files(Path::new(p), true, &mut files)?;
+        let explicit_file = Path::new(p).is_file();
         inputs.extend(
             files
                 .into_iter()
-                .map(|f| (f.display().to_string(), Some(f))),
+                .map(|f| (f.display().to_string(), Some(f), explicit_file)),
         );
     }
     // Read and check the files on every core (results kept in input order).
     let check_one = |name: &str,
-                     path: &Option<std::path::PathBuf>|
+                     path: &Option<std::path::PathBuf>,
+                     explicit: bool|
      -> Result<Vec<bulkhead_core::Finding>, String> {
         let mut text = String::new();
         let read = match path {
@@ -110,7 +168,20 @@ fn config(args: ConfigArgs) -> Result<ExitCode> {
         if text.len() as u64 > MAX_MANIFEST_BYTES {
             return Err(format!("refused: larger than {MAX_MANIFEST_BYTES} bytes"));
         }
-        bulkhead_config::check_manifest(name, &text, &opts)
+        let base = path
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dockerfile = match path {
+            None => args.stdin_dockerfile,
+            Some(_) => is_dockerfile(&base, explicit),
+        };
+        if dockerfile {
+            Ok(bulkhead_config::lint_dockerfile(name, &text, &settings))
+        } else {
+            bulkhead_config::check_manifest(name, &text, &opts)
+        }
     };
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -124,7 +195,7 @@ fn config(args: ConfigArgs) -> Result<ExitCode> {
             .map(|part| {
                 s.spawn(move || {
                     part.iter()
-                        .map(|(name, path)| check_one(name, path))
+                        .map(|(name, path, explicit)| check_one(name, path, *explicit))
                         .collect::<Vec<_>>()
                 })
             })
@@ -138,13 +209,14 @@ fn config(args: ConfigArgs) -> Result<ExitCode> {
             .collect()
     });
     let mut report = ConfigReport::default();
-    for ((name, _), r) in inputs.iter().zip(results) {
+    for ((name, _, _), r) in inputs.iter().zip(results) {
         report.files.push(name.clone());
         match r {
             Ok(f) => report.findings.extend(f),
             Err(e) => report.errors.push((name.clone(), e)),
         }
     }
+    settings.apply(&mut report.findings);
     for (f, e) in &report.errors {
         tracing::warn!("{f}: {e}");
     }
@@ -162,7 +234,12 @@ fn config(args: ConfigArgs) -> Result<ExitCode> {
     let color = args.output.is_none() && std::io::stdout().is_terminal();
     let text = bulkhead_report::config::render(&report, format, color);
     write_output(args.output.as_deref(), text.as_bytes())?;
-    if args.exit_code != 0 && !report.findings.is_empty() {
+    let failing = report
+        .findings
+        .iter()
+        .filter(|f| settings.failure_threshold.is_none_or(|t| f.severity >= t))
+        .count();
+    if args.exit_code != 0 && failing > 0 && !settings.no_fail {
         return Ok(ExitCode::from(args.exit_code));
     }
     Ok(ExitCode::SUCCESS)

@@ -217,3 +217,83 @@ fn bad_policy_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid PSS version \"v1.01\""));
 }
+
+const DOCKERFILE: &str = "FROM debian:12\n# hadolint ignore=DL3009\nRUN apt-get update && apt-get install -y --no-install-recommends curl\nUSER root\nCMD [\"curl\", \"--version\"]\n";
+
+#[test]
+fn dockerfiles_in_directories_with_settings_and_pragmas() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("app")).unwrap();
+    std::fs::write(dir.path().join("app/Dockerfile"), DOCKERFILE).unwrap();
+    std::fs::write(dir.path().join("app/deploy.yaml"), DEPLOYMENT).unwrap();
+    let run = |extra: &[&str]| -> Vec<(String, String, u64)> {
+        let mut args = vec!["config", "--format", "json"];
+        args.extend_from_slice(extra);
+        let app = dir.path().join("app");
+        args.push(app.to_str().unwrap());
+        let r = bulkhead_json(&args);
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["file"]
+                        .as_str()
+                        .unwrap()
+                        .rsplit('/')
+                        .next()
+                        .unwrap()
+                        .to_string(),
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let all = run(&[]);
+    let df: Vec<&(String, String, u64)> = all.iter().filter(|f| f.0 == "Dockerfile").collect();
+    assert!(
+        df.iter().any(|f| f.1 == "DL3008" && f.2 == 3),
+        "unpinned apt-get install on line 3: {df:?}"
+    );
+    assert!(
+        df.iter().any(|f| f.1 == "DL3002" && f.2 == 4),
+        "USER root: {df:?}"
+    );
+    assert!(
+        !df.iter().any(|f| f.1 == "DL3009"),
+        "pragma ignores DL3009: {df:?}"
+    );
+    assert!(
+        all.iter().any(|f| f.0 == "deploy.yaml"),
+        "manifests in the same walk"
+    );
+    // A settings file: ignore DL3008 everywhere.
+    let settings = dir.path().join("bh.yaml");
+    std::fs::write(&settings, "ignored: [DL3008]\n").unwrap();
+    let with = run(&["--config", settings.to_str().unwrap()]);
+    assert!(!with.iter().any(|f| f.1 == "DL3008"), "{with:?}");
+    assert!(with.iter().any(|f| f.1 == "DL3002"));
+    // A bad settings file is a clear error naming the file.
+    std::fs::write(&settings, "failure-threshold: sometimes\n").unwrap();
+    let out = bulkhead(&[
+        "config",
+        "--config",
+        settings.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bh.yaml"));
+}
+
+#[test]
+fn dockerfile_parse_error_is_dl1000_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("Dockerfile");
+    std::fs::write(&f, "FROM alpine:3.19\nFOO bar\n").unwrap();
+    let r = bulkhead_json(&["config", "--format", "json", f.to_str().unwrap()]);
+    let f0 = &r["findings"][0];
+    assert_eq!(f0["rule_id"], "DL1000", "{r:#}");
+    assert_eq!(f0["line"], 2);
+}
