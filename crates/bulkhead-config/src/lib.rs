@@ -34,9 +34,9 @@ impl Default for Options {
     }
 }
 
-/// Remediation and peer IDs of each PSS check (Trivy KSV from its PSS compliance specs, Checkov
+/// Title, remediation and peer IDs of each PSS check (Trivy KSV from its PSS compliance specs, Checkov
 /// CKV_K8S where one covers the same control).
-fn pss_meta(check: &str) -> (&'static str, &'static str, &'static [&'static str]) {
+pub fn pss_meta(check: &str) -> (&'static str, &'static str, &'static [&'static str]) {
     match check {
         "hostNamespaces" => (
             "Host namespaces",

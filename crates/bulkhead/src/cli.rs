@@ -111,8 +111,11 @@ pub enum CacheAction {
 pub struct ConfigArgs {
     /// Files or directories (recursed: Dockerfile, Dockerfile.*, *.dockerfile, Containerfile*,
     /// *.yaml, *.yml, *.json); `-` reads stdin (a manifest, or a Dockerfile with --stdin-dockerfile).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "list_rules")]
     pub paths: Vec<String>,
+    /// Print every rule (ID, severity, title, fix, aliases) as a Markdown table and exit.
+    #[arg(long)]
+    pub list_rules: bool,
     /// Settings file (ignored rule IDs, severity overrides, trusted registries, failure threshold;
     /// hadolint's .hadolint.yaml keys are accepted). Default: .bulkhead.yaml in the working
     /// directory when present.

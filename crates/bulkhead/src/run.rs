@@ -59,6 +59,45 @@ fn runtime(action: RuntimeAction) -> Result<ExitCode> {
     }
 }
 
+/// Every `bulkhead config` rule as a Markdown table (the rule list of docs/config.md).
+fn rules_table() -> String {
+    let sev = |s: bulkhead_core::Severity| format!("{s:?}").to_ascii_uppercase();
+    let mut out = String::from(
+        "| rule | severity | what | fix | aliases |\n| --- | --- | --- | --- | --- |\n",
+    );
+    let mut row = |id: &str, severity: String, title: &str, fix: &str, aliases: &[&str]| {
+        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        out.push_str(&format!(
+            "| `{id}` | {severity} | {} | {} | {} |\n",
+            cell(title),
+            cell(fix),
+            aliases.join(", ")
+        ));
+    };
+    for (id, level) in bulkhead_config::pss::all_checks() {
+        let (title, fix, aliases) = bulkhead_config::pss_meta(id);
+        let s = if level == bulkhead_config::pss::Level::Restricted {
+            "MEDIUM"
+        } else {
+            "HIGH"
+        };
+        row(&format!("PSS-{id}"), s.into(), title, fix, aliases);
+    }
+    for r in bulkhead_config::practice::RULES {
+        row(r.id, sev(r.severity), r.title, r.remediation, r.aliases);
+    }
+    for r in bulkhead_config::dockerfile::RULES {
+        row(
+            r.id,
+            sev(r.default_severity()),
+            r.title,
+            r.remediation,
+            r.aliases,
+        );
+    }
+    out
+}
+
 /// Whether a file is linted as a Dockerfile: the usual names (`Dockerfile`, `Dockerfile.*`,
 /// `*.dockerfile`, `Containerfile*`) or a name ending in `dockerfile` (`api_Dockerfile`); a file
 /// named on the command line is a Dockerfile unless it is `*.yaml`, `*.yml` or `*.json`.
@@ -121,6 +160,10 @@ fn manifest_files(path: &Path, explicit: bool, out: &mut Vec<std::path::PathBuf>
 fn config(args: ConfigArgs) -> Result<ExitCode> {
     use bulkhead_report::config::{ConfigFormat, ConfigReport};
     use std::io::Read;
+    if args.list_rules {
+        print!("{}", rules_table());
+        return Ok(ExitCode::SUCCESS);
+    }
     let format: ConfigFormat = args.format.parse().map_err(anyhow::Error::msg)?;
     let policy = bulkhead_config::pss::Policy::parse(&args.pss).map_err(anyhow::Error::msg)?;
     let opts = bulkhead_config::Options {
