@@ -9,9 +9,13 @@
 //! * [`fields`]: the static field table (names, types, argument rules) used for validation.
 
 pub mod ast;
+pub mod detect;
+pub mod eval;
 pub mod evttypes;
 pub mod fields;
+pub mod k8saudit;
 pub mod loader;
+pub mod output;
 pub mod parser;
 pub mod result;
 pub mod yaml;
