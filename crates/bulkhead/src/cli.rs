@@ -94,6 +94,39 @@ pub enum RuntimeAction {
         #[arg(long)]
         json: bool,
     },
+    /// Replay a capture through Falco rules and print the alerts as Falco does. Kubernetes audit
+    /// event files (one event, an EventList, a JSON array or JSON lines) are supported; .scap
+    /// evaluation is not implemented yet.
+    Replay {
+        /// Rules files, loaded in order (repeatable).
+        #[arg(short = 'r', long = "rules", required = true)]
+        rules: Vec<std::path::PathBuf>,
+        /// The capture to replay.
+        #[arg(short = 'e', long = "capture")]
+        capture: std::path::PathBuf,
+        /// Falco options as key=value: json_output=true|false, priority=<level>,
+        /// rule_matching=first|all, json_include_output_property, json_include_tags_property.
+        #[arg(short = 'o', value_name = "KEY=VALUE")]
+        options: Vec<String>,
+        /// Only run rules with this tag (repeatable).
+        #[arg(short = 't', value_name = "TAG")]
+        tags: Vec<String>,
+        /// Disable rules with this tag (repeatable).
+        #[arg(short = 'T', value_name = "TAG")]
+        disable_tags: Vec<String>,
+        /// Disable rules whose name contains this text (repeatable).
+        #[arg(short = 'D', value_name = "RULE")]
+        disable_rules: Vec<String>,
+        /// Enable only these sources' rules (default: the capture's source).
+        #[arg(long = "enable-source")]
+        enable_source: Vec<String>,
+        /// Disable a source.
+        #[arg(long = "disable-source")]
+        disable_source: Vec<String>,
+        /// Accepted for compatibility with Falco's command line (all events are evaluated).
+        #[arg(short = 'A')]
+        all_events: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -56,7 +56,121 @@ fn runtime(action: RuntimeAction) -> Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        RuntimeAction::Replay {
+            rules,
+            capture,
+            options,
+            tags,
+            disable_tags,
+            disable_rules,
+            enable_source,
+            disable_source,
+            all_events: _,
+        } => replay(
+            &rules,
+            &capture,
+            &options,
+            bulkhead_rules::detect::RunOptions {
+                only_tags: tags,
+                disabled_tags: disable_tags,
+                disabled_rules: disable_rules,
+                ..Default::default()
+            },
+            &enable_source,
+            &disable_source,
+        ),
     }
+}
+
+fn replay(
+    rules: &[std::path::PathBuf],
+    capture: &Path,
+    options: &[String],
+    mut run: bulkhead_rules::detect::RunOptions,
+    enable_source: &[String],
+    disable_source: &[String],
+) -> Result<ExitCode> {
+    let mut json = false;
+    for o in options {
+        let (k, v) = o
+            .split_once('=')
+            .with_context(|| format!("-o {o}: expected key=value"))?;
+        match k {
+            "json_output" => json = v == "true",
+            "priority" => {
+                run.min_priority = Some(
+                    bulkhead_rules::Priority::parse(v)
+                        .with_context(|| format!("-o priority={v}: unknown priority"))?,
+                )
+            }
+            "rule_matching" => match v {
+                "all" => run.match_all = true,
+                "first" => run.match_all = false,
+                _ => bail!("-o rule_matching={v}: expected first or all"),
+            },
+            // Output details Falco also accepts; Bulkhead always includes them.
+            "json_include_output_property"
+            | "json_include_tags_property"
+            | "stdout_output.enabled" => {}
+            _ => tracing::warn!("-o {k}: not supported, ignored"),
+        }
+    }
+    let mut engine = bulkhead_rules::RulesEngine::default();
+    for r in rules {
+        let res = engine.load_file(r);
+        if !res.successful() {
+            let (text, _) = bulkhead_rules::validation_summary(&[res], engine.contents());
+            bail!("{text}");
+        }
+    }
+    let bytes = std::fs::read(capture).with_context(|| format!("reading {}", capture.display()))?;
+    if bytes.starts_with(&[0x1f, 0x8b]) || bytes.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) {
+        bail!(
+            "{}: .scap replay through the rules is not implemented yet (the capture reader is: \
+             crates/bulkhead-scap); Kubernetes audit JSON is supported",
+            capture.display()
+        );
+    }
+    let source = "k8s_audit";
+    if disable_source.iter().any(|s| s == source)
+        || (!enable_source.is_empty() && !enable_source.iter().any(|s| s == source))
+    {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let (events, skipped) = bulkhead_rules::k8saudit::read_events(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", capture.display()))?;
+    if skipped > 0 {
+        eprintln!(
+            "{}: {skipped} document(s): {}",
+            capture.display(),
+            bulkhead_rules::k8saudit::NOT_AUDIT
+        );
+    }
+    let detector = bulkhead_rules::detect::Detector::new(&engine, source, &run);
+    for (name, why) in &detector.skipped {
+        tracing::warn!("rule {name:?} cannot be evaluated: {why}");
+    }
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let mut out = std::io::stdout().lock();
+    let mut alerts = Vec::new();
+    for e in &events {
+        alerts.clear();
+        detector.process(e.ts_ns, e, &mut alerts);
+        for a in &alerts {
+            let line = if json {
+                a.json(&host).to_string()
+            } else {
+                a.text()
+            };
+            if writeln!(out, "{line}").is_err() {
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Every `bulkhead config` rule as a Markdown table (the rule list of docs/config.md).

@@ -77,3 +77,86 @@ fn upstream_rules_files_validate() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn replay_k8s_audit_events_as_falco_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("k8s.yaml");
+    std::fs::write(
+        &rules,
+        "- required_engine_version: 2\n- list: trusted\n  items: [registry.k8s.io/pause]\n- macro: kcreate\n  condition: ka.verb=create\n- rule: Privileged pod\n  desc: x\n  condition: kcreate and ka.target.resource=pods and ka.req.pod.containers.privileged intersects (true) and not ka.req.pod.containers.image.repository in (trusted)\n  output: privileged pod (user=%ka.user.name images=%ka.req.pod.containers.image ns=%ka.target.namespace)\n  priority: WARNING\n  source: k8s_audit\n  tags: [k8s]\n",
+    )
+    .unwrap();
+    let ev = |image: &str, privileged: bool| {
+        serde_json::json!({"kind": "Event", "apiVersion": "audit.k8s.io/v1", "auditID": "x", "stage": "ResponseComplete",
+            "verb": "create", "user": {"username": "alice"}, "objectRef": {"resource": "pods", "namespace": "prod"},
+            "stageTimestamp": "2024-05-01T10:00:00.123456Z",
+            "requestObject": {"spec": {"containers": [{"name": "c", "image": image, "securityContext": {"privileged": privileged}}]}}})
+            .to_string()
+    };
+    let capture = dir.path().join("audit.jsonl");
+    std::fs::write(
+        &capture,
+        [
+            ev("nginx:1.25", true),
+            ev("nginx:1.25", false),
+            ev("registry.k8s.io/pause:3.9", true),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let out = bulkhead(&[
+        "runtime",
+        "replay",
+        "-r",
+        rules.to_str().unwrap(),
+        "-e",
+        capture.to_str().unwrap(),
+        "-o",
+        "json_output=true",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    let a = &lines[0];
+    assert_eq!(a["rule"], "Privileged pod");
+    assert_eq!(a["priority"], "Warning");
+    assert_eq!(a["source"], "k8s_audit");
+    assert_eq!(a["time"], "2024-05-01T10:00:00.123456000Z");
+    assert_eq!(a["tags"][0], "k8s");
+    assert_eq!(a["output_fields"]["ka.user.name"], "alice");
+    assert!(
+        a["output"]
+            .as_str()
+            .unwrap()
+            .ends_with("Warning privileged pod (user=alice images=nginx:1.25 ns=prod)"),
+        "{a}"
+    );
+    // A priority threshold above WARNING drops it; -T drops it by tag.
+    for extra in [["-o", "priority=error"], ["-T", "k8s"]] {
+        let out = bulkhead(&[
+            "runtime",
+            "replay",
+            "-r",
+            rules.to_str().unwrap(),
+            "-e",
+            capture.to_str().unwrap(),
+            extra[0],
+            extra[1],
+        ]);
+        assert!(out.status.success());
+        assert!(
+            out.stdout.is_empty(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+}
