@@ -18,6 +18,7 @@ pub mod loader;
 pub mod output;
 pub mod parser;
 pub mod result;
+pub mod syscall;
 pub mod yaml;
 
 pub use ast::{Expr, Pos};

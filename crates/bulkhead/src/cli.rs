@@ -94,9 +94,9 @@ pub enum RuntimeAction {
         #[arg(long)]
         json: bool,
     },
-    /// Replay a capture through Falco rules and print the alerts as Falco does. Kubernetes audit
-    /// event files (one event, an EventList, a JSON array or JSON lines) are supported; .scap
-    /// evaluation is not implemented yet.
+    /// Replay a capture through Falco rules and print the alerts as Falco does: a .scap capture
+    /// (gzip or plain) through the syscall rules, or Kubernetes audit events (one event, an
+    /// EventList, a JSON array or JSON lines) through the k8s_audit rules.
     Replay {
         /// Rules files, loaded in order (repeatable).
         #[arg(short = 'r', long = "rules", required = true)]

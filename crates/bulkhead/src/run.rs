@@ -123,18 +123,51 @@ fn replay(
             bail!("{text}");
         }
     }
-    let bytes = std::fs::read(capture).with_context(|| format!("reading {}", capture.display()))?;
-    if bytes.starts_with(&[0x1f, 0x8b]) || bytes.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) {
-        bail!(
-            "{}: .scap replay through the rules is not implemented yet (the capture reader is: \
-             crates/bulkhead-scap); Kubernetes audit JSON is supported",
-            capture.display()
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let source_enabled = |source: &str| {
+        !disable_source.iter().any(|s| s == source)
+            && (enable_source.is_empty() || enable_source.iter().any(|s| s == source))
+    };
+    let mut head = [0u8; 4];
+    let n = std::fs::File::open(capture)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .with_context(|| format!("reading {}", capture.display()))?;
+    if head[..n].starts_with(&[0x1f, 0x8b]) || head[..n].starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) {
+        // A .scap capture: syscall events through the `syscall` rules.
+        if !source_enabled("syscall") {
+            return Ok(ExitCode::SUCCESS);
+        }
+        let detector = bulkhead_rules::detect::Detector::new(&engine, "syscall", &run);
+        for (name, why) in &detector.skipped {
+            tracing::warn!("rule {name:?} cannot be evaluated: {why}");
+        }
+        let mut out = std::io::stdout().lock();
+        let mut broken = false;
+        let stats = bulkhead_rules::syscall::replay_scap(capture, &detector, &mut |a| {
+            if broken {
+                return;
+            }
+            let line = if json {
+                a.json(&host).to_string()
+            } else {
+                a.text()
+            };
+            broken = writeln!(out, "{line}").is_err();
+        })
+        .map_err(|e| anyhow::anyhow!("{}: {e}", capture.display()))?;
+        tracing::info!(
+            "{} events read, {} evaluated, {} alerts",
+            stats.events_read,
+            stats.events_evaluated,
+            stats.alerts
         );
+        return Ok(ExitCode::SUCCESS);
     }
+    let bytes = std::fs::read(capture).with_context(|| format!("reading {}", capture.display()))?;
     let source = "k8s_audit";
-    if disable_source.iter().any(|s| s == source)
-        || (!enable_source.is_empty() && !enable_source.iter().any(|s| s == source))
-    {
+    if !source_enabled(source) {
         return Ok(ExitCode::SUCCESS);
     }
     let text = String::from_utf8_lossy(&bytes);
@@ -151,9 +184,6 @@ fn replay(
     for (name, why) in &detector.skipped {
         tracing::warn!("rule {name:?} cannot be evaluated: {why}");
     }
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
     let mut out = std::io::stdout().lock();
     let mut alerts = Vec::new();
     for e in &events {

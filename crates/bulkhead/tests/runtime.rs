@@ -160,3 +160,39 @@ fn replay_k8s_audit_events_as_falco_json() {
         );
     }
 }
+
+/// The capture shipped with the repository (Falco's cat_write.scap, Apache-2.0; see
+/// crates/bulkhead-scap/tests/fixtures/PROVENANCE.md) through Falco's `single_rule.yaml` test rule:
+/// 8 alerts (4 open enter + 4 open exit events), with Falco's exact text line.
+#[test]
+fn replay_scap_capture_as_falco() {
+    let capture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bulkhead-scap/tests/fixtures/cat_write.scap");
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("single_rule.yaml");
+    std::fs::write(
+        &rules,
+        "- list: cat_binaries\n  items: [cat]\n- list: cat_capable_binaries\n  items: [cat_binaries]\n- macro: is_cat\n  condition: proc.name in (cat_capable_binaries)\n- rule: open_from_cat\n  desc: A process named cat does an open\n  condition: evt.type=open and is_cat\n  output: \"An open was seen (command=%proc.cmdline)\"\n  priority: WARNING\n",
+    )
+    .unwrap();
+    let out = bulkhead(&[
+        "runtime",
+        "replay",
+        "-r",
+        rules.to_str().unwrap(),
+        "-e",
+        capture.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 8, "{text}");
+    assert_eq!(
+        lines[0],
+        "2016-08-04T16:17:57.881781397+0000: Warning An open was seen (command=cat /dev/null)"
+    );
+}
