@@ -4,8 +4,10 @@
 
 use crate::Priority;
 use crate::eval::{FieldSource, Node, compile};
+use crate::evttypes::EvtTypes;
 use crate::loader::{CompiledRule, RulesEngine};
 use crate::output::Alert;
+use std::collections::HashMap;
 
 /// Options of a run, as Falco's command line and `-o key=value` give them.
 #[derive(Debug, Clone, Default)]
@@ -34,6 +36,14 @@ pub struct Detector {
     pub match_all: bool,
     /// Rules that could not be compiled for evaluation, with the reason.
     pub skipped: Vec<(String, String)>,
+    /// Rules by event type (indices into `rules`, in rule order), as Falco buckets them: an event
+    /// is only evaluated against the rules whose condition can match its type.
+    by_type: HashMap<String, Vec<usize>>,
+    /// Rules that can match any event type (or types given as "all but …"), for types not in
+    /// `by_type`.
+    any_type: Vec<usize>,
+    /// Whether the source has event types at all (syscall); otherwise every rule is evaluated.
+    typed: bool,
 }
 
 impl Detector {
@@ -69,16 +79,71 @@ impl Detector {
                 Err(e) => skipped.push((r.name.clone(), e)),
             }
         }
+        let typed = source == "syscall";
+        let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut any_type = Vec::new();
+        let mut excluded: Vec<(usize, Vec<String>)> = Vec::new();
+        for (i, a) in rules.iter().enumerate() {
+            match &a.rule.evttypes {
+                Some(EvtTypes::Only(names)) => {
+                    for n in names {
+                        by_type.entry(n.clone()).or_default().push(i);
+                    }
+                }
+                Some(EvtTypes::AllBut(but)) => {
+                    any_type.push(i);
+                    excluded.push((i, but.iter().cloned().collect()));
+                }
+                None => any_type.push(i),
+            }
+        }
+        // Rules matching any type join every typed bucket (except the types they exclude), so a
+        // bucket holds every rule its events can match, in rule order.
+        for list in by_type.values_mut() {
+            list.extend(any_type.iter().copied());
+            list.sort_unstable();
+            list.dedup();
+        }
+        for (i, but) in excluded {
+            for t in but {
+                let list = by_type.entry(t).or_insert_with(|| any_type.clone());
+                list.retain(|r| *r != i);
+            }
+        }
         Detector {
             rules,
             match_all: opts.match_all,
             skipped,
+            by_type,
+            any_type,
+            typed,
         }
     }
 
     /// The alerts one event raises.
     pub fn process(&self, ts_ns: i128, ev: &dyn FieldSource, out: &mut Vec<Alert>) {
-        for a in &self.rules {
+        if !self.typed {
+            return self.run(0..self.rules.len(), ts_ns, ev, out);
+        }
+        let ty = ev
+            .extract("evt.type", None)
+            .and_then(|v| v.into_iter().next());
+        let bucket = ty
+            .as_ref()
+            .and_then(|t| self.by_type.get(t))
+            .unwrap_or(&self.any_type);
+        self.run(bucket.iter().copied(), ts_ns, ev, out)
+    }
+
+    fn run(
+        &self,
+        rules: impl Iterator<Item = usize>,
+        ts_ns: i128,
+        ev: &dyn FieldSource,
+        out: &mut Vec<Alert>,
+    ) {
+        for i in rules {
+            let a = &self.rules[i];
             if a.node.eval(ev) {
                 out.push(Alert::new(&a.rule, ts_ns, ev));
                 if !self.match_all {

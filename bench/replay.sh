@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Replay throughput of the runtime rules engine: the full falco_rules.yaml loaded, the shared .scap
+# captures replayed ROUNDS times through the syscall rules on one thread (events are decompressed,
+# parsed, applied to process/fd state and evaluated every round).
+#
+# Usage: bench/replay.sh [ROUNDS]   (default 50)
+# The last line is machine-readable: RESULT key=value ...
+set -Eeuo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+S="$(realpath "$REPO/../shared/data/falco")"
+[ -d "$S/captures" ] || { echo "replay: ERROR: $S/captures not found" >&2; exit 1; }
+cd "$REPO"
+cargo build --release -q -p bulkhead-rules --example replay_bench
+taskset -c 0 target/release/examples/replay_bench "${1:-50}" \
+  "$S/rules/falcosecurity-rules/falco_rules.yaml" \
+  "$S/captures/cat_write.scap" "$S/captures/open-multiple-files.scap" "$S/captures/ping_sendto.scap"
