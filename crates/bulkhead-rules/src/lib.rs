@@ -9,6 +9,7 @@
 //! * [`fields`]: the static field table (names, types, argument rules) used for validation.
 
 pub mod ast;
+pub mod capture;
 pub mod detect;
 pub mod eval;
 pub mod evttypes;

@@ -95,8 +95,9 @@ pub enum RuntimeAction {
         json: bool,
     },
     /// Replay a capture through Falco rules and print the alerts as Falco does: a .scap capture
-    /// (gzip or plain) through the syscall rules, or Kubernetes audit events (one event, an
-    /// EventList, a JSON array or JSON lines) through the k8s_audit rules.
+    /// (gzip or plain) through the syscall rules, a Bulkhead capture (its own JSON Lines format),
+    /// or Kubernetes audit events (one event, an EventList, a JSON array or JSON lines) through the
+    /// k8s_audit rules.
     Replay {
         /// Rules files, loaded in order (repeatable).
         #[arg(short = 'r', long = "rules", required = true)]
@@ -126,6 +127,15 @@ pub enum RuntimeAction {
         /// Accepted for compatibility with Falco's command line (all events are evaluated).
         #[arg(short = 'A')]
         all_events: bool,
+    },
+    /// Convert a .scap capture into Bulkhead's own capture format (JSON Lines; see docs/runtime.md).
+    Convert {
+        /// The .scap capture.
+        #[arg(short = 'e', long = "capture")]
+        capture: std::path::PathBuf,
+        /// Where to write the Bulkhead capture (written atomically).
+        #[arg(short = 'o', long = "output")]
+        output: std::path::PathBuf,
     },
 }
 

@@ -79,6 +79,26 @@ fn runtime(action: RuntimeAction) -> Result<ExitCode> {
             &enable_source,
             &disable_source,
         ),
+        RuntimeAction::Convert { capture, output } => {
+            let dir = output
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+            let n = {
+                let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+                let n = bulkhead_rules::capture::convert_scap(&capture, &mut w)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", capture.display()))?;
+                w.flush()
+                    .with_context(|| format!("writing {}", output.display()))?;
+                n
+            };
+            tmp.persist(&output)
+                .with_context(|| format!("writing {}", output.display()))?;
+            eprintln!("{}: {n} events", output.display());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -130,7 +150,7 @@ fn replay(
         !disable_source.iter().any(|s| s == source)
             && (enable_source.is_empty() || enable_source.iter().any(|s| s == source))
     };
-    let mut head = [0u8; 4];
+    let mut head = [0u8; 32];
     let n = std::fs::File::open(capture)
         .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
         .with_context(|| format!("reading {}", capture.display()))?;
@@ -163,6 +183,38 @@ fn replay(
             stats.events_evaluated,
             stats.alerts
         );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if bulkhead_rules::capture::is_capture(&head[..n]) {
+        // Bulkhead's own capture: each event to the rules of its source.
+        let syscall = bulkhead_rules::detect::Detector::new(&engine, "syscall", &run);
+        let audit = bulkhead_rules::detect::Detector::new(&engine, "k8s_audit", &run);
+        let file = std::fs::File::open(capture)
+            .with_context(|| format!("reading {}", capture.display()))?;
+        let mut out = std::io::stdout().lock();
+        let mut alerts = Vec::new();
+        let mut broken = false;
+        bulkhead_rules::capture::read(std::io::BufReader::new(file), &mut |ev| {
+            if broken || !source_enabled(ev.source()) {
+                return;
+            }
+            let det = if ev.source() == "syscall" {
+                &syscall
+            } else {
+                &audit
+            };
+            alerts.clear();
+            det.process(ev.ts(), &ev, &mut alerts);
+            for a in &alerts {
+                let line = if json {
+                    a.json(&host).to_string()
+                } else {
+                    a.text()
+                };
+                broken = broken || writeln!(out, "{line}").is_err();
+            }
+        })
+        .map_err(|e| anyhow::anyhow!("{}: {e}", capture.display()))?;
         return Ok(ExitCode::SUCCESS);
     }
     let bytes = std::fs::read(capture).with_context(|| format!("reading {}", capture.display()))?;

@@ -196,3 +196,60 @@ fn replay_scap_capture_as_falco() {
         "2016-08-04T16:17:57.881781397+0000: Warning An open was seen (command=cat /dev/null)"
     );
 }
+
+/// Bulkhead's own capture format: a .scap converted with `runtime convert` replays to the same
+/// alerts, byte for byte.
+#[test]
+fn own_capture_format_round_trip() {
+    let capture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bulkhead-scap/tests/fixtures/cat_write.scap");
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: opens\n  desc: x\n  condition: evt.type in (open, openat) and evt.dir=<\n  output: \"%proc.name opened %fd.name (parent %proc.aname[1], fd %fd.num)\"\n  priority: NOTICE\n",
+    )
+    .unwrap();
+    let own = dir.path().join("cat.bhcap");
+    let out = bulkhead(&[
+        "runtime",
+        "convert",
+        "-e",
+        capture.to_str().unwrap(),
+        "-o",
+        own.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let header = std::fs::read_to_string(&own).unwrap();
+    assert!(
+        header.starts_with("{\"bulkhead_capture\":1"),
+        "{}",
+        &header[..80]
+    );
+    let replay = |c: &std::path::Path| {
+        let out = bulkhead(&[
+            "runtime",
+            "replay",
+            "-r",
+            rules.to_str().unwrap(),
+            "-e",
+            c.to_str().unwrap(),
+            "-o",
+            "json_output=true",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let direct = replay(&capture);
+    assert!(direct.lines().count() >= 4, "{direct}");
+    assert!(direct.contains("opened /dev/null"), "{direct}");
+    assert_eq!(replay(&own), direct);
+}
