@@ -128,6 +128,15 @@ pub enum RuntimeAction {
         #[arg(short = 'A')]
         all_events: bool,
     },
+    /// List the fields rules can use: name, type, source, whether Bulkhead extracts it, description.
+    Fields {
+        /// Only fields of this source (syscall, k8s_audit).
+        #[arg(long)]
+        source: Option<String>,
+        /// JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Convert a .scap capture into Bulkhead's own capture format (JSON Lines; see docs/runtime.md).
     Convert {
         /// The .scap capture.

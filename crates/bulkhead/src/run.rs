@@ -39,13 +39,11 @@ fn runtime(action: RuntimeAction) -> Result<ExitCode> {
             let results: Vec<bulkhead_rules::LoadResult> =
                 rules.iter().map(|p| engine.load_file(p)).collect();
             if json {
-                println!(
-                    "{}",
-                    bulkhead_rules::validation_json(&results, engine.contents())
-                );
+                let v = bulkhead_rules::validation_json(&results, engine.contents());
+                write_output(None, format!("{v}\n").as_bytes())?;
             } else {
                 let (out, err) = bulkhead_rules::validation_summary(&results, engine.contents());
-                println!("{out}");
+                write_output(None, format!("{out}\n").as_bytes())?;
                 if !err.is_empty() {
                     eprint!("{err}");
                 }
@@ -79,6 +77,60 @@ fn runtime(action: RuntimeAction) -> Result<ExitCode> {
             &enable_source,
             &disable_source,
         ),
+        RuntimeAction::Fields { source, json } => {
+            // Fields the sources extract today: the syscall source's recorded fields plus the
+            // argument fields; the k8s_audit source extracts every field of Falco's k8saudit plugin.
+            let extracted = |f: &bulkhead_rules::fields::FieldInfo| match f.source {
+                "syscall" => {
+                    bulkhead_rules::capture::SYSCALL_FIELDS.contains(&f.name)
+                        || matches!(
+                            f.name,
+                            "evt.arg" | "evt.rawarg" | "proc.aname" | "proc.apid"
+                        )
+                }
+                _ => {
+                    f.name.starts_with("ka.")
+                        || f.name.starts_with("jevt.")
+                        || f.name.starts_with("json.")
+                }
+            };
+            let fields: Vec<&bulkhead_rules::fields::FieldInfo> = bulkhead_rules::fields::FIELDS
+                .iter()
+                .filter(|f| source.as_deref().is_none_or(|s| s == f.source))
+                .collect();
+            if json {
+                let v: Vec<serde_json::Value> = fields
+                    .iter()
+                    .map(|f| {
+                        serde_json::json!({"name": f.name, "type": f.ty.name(), "source": f.source,
+                            "list": f.list, "extracted": extracted(f), "description": f.desc})
+                    })
+                    .collect();
+                write_output(
+                    None,
+                    format!("{}\n", serde_json::to_string_pretty(&v)?).as_bytes(),
+                )?;
+            } else {
+                let mut text = String::new();
+                for f in &fields {
+                    text.push_str(&format!(
+                        "{:<44} {:<10} {:<10} {:<3} {}\n",
+                        f.name,
+                        f.ty.name(),
+                        f.source,
+                        if extracted(f) { "yes" } else { "no" },
+                        f.desc
+                    ));
+                }
+                let n = fields.iter().filter(|f| extracted(f)).count();
+                text.push_str(&format!(
+                    "\n{} fields, {n} extracted by Bulkhead today\n",
+                    fields.len()
+                ));
+                write_output(None, text.as_bytes())?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         RuntimeAction::Convert { capture, output } => {
             let dir = output
                 .parent()
@@ -357,7 +409,7 @@ fn config(args: ConfigArgs) -> Result<ExitCode> {
     use bulkhead_report::config::{ConfigFormat, ConfigReport};
     use std::io::Read;
     if args.list_rules {
-        print!("{}", rules_table());
+        write_output(None, rules_table().as_bytes())?;
         return Ok(ExitCode::SUCCESS);
     }
     let format: ConfigFormat = args.format.parse().map_err(anyhow::Error::msg)?;

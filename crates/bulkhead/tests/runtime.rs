@@ -253,3 +253,27 @@ fn own_capture_format_round_trip() {
     assert!(direct.contains("opened /dev/null"), "{direct}");
     assert_eq!(replay(&own), direct);
 }
+
+#[test]
+fn fields_lists_types_and_what_is_extracted() {
+    let v = bulkhead_json(&["runtime", "fields", "--json"]);
+    let fields = v.as_array().unwrap();
+    assert!(fields.len() > 300, "{}", fields.len());
+    let get = |n: &str| {
+        fields
+            .iter()
+            .find(|f| f["name"] == n)
+            .unwrap_or_else(|| panic!("{n}"))
+    };
+    assert_eq!(get("proc.name")["source"], "syscall");
+    assert_eq!(get("proc.name")["extracted"], true);
+    assert_eq!(get("ka.verb")["extracted"], true);
+    assert!(get("ka.user.groups")["list"].as_bool().unwrap());
+    let k8s = bulkhead_json(&["runtime", "fields", "--json", "--source", "k8s_audit"]);
+    assert!(
+        k8s.as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["source"] == "k8s_audit")
+    );
+}
