@@ -291,10 +291,44 @@ fn cmp_num(a: &str, b: &str) -> Option<std::cmp::Ordering> {
     }
 }
 
+/// `v` is an IP address inside the network `r` (`10.0.0.0/8`, `fe80::/10`), as Falco compares
+/// address fields with network values.
+fn ip_in_net(v: &str, r: &str) -> bool {
+    let Some((net, bits)) = r.split_once('/') else {
+        return false;
+    };
+    let (Ok(ip), Ok(net), Ok(bits)) = (
+        v.parse::<std::net::IpAddr>(),
+        net.parse::<std::net::IpAddr>(),
+        bits.parse::<u32>(),
+    ) else {
+        return false;
+    };
+    match (ip, net) {
+        (std::net::IpAddr::V4(a), std::net::IpAddr::V4(n)) if bits <= 32 => {
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (std::net::IpAddr::V6(a), std::net::IpAddr::V6(n)) if bits <= 128 => {
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
 /// One value against one right-hand value.
 fn compare(op: &str, v: &str, r: &str) -> bool {
     match op {
-        "=" | "==" => v == r,
+        "=" | "==" => v == r || (r.contains('/') && ip_in_net(v, r)),
         "!=" => v != r,
         "contains" => v.contains(r),
         "icontains" => v.to_lowercase().contains(&r.to_lowercase()),
@@ -346,7 +380,9 @@ impl Node {
                     return false;
                 }
                 match (op.as_str(), rhs) {
-                    ("in", Rhs::List(_, set)) => vals.iter().all(|v| set.contains(v)),
+                    ("in", Rhs::List(list, set)) => vals.iter().all(|v| {
+                        set.contains(v) || list.iter().any(|r| r.contains('/') && ip_in_net(v, r))
+                    }),
                     ("in", Rhs::Value(x)) => vals.iter().all(|v| v == x),
                     ("intersects", Rhs::List(_, set)) => vals.iter().any(|v| set.contains(v)),
                     ("pmatch", Rhs::List(list, _)) => vals.iter().all(|v| path_prefix(v, list)),
@@ -493,6 +529,10 @@ mod tests {
         assert!(t("not proc.pid = 1"));
         assert!(t("toupper(proc.name) = BASH"));
         assert!(t("fd.name bcontains 736861"), "hex of 'sha'");
+        assert!(ip_in_net("10.1.2.3", "10.0.0.0/8"));
+        assert!(!ip_in_net("11.1.2.3", "10.0.0.0/8"));
+        assert!(ip_in_net("::1", "::1/128"));
+        assert!(!ip_in_net("10.1.2.3", "::/0"));
     }
 
     #[test]

@@ -934,6 +934,20 @@ impl SyscallEvent<'_> {
     }
 }
 
+/// The ends of a connected socket's name `cip:cport->sip:sport` (IPv6 addresses may contain `:`,
+/// so the port is after the last one).
+/// One end of a socket: (address, port).
+type SocketEnd<'a> = (&'a str, &'a str);
+
+fn socket_tuple(name: &str) -> Option<(SocketEnd<'_>, SocketEnd<'_>)> {
+    fn end(s: &str) -> Option<SocketEnd<'_>> {
+        let (ip, port) = s.rsplit_once(':')?;
+        Some((ip.trim_start_matches('[').trim_end_matches(']'), port))
+    }
+    let (client, server) = name.split_once("->")?;
+    Some((end(client)?, end(server)?))
+}
+
 fn one(s: impl Into<String>) -> Option<Vec<String>> {
     Some(vec![s.into()])
 }
@@ -1092,6 +1106,27 @@ impl FieldSource for SyscallEvent<'_> {
                 }
             }
             "fd.num" => one(self.fd?.to_string()),
+            "fd.connected" | "fd.cip" | "fd.cport" | "fd.sip" | "fd.sport" | "fd.ip"
+            | "fd.port" | "fd.rip" | "fd.rport" | "fd.lip" | "fd.lport" => {
+                let e = self.fd_entry()?;
+                if !matches!(e.typechar, '4' | '6') {
+                    return None;
+                }
+                let tuple = socket_tuple(&e.name);
+                if field == "fd.connected" {
+                    return one(tuple.is_some().to_string());
+                }
+                let ((cip, cport), (sip, sport)) = tuple?;
+                match field {
+                    "fd.cip" | "fd.lip" => one(cip),
+                    "fd.cport" | "fd.lport" => one(cport),
+                    "fd.sip" | "fd.rip" => one(sip),
+                    "fd.sport" | "fd.rport" => one(sport),
+                    // Either end (Falco matches fd.ip/fd.port against both).
+                    "fd.ip" => Some(vec![cip.to_string(), sip.to_string()]),
+                    _ => Some(vec![cport.to_string(), sport.to_string()]),
+                }
+            }
             "fd.name" => nonempty(&self.fd_entry()?.name),
             "fd.typechar" => one(self.fd_entry()?.typechar.to_string()),
             "fd.type" => one(self.fd_entry()?.type_name()),
@@ -1168,6 +1203,24 @@ pub fn replay_scap(
     }
     stats.events_read = r.events_read;
     Ok(stats)
+}
+
+#[cfg(test)]
+mod socket_tests {
+    use super::socket_tuple;
+
+    #[test]
+    fn tuples() {
+        assert_eq!(
+            socket_tuple("10.0.0.1:34567->93.184.216.34:443"),
+            Some((("10.0.0.1", "34567"), ("93.184.216.34", "443")))
+        );
+        assert_eq!(
+            socket_tuple("::1:5000->::1:80"),
+            Some((("::1", "5000"), ("::1", "80")))
+        );
+        assert_eq!(socket_tuple("0.0.0.0:80"), None);
+    }
 }
 
 #[cfg(test)]
