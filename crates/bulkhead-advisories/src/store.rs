@@ -348,82 +348,47 @@ impl Store {
                 progress,
             };
             for input in &inputs {
-                match input {
-                    Input::Document(p, fmt) => {
-                        let source = p.display().to_string();
-                        match read_bounded_file(p) {
-                            Ok(bytes) => {
-                                report.files_read += 1;
-                                let fmt = fmt.unwrap_or_else(|| Format::sniff(&bytes));
-                                w.import_document(&bytes, fmt, &source, &mut report)?;
-                            }
-                            Err(reason) => report.errors.push(ImportError {
-                                source: source.clone(),
-                                reason,
-                            }),
-                        }
-                        tally.tick(&report, source);
-                    }
+                let (p, kind) = match input {
                     Input::Archive(p) => {
                         tally.files_total -= 1;
                         w.import_zip(p, &mut report, &mut tally)?;
+                        continue;
                     }
-                    Input::DebianList(p, kind) => {
-                        let source = p.display().to_string();
-                        match read_bounded_file(p) {
-                            Ok(bytes) => {
-                                report.files_read += 1;
-                                w.import_debian_list(&bytes, *kind, &source, &mut report)?;
+                    Input::File(p, kind) => (p, kind),
+                };
+                let source = p.display().to_string();
+                match read_bounded_file(p) {
+                    Ok(bytes) => {
+                        report.files_read += 1;
+                        match kind {
+                            FileKind::Osv(fmt) => {
+                                let fmt = fmt.unwrap_or_else(|| Format::sniff(&bytes));
+                                w.import_document(&bytes, fmt, &source, &mut report)?;
                             }
-                            Err(reason) => report.errors.push(ImportError {
-                                source: source.clone(),
-                                reason,
-                            }),
-                        }
-                        tally.tick(&report, source);
-                    }
-                    Input::AlpineSecdb(p, fmt) => {
-                        let source = p.display().to_string();
-                        match read_bounded_file(p) {
-                            Ok(bytes) => {
-                                report.files_read += 1;
-                                let modified = file_modified(p);
-                                w.import_alpine_secdb(
-                                    &bytes,
-                                    *fmt,
-                                    &source,
-                                    modified.as_deref(),
-                                    &mut report,
-                                )?;
+                            FileKind::DebianList(list) => {
+                                w.import_debian_list(&bytes, *list, &source, &mut report)?
                             }
-                            Err(reason) => report.errors.push(ImportError {
-                                source: source.clone(),
-                                reason,
-                            }),
+                            FileKind::AlpineSecdb(fmt) => w.import_alpine_secdb(
+                                &bytes,
+                                *fmt,
+                                &source,
+                                file_modified(p).as_deref(),
+                                &mut report,
+                            )?,
+                            FileKind::Rustsec => w.import_rustsec(
+                                &bytes,
+                                &source,
+                                file_modified(p).as_deref(),
+                                &mut report,
+                            )?,
                         }
-                        tally.tick(&report, source);
                     }
-                    Input::Rustsec(p) => {
-                        let source = p.display().to_string();
-                        match read_bounded_file(p) {
-                            Ok(bytes) => {
-                                report.files_read += 1;
-                                let modified = file_modified(p);
-                                w.import_rustsec(
-                                    &bytes,
-                                    &source,
-                                    modified.as_deref(),
-                                    &mut report,
-                                )?;
-                            }
-                            Err(reason) => report.errors.push(ImportError {
-                                source: source.clone(),
-                                reason,
-                            }),
-                        }
-                        tally.tick(&report, source);
-                    }
+                    Err(reason) => report.errors.push(ImportError {
+                        source: source.clone(),
+                        reason,
+                    }),
                 }
+                tally.tick(&report, source);
             }
             w.finish(paths, &report)?;
         }
@@ -1173,16 +1138,22 @@ impl<'c> Writer<'c> {
 
 /// Something to import.
 enum Input {
-    /// A JSON or YAML document; `None` = sniff the content.
-    Document(PathBuf, Option<Format>),
-    /// A zip archive.
+    /// A zip archive (its entries are documents).
     Archive(PathBuf),
+    /// One file, read whole (bounded) and imported as its kind says.
+    File(PathBuf, FileKind),
+}
+
+/// What a single input file is.
+enum FileKind {
+    /// An OSV JSON or YAML document; `None` = sniff the content.
+    Osv(Option<Format>),
     /// A Debian security tracker advisory list (`DSA-list`, `DLA-list`, `data/DSA/list`).
-    DebianList(PathBuf, ListKind),
+    DebianList(ListKind),
     /// An Alpine/Wolfi/Chainguard secdb file (JSON or YAML).
-    AlpineSecdb(PathBuf, Format),
+    AlpineSecdb(Format),
     /// A RustSec advisory (`RUSTSEC-*.md`).
-    Rustsec(PathBuf),
+    Rustsec,
 }
 
 /// Expand a path given to import into documents and archives. `explicit` paths are taken whatever
@@ -1237,20 +1208,20 @@ fn collect_inputs(
         return;
     }
     if let Some(kind) = debian_list_kind(path, &name) {
-        out.push(Input::DebianList(path.to_path_buf(), kind));
+        out.push(Input::File(path.to_path_buf(), FileKind::DebianList(kind)));
         return;
     }
     if rustsec::is_advisory_file_name(&name) {
-        out.push(Input::Rustsec(path.to_path_buf()));
+        out.push(Input::File(path.to_path_buf(), FileKind::Rustsec));
         return;
     }
     let is_zip = name.to_ascii_lowercase().ends_with(".zip");
     match Format::from_name(&name) {
         Some(f) => {
             if alpine_secdb_format(path).is_some() {
-                out.push(Input::AlpineSecdb(path.to_path_buf(), f))
+                out.push(Input::File(path.to_path_buf(), FileKind::AlpineSecdb(f)))
             } else {
-                out.push(Input::Document(path.to_path_buf(), Some(f)))
+                out.push(Input::File(path.to_path_buf(), FileKind::Osv(Some(f))))
             }
         }
         None if is_zip => out.push(Input::Archive(path.to_path_buf())),
@@ -1258,9 +1229,9 @@ fn collect_inputs(
             if has_zip_magic(path) {
                 out.push(Input::Archive(path.to_path_buf()))
             } else if let Some(f) = alpine_secdb_format(path) {
-                out.push(Input::AlpineSecdb(path.to_path_buf(), f))
+                out.push(Input::File(path.to_path_buf(), FileKind::AlpineSecdb(f)))
             } else {
-                out.push(Input::Document(path.to_path_buf(), None))
+                out.push(Input::File(path.to_path_buf(), FileKind::Osv(None)))
             }
         }
         None => {}
