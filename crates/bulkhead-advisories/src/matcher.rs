@@ -487,13 +487,8 @@ fn enrich(
 /// Keep the findings a scan asked for: severities in `severities` (names, any case; empty keeps
 /// all) and, with `ignore_unfixed`, only those with a fixed version (as Trivy's `--ignore-unfixed`).
 pub fn filter(vulns: &mut Vec<Vulnerability>, severities: &[String], ignore_unfixed: bool) {
-    let wanted: Vec<String> = severities
-        .iter()
-        .map(|s| s.trim().to_ascii_uppercase())
-        .collect();
     vulns.retain(|v| {
-        (wanted.is_empty() || wanted.contains(&format!("{:?}", v.severity).to_ascii_uppercase()))
-            && (!ignore_unfixed || v.fixed_version.is_some())
+        v.severity.selected_by(severities) && (!ignore_unfixed || v.fixed_version.is_some())
     });
 }
 

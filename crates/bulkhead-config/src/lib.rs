@@ -139,6 +139,14 @@ pub fn pss_meta(check: &str) -> (&'static str, &'static str, &'static [&'static 
     }
 }
 
+/// The severity of a PSS finding: HIGH for baseline checks, MEDIUM for restricted ones.
+pub fn pss_severity(level: Level) -> Severity {
+    match level {
+        Level::Restricted => Severity::Medium,
+        _ => Severity::High,
+    }
+}
+
 /// PSS and best-practice findings of one parsed document, exemption annotations applied.
 pub fn pss_findings(file: &str, doc: &yaml::Document, opts: &Options) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -187,11 +195,8 @@ pub fn pss_findings(file: &str, doc: &yaml::Document, opts: &Options) -> Vec<Fin
             let (title, remediation, aliases) = pss_meta(v.check);
             out.push(Finding {
                 rule_id: format!("PSS-{}", v.check),
-                severity: match v.level {
-                    Level::Restricted => Severity::Medium,
-                    _ => Severity::High,
-                },
-                title: format!("{title} ({} {})", level_name(v.level), opts.pss),
+                severity: pss_severity(v.level),
+                title: format!("{title} ({} {})", v.level.as_str(), opts.pss),
                 message: v.message(),
                 file: file.to_string(),
                 line: doc.line_of(&pointer),
@@ -211,14 +216,6 @@ pub fn pss_findings(file: &str, doc: &yaml::Document, opts: &Options) -> Vec<Fin
         }
     }
     out
-}
-
-fn level_name(l: Level) -> &'static str {
-    match l {
-        Level::Privileged => "privileged",
-        Level::Baseline => "baseline",
-        Level::Restricted => "restricted",
-    }
 }
 
 /// Check one manifest file's text (YAML or JSON, one or more documents).

@@ -7,6 +7,7 @@
 //! `checkov.io/skip<N>: CKV_K8S_20=reason` annotations (naming a Checkov alias skips our rule too).
 
 use crate::k8s::PodRef;
+use crate::pss::field;
 use bulkhead_core::Severity;
 use serde_json::Value;
 
@@ -118,10 +119,6 @@ pub struct Hit {
     pub spec_pointer: Option<String>,
     /// Pointer relative to the object (for metadata findings).
     pub object_pointer: Option<String>,
-}
-
-fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-    v.get(key).filter(|x| !x.is_null())
 }
 
 struct C<'a> {

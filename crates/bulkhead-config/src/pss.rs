@@ -53,13 +53,20 @@ impl Policy {
     }
 }
 
-impl std::fmt::Display for Policy {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        let level = match self.level {
+impl Level {
+    /// `privileged`, `baseline`, `restricted`.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Level::Privileged => "privileged",
             Level::Baseline => "baseline",
             Level::Restricted => "restricted",
-        };
+        }
+    }
+}
+
+impl std::fmt::Display for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        let level = self.level.as_str();
         match self.minor {
             None => write!(f, "{level}:latest"),
             Some(m) => write!(f, "{level}:v1.{m}"),
@@ -120,8 +127,8 @@ pub fn aggregate(violations: &[Violation]) -> String {
 // ---------------------------------------------------------------------------------------------
 // Go-decoding helpers over serde_json values.
 
-/// The field if set (present and not null).
-fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+/// The field if set (present and not null), as Go decodes it.
+pub(crate) fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
     v.get(key).filter(|x| !x.is_null())
 }
 

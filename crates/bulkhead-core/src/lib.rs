@@ -26,3 +26,49 @@ pub enum Severity {
     High,
     Critical,
 }
+
+impl Severity {
+    /// The name as reports write it (`CRITICAL`, …; the same as the serde form).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Unknown => "UNKNOWN",
+            Severity::Low => "LOW",
+            Severity::Medium => "MEDIUM",
+            Severity::High => "HIGH",
+            Severity::Critical => "CRITICAL",
+        }
+    }
+
+    /// Whether a `--severity` list keeps this severity: names in any case, spaces around them
+    /// ignored; an empty list keeps every severity.
+    pub fn selected_by(self, wanted: &[String]) -> bool {
+        wanted.is_empty()
+            || wanted
+                .iter()
+                .any(|w| w.trim().eq_ignore_ascii_case(self.as_str()))
+    }
+}
+
+#[cfg(test)]
+mod severity_tests {
+    use super::Severity;
+
+    #[test]
+    fn names_and_selection() {
+        for s in [
+            Severity::Unknown,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+            Severity::Critical,
+        ] {
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                serde_json::Value::String(s.as_str().into())
+            );
+        }
+        assert!(Severity::High.selected_by(&[]));
+        assert!(Severity::High.selected_by(&[" high".into(), "LOW".into()]));
+        assert!(!Severity::Medium.selected_by(&["HIGH".into()]));
+    }
+}

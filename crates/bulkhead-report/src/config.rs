@@ -1,5 +1,6 @@
 //! Renderers of configuration findings (`bulkhead config`): table, JSON, SARIF 2.1.0, JUnit XML.
 
+use crate::sarif::{band_score, level};
 use crate::{TOOL_NAME, TOOL_VERSION};
 use bulkhead_core::{Finding, Severity};
 use serde_json::{Value, json};
@@ -40,10 +41,6 @@ pub struct ConfigReport {
     /// parser gives a position).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<(String, String)>,
-}
-
-fn sev(s: Severity) -> String {
-    format!("{s:?}").to_ascii_uppercase()
 }
 
 /// Render the report.
@@ -98,7 +95,7 @@ fn table(report: &ConfigReport, color: bool) -> String {
             .set_width(160)
             .set_header(vec!["Line", "Rule", "Severity", "Object", "Message"]);
         for f in findings {
-            let mut sc = Cell::new(sev(f.severity));
+            let mut sc = Cell::new(f.severity.as_str());
             if color {
                 sc = sc.fg(match f.severity {
                     Severity::Critical => Color::Red,
@@ -130,24 +127,6 @@ fn table(report: &ConfigReport, color: bool) -> String {
     out
 }
 
-fn level(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        Severity::Low | Severity::Unknown => "note",
-    }
-}
-
-fn security_severity(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "9.5",
-        Severity::High => "8.0",
-        Severity::Medium => "5.5",
-        Severity::Low => "2.0",
-        Severity::Unknown => "0.0",
-    }
-}
-
 /// SARIF 2.1.0: one rule per rule ID, one result per finding located at file:line.
 pub fn sarif(report: &ConfigReport) -> Value {
     let mut index: BTreeMap<&str, usize> = BTreeMap::new();
@@ -157,8 +136,8 @@ pub fn sarif(report: &ConfigReport) -> Value {
         let idx = *index.entry(f.rule_id.as_str()).or_insert_with(|| {
             let mut props = json!({
                 "precision": "very-high",
-                "security-severity": security_severity(f.severity),
-                "tags": ["misconfiguration", "security", sev(f.severity)],
+                "security-severity": band_score(f.severity),
+                "tags": ["misconfiguration", "security", f.severity.as_str()],
             });
             if !f.aliases.is_empty() {
                 props["aliases"] = json!(f.aliases);
@@ -257,15 +236,15 @@ pub fn junit(report: &ConfigReport) -> String {
         }
         for f in findings {
             let name = match &f.object {
-                Some(o) => format!("[{}] {} {o}", sev(f.severity), f.rule_id),
-                None => format!("[{}] {}", sev(f.severity), f.rule_id),
+                Some(o) => format!("[{}] {} {o}", f.severity.as_str(), f.rule_id),
+                None => format!("[{}] {}", f.severity.as_str(), f.rule_id),
             };
             out.push_str(&format!(
                 "    <testcase classname=\"{}\" name=\"{}\">\n      <failure message=\"{}\" type=\"{}\">{}:{}: {}</failure>\n    </testcase>\n",
                 xml(file),
                 xml(&name),
                 xml(&f.title),
-                xml(&sev(f.severity)),
+                xml(f.severity.as_str()),
                 xml(file),
                 f.line,
                 xml(&f.message)

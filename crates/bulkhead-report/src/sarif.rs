@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 pub const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
-fn level(s: Severity) -> &'static str {
+/// SARIF `level` of a severity (shared by the vulnerability and configuration reports).
+pub(crate) fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -27,23 +28,22 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-fn severity_name(s: Severity) -> String {
-    format!("{s:?}").to_ascii_uppercase()
+/// The `security-severity` score (GitHub: 0.0–10.0 as a string) Trivy uses for a severity band.
+pub(crate) fn band_score(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "2.0",
+        Severity::Unknown => "0.0",
+    }
 }
 
-/// `security-severity` (GitHub: a number 0.0–10.0 as a string): the CVSS base score when known, else
-/// the score Trivy uses for the band.
+/// `security-severity`: the CVSS base score when known, else the band's score.
 fn security_severity(v: &Vulnerability) -> String {
     match v.cvss_score {
         Some(s) => format!("{s:.1}"),
-        None => match v.severity {
-            Severity::Critical => "9.5",
-            Severity::High => "8.0",
-            Severity::Medium => "5.5",
-            Severity::Low => "2.0",
-            Severity::Unknown => "0.0",
-        }
-        .into(),
+        None => band_score(v.severity).into(),
     }
 }
 
@@ -81,7 +81,7 @@ pub fn log(a: &Artifact) -> Value {
             let mut props = json!({
                 "precision": "very-high",
                 "security-severity": security_severity(v),
-                "tags": ["vulnerability", "security", severity_name(v.severity)],
+                "tags": ["vulnerability", "security", v.severity.as_str()],
             });
             if let Some(vec) = &v.cvss_vector {
                 props["cvss_vector"] = json!(vec);
@@ -99,11 +99,11 @@ pub fn log(a: &Artifact) -> Value {
                 "help": {
                     "text": format!(
                         "Vulnerability {}\nSeverity: {}\nPackage: {}\nFixed Version: {}\nLink: {}",
-                        v.id, severity_name(v.severity), v.package_name, fixed_text(v), help_uri(v)
+                        v.id, v.severity.as_str(), v.package_name, fixed_text(v), help_uri(v)
                     ),
                     "markdown": format!(
                         "**Vulnerability {}**\n| Severity | Package | Fixed Version | Link |\n| --- | --- | --- | --- |\n|{}|{}|{}|[{}]({})|\n",
-                        v.id, severity_name(v.severity), v.package_name, fixed_text(v), v.id, help_uri(v)
+                        v.id, v.severity.as_str(), v.package_name, fixed_text(v), v.id, help_uri(v)
                     ),
                 },
                 "properties": props,
@@ -121,7 +121,7 @@ pub fn log(a: &Artifact) -> Value {
             "level": level(v.severity),
             "message": {"text": format!(
                 "Package: {}\nInstalled Version: {}\nVulnerability {}\nSeverity: {}\nFixed Version: {}\nLink: {}",
-                v.package_name, v.installed_version, v.id, severity_name(v.severity), fixed_text(v), help_uri(v)
+                v.package_name, v.installed_version, v.id, v.severity.as_str(), fixed_text(v), help_uri(v)
             )},
             "locations": [{
                 "physicalLocation": {

@@ -309,35 +309,32 @@ fn replay(
 
 /// Every `bulkhead config` rule as a Markdown table (the rule list of docs/config.md).
 fn rules_table() -> String {
-    let sev = |s: bulkhead_core::Severity| format!("{s:?}").to_ascii_uppercase();
     let mut out = String::from(
         "| rule | severity | what | fix | aliases |\n| --- | --- | --- | --- | --- |\n",
     );
-    let mut row = |id: &str, severity: String, title: &str, fix: &str, aliases: &[&str]| {
-        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
-        out.push_str(&format!(
-            "| `{id}` | {severity} | {} | {} | {} |\n",
-            cell(title),
-            cell(fix),
-            aliases.join(", ")
-        ));
-    };
+    let mut row =
+        |id: &str, severity: bulkhead_core::Severity, title: &str, fix: &str, aliases: &[&str]| {
+            let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+            out.push_str(&format!(
+                "| `{id}` | {} | {} | {} | {} |\n",
+                severity.as_str(),
+                cell(title),
+                cell(fix),
+                aliases.join(", ")
+            ));
+        };
     for (id, level) in bulkhead_config::pss::all_checks() {
         let (title, fix, aliases) = bulkhead_config::pss_meta(id);
-        let s = if level == bulkhead_config::pss::Level::Restricted {
-            "MEDIUM"
-        } else {
-            "HIGH"
-        };
-        row(&format!("PSS-{id}"), s.into(), title, fix, aliases);
+        let severity = bulkhead_config::pss_severity(level);
+        row(&format!("PSS-{id}"), severity, title, fix, aliases);
     }
     for r in bulkhead_config::practice::RULES {
-        row(r.id, sev(r.severity), r.title, r.remediation, r.aliases);
+        row(r.id, r.severity, r.title, r.remediation, r.aliases);
     }
     for r in bulkhead_config::dockerfile::RULES {
         row(
             r.id,
-            sev(r.default_severity()),
+            r.default_severity(),
             r.title,
             r.remediation,
             r.aliases,
@@ -511,14 +508,9 @@ fn config(args: ConfigArgs) -> Result<ExitCode> {
     for (f, e) in &report.errors {
         tracing::warn!("{f}: {e}");
     }
-    let wanted: Vec<String> = args
-        .severity
-        .iter()
-        .map(|s| s.trim().to_ascii_uppercase())
-        .collect();
-    report.findings.retain(|f| {
-        wanted.is_empty() || wanted.contains(&format!("{:?}", f.severity).to_ascii_uppercase())
-    });
+    report
+        .findings
+        .retain(|f| f.severity.selected_by(&args.severity));
     report
         .findings
         .sort_by(|a, b| (&a.file, a.line, &a.rule_id).cmp(&(&b.file, b.line, &b.rule_id)));
