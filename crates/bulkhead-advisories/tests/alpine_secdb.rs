@@ -4,40 +4,23 @@
 //! repository: no licence file; the Wolfi/Chainguard and v3.15 vunnel inputs) against an independent
 //! line scan of the same files, osv.dev's own Alpine conversion parts, and the matcher.
 
+mod common;
+use common::*;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use bulkhead_advisories::Store;
 use bulkhead_advisories::alpine_secdb::{self, Distro};
 use bulkhead_advisories::matcher::{affected_version, match_packages};
 use bulkhead_advisories::osv::{Event, Format};
-use bulkhead_advisories::{ImportReport, Store};
 use bulkhead_core::{OsInfo, Package, PackageKind, VulnStatus};
 use bulkhead_versions::Ecosystem;
 use serde_json::Value;
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/alpine-secdb")
-}
-
-/// `../shared/data/<rel>`, or `None` (printing SKIP) when ../shared is absent; with
-/// `BULKHEAD_STRICT=1` a missing ../shared fails the test instead.
-fn shared(rel: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(rel);
-    if p.exists() {
-        return Some(p);
-    }
-    if std::env::var("BULKHEAD_STRICT").as_deref() == Ok("1") {
-        panic!("../shared absent ({}) under BULKHEAD_STRICT=1", p.display());
-    }
-    println!("SKIP: ../shared absent ({})", p.display());
-    None
-}
-
-fn import(store: &mut Store, paths: &[PathBuf]) -> ImportReport {
-    store.import_paths(paths, &mut |_| {}).expect("import")
 }
 
 /// (package, fixed version, upstream id) of every affected element of `ecosystem` in the store.

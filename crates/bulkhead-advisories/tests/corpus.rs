@@ -3,6 +3,8 @@
 //! every (package → record) pair findable, every JSON record's ranges and versions returned as
 //! written. Prints the figures (records, seconds, open time). Skips when ../shared is absent.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,13 +15,7 @@ use bulkhead_advisories::{Store, ecosystem_base};
 use serde_json::Value;
 
 fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/osv");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        println!("SKIP: ../shared absent ({})", p.display());
-        None
-    }
+    common::shared("osv")
 }
 
 /// One copy of a record, as seen by the independent scan.

@@ -2,13 +2,15 @@
 //! line form, the full real lists from ../shared (never copied into the repository: no licence file),
 //! and matching real dpkg packages against them.
 
-use std::path::PathBuf;
+mod common;
+use common::*;
+
 use std::time::Instant;
 
+use bulkhead_advisories::Store;
 use bulkhead_advisories::debian_list::{self, ListKind};
 use bulkhead_advisories::matcher::match_packages;
 use bulkhead_advisories::osv::{Event, Record};
-use bulkhead_advisories::{ImportReport, Store};
 use bulkhead_core::{OsInfo, Package, VulnStatus};
 
 const SYNTHETIC: &str = "\
@@ -40,23 +42,7 @@ garbage line
 \t[buster] - qux 1.0
 ";
 
-fn shared(rel: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(rel);
-    if p.exists() {
-        Some(p)
-    } else {
-        println!("SKIP: ../shared absent ({})", p.display());
-        None
-    }
-}
-
 const LISTS: &str = "advisories-raw/debian-security-tracker/full-2023-04";
-
-fn import(store: &mut Store, paths: &[PathBuf]) -> ImportReport {
-    store.import_paths(paths, &mut |_| {}).expect("import")
-}
 
 /// (ecosystem, package, events, database_specific.status) of every affected element.
 fn entries(r: &Record) -> Vec<(String, String, Vec<Event>, Option<String>)> {

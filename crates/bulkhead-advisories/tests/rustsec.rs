@@ -4,37 +4,20 @@
 //! `patched`/`unaffected` requirements (Cargo's own `VersionReq::matches`) at probe versions around
 //! each bound, compared with the matcher's evaluation of the converted OSV ranges.
 
+mod common;
+use common::*;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use bulkhead_advisories::Store;
 use bulkhead_advisories::matcher::affected_version;
 use bulkhead_advisories::osv::{Event, RangeType};
-use bulkhead_advisories::{ImportReport, Store};
 use bulkhead_versions::Ecosystem;
 use semver::{Op, Version, VersionReq};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rustsec")
-}
-
-/// `../shared/data/<rel>`, or `None` (printing SKIP) when ../shared is absent; with
-/// `BULKHEAD_STRICT=1` a missing ../shared fails the test instead.
-fn shared(rel: &str) -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(rel);
-    if p.exists() {
-        return Some(p);
-    }
-    if std::env::var("BULKHEAD_STRICT").as_deref() == Ok("1") {
-        panic!("../shared absent ({}) under BULKHEAD_STRICT=1", p.display());
-    }
-    println!("SKIP: ../shared absent ({})", p.display());
-    None
-}
-
-fn import(store: &mut Store, paths: &[PathBuf]) -> ImportReport {
-    store.import_paths(paths, &mut |_| {}).expect("import")
 }
 
 /// `Some(fixed)` when `version` of `krate` is affected by record `id`, `None` when not.

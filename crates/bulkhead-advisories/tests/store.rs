@@ -1,12 +1,15 @@
 //! The advisory store against the committed fixtures (real OSV records, see fixtures/PROVENANCE.md):
 //! import, queries, upsert, archives, malformed input, schema checks, read-only open time.
 
+mod common;
+use common::*;
+
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use bulkhead_advisories::osv::{Event, RangeType};
-use bulkhead_advisories::{Error, ImportReport, SCHEMA_VERSION, Store};
+use bulkhead_advisories::{Error, SCHEMA_VERSION, Store};
 
 fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/osv")
@@ -14,10 +17,6 @@ fn fixtures() -> PathBuf {
 
 fn fixture(rel: &str) -> PathBuf {
     fixtures().join(rel)
-}
-
-fn import(store: &mut Store, paths: &[PathBuf]) -> ImportReport {
-    store.import_paths(paths, &mut |_| {}).expect("import")
 }
 
 fn fixture_store(dir: &Path) -> Store {

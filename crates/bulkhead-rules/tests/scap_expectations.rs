@@ -8,39 +8,16 @@
 //! are NOT IMPLEMENTED yet: they are printed as such and left out of the agreement, which must be
 //! 100% over the others.
 
-use bulkhead_rules::RulesEngine;
+mod common;
+
 use bulkhead_rules::detect::{Detector, RunOptions};
 use bulkhead_rules::syscall::replay_scap;
 use serde_json::Value;
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-fn work() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
-    if root.join("shared/data/falco/expectations.yaml").is_file() {
-        return Some(root);
-    }
-    assert!(
-        std::env::var_os("BULKHEAD_STRICT").is_none(),
-        "../shared absent (BULKHEAD_STRICT=1)"
-    );
-    println!("SKIP: ../shared absent");
-    None
-}
-
-fn matches(expected: &Value, got: usize) -> bool {
-    match expected {
-        Value::String(s) if s == "nonzero" => got > 0,
-        Value::Number(n) => n.as_u64() == Some(got as u64),
-        _ => false,
-    }
-}
 
 #[test]
 fn scap_regression_tests() {
-    let Some(root) = work() else { return };
-    let text = std::fs::read_to_string(root.join("shared/data/falco/expectations.yaml")).unwrap();
-    let tests: Vec<Value> = serde_saphyr::from_str(&text).unwrap();
+    let Some(root) = common::work() else { return };
+    let tests = common::tests(&root);
     let (mut total, mut agree) = (0, 0);
     let mut missing = 0;
     for t in &tests {
@@ -60,68 +37,17 @@ fn scap_regression_tests() {
             continue;
         }
         total += 1;
-        let mut engine = RulesEngine::default();
-        let mut load_ok = true;
-        for f in t["rules_files"].as_array().unwrap() {
-            let path = f.as_str().unwrap().split(" (").next().unwrap();
-            let r = engine.load_file(&root.join(path));
-            if !r.successful() {
-                load_ok = false;
-                println!(
-                    "  {name}: {path} failed to load: {:?}",
-                    r.errors.first().map(|e| &e.message)
-                );
-            }
-        }
+        let (engine, mut load_ok) = common::load_rules(&root, name, t);
         let detector = Detector::new(&engine, "syscall", &options(&t["options"]));
         let mut alerts = Vec::new();
         if let Err(e) = replay_scap(&capture, &detector, &mut |a| alerts.push(a.clone())) {
             load_ok = false;
             println!("  {name}: replay failed: {e}");
         }
-        let mut by_rule: BTreeMap<String, usize> = BTreeMap::new();
-        let mut by_priority: BTreeMap<String, usize> = BTreeMap::new();
-        for a in &alerts {
-            *by_rule.entry(a.rule.clone()).or_default() += 1;
-            *by_priority
-                .entry(a.priority.as_str().to_ascii_uppercase())
-                .or_default() += 1;
-        }
         let expect = &t["expect"];
-        let mut ok = load_ok && detector.skipped.is_empty();
-        match expect.get("detections").filter(|d| !d.is_null()) {
-            Some(Value::Object(d)) => {
-                for (k, v) in d {
-                    let got = if k == "all" {
-                        alerts.len()
-                    } else if let Some(p) = k.strip_prefix("priority=") {
-                        // `INFO` is Falco's short name of Informational.
-                        let p = bulkhead_rules::Priority::parse(p)
-                            .unwrap_or_else(|| panic!("{name}: unknown priority {p}"));
-                        by_priority
-                            .get(&p.as_str().to_ascii_uppercase())
-                            .copied()
-                            .unwrap_or(0)
-                    } else if let Some(r) = k.strip_prefix("rule=") {
-                        by_rule.get(r).copied().unwrap_or(0)
-                    } else {
-                        panic!("{name}: unknown expectation key {k}")
-                    };
-                    if !matches(v, got) {
-                        ok = false;
-                        println!("  {name}: {k} expected {v}, got {got}");
-                    }
-                }
-            }
-            // A test that expects output lines expects those alerts instead.
-            _ if expect.get("expected_output_files").is_some() => {}
-            _ => {
-                if !alerts.is_empty() {
-                    ok = false;
-                    println!("  {name}: expected no detection, got {by_rule:?}");
-                }
-            }
-        }
+        let mut ok = load_ok
+            && detector.skipped.is_empty()
+            && common::detections_agree(name, expect, &alerts);
         // Output expectations on alert lines (stdout); other streams are not modelled here.
         for re in expect["output_regexps"].as_array().into_iter().flatten() {
             if re["stream"].as_str() != Some("stdout") {
