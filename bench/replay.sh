@@ -3,7 +3,7 @@
 # captures replayed ROUNDS times through the syscall rules on one thread (events are decompressed,
 # parsed, applied to process/fd state and evaluated every round).
 #
-# Usage: bench/replay.sh [ROUNDS]   (default 50)
+# Usage: bench/replay.sh [EVENTS]   (default 4000000)
 # The last line is machine-readable: RESULT key=value ...
 set -Eeuo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,6 +11,7 @@ S="$(realpath "$REPO/../shared/data/falco")"
 [ -d "$S/captures" ] || { echo "replay: ERROR: $S/captures not found" >&2; exit 1; }
 cd "$REPO"
 cargo build --release -q -p bulkhead-rules --example replay_bench
-taskset -c 0 target/release/examples/replay_bench "${1:-50}" \
+taskset -c 0 target/release/examples/replay_bench "${1:-4000000}" \
   "$S/rules/falcosecurity-rules/falco_rules.yaml" \
-  "$S/captures/cat_write.scap" "$S/captures/open-multiple-files.scap" "$S/captures/ping_sendto.scap"
+  "$S/captures/cat_write.scap" "$S/captures/open-multiple-files.scap" "$S/captures/ping_sendto.scap" \
+  "$S/captures/libs/sample.scap"

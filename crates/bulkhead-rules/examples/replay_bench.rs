@@ -1,12 +1,20 @@
-//! Replay throughput (run by `bench/replay.sh`): load rules files, then replay captures N times
-//! through the syscall rules on one thread, and print events per second and peak memory growth.
+//! Replay throughput (run by `bench/replay.sh`): load rules files, build one long `.scap` stream
+//! per capture (its metadata blocks once, then its event blocks looped with shifted timestamps
+//! until the stream holds about EVENTS events: a valid capture Falco could read too), then replay
+//! the streams through the syscall rules on one thread, printing events per second and memory
+//! (RSS at start, after the first quarter of the events, at the end: flat means no growth).
 //!
-//! Usage: `replay_bench ROUNDS RULES.yaml[,RULES.yaml...] CAPTURE...`
+//! The streams are replayed twice: uncompressed, then gzip-compressed (as Falco writes captures),
+//! so the cost of decompression shows separately.
+//!
+//! Usage: `replay_bench EVENTS RULES.yaml[,RULES.yaml...] CAPTURE...`
 
 use bulkhead_rules::RulesEngine;
 use bulkhead_rules::detect::{Detector, RunOptions};
-use bulkhead_rules::syscall::replay_scap;
-use std::path::PathBuf;
+use bulkhead_rules::syscall::Replayer;
+use bulkhead_scap::{BlockReader, Capture, Limits, RawBlock};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 fn rss_kib() -> u64 {
@@ -20,13 +28,50 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// Write `out`: the capture's blocks up to its first event, then its event blocks repeated until
+/// about `events` events were written, each round shifted by the capture's time span.
+fn looped(capture: &Path, events: u64, out: &Path) -> u64 {
+    let f = std::fs::File::open(capture).expect("capture");
+    let mut r = BlockReader::new(f, Limits::default()).expect("capture header");
+    let (mut head, mut evs): (Vec<RawBlock>, Vec<RawBlock>) = (Vec::new(), Vec::new());
+    while let Some(b) = r.next_block().expect("block") {
+        if b.is_event() {
+            evs.push(b);
+        } else if evs.is_empty() {
+            head.push(b);
+        }
+    }
+    let first = evs.iter().find_map(|b| b.event_ts()).unwrap_or(0);
+    let last = evs.iter().filter_map(|b| b.event_ts()).max().unwrap_or(0);
+    let span = last - first + 1_000_000;
+    let mut w = BufWriter::new(std::fs::File::create(out).expect("stream file"));
+    for b in &head {
+        b.write_to(&mut w).expect("write");
+    }
+    let mut written = 0u64;
+    let mut round = 0u64;
+    while written < events && !evs.is_empty() {
+        for b in &evs {
+            let mut b = b.clone();
+            if let Some(ts) = b.event_ts() {
+                b.set_event_ts(ts + round * span);
+            }
+            b.write_to(&mut w).expect("write");
+            written += 1;
+        }
+        round += 1;
+    }
+    w.flush().expect("flush");
+    written
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
-        eprintln!("usage: replay_bench ROUNDS RULES[,RULES...] CAPTURE...");
+        eprintln!("usage: replay_bench EVENTS RULES[,RULES...] CAPTURE...");
         std::process::exit(2);
     }
-    let rounds: usize = args[1].parse().expect("ROUNDS");
+    let target: u64 = args[1].parse().expect("EVENTS");
     let mut engine = RulesEngine::default();
     for r in args[2].split(',') {
         let res = engine.load_file(&PathBuf::from(r));
@@ -39,31 +84,72 @@ fn main() {
         detector.skipped.len()
     );
     let captures: Vec<PathBuf> = args[3..].iter().map(PathBuf::from).collect();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let per = target / captures.len() as u64;
+    let mut streams = Vec::new();
+    for (i, c) in captures.iter().enumerate() {
+        let out = dir.path().join(format!("stream{i}.scap"));
+        let n = looped(c, per, &out);
+        println!(
+            "{}: looped to {n} event blocks ({} MiB)",
+            c.display(),
+            std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0) >> 20
+        );
+        streams.push(out);
+    }
+    for (kind, files) in [("plain", streams.clone()), ("gzip", gzipped(&streams))] {
+        run(kind, &files, &detector, target);
+    }
+}
+
+/// Gzip copies of the streams (fast level, as a sensor would write them).
+fn gzipped(streams: &[PathBuf]) -> Vec<PathBuf> {
+    streams
+        .iter()
+        .map(|s| {
+            let out = s.with_extension("scap.gz");
+            let mut enc = flate2::write::GzEncoder::new(
+                BufWriter::new(std::fs::File::create(&out).expect("gzip file")),
+                flate2::Compression::fast(),
+            );
+            std::io::copy(&mut std::fs::File::open(s).expect("stream"), &mut enc).expect("gzip");
+            enc.finish().expect("gzip").flush().expect("flush");
+            out
+        })
+        .collect()
+}
+
+fn run(kind: &str, streams: &[PathBuf], detector: &Detector, target: u64) {
     let start_rss = rss_kib();
     let (mut events, mut alerts) = (0u64, 0u64);
+    let mut quarter_rss = 0;
+    let mut alerts_buf = Vec::new();
     let t = Instant::now();
-    let mut rss_after_first = 0;
-    for round in 0..rounds {
-        for c in &captures {
-            let s = replay_scap(c, &detector, &mut |_| {}).expect("replay");
-            events += s.events_evaluated;
-            alerts += s.alerts;
-        }
-        if round == 0 {
-            rss_after_first = rss_kib();
+    for s in streams {
+        let cap = Capture::open(s).expect("stream");
+        let mut r = Replayer::new(cap);
+        while let Some(ev) = r.next_event().expect("replay") {
+            detector.process(ev.ts_ns(), &ev, &mut alerts_buf);
+            alerts += alerts_buf.len() as u64;
+            alerts_buf.clear();
+            events += 1;
+            if events == target / 4 {
+                quarter_rss = rss_kib();
+            }
         }
     }
     let secs = t.elapsed().as_secs_f64();
     println!(
-        "{rounds} rounds over {} captures: {events} events, {alerts} alerts in {secs:.2} s",
-        captures.len()
+        "{kind}: {} streams: {events} events, {alerts} alerts in {secs:.2} s",
+        streams.len()
     );
     println!(
-        "RSS: {start_rss} KiB at start, {rss_after_first} KiB after round 1, {} KiB at the end",
+        "RSS: {start_rss} KiB at start, {quarter_rss} KiB after a quarter of the events, {} KiB at the end",
         rss_kib()
     );
     println!(
-        "RESULT events_per_sec={:.0} events={events} secs={secs:.3}",
-        events as f64 / secs
+        "RESULT kind={kind} events_per_sec={:.0} events={events} secs={secs:.3} rss_quarter_kib={quarter_rss} rss_end_kib={}",
+        events as f64 / secs,
+        rss_kib()
     );
 }

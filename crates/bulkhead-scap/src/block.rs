@@ -134,6 +134,57 @@ pub struct RawBlock {
     pub body: Vec<u8>,
 }
 
+impl RawBlock {
+    /// Whether this is an event block (any of the event block types).
+    pub fn is_event(&self) -> bool {
+        crate::event::is_event_block(self.block_type)
+    }
+
+    /// Offset of an event block's timestamp in its body (after the cpu id and, in EVF blocks,
+    /// the dump flags); `None` for other blocks or a body too short to hold one.
+    fn ts_offset(&self) -> Option<usize> {
+        if !self.is_event() {
+            return None;
+        }
+        let off = if matches!(
+            self.block_type,
+            EVF_BLOCK_TYPE | EVF_BLOCK_TYPE_V2 | EVF_BLOCK_TYPE_V2_LARGE
+        ) {
+            6
+        } else {
+            2
+        };
+        (self.body.len() >= off + 8).then_some(off)
+    }
+
+    /// An event block's timestamp (ns since the epoch).
+    pub fn event_ts(&self) -> Option<u64> {
+        let o = self.ts_offset()?;
+        Some(u64::from_le_bytes(self.body[o..o + 8].try_into().ok()?))
+    }
+
+    /// Change an event block's timestamp (used to build long streams from short captures).
+    pub fn set_event_ts(&mut self, ts: u64) -> bool {
+        match self.ts_offset() {
+            Some(o) => {
+                self.body[o..o + 8].copy_from_slice(&ts.to_le_bytes());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Write the block back in the file layout: type, total length, body, total length.
+    pub fn write_to(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let total = u32::try_from(self.body.len() + 12)
+            .map_err(|_| std::io::Error::other("block too large"))?;
+        w.write_all(&self.block_type.to_le_bytes())?;
+        w.write_all(&total.to_le_bytes())?;
+        w.write_all(&self.body)?;
+        w.write_all(&total.to_le_bytes())
+    }
+}
+
 /// Limits applied while reading.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -165,7 +216,12 @@ impl BlockReader {
         let head = br.fill_buf().map_err(|e| ScapError::io(0, e))?;
         let gzip = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
         let inner: Box<dyn Read> = if gzip {
-            Box::new(flate2::read::MultiGzDecoder::new(br))
+            // Buffered on the decompressed side too: blocks are read in small pieces (8-byte
+            // headers), and each read straight from the decoder would pay its per-call cost.
+            Box::new(BufReader::with_capacity(
+                64 * 1024,
+                flate2::read::MultiGzDecoder::new(br),
+            ))
         } else {
             Box::new(br)
         };
@@ -227,11 +283,11 @@ impl BlockReader {
             ));
         }
         let body_len = (total - 12) as usize;
-        let mut body = Vec::new();
-        let mut take = (&mut self.inner).take(body_len as u64 + 4);
-        take.read_to_end(&mut body)
-            .map_err(|e| ScapError::io(offset, e))?;
-        if body.len() < body_len + 4 {
+        // Sized up front (the length is bounded by `max_block` above) and filled in place,
+        // rather than grown by `read_to_end`.
+        let mut body = vec![0u8; body_len + 4];
+        let got = self.read_full(&mut body)?;
+        if got < body_len + 4 {
             return Err(ScapError::truncated(
                 offset,
                 &format!("block type {block_type:#x} of length {total}"),
