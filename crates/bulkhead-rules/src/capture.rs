@@ -340,7 +340,7 @@ mod tests {
         assert!(engine.load_rules(rules, "test.yaml").successful());
         let det = Detector::new(&engine, "syscall", &RunOptions::default());
         let mut direct = Vec::new();
-        crate::syscall::replay_scap(&scap, &det, &mut |a| direct.push(a.text())).unwrap();
+        crate::syscall::replay_scap(&scap, &det, &mut |a| direct.push(a.text(false))).unwrap();
         let mut buf = Vec::new();
         let n = convert_scap(&scap, &mut buf).unwrap();
         assert!(n > 300, "{n} events");
@@ -349,7 +349,7 @@ mod tests {
         let read_n = read(std::io::Cursor::new(&buf), &mut |ev| {
             alerts.clear();
             det.process(ev.ts(), &ev, &mut alerts);
-            replayed.extend(alerts.iter().map(|a| a.text()));
+            replayed.extend(alerts.iter().map(|a| a.text(false)));
         })
         .unwrap();
         assert_eq!(read_n, n);

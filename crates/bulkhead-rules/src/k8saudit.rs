@@ -396,9 +396,11 @@ impl FieldSource for AuditEvent {
             }
             "jevt.obj" | "json.obj" => Some(vec![j.to_string()]),
             "jevt.rawtime" => Some(vec![self.ts_ns.to_string()]),
-            "jevt.time" => Some(vec![crate::output::iso_time(self.ts_ns, false)]),
-            "jevt.time.iso8601" => Some(vec![crate::output::iso_time(self.ts_ns, true)]),
-            "evt.time" => Some(vec![crate::output::iso_time(self.ts_ns, false)]),
+            // libsinsp's time strings: `16:17:57.881781397` and `...T16:17:57.881781397+0000`.
+            "jevt.time" | "evt.time" => Some(vec![crate::output::line_time(self.ts_ns, false)]),
+            "jevt.time.iso8601" | "evt.time.iso8601" => {
+                Some(vec![crate::output::iso_time(self.ts_ns, false)])
+            }
             "evt.rawtime" => Some(vec![self.ts_ns.to_string()]),
             _ => None,
         }

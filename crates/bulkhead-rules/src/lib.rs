@@ -13,6 +13,7 @@ pub mod capture;
 pub mod detect;
 pub mod eval;
 pub mod evttypes;
+pub mod falco_config;
 pub mod fields;
 pub mod k8saudit;
 pub mod loader;

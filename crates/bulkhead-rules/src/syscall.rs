@@ -968,18 +968,13 @@ impl FieldSource for SyscallEvent<'_> {
             "evt.dir" => one(ev.direction.as_char().to_string()),
             "evt.num" => one(self.num.to_string()),
             "evt.rawtime" => one(ev.ts.to_string()),
-            "evt.time" => {
-                let t = time::OffsetDateTime::from_unix_timestamp_nanos(ev.ts as i128).ok()?;
-                one(format!(
-                    "{:02}:{:02}:{:02}.{:09}",
-                    t.hour(),
-                    t.minute(),
-                    t.second(),
-                    t.nanosecond()
-                ))
-            }
-            "evt.time.iso8601" | "evt.datetime" => {
-                one(crate::output::iso_time(ev.ts as i128, true))
+            "evt.time" => one(crate::output::line_time(ev.ts as i128, false)),
+            // libsinsp's ts_to_iso_8601: `2016-08-04T16:17:57.881781397+0000`.
+            "evt.time.iso8601" => one(crate::output::iso_time(ev.ts as i128, false)),
+            // ts_to_string with the date: `2016-08-04 16:17:57.881781397`.
+            "evt.datetime" => {
+                let iso = crate::output::iso_time(ev.ts as i128, false);
+                one(iso[..29].replacen('T', " ", 1))
             }
             "evt.cpu" => one(ev.cpu.to_string()),
             "evt.res" => {

@@ -99,14 +99,21 @@ pub enum RuntimeAction {
     /// or Kubernetes audit events (one event, an EventList, a JSON array or JSON lines) through the
     /// k8s_audit rules.
     Replay {
-        /// Rules files, loaded in order (repeatable).
-        #[arg(short = 'r', long = "rules", required = true)]
+        /// Rules files or directories, loaded in order (repeatable; default: the configuration's
+        /// rules_files).
+        #[arg(short = 'r', long = "rules")]
         rules: Vec<std::path::PathBuf>,
         /// The capture to replay.
         #[arg(short = 'e', long = "capture")]
         capture: std::path::PathBuf,
-        /// Falco options as key=value: json_output=true|false, priority=<level>,
-        /// rule_matching=first|all, json_include_output_property, json_include_tags_property.
+        /// Falco configuration file (falco.yaml): outputs, priority, rule_matching, logging,
+        /// syscall_event_drops. Without it, the defaults of the falco.yaml Falco ships.
+        #[arg(short = 'c', long = "config", value_name = "FILE")]
+        config: Option<std::path::PathBuf>,
+        /// Falco configuration options as key=value (dotted keys), applied over the file:
+        /// json_output, json_include_output_property, json_include_tags_property,
+        /// time_format_iso_8601, priority, rule_matching, stdout_output.enabled, log_stderr,
+        /// log_level, syscall_event_drops.*.
         #[arg(short = 'o', value_name = "KEY=VALUE")]
         options: Vec<String>,
         /// Only run rules with this tag (repeatable).

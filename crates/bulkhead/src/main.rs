@@ -2,6 +2,7 @@
 
 mod cli;
 mod run;
+mod runtime;
 
 use clap::Parser;
 use std::io::IsTerminal;
@@ -30,7 +31,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("bulkhead: error: {}", escape_controls(&format!("{e:#}")));
-            ExitCode::from(2)
+            if e.is::<runtime::FalcoError>() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::from(2)
+            }
         }
     }
 }

@@ -163,7 +163,7 @@ fn replay_k8s_audit_events_as_falco_json() {
 
 /// The capture shipped with the repository (Falco's cat_write.scap, Apache-2.0; see
 /// crates/bulkhead-scap/tests/fixtures/PROVENANCE.md) through Falco's `single_rule.yaml` test rule:
-/// 8 alerts (4 open enter + 4 open exit events), with Falco's exact text line.
+/// 8 alerts (4 open enter + 4 open exit events), with Falco's exact text line (both time formats).
 #[test]
 fn replay_scap_capture_as_falco() {
     let capture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -191,9 +191,27 @@ fn replay_scap_capture_as_falco() {
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 8, "{text}");
+    // Falco's default time is %evt.time; time_format_iso_8601 gives %evt.time.iso8601.
     assert_eq!(
         lines[0],
-        "2016-08-04T16:17:57.881781397+0000: Warning An open was seen (command=cat /dev/null)"
+        "16:17:57.881781397: Warning An open was seen (command=cat /dev/null)"
+    );
+    let out = bulkhead(&[
+        "runtime",
+        "replay",
+        "-r",
+        rules.to_str().unwrap(),
+        "-e",
+        capture.to_str().unwrap(),
+        "-o",
+        "time_format_iso_8601=true",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.lines().next(),
+        Some(
+            "2016-08-04T16:17:57.881781397+0000: Warning An open was seen (command=cat /dev/null)"
+        )
     );
 }
 
@@ -276,4 +294,176 @@ fn fields_lists_types_and_what_is_extracted() {
             .iter()
             .all(|f| f["source"] == "k8s_audit")
     );
+}
+
+/// The Falco regression tests that run with a configuration file (`-c`): syscall event drop
+/// monitoring on ping_sendto.scap (actions, thresholds, exit) and the stdout output, run through
+/// the CLI as Falco's test runner runs Falco — exit code and regular expressions over stdout and
+/// stderr. The four tests of expectations.yaml are joined by the four other drop tests of the same
+/// legacy suite (falcosecurity/testing@9a9c8676 tests/falco/legacy_test.go: MonitorSyscallDrops
+/// Exit, None, IgnoreAndLog, ThresholdOor), whose assertions are written out below.
+#[test]
+fn falco_configuration_tests_through_the_cli() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/falco");
+    if !root.is_dir() {
+        assert!(
+            std::env::var_os("BULKHEAD_STRICT").is_none(),
+            "../shared absent"
+        );
+        println!("SKIP: ../shared absent (this test checked nothing)");
+        return;
+    }
+    let work = root.join("../../..");
+    let text = std::fs::read_to_string(root.join("expectations.yaml")).unwrap();
+    let mut tests: Vec<serde_json::Value> = serde_saphyr::from_str(&text).unwrap();
+    tests.retain(|t| {
+        t["config_files"].is_array()
+            && t["capture_file"]
+                .as_str()
+                .is_some_and(|c| c.ends_with(".scap"))
+    });
+    let extra = |name: &str, conf: &str, exit: i64, regexps: serde_json::Value| {
+        serde_json::json!({
+            "test": name,
+            "rules_files": ["shared/data/falco/rules/testing-embedded/single_rule.yaml"],
+            "config_files": [format!("shared/data/falco/configs/testing-embedded/{conf}.yaml")],
+            "capture_file": "shared/data/falco/captures/ping_sendto.scap",
+            "expect": {"exit_code": exit, "output_regexps": regexps},
+        })
+    };
+    let (m, n) = ("must_match", "must_not_match");
+    let drop = "Falco internal: syscall event drop";
+    let re = |stream: &str, kind: &str, pat: &str| serde_json::json!({"stream": stream, kind: pat});
+    tests.push(extra(
+        "TestFalco_Legacy_MonitorSyscallDropsExit",
+        "drops_exit",
+        1,
+        serde_json::json!([
+            re("stderr", m, "event drop detected: 1 occurrences"),
+            re("stderr", m, "num times actions taken: 1"),
+            re("stderr", m, drop),
+            re("stderr", m, "Exiting."),
+            re("stdout", n, drop),
+        ]),
+    ));
+    tests.push(extra(
+        "TestFalco_Legacy_MonitorSyscallDropsNone",
+        "drops_none",
+        0,
+        serde_json::json!([
+            re("stderr", n, "event drop detected: 9 occurrences"),
+            re("stderr", n, "num times actions taken: 9"),
+            re("stderr", n, drop),
+            re("stdout", n, drop),
+        ]),
+    ));
+    tests.push(extra(
+        "TestFalco_Legacy_MonitorSyscallDropsIgnoreAndLog",
+        "drops_ignore_log",
+        1,
+        serde_json::json!([
+            re(
+                "stderr",
+                m,
+                "syscall event drop action \"log\" does not make sense with the \"ignore\" action"
+            ),
+            re("stderr", n, "event drop detected: 9 occurrences"),
+            re("stderr", n, drop),
+            re("stdout", n, drop),
+        ]),
+    ));
+    tests.push(extra(
+        "TestFalco_Legacy_MonitorSyscallDropsThresholdOor",
+        "drops_threshold_oor",
+        1,
+        serde_json::json!([
+            re(
+                "stderr",
+                m,
+                "syscall event drops threshold must be a double in the range"
+            ),
+            re("stderr", n, "event drop detected: 9 occurrences"),
+            re("stderr", n, drop),
+            re("stdout", n, drop),
+        ]),
+    ));
+    let (mut agree, mut total) = (0, 0);
+    for t in &tests {
+        let name = t["test"].as_str().unwrap();
+        let path = |v: &serde_json::Value| work.join(v.as_str().unwrap()).display().to_string();
+        let mut args: Vec<String> = vec!["runtime".into(), "replay".into()];
+        for r in t["rules_files"].as_array().unwrap() {
+            args.extend(["-r".into(), path(r)]);
+        }
+        args.extend(["-c".into(), path(&t["config_files"][0])]);
+        args.extend(["-e".into(), path(&t["capture_file"])]);
+        for a in t["options"]["args"].as_array().into_iter().flatten() {
+            args.push(a.as_str().unwrap().to_string());
+        }
+        if !std::path::Path::new(&path(&t["capture_file"])).is_file() {
+            println!("  {name}: capture absent, not run");
+            continue;
+        }
+        total += 1;
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = bulkhead(&argv);
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        );
+        let mut ok = true;
+        let want_exit = t["expect"]["exit_code"].as_i64().unwrap_or(0);
+        if out.status.code() != Some(want_exit as i32) {
+            ok = false;
+            println!(
+                "  {name}: exit {:?}, want {want_exit}: {stderr}",
+                out.status.code()
+            );
+        }
+        for r in t["expect"]["output_regexps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let text = if r["stream"] == "stderr" {
+                &stderr
+            } else {
+                &stdout
+            };
+            if let Some(p) = r["must_match"].as_str()
+                && !regex::Regex::new(p).unwrap().is_match(text)
+            {
+                ok = false;
+                println!("  {name}: {} should match {p:?}", r["stream"]);
+            }
+            if let Some(p) = r["must_not_match"].as_str()
+                && regex::Regex::new(p).unwrap().is_match(text)
+            {
+                ok = false;
+                println!("  {name}: {} should not match {p:?}", r["stream"]);
+            }
+        }
+        for f in t["expect"]["expected_output_files"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let want = std::fs::read_to_string(path(f)).unwrap();
+            for l in want.lines().filter(|l| !l.is_empty()) {
+                if !stdout.lines().any(|x| x == l) {
+                    ok = false;
+                    println!("  {name}: stdout lacks {l:?}");
+                }
+            }
+        }
+        if ok {
+            agree += 1;
+        }
+    }
+    println!("Falco configuration tests through the CLI: {agree}/{total} agree");
+    assert_eq!(
+        total, 9,
+        "the 5 tests of expectations.yaml and the 4 written out here"
+    );
+    assert_eq!(agree, total);
 }

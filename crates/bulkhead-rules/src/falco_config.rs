@@ -1,0 +1,490 @@
+//! The part of Falco's configuration (`falco.yaml`, `-c FILE`, `-o key=value`) a replay uses:
+//! output shape, priority threshold, rule matching, logging and `syscall_event_drops`, read with
+//! Falco's defaults and error texts (falco `userspace/falco/configuration.cpp`), and Falco's
+//! syscall event drop monitor (`event_drops.cpp`) with its token bucket (`token_bucket.cpp`).
+//!
+//! Defaults: without a configuration file, the values of the `falco.yaml` Falco ships
+//! (`stdout_output.enabled: true`, `log_stderr: true`); with a file, keys it does not set take
+//! Falco's code defaults (`stdout_output.enabled` and `log_stderr` false), as Falco does.
+
+use crate::Priority;
+use crate::yaml::{self, Kind, Node};
+use std::path::{Path, PathBuf};
+
+/// What to do when syscall events were dropped (`syscall_event_drops.actions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropAction {
+    Ignore,
+    Log,
+    Alert,
+    Exit,
+}
+
+/// `syscall_event_drops`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DropsConfig {
+    pub actions: Vec<DropAction>,
+    pub threshold: f64,
+    pub rate: f64,
+    pub max_burst: f64,
+    pub simulate_drops: bool,
+}
+
+/// The configuration a replay runs with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FalcoConfig {
+    pub json_output: bool,
+    pub json_include_output_property: bool,
+    pub json_include_tags_property: bool,
+    pub time_format_iso_8601: bool,
+    /// `priority`: minimum rule priority.
+    pub priority: Priority,
+    /// `rule_matching: all`.
+    pub rule_matching_all: bool,
+    pub stdout_output: bool,
+    pub log_stderr: bool,
+    /// `log_level`, as a priority (Falco's logger uses the same levels).
+    pub log_level: Priority,
+    /// `rules_files` (or the deprecated `rules_file`), used when no `-r` is given.
+    pub rules_files: Vec<PathBuf>,
+    pub drops: DropsConfig,
+}
+
+/// One configuration document and the `-o` overrides on top of it.
+struct Doc {
+    root: Option<Node>,
+    overrides: Vec<(String, Node)>,
+}
+
+impl Doc {
+    /// The node at a dotted path: the last `-o` override of exactly that key, else the file's.
+    fn get(&self, path: &str) -> Option<&Node> {
+        if let Some((_, n)) = self.overrides.iter().rev().find(|(k, _)| k == path) {
+            return Some(n);
+        }
+        let mut n = self.root.as_ref()?;
+        for part in path.split('.') {
+            n = n.get(part)?;
+        }
+        Some(n)
+    }
+
+    fn scalar(&self, path: &str) -> Option<String> {
+        self.get(path).and_then(Node::scalar).map(str::to_string)
+    }
+}
+
+/// A configuration error, as Falco words it.
+fn bad(file: &str, what: &str) -> String {
+    format!("Error reading config file ({file}): {what}")
+}
+
+impl FalcoConfig {
+    /// Read the configuration file (if any), then apply `-o key=value` options in order.
+    pub fn load(file: Option<&Path>, options: &[String]) -> Result<FalcoConfig, String> {
+        let (root, name) = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| format!("Error reading config file ({}): {e}", p.display()))?;
+                let docs = yaml::load_all(&text).map_err(|e| {
+                    format!(
+                        "Error reading config file ({}): line {}, column {}: {}",
+                        p.display(),
+                        e.mark.line + 1,
+                        e.mark.column + 1,
+                        e.message
+                    )
+                })?;
+                let root = docs.into_iter().next().filter(|n| !n.is_null());
+                if root.as_ref().is_some_and(|n| !n.is_map()) {
+                    return Err(bad(&p.display().to_string(), "not a YAML mapping"));
+                }
+                (root, p.display().to_string())
+            }
+            None => (None, String::from("<defaults>")),
+        };
+        let mut overrides = Vec::new();
+        for o in options {
+            let Some((k, v)) = o.split_once('=') else {
+                return Err(format!(
+                    "Error parsing config option \"{o}\". Must be of the form key=val or key.subkey=val"
+                ));
+            };
+            let node = if v.starts_with('{') && v.ends_with('}') {
+                yaml::load_all(v)
+                    .ok()
+                    .and_then(|d| d.into_iter().next())
+                    .ok_or_else(|| format!("-o {k}: invalid YAML object {v:?}"))?
+            } else {
+                Node {
+                    kind: Kind::Scalar(v.to_string()),
+                    mark: Default::default(),
+                }
+            };
+            overrides.push((k.to_string(), node));
+        }
+        let doc = Doc { root, overrides };
+        let shipped = file.is_none();
+        let boolean = |path: &str, default: bool| -> Result<bool, String> {
+            match doc.scalar(path) {
+                None => Ok(default),
+                Some(s) => yaml::decode_bool(&s)
+                    .ok_or_else(|| bad(&name, &format!("{path}: {s:?} is not a boolean"))),
+            }
+        };
+        let double = |path: &str, default: f64| -> Result<f64, String> {
+            match doc.scalar(path) {
+                None => Ok(default),
+                Some(s) => s
+                    .trim()
+                    .parse::<f64>()
+                    .map_err(|_| bad(&name, &format!("{path}: {s:?} is not a number"))),
+            }
+        };
+        let rule_matching = doc
+            .scalar("rule_matching")
+            .unwrap_or_else(|| "first".into());
+        let rule_matching_all = match rule_matching.as_str() {
+            "first" => false,
+            "all" => true,
+            other => {
+                return Err(format!(
+                    "Unknown rule matching strategy \"{other}\"--must be one of first, all"
+                ));
+            }
+        };
+        let priority = doc.scalar("priority").unwrap_or_else(|| "debug".into());
+        let priority = Priority::parse(&priority).ok_or_else(|| {
+            format!(
+                "Unknown priority \"{priority}\"--must be one of emergency, alert, critical, error, warning, notice, informational, debug"
+            )
+        })?;
+        let log_level = doc.scalar("log_level").unwrap_or_else(|| "info".into());
+        let log_level = Priority::parse(&log_level)
+            .ok_or_else(|| bad(&name, &format!("unknown log_level \"{log_level}\"")))?;
+        let list = |path: &str| -> Vec<String> {
+            match doc.get(path).map(|n| &n.kind) {
+                Some(Kind::Seq(items)) => items.iter().filter_map(Node::as_string).collect(),
+                Some(Kind::Scalar(s)) => vec![s.clone()],
+                _ => Vec::new(),
+            }
+        };
+        if doc.get("rules_files").is_some() && doc.get("rules_file").is_some() {
+            return Err(bad(&name, "both 'rules_files' and 'rules_file' keys set"));
+        }
+        let mut rules_files = list("rules_files");
+        rules_files.extend(list("rules_file"));
+        let mut actions = Vec::new();
+        for a in list("syscall_event_drops.actions") {
+            let act = match a.as_str() {
+                "ignore" => DropAction::Ignore,
+                "log" => DropAction::Log,
+                "alert" => DropAction::Alert,
+                "exit" => DropAction::Exit,
+                _ => {
+                    return Err(bad(
+                        &name,
+                        "available actions for syscall event drops are \"ignore\", \"log\", \"alert\", and \"exit\"",
+                    ));
+                }
+            };
+            if matches!(act, DropAction::Log | DropAction::Alert)
+                && actions.contains(&DropAction::Ignore)
+            {
+                return Err(bad(
+                    &name,
+                    &format!(
+                        "syscall event drop action \"{a}\" does not make sense with the \"ignore\" action"
+                    ),
+                ));
+            }
+            if !actions.contains(&act) {
+                actions.push(act);
+            }
+        }
+        if actions.is_empty() {
+            actions.push(DropAction::Ignore);
+        }
+        let threshold = double("syscall_event_drops.threshold", 0.1)?;
+        if !(0.0..=1.0).contains(&threshold) {
+            return Err(bad(
+                &name,
+                "syscall event drops threshold must be a double in the range [0, 1]",
+            ));
+        }
+        Ok(FalcoConfig {
+            json_output: boolean("json_output", false)?,
+            json_include_output_property: boolean("json_include_output_property", true)?,
+            json_include_tags_property: boolean("json_include_tags_property", true)?,
+            time_format_iso_8601: boolean("time_format_iso_8601", false)?,
+            priority,
+            rule_matching_all,
+            stdout_output: boolean("stdout_output.enabled", shipped)?,
+            log_stderr: boolean("log_stderr", shipped)?,
+            log_level,
+            rules_files: rules_files.into_iter().map(PathBuf::from).collect(),
+            drops: DropsConfig {
+                actions,
+                threshold,
+                rate: double("syscall_event_drops.rate", 0.03333)?,
+                max_burst: double("syscall_event_drops.max_burst", 1.0)?,
+                simulate_drops: boolean("syscall_event_drops.simulate_drops", false)?,
+            },
+        })
+    }
+}
+
+/// Falco's token bucket: `rate` tokens per second up to `max_tokens`, starting full.
+#[derive(Debug, Clone)]
+pub struct TokenBucket {
+    rate: f64,
+    max_tokens: f64,
+    tokens: f64,
+    last_seen: Option<u64>,
+}
+
+impl TokenBucket {
+    pub fn new(rate: f64, max_tokens: f64) -> TokenBucket {
+        TokenBucket {
+            rate,
+            max_tokens,
+            tokens: max_tokens,
+            last_seen: None,
+        }
+    }
+
+    /// Take one token at time `now` (ns) if there is one. Falco starts the bucket at the wall
+    /// clock, so with a capture's (past) timestamps the elapsed time wraps around and the bucket
+    /// refills to full; here the first claim starts the clock instead, which only differs when
+    /// more than `max_tokens` claims come faster than `rate`.
+    pub fn claim(&mut self, now: u64) -> bool {
+        if let Some(last) = self.last_seen {
+            let gained = self.rate * (now.saturating_sub(last) as f64 / 1e9);
+            self.tokens = (self.tokens + gained).min(self.max_tokens);
+        }
+        self.last_seen = Some(now);
+        if self.tokens < 1.0 {
+            return false;
+        }
+        self.tokens -= 1.0;
+        true
+    }
+}
+
+/// What the drop monitor asks the caller to do after an event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DropNotice {
+    /// A log line at a level (`Simulating syscall event drop`, the drop message, `Exiting.`).
+    Log(Priority, String),
+    /// An alert of rule `Falco internal: syscall event drop` at priority Debug, source
+    /// `internal`, with these output fields (Falco's names, values as strings).
+    Alert {
+        ts_ns: u64,
+        message: String,
+        fields: Vec<(&'static str, String)>,
+    },
+    /// Stop: the `exit` action ran.
+    Exit,
+}
+
+/// Falco's syscall event drop monitor, fed every event's timestamp: once per second of capture
+/// time it compares the drops counted since the last check with the events, and when the ratio
+/// is above the threshold (or `simulate_drops` adds one drop) takes the configured actions,
+/// rate-limited by a token bucket. A replay has no kernel drop counters, so only simulated drops
+/// are ever seen.
+#[derive(Debug, Clone)]
+pub struct DropMonitor {
+    cfg: DropsConfig,
+    bucket: TokenBucket,
+    next_check: u64,
+    evts_since_check: u64,
+    /// Checks that found drops above the threshold (`event drop detected: N occurrences`).
+    pub drops_detected: u64,
+    /// Times the actions were taken (`num times actions taken: N`).
+    pub actions_taken: u64,
+}
+
+/// The rule name Falco gives drop alerts.
+pub const DROP_RULE: &str = "Falco internal: syscall event drop";
+
+impl DropMonitor {
+    pub fn new(cfg: &DropsConfig) -> DropMonitor {
+        let mut cfg = cfg.clone();
+        if cfg.simulate_drops {
+            cfg.threshold = 0.0;
+        }
+        DropMonitor {
+            bucket: TokenBucket::new(cfg.rate, cfg.max_burst),
+            cfg,
+            next_check: 0,
+            evts_since_check: 0,
+            drops_detected: 0,
+            actions_taken: 0,
+        }
+    }
+
+    /// Account one event at `ts` (ns); notices are appended to `out`.
+    pub fn on_event(&mut self, ts: u64, out: &mut Vec<DropNotice>) {
+        self.evts_since_check += 1;
+        if self.next_check == 0 {
+            self.next_check = ts + 1_000_000_000;
+        }
+        if self.next_check >= ts {
+            return;
+        }
+        self.next_check = ts + 1_000_000_000;
+        let n_evts = std::mem::take(&mut self.evts_since_check);
+        let mut n_drops = 0u64;
+        if self.cfg.simulate_drops {
+            out.push(DropNotice::Log(
+                Priority::Informational,
+                "Simulating syscall event drop".into(),
+            ));
+            n_drops += 1;
+        }
+        if n_drops == 0 {
+            return;
+        }
+        // Falco divides by the kernel's event count (which includes the drops).
+        let ratio = n_drops as f64 / n_evts as f64;
+        if ratio <= self.cfg.threshold {
+            return;
+        }
+        self.drops_detected += 1;
+        if !self.bucket.claim(ts) {
+            out.push(DropNotice::Log(
+                Priority::Debug,
+                "Syscall event drop but token bucket depleted, skipping actions".into(),
+            ));
+            return;
+        }
+        self.actions_taken += 1;
+        let message = format!("{DROP_RULE}. {n_drops} system calls dropped in last second.");
+        for act in &self.cfg.actions {
+            match act {
+                DropAction::Ignore => {}
+                DropAction::Log => out.push(DropNotice::Log(Priority::Debug, message.clone())),
+                DropAction::Alert => {
+                    let zero = || "0".to_string();
+                    out.push(DropNotice::Alert {
+                        ts_ns: ts,
+                        message: message.clone(),
+                        // Falco's keys, in its (alphabetical, JSON object) order; a replay has
+                        // no per-category kernel counters, so those are 0.
+                        fields: vec![
+                            ("ebpf_enabled", zero()),
+                            ("n_drops", n_drops.to_string()),
+                            ("n_drops_buffer_clone_fork_exit", zero()),
+                            ("n_drops_buffer_close_exit", zero()),
+                            ("n_drops_buffer_connect_exit", zero()),
+                            ("n_drops_buffer_dir_file_exit", zero()),
+                            ("n_drops_buffer_execve_exit", zero()),
+                            ("n_drops_buffer_open_exit", zero()),
+                            ("n_drops_buffer_other_interest_exit", zero()),
+                            ("n_drops_buffer_proc_exit", zero()),
+                            ("n_drops_buffer_total", zero()),
+                            ("n_drops_bug", zero()),
+                            ("n_drops_page_faults", zero()),
+                            ("n_drops_scratch_map", zero()),
+                            ("n_evts", n_evts.to_string()),
+                        ],
+                    })
+                }
+                DropAction::Exit => {
+                    out.push(DropNotice::Log(Priority::Critical, message.clone()));
+                    out.push(DropNotice::Log(Priority::Critical, "Exiting.".into()));
+                    out.push(DropNotice::Exit);
+                }
+            }
+        }
+    }
+
+    /// Falco's end-of-run summary (printed on stderr).
+    pub fn summary(&self) -> String {
+        format!(
+            "Syscall event drop monitoring:\n   - event drop detected: {} occurrences\n   - num times actions taken: {}\n",
+            self.drops_detected, self.actions_taken
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(yaml: &str, opts: &[&str]) -> Result<FalcoConfig, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("falco.yaml");
+        std::fs::write(&p, yaml).unwrap();
+        let opts: Vec<String> = opts.iter().map(|s| s.to_string()).collect();
+        FalcoConfig::load(Some(&p), &opts)
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let d = FalcoConfig::load(None, &[]).unwrap();
+        assert!(d.stdout_output && d.log_stderr && !d.json_output);
+        assert_eq!(d.priority, Priority::Debug);
+        assert_eq!(d.drops.actions, vec![DropAction::Ignore]);
+        assert_eq!(d.drops.threshold, 0.1);
+        let c = cfg(
+            "json_output: true\nsyscall_event_drops:\n  actions: [log, alert]\n  max_burst: 10\n",
+            &["priority=warning", "syscall_event_drops.threshold=0.5"],
+        )
+        .unwrap();
+        assert!(c.json_output && !c.stdout_output && !c.log_stderr);
+        assert_eq!(c.priority, Priority::Warning);
+        assert_eq!(c.drops.actions, vec![DropAction::Log, DropAction::Alert]);
+        assert_eq!((c.drops.threshold, c.drops.max_burst), (0.5, 10.0));
+    }
+
+    #[test]
+    fn falco_errors() {
+        let e = cfg("syscall_event_drops:\n  threshold: -1\n", &[]).unwrap_err();
+        assert!(e.contains("syscall event drops threshold must be a double in the range [0, 1]"));
+        let e = cfg("syscall_event_drops:\n  threshold: 1.1\n", &[]).unwrap_err();
+        assert!(e.contains("must be a double in the range"), "{e}");
+        let e = cfg("syscall_event_drops:\n  actions: [ignore, log]\n", &[]).unwrap_err();
+        assert!(e.contains("action \"log\" does not make sense with the \"ignore\" action"));
+        let e = cfg("syscall_event_drops:\n  actions: [explode]\n", &[]).unwrap_err();
+        assert!(e.contains("available actions for syscall event drops are"));
+        let e = cfg("", &["rule_matching=some"]).unwrap_err();
+        assert!(e.starts_with("Unknown rule matching strategy \"some\""));
+        let e = cfg("", &["json_output"]).unwrap_err();
+        assert!(e.contains("Must be of the form key=val"));
+    }
+
+    #[test]
+    fn simulated_drops_once_per_second_of_capture_time() {
+        let c = DropsConfig {
+            actions: vec![DropAction::Alert],
+            threshold: 0.1,
+            rate: 0.03333,
+            max_burst: 2.0,
+            simulate_drops: true,
+        };
+        let mut m = DropMonitor::new(&c);
+        let mut out = Vec::new();
+        // 10 events per second over 5.5 seconds: a check after each full second.
+        for i in 0..55u64 {
+            m.on_event(1_000_000_000_000 + i * 100_000_000, &mut out);
+        }
+        assert_eq!(m.drops_detected, 4);
+        // Two tokens, and 1/30 of a token per second: the last two checks find the bucket empty.
+        assert_eq!(m.actions_taken, 2);
+        let alerts = out
+            .iter()
+            .filter(|n| matches!(n, DropNotice::Alert { .. }))
+            .count();
+        assert_eq!(alerts, 2);
+        assert!(m.summary().contains("event drop detected: 4 occurrences"));
+        let mut quiet = DropMonitor::new(&DropsConfig {
+            simulate_drops: false,
+            ..c
+        });
+        for i in 0..55u64 {
+            quiet.on_event(i * 100_000_000 + 1, &mut out);
+        }
+        assert_eq!(quiet.drops_detected, 0);
+    }
+}
