@@ -22,6 +22,8 @@ pub struct RunOptions {
     pub disabled_tags: Vec<String>,
     /// `-D NAME`: rules whose name contains it are disabled (Falco: substring/regex).
     pub disabled_rules: Vec<String>,
+    /// `-p FORMAT`: text appended to the output of every `syscall` rule (Falco's extra output).
+    pub extra_output: Option<String>,
 }
 
 /// A compiled, enabled rule.
@@ -72,10 +74,15 @@ impl Detector {
                 continue;
             }
             match compile(&r.condition) {
-                Ok(node) => rules.push(Active {
-                    rule: r.clone(),
-                    node,
-                }),
+                Ok(node) => {
+                    let mut rule = r.clone();
+                    if let Some(x) = opts.extra_output.as_deref().filter(|x| !x.is_empty())
+                        && source == "syscall"
+                    {
+                        rule.output = format!("{} {x}", rule.output);
+                    }
+                    rules.push(Active { rule, node })
+                }
                 Err(e) => skipped.push((r.name.clone(), e)),
             }
         }

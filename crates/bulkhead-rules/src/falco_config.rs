@@ -82,27 +82,46 @@ fn bad(file: &str, what: &str) -> String {
 impl FalcoConfig {
     /// Read the configuration file (if any), then apply `-o key=value` options in order.
     pub fn load(file: Option<&Path>, options: &[String]) -> Result<FalcoConfig, String> {
-        let (root, name) = match file {
+        match file {
             Some(p) => {
                 let text = std::fs::read_to_string(p)
                     .map_err(|e| format!("Error reading config file ({}): {e}", p.display()))?;
-                let docs = yaml::load_all(&text).map_err(|e| {
-                    format!(
-                        "Error reading config file ({}): line {}, column {}: {}",
-                        p.display(),
-                        e.mark.line + 1,
-                        e.mark.column + 1,
-                        e.message
+                FalcoConfig::parse(Some(&text), &p.display().to_string(), options)
+            }
+            None => FalcoConfig::parse(None, "<defaults>", options),
+        }
+    }
+
+    /// The configuration of a file's text (`None`: no file, the shipped defaults) named `name`
+    /// in messages, with `-o key=value` options applied in order.
+    pub fn parse(
+        text: Option<&str>,
+        name: &str,
+        options: &[String],
+    ) -> Result<FalcoConfig, String> {
+        let name = name.to_string();
+        let root = match text {
+            Some(text) => {
+                let docs = yaml::load_all(text).map_err(|e| {
+                    bad(
+                        &name,
+                        &format!(
+                            "line {}, column {}: {}",
+                            e.mark.line + 1,
+                            e.mark.column + 1,
+                            e.message
+                        ),
                     )
                 })?;
                 let root = docs.into_iter().next().filter(|n| !n.is_null());
                 if root.as_ref().is_some_and(|n| !n.is_map()) {
-                    return Err(bad(&p.display().to_string(), "not a YAML mapping"));
+                    return Err(bad(&name, "not a YAML mapping"));
                 }
-                (root, p.display().to_string())
+                root
             }
-            None => (None, String::from("<defaults>")),
+            None => None,
         };
+        let file = text;
         let mut overrides = Vec::new();
         for o in options {
             let Some((k, v)) = o.split_once('=') else {

@@ -134,6 +134,11 @@ pub enum RuntimeAction {
         /// Accepted for compatibility with Falco's command line (all events are evaluated).
         #[arg(short = 'A')]
         all_events: bool,
+        /// Extra output appended to every syscall rule's output, as Falco's `-p`: a format string
+        /// (`-p "user=%user.name"`), or `c`/`container` (container id, image, tag, name),
+        /// `k`/`kubernetes` (the same plus namespace and pod name).
+        #[arg(short = 'p', long = "print", value_name = "FORMAT")]
+        print: Option<String>,
     },
     /// List the fields rules can use: name, type, source, whether Bulkhead extracts it, description.
     Fields {

@@ -57,6 +57,7 @@ pub fn runtime(action: RuntimeAction) -> Result<ExitCode> {
             enable_source,
             disable_source,
             all_events: _,
+            print,
         } => replay(
             &rules,
             &capture,
@@ -66,6 +67,7 @@ pub fn runtime(action: RuntimeAction) -> Result<ExitCode> {
                 only_tags: tags,
                 disabled_tags: disable_tags,
                 disabled_rules: disable_rules,
+                extra_output: print.map(|p| extra_output(&p)),
                 ..Default::default()
             },
             &enable_source,
@@ -147,6 +149,18 @@ pub fn runtime(action: RuntimeAction) -> Result<ExitCode> {
             eprintln!("{}: {n} events", output.display());
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Falco's `-p` argument as the text appended to syscall rule outputs: the container (`c`) and
+/// Kubernetes (`k`) shorthands of Falco 0.37–0.40 (`configure_output_format`), else the format.
+fn extra_output(p: &str) -> String {
+    const CONTAINER: &str = "container_id=%container.id container_image=%container.image.repository container_image_tag=%container.image.tag container_name=%container.name";
+    const K8S: &str = "k8s_ns=%k8s.ns.name k8s_pod_name=%k8s.pod.name";
+    match p {
+        "c" | "container" => CONTAINER.to_string(),
+        "k" | "kubernetes" => format!("{CONTAINER} {K8S}"),
+        other => other.to_string(),
     }
 }
 
@@ -245,6 +259,12 @@ fn replay(
     enable_source: &[String],
     disable_source: &[String],
 ) -> Result<ExitCode> {
+    if !run.only_tags.is_empty()
+        && (!run.disabled_tags.is_empty() || !run.disabled_rules.is_empty())
+    {
+        // Falco's own check (and text).
+        bail!("You can not specify both disabled (-D/-T) and enabled (-t) rules");
+    }
     let cfg = FalcoConfig::load(config, options).map_err(anyhow::Error::msg)?;
     run.min_priority = Some(cfg.priority);
     run.match_all = cfg.rule_matching_all;

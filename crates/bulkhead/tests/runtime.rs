@@ -467,3 +467,42 @@ fn falco_configuration_tests_through_the_cli() {
     );
     assert_eq!(agree, total);
 }
+
+/// `-p FORMAT` appends to every syscall rule's output (Falco's extra output); `-t` with `-T`/`-D`
+/// is refused with Falco's message and exit code 1.
+#[test]
+fn replay_extra_output_and_tag_conflict() {
+    let capture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bulkhead-scap/tests/fixtures/cat_write.scap");
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: open_from_cat\n  desc: d\n  condition: evt.type=open and proc.name=cat\n  output: \"open (command=%proc.cmdline)\"\n  priority: WARNING\n  tags: [a]\n",
+    )
+    .unwrap();
+    let (r, c) = (rules.to_str().unwrap(), capture.to_str().unwrap());
+    let out = bulkhead(&[
+        "runtime",
+        "replay",
+        "-r",
+        r,
+        "-e",
+        c,
+        "-p",
+        "pid=%proc.pid parent=%proc.pname",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.lines().next(),
+        Some("16:17:57.881781397: Warning open (command=cat /dev/null) pid=20072 parent=bash"),
+        "{text}"
+    );
+    let out = bulkhead(&["runtime", "replay", "-r", r, "-e", c, "-t", "a", "-T", "b"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("You can not specify both disabled (-D/-T) and enabled (-t) rules")
+    );
+}
