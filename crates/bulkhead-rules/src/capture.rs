@@ -30,6 +30,8 @@ pub const SYSCALL_FIELDS: &[&str] = &[
     "evt.dir",
     "evt.num",
     "evt.time",
+    "evt.time.iso8601",
+    "evt.datetime",
     "evt.rawtime",
     "evt.res",
     "evt.rawres",
@@ -73,8 +75,22 @@ pub const SYSCALL_FIELDS: &[&str] = &[
     "fd.rport",
     "fd.ip",
     "fd.port",
+    "fd.nameraw",
+    "fd.name_changed",
+    "fd.l4proto",
+    "fd.net",
+    "fd.snet",
+    "fd.sip.name",
+    "proc.tty",
+    "proc.duration",
+    "proc.is_exe_upper_layer",
+    "proc.is_exe_from_memfd",
+    "thread.cap_effective",
     "container.id",
     "container.name",
+    "container.image.repository",
+    "container.privileged",
+    "k8s.ns.name",
 ];
 
 /// One event of the format.
@@ -355,6 +371,66 @@ mod tests {
         assert_eq!(read_n, n);
         assert!(direct.len() >= 8, "{direct:?}");
         assert_eq!(replayed, direct);
+    }
+
+    #[test]
+    fn syscall_fields_hold_every_field_the_syscall_source_extracts() {
+        use crate::fields::{ArgRule, FIELDS};
+        let mut names: Vec<&str> = SYSCALL_FIELDS.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), SYSCALL_FIELDS.len(), "duplicates");
+        for f in SYSCALL_FIELDS {
+            assert!(
+                crate::fields::field("syscall", f).is_none_or(|i| i.arg != ArgRule::Required),
+                "{f} requires an argument"
+            );
+        }
+        // Every field taking no argument that a replayed event has a value for is recorded
+        // (fields with an optional argument, `proc.aname`, are recorded through `ancestors`).
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let shared = fixtures.join("../../../shared/data/falco/captures");
+        let mut extracted = std::collections::BTreeSet::new();
+        for p in [
+            fixtures.join("../bulkhead-scap/tests/fixtures/cat_write.scap"),
+            shared.join("libs/curl_google.scap"),
+            shared.join("libs/sample.scap"),
+            shared.join("open-multiple-files.scap"),
+        ] {
+            if !p.is_file() {
+                continue;
+            }
+            let mut r = crate::syscall::Replayer::open(&p).unwrap();
+            while let Some(ev) = r.next_event().unwrap() {
+                for f in FIELDS
+                    .iter()
+                    .filter(|f| f.source == "syscall" && f.arg == ArgRule::None)
+                {
+                    if ev.extract(f.name, None).is_some() {
+                        extracted.insert(f.name);
+                    }
+                }
+            }
+        }
+        let missing: Vec<_> = extracted
+            .iter()
+            .filter(|f| !SYSCALL_FIELDS.contains(f))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "extracted but not recorded: {missing:?}"
+        );
+        for f in [
+            "thread.cap_effective",
+            "proc.tty",
+            "proc.is_exe_upper_layer",
+            "proc.is_exe_from_memfd",
+            "fd.nameraw",
+            "fd.name_changed",
+            "container.id",
+        ] {
+            assert!(extracted.contains(f), "{f} never extracted");
+        }
     }
 
     #[test]

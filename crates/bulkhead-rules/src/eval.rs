@@ -348,6 +348,15 @@ fn compare(op: &str, v: &str, r: &str) -> bool {
     }
 }
 
+/// Fields whose values are a socket's two ends (`fd.ip`, `fd.port`, `fd.net`, `fd.proto`): `=`
+/// and `in` hold when either end matches, `!=` when both differ.
+fn either_end(op: &Operand) -> bool {
+    let Operand::Field {
+        name, transforms, ..
+    } = op;
+    transforms.is_empty() && matches!(name.as_str(), "fd.ip" | "fd.port" | "fd.net" | "fd.proto")
+}
+
 /// `pmatch`: the value is one of the paths or below one of them.
 fn path_prefix(v: &str, prefixes: &[String]) -> bool {
     prefixes.iter().any(|p| {
@@ -379,10 +388,16 @@ impl Node {
                 if vals.is_empty() {
                     return false;
                 }
+                let in_list = |v: &String, list: &[String], set: &HashSet<String>| {
+                    set.contains(v) || list.iter().any(|r| r.contains('/') && ip_in_net(v, r))
+                };
                 match (op.as_str(), rhs) {
-                    ("in", Rhs::List(list, set)) => vals.iter().all(|v| {
-                        set.contains(v) || list.iter().any(|r| r.contains('/') && ip_in_net(v, r))
-                    }),
+                    // The either-end socket fields (libsinsp `compare_ip`/`compare_port`/
+                    // `compare_net`/`compare_proto`): `in` matches when one end is in the list.
+                    ("in", Rhs::List(list, set)) if either_end(left) => {
+                        vals.iter().any(|v| in_list(v, list, set))
+                    }
+                    ("in", Rhs::List(list, set)) => vals.iter().all(|v| in_list(v, list, set)),
                     ("in", Rhs::Value(x)) => vals.iter().all(|v| v == x),
                     ("intersects", Rhs::List(_, set)) => vals.iter().any(|v| set.contains(v)),
                     ("pmatch", Rhs::List(list, _)) => vals.iter().all(|v| path_prefix(v, list)),
@@ -398,7 +413,11 @@ impl Node {
                             }
                         })
                     }
-                    ("!=", Rhs::Value(r)) => vals.iter().all(|v| v != r),
+                    // Every value differs (for the either-end fields: both ends); a network
+                    // value (`a.b.c.d/n`) differs from the addresses outside it.
+                    ("!=", Rhs::Value(r)) => vals
+                        .iter()
+                        .all(|v| v != r && !(r.contains('/') && ip_in_net(v, r))),
                     (_, Rhs::Value(r)) => vals.iter().any(|v| compare(op, v, r)),
                     (_, Rhs::Field(f)) => {
                         let Some(rv) = values(f, ev) else {
@@ -497,6 +516,11 @@ mod tests {
         m.insert("fd.name", vec!["/etc/shadow".to_string()]);
         m.insert("ka.images", vec!["nginx".to_string(), "redis".to_string()]);
         m.insert("evt.num", vec!["42".to_string()]);
+        m.insert("fd.port", vec!["40251".to_string(), "53".to_string()]);
+        m.insert(
+            "fd.net",
+            vec!["10.1.2.3".to_string(), "8.8.8.8".to_string()],
+        );
         Ev(m)
     }
 
@@ -529,6 +553,15 @@ mod tests {
         assert!(t("not proc.pid = 1"));
         assert!(t("toupper(proc.name) = BASH"));
         assert!(t("fd.name bcontains 736861"), "hex of 'sha'");
+        assert!(t("fd.port in (53, 8080)"), "either end of a socket");
+        assert!(
+            !t("ka.images in (nginx, x)"),
+            "other lists need every value"
+        );
+        assert!(!t("fd.port != 53"), "!= needs both ends to differ");
+        assert!(t("fd.port != 54"));
+        assert!(!t("fd.net != 10.0.0.0/8"), "an end inside the network");
+        assert!(t("fd.net != 192.168.0.0/16"));
         assert!(ip_in_net("10.1.2.3", "10.0.0.0/8"));
         assert!(!ip_in_net("11.1.2.3", "10.0.0.0/8"));
         assert!(ip_in_net("::1", "::1/128"));

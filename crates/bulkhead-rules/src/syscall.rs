@@ -14,7 +14,10 @@
 //!   (path resolved against the cwd or dirfd), socket/accept/connect, dup*, pipe*, close (removed
 //!   before the next event, so the close exit still sees the fd);
 //! * an event's fd is its `fd` parameter for enter events; for exit events the fd the matching
-//!   enter event used, or the exit's own `fd` parameter (new-style events, creating syscalls).
+//!   enter event used, or the exit's own `fd` parameter (new-style events, creating syscalls);
+//! * container metadata (name, image repository, privileged, labels) comes from the capture's
+//!   container events; capabilities, terminal and exe flags from the process list and execve
+//!   exits.
 //!
 //! Missing values are `None` (a false check for the engine).
 
@@ -22,8 +25,8 @@ use crate::detect::Detector;
 use crate::eval::FieldSource;
 use crate::output::Alert;
 use bulkhead_scap::{
-    Block, Capture, Converter, Direction, Event, FdDetail, FdInfo, SockAddr, SockTuple, ThreadInfo,
-    Value, decode, table,
+    Block, Capture, Converter, Direction, Event, FdDetail, FdInfo, ParamType, SockAddr, SockTuple,
+    ThreadInfo, Value, decode, table,
 };
 use std::collections::HashMap;
 use std::path::Path;
@@ -36,8 +39,31 @@ const CLONE_THREAD: u64 = 0x10000;
 /// `PPM_CL_CLONE_THREAD` in the driver's clone flag encoding.
 const PPM_CL_CLONE_THREAD: u64 = 1 << 16;
 
+/// `SCAP_L4_*` transport protocols of socket fds.
+const L4_UNKNOWN: u8 = 0;
+const L4_NA: u8 = 1;
+const L4_TCP: u8 = 2;
+const L4_UDP: u8 = 3;
+const L4_ICMP: u8 = 4;
+const L4_RAW: u8 = 5;
+/// Execve exit flags (`PPM_EXE_*`).
+const PPM_EXE_UPPER_LAYER: u64 = 1 << 1;
+const PPM_EXE_FROM_MEMFD: u64 = 1 << 2;
+/// `-EINPROGRESS`: a non-blocking connect that is under way still connects the fd.
+const EINPROGRESS: i64 = 115;
+
+/// The role libsinsp gives a socket fd (`FLAGS_ROLE_CLIENT` / `FLAGS_ROLE_SERVER`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SockRole {
+    /// Not known yet (a socket that was only created, an IPv6 socket of the fd list).
+    #[default]
+    None,
+    Client,
+    Server,
+}
+
 /// What an fd refers to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FdEntry {
     /// `fd.name`: path for files, `sip:sport->dip:dport` for connected sockets, ...
     pub name: String,
@@ -45,6 +71,18 @@ pub struct FdEntry {
     pub typechar: char,
     /// Open flags (PPM encoding) when known.
     pub flags: Option<u64>,
+    /// `fd.nameraw`: the path as the open/openat/creat call passed it (libsinsp `m_name_raw`,
+    /// empty for every other fd, including those of the fd list).
+    pub name_raw: String,
+    /// Transport protocol of a socket (`SCAP_L4_*`).
+    pub l4proto: u8,
+    /// Socket role.
+    pub role: SockRole,
+    /// An IPv4/IPv6 listening socket of the fd list (`SCAP_FD_IPV*_SERVSOCK`, named `ip:port`).
+    pub server_socket: bool,
+    /// The name when the current event looked the fd up (libsinsp `m_oldname`, snapshot in
+    /// `get_fd()`); a new fd starts with an empty one. `fd.name_changed` compares the two.
+    oldname: String,
 }
 
 impl FdEntry {
@@ -84,6 +122,16 @@ pub struct Thread {
     pub uid: Option<u32>,
     pub gid: Option<u32>,
     pub container_id: Option<String>,
+    /// `proc.tty`: controlling terminal (0 for none).
+    pub tty: u32,
+    /// Effective capabilities (kernel bit order, as libsinsp stores them).
+    pub cap_effective: u64,
+    /// `proc.is_exe_upper_layer` / `proc.is_exe_from_memfd` (execve flags).
+    pub exe_upper_layer: bool,
+    pub exe_from_memfd: bool,
+    /// Time the thread was created by a clone/fork seen in the capture (0: unknown, as for the
+    /// threads of the process list, whose files do not record it).
+    pub clone_ts: u64,
     pub fds: HashMap<i64, FdEntry>,
     /// (code, fd) of the last enter event of this thread.
     last_enter: Option<(u16, Option<i64>)>,
@@ -110,39 +158,61 @@ fn fd_entry(fd: &FdInfo) -> FdEntry {
         20 => 'm',
         _ => 'o',
     };
-    let (name, flags) = match &fd.detail {
-        FdDetail::Name(n) => (n.clone(), None),
+    let mut e = FdEntry {
+        typechar,
+        l4proto: L4_NA,
+        ..Default::default()
+    };
+    match &fd.detail {
+        FdDetail::Name(n) => e.name = n.clone(),
         FdDetail::File {
             open_flags, name, ..
-        } => (name.clone(), Some(*open_flags as u64)),
+        } => {
+            e.name = name.clone();
+            e.flags = Some(*open_flags as u64);
+        }
         FdDetail::Ipv4Socket {
             sip,
             dip,
             sport,
             dport,
-            ..
-        } => (format!("{sip}:{sport}->{dip}:{dport}"), None),
+            l4proto,
+        } => {
+            e.name = format!("{sip}:{sport}->{dip}:{dport}");
+            e.l4proto = *l4proto;
+            // libsinsp's `fix_sockets_coming_from_proc` makes every IPv4 socket of the process
+            // list a client (or a server when its port is a listening one); IPv6 ones keep no
+            // role.
+            e.role = SockRole::Client;
+        }
         FdDetail::Ipv6Socket {
             sip,
             dip,
             sport,
             dport,
-            ..
-        } => (format!("{sip}:{sport}->{dip}:{dport}"), None),
-        FdDetail::Ipv4Server { ip, port, .. } => (format!("{ip}:{port}"), None),
-        FdDetail::Ipv6Server { ip, port, .. } => (format!("{ip}:{port}"), None),
+            l4proto,
+        } => {
+            e.name = format!("{sip}:{sport}->{dip}:{dport}");
+            e.l4proto = *l4proto;
+        }
+        FdDetail::Ipv4Server { ip, port, l4proto } => {
+            e.name = format!("{ip}:{port}");
+            e.l4proto = *l4proto;
+            e.server_socket = true;
+        }
+        FdDetail::Ipv6Server { ip, port, l4proto } => {
+            e.name = format!("{ip}:{port}");
+            e.l4proto = *l4proto;
+            e.server_socket = true;
+        }
         FdDetail::Unix {
             source,
             destination,
             name,
-        } => (format!("{source:x}->{destination:x} {name}"), None),
-        FdDetail::Unknown => (String::new(), None),
-    };
-    FdEntry {
-        name,
-        typechar,
-        flags,
+        } => e.name = format!("{source:x}->{destination:x} {name}"),
+        FdDetail::Unknown => {}
     }
+    e
 }
 
 fn thread_from_info(t: &ThreadInfo) -> Thread {
@@ -158,6 +228,10 @@ fn thread_from_info(t: &ThreadInfo) -> Thread {
         uid: Some(t.uid),
         gid: Some(t.gid),
         container_id: t.container_id(),
+        tty: t.tty.unwrap_or(0),
+        cap_effective: t.cap_effective.unwrap_or(0),
+        exe_upper_layer: t.exe_upper_layer.unwrap_or(false),
+        exe_from_memfd: t.exe_from_memfd.unwrap_or(false),
         ..Default::default()
     }
 }
@@ -206,38 +280,167 @@ fn param_str(ev: &Event, name: &str) -> Option<String> {
 
 fn container_from_cgroups(cgroups: &[String]) -> Option<String> {
     let t = ThreadInfo {
-        tid: 0,
-        pid: 0,
-        ptid: 0,
-        sid: None,
-        vpgid: None,
-        comm: String::new(),
-        exe: String::new(),
-        exepath: None,
-        args: Vec::new(),
-        cwd: String::new(),
-        fdlimit: 0,
-        flags: 0,
-        uid: 0,
-        gid: 0,
-        vmsize_kb: 0,
-        vmrss_kb: 0,
-        vmswap_kb: 0,
-        pfmajor: 0,
-        pfminor: 0,
-        env: Vec::new(),
-        vtid: None,
-        vpid: None,
         cgroups: cgroups.join("\0").into_bytes(),
-        root: None,
-        loginuid: None,
-        exe_writable: None,
-        cap_inheritable: None,
-        cap_permitted: None,
-        cap_effective: None,
-        unknown_tail: 0,
+        ..Default::default()
     };
     t.container_id()
+}
+
+/// Capability names in bit order (`sinsp_utils::caps_to_string`'s table, the kernel's
+/// `CAP_*` numbering that both the process list and the execve `cap_*` parameters use).
+const CAPABILITIES: [&str; 41] = [
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+];
+
+/// A capability set as libsinsp prints it: the names of the set bits in bit order, separated
+/// by one space (empty for no capability; bits past the table are ignored).
+fn caps_to_string(caps: u64) -> String {
+    CAPABILITIES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| caps & (1u64 << i) != 0)
+        .map(|(_, n)| *n)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `SCAP_L4_*` of a new socket (libsinsp `sinsp_parser::add_socket`).
+fn socket_l4proto(sock_type: u64, protocol: u64) -> u8 {
+    const SOCK_STREAM: u64 = 1;
+    const SOCK_DGRAM: u64 = 2;
+    const SOCK_RAW: u64 = 3;
+    let raw_or = |p| if sock_type == SOCK_RAW { L4_RAW } else { p };
+    match protocol {
+        6 => raw_or(L4_TCP),  // IPPROTO_TCP
+        17 => raw_or(L4_UDP), // IPPROTO_UDP
+        0 => match sock_type & 0xff {
+            // IPPROTO_IP: the type decides (masked: SOCK_NONBLOCK/SOCK_CLOEXEC are or-ed in)
+            SOCK_STREAM => L4_TCP,
+            SOCK_DGRAM => L4_UDP,
+            _ => L4_UNKNOWN,
+        },
+        1 => raw_or(L4_ICMP), // IPPROTO_ICMP
+        255 => L4_RAW,        // IPPROTO_RAW
+        _ => L4_UNKNOWN,
+    }
+}
+
+/// libsinsp `remove_duplicate_path_separators` (applied to `fd.nameraw`).
+fn dedup_slashes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == '/' && out.ends_with('/') {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Container metadata as the container events of a capture carry it (libsinsp
+/// `parse_container_json_evt`; the container engines that fill it live are not part of a replay).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerInfo {
+    pub id: String,
+    /// `sinsp_container_type`: 0 docker, 1 lxc, 2 libvirt-lxc, 3 mesos, 4 rkt, 5 custom, 6 cri,
+    /// 7 containerd, 8 cri-o, ...
+    pub ctype: u64,
+    pub name: String,
+    pub image: String,
+    /// `imagerepo` (`container.image.repository`).
+    pub image_repository: String,
+    pub privileged: bool,
+    pub labels: HashMap<String, String>,
+}
+
+impl ContainerInfo {
+    /// libsinsp `is_docker_compatible`: the types whose privileged status is known.
+    fn docker_compatible(&self) -> bool {
+        matches!(self.ctype, 0 | 6 | 7 | 8)
+    }
+
+    /// From a container event: the JSON form (`{"container":{...}}`) or the oldest one
+    /// (`id`, `type`, `name`, `image` parameters).
+    fn from_event(ev: &Event) -> Option<ContainerInfo> {
+        if let Some(json) = param_str(ev, "json") {
+            let v: serde_json::Value = serde_json::from_str(json.trim_end_matches('\0')).ok()?;
+            let c = v.get("container")?;
+            let s = |k: &str| {
+                c.get(k)
+                    .and_then(|x| x.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let labels = c
+                .get("labels")
+                .and_then(|l| l.as_object())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            return Some(ContainerInfo {
+                id: c.get("id")?.as_str()?.to_string(),
+                ctype: c.get("type").and_then(|t| t.as_u64()).unwrap_or(0),
+                name: s("name"),
+                image: s("image"),
+                image_repository: s("imagerepo"),
+                privileged: c
+                    .get("privileged")
+                    .and_then(|p| p.as_bool())
+                    .unwrap_or(false),
+                labels,
+            });
+        }
+        Some(ContainerInfo {
+            id: param_str(ev, "id")?,
+            ctype: param_int(ev, "type").unwrap_or(0) as u64,
+            name: param_str(ev, "name").unwrap_or_default(),
+            image: param_str(ev, "image").unwrap_or_default(),
+            ..Default::default()
+        })
+    }
 }
 
 /// Lexically normalise an absolute path (`.`, `..`, duplicate slashes).
@@ -351,6 +554,8 @@ pub struct State {
     pub threads: HashMap<u64, Thread>,
     pub users: HashMap<u32, String>,
     pub groups: HashMap<u32, String>,
+    /// Containers by (short) id, from the capture's container events.
+    pub containers: HashMap<String, ContainerInfo>,
 }
 
 /// A capture being replayed.
@@ -362,6 +567,8 @@ pub struct Replayer {
     pub events_read: u64,
     current: Option<Event>,
     current_fd: Option<i64>,
+    /// The enter event matching the current exit event (for parameters only enter events have).
+    current_enter: Option<Event>,
     pending_fd_removals: Vec<(u64, i64)>,
     pending_thread_removals: Vec<u64>,
 }
@@ -380,6 +587,7 @@ impl Replayer {
             events_read: 0,
             current: None,
             current_fd: None,
+            current_enter: None,
             pending_fd_removals: Vec::new(),
             pending_thread_removals: Vec::new(),
         }
@@ -396,15 +604,26 @@ impl Replayer {
         if !self.advance()? {
             return Ok(None);
         }
-        let Some(event) = self.current.as_ref() else {
-            return Ok(None);
-        };
-        Ok(Some(SyscallEvent {
-            event,
+        Ok(self.current_event())
+    }
+
+    /// The event last processed, with the state after its parsing.
+    fn current_event(&self) -> Option<SyscallEvent<'_>> {
+        Some(SyscallEvent {
+            event: self.current.as_ref()?,
             num: self.events_read,
             state: &self.state,
             fd: self.current_fd,
-        }))
+            enter: self.current_enter.as_ref(),
+        })
+    }
+
+    /// Count one (decoded, converted) event and parse it into the state.
+    fn process(&mut self, ev: Event) {
+        self.events_read += 1;
+        self.flush_pending();
+        self.current_fd = self.parse(&ev);
+        self.current = Some(ev);
     }
 
     /// Read up to the next event and parse it; false at the end of the capture.
@@ -454,10 +673,7 @@ impl Replayer {
                             None => continue,
                         },
                     };
-                    self.events_read += 1;
-                    self.flush_pending();
-                    self.current_fd = self.parse(&ev);
-                    self.current = Some(ev);
+                    self.process(ev);
                     return Ok(true);
                 }
                 _ => {}
@@ -486,6 +702,7 @@ impl Replayer {
 
     /// Update the state with one event; returns the event's fd.
     fn parse(&mut self, ev: &Event) -> Option<i64> {
+        self.current_enter = None;
         let info = table::event_info(ev.code)?;
         if ev.direction == Direction::Enter {
             let fd = ev
@@ -497,12 +714,21 @@ impl Replayer {
                 self.pending_thread_removals.push(ev.tid);
                 return None;
             }
+            if ev.name == "container" {
+                if let Some(c) = ContainerInfo::from_event(ev) {
+                    self.state.containers.insert(c.id.clone(), c);
+                }
+                return None;
+            }
             if info.meta {
                 return None;
             }
             let t = self.thread_mut(ev.tid);
             t.last_enter = Some((ev.code, fd));
             t.last_enter_event = Some(ev.clone());
+            if let Some(e) = fd.and_then(|fd| t.fds.get_mut(&fd)) {
+                e.oldname.clone_from(&e.name);
+            }
             return fd;
         }
         // Exit event: the fd of the matching enter event, or the event's own.
@@ -517,8 +743,18 @@ impl Replayer {
             }
         });
         let (enter_fd, enter_ev) = enter.unwrap_or((None, None));
+        self.current_enter.clone_from(&enter_ev);
         let own_fd = param_int(ev, "fd").filter(|f| *f >= 0);
         let res = ev.params.first().and_then(|p| int_of(&p.value));
+        // The fd this exit event looks up: libsinsp snapshots its name then (`m_oldname`).
+        if let Some(e) = enter_fd.or(own_fd).and_then(|fd| {
+            self.state
+                .threads
+                .get_mut(&ev.tid)
+                .and_then(|t| t.fds.get_mut(&fd))
+        }) {
+            e.oldname.clone_from(&e.name);
+        }
         let get = |name: &str| -> Option<&Value> {
             ev.param(name)
                 .map(|p| &p.value)
@@ -548,6 +784,7 @@ impl Replayer {
                         .map(|f| f.name.clone())
                         .unwrap_or_default()
                 };
+                let name_raw = name.clone();
                 let name = if name.is_empty() {
                     name
                 } else {
@@ -564,6 +801,9 @@ impl Replayer {
                         name,
                         typechar,
                         flags,
+                        name_raw,
+                        l4proto: L4_NA,
+                        ..Default::default()
                     },
                 );
                 Some(fd)
@@ -578,12 +818,19 @@ impl Replayer {
                     16 => 'n',
                     _ => 'o',
                 };
+                let l4proto = if matches!(typechar, '4' | '6') {
+                    let sock_type = get("type").and_then(int_of).unwrap_or(0) as u64;
+                    let proto = get("proto").and_then(int_of).unwrap_or(0) as u64;
+                    socket_l4proto(sock_type, proto)
+                } else {
+                    L4_UNKNOWN
+                };
                 self.thread_mut(ev.tid).fds.insert(
                     fd,
                     FdEntry {
-                        name: String::new(),
                         typechar,
-                        flags: None,
+                        l4proto,
+                        ..Default::default()
                     },
                 );
                 Some(fd)
@@ -594,35 +841,53 @@ impl Replayer {
                     Some(Value::SockTuple(t)) => sockaddr_name(t).unwrap_or_default(),
                     _ => (String::new(), 'o'),
                 };
+                // An accepted inet socket is a TCP server end (libsinsp `parse_accept_exit`).
+                let l4proto = if matches!(typechar, '4' | '6') {
+                    L4_TCP
+                } else {
+                    L4_NA
+                };
                 self.thread_mut(ev.tid).fds.insert(
                     fd,
                     FdEntry {
                         name,
                         typechar,
-                        flags: None,
+                        l4proto,
+                        role: SockRole::Server,
+                        ..Default::default()
                     },
                 );
                 Some(fd)
             }
             "connect" => {
                 let fd = enter_fd.or(own_fd)?;
+                // A failed connect (other than one in progress) leaves the fd as it was
+                // (libsinsp `parse_connect_exit`); its `fd.name` is then the event's tuple.
+                if res.is_some_and(|r| r < 0 && r != -EINPROGRESS) {
+                    return Some(fd);
+                }
                 if let Some(Value::SockTuple(tu)) = get("tuple")
                     && let Some((name, tc)) = sockaddr_name(tu)
                 {
                     let t = self.thread_mut(ev.tid);
                     let e = t.fds.entry(fd).or_insert_with(|| FdEntry {
-                        name: String::new(),
                         typechar: tc,
-                        flags: None,
+                        ..Default::default()
                     });
                     e.name = name;
                     if e.typechar == 'o' {
                         e.typechar = tc;
                     }
+                    if e.role == SockRole::None {
+                        e.role = SockRole::Client;
+                    }
                 } else if let Some(Value::SockAddr(SockAddr::Inet { ip, port })) = get("addr") {
                     let t = self.thread_mut(ev.tid);
                     if let Some(e) = t.fds.get_mut(&fd) {
                         e.name = format!("{ip}:{port}");
+                        if e.role == SockRole::None {
+                            e.role = SockRole::Client;
+                        }
                     }
                 }
                 Some(fd)
@@ -653,9 +918,9 @@ impl Replayer {
                             t.fds.insert(
                                 fd,
                                 FdEntry {
-                                    name: String::new(),
                                     typechar: 'p',
-                                    flags: None,
+                                    l4proto: L4_NA,
+                                    ..Default::default()
                                 },
                             );
                         }
@@ -734,7 +999,13 @@ impl Replayer {
             child.gid = p.gid;
             child.container_id = p.container_id.clone();
             child.fds = p.fds.clone();
+            // Taken from the caller as libsinsp does (`parse_clone_exit_caller/child`).
+            child.tty = p.tty;
+            child.cap_effective = p.cap_effective;
+            child.exe_upper_layer = p.exe_upper_layer;
+            child.exe_from_memfd = p.exe_from_memfd;
         }
+        child.clone_ts = ev.ts;
         if let Some(c) = param_str(ev, "comm") {
             child.comm = c;
         }
@@ -809,6 +1080,19 @@ impl Replayer {
         {
             t.container_id = container_from_cgroups(&cg);
         }
+        // Newer execve exits carry the terminal, the exe flags and the capability sets
+        // (libsinsp `parse_execve_exit`); older ones leave the thread's values as they were.
+        if let Some(tty) = param_int(ev, "tty") {
+            t.tty = tty as u32;
+        }
+        if let Some(flags) = param_int(ev, "flags") {
+            let flags = flags as u64;
+            t.exe_upper_layer = flags & PPM_EXE_UPPER_LAYER != 0;
+            t.exe_from_memfd = flags & PPM_EXE_FROM_MEMFD != 0;
+        }
+        if let Some(caps) = param_int(ev, "cap_effective") {
+            t.cap_effective = caps as u64;
+        }
         if !known {
             if let Some(pid) = param_int(ev, "pid") {
                 t.pid = pid as u64;
@@ -827,6 +1111,8 @@ pub struct SyscallEvent<'a> {
     pub num: u64,
     pub state: &'a State,
     pub fd: Option<i64>,
+    /// The enter event of this exit event, when the capture has it.
+    pub enter: Option<&'a Event>,
 }
 
 impl SyscallEvent<'_> {
@@ -849,6 +1135,61 @@ impl SyscallEvent<'_> {
 
     fn fd_entry(&self) -> Option<&FdEntry> {
         self.thread()?.fds.get(&self.fd?)
+    }
+
+    /// Metadata of the container the event's thread runs in; `None` for a host process and for
+    /// a container the capture has no container event for.
+    fn container_info(&self) -> Option<&ContainerInfo> {
+        let id = self.thread()?.container_id.as_ref()?;
+        self.state.containers.get(id)
+    }
+
+    /// The name an fd-creating exit event gives when the event has no fd in the table (a failed
+    /// call): libsinsp `extract_fdname_from_creator` with `fd_nameraw`. `open`/`creat` give
+    /// their path parameter resolved against the cwd when relative, `openat`/`openat2` the path
+    /// as passed, `accept`/`connect` the tuple; other events that use an fd give an empty name,
+    /// events that do not use one no value.
+    fn fdname_from_creator(&self) -> Option<String> {
+        let ev = self.event;
+        if ev.direction != Direction::Exit || self.thread().is_none() {
+            return None;
+        }
+        let enter = self.enter;
+        let get = |name: &str| -> Option<&Value> {
+            ev.param(name)
+                .map(|p| &p.value)
+                .filter(|v| !matches!(v, Value::Empty))
+                .or_else(|| enter.and_then(|e| e.param(name)).map(|p| &p.value))
+        };
+        Some(match ev.name {
+            "open" | "creat" => {
+                let name = get("name").and_then(str_of).unwrap_or_default();
+                if name.starts_with('/') || name.is_empty() {
+                    name
+                } else {
+                    join_path(&self.thread()?.cwd, &name)
+                }
+            }
+            "openat" | "openat2" => get("name").and_then(str_of).unwrap_or_default(),
+            "open_by_handle_at" => get("path").and_then(str_of).unwrap_or_default(),
+            "accept" | "accept4" | "connect" => match get("tuple") {
+                Some(Value::SockTuple(t)) => t.to_string(),
+                Some(v) => str_of(v).unwrap_or_default(),
+                None => String::new(),
+            },
+            _ => {
+                // `extract_fd` only answers for events that create, use or close an fd.
+                let uses_fd = |code: u16| {
+                    table::event_info(code)
+                        .is_some_and(|i| i.params.iter().any(|p| p.ty == ParamType::Fd))
+                };
+                if uses_fd(ev.code & !1) || uses_fd(ev.code | 1) {
+                    String::new()
+                } else {
+                    return None;
+                }
+            }
+        })
     }
 
     /// Ancestors: the parent (1), grand-parent (2), ... of the process (0).
@@ -1122,7 +1463,13 @@ impl FieldSource for SyscallEvent<'_> {
                     _ => Some(vec![cport.to_string(), sport.to_string()]),
                 }
             }
-            "fd.name" => nonempty(&self.fd_entry()?.name),
+            "fd.name" => {
+                // A failed connect did not name the fd: libsinsp gives the event's tuple.
+                if ev.name == "connect" && self.res().is_some_and(|r| r < 0) {
+                    return nonempty(&self.fdname_from_creator()?);
+                }
+                nonempty(&self.fd_entry()?.name)
+            }
             "fd.typechar" => one(self.fd_entry()?.typechar.to_string()),
             "fd.type" => one(self.fd_entry()?.type_name()),
             "fd.directory" => {
@@ -1148,14 +1495,96 @@ impl FieldSource for SyscallEvent<'_> {
                 let t = self.thread()?;
                 one(t.container_id.clone().unwrap_or_else(|| "host".into()))
             }
-            "container.name" => {
-                let t = self.thread()?;
-                if t.container_id.is_none() {
-                    one("host")
+            "container.name" => match self.thread()?.container_id {
+                None => one("host"),
+                Some(_) => nonempty(&self.container_info()?.name),
+            },
+            // Container metadata comes from the capture's container events (the container
+            // engines, or since Falco 0.41 the container plugin, that fill it live do not run in
+            // a replay): no value for host processes, nor for a container the capture describes
+            // without it, as libsinsp.
+            "container.image.repository" => nonempty(&self.container_info()?.image_repository),
+            "container.privileged" => {
+                // Only known for docker-compatible container types.
+                let c = self.container_info()?;
+                if c.docker_compatible() {
+                    one(c.privileged.to_string())
                 } else {
                     None
                 }
             }
+            // Kubernetes fields come from the container's labels (CRI metadata); there is no
+            // Kubernetes API in a replay.
+            "k8s.ns.name" => one(self
+                .container_info()?
+                .labels
+                .get("io.kubernetes.pod.namespace")?
+                .clone()),
+            "proc.tty" => one(self.thread()?.tty.to_string()),
+            "proc.duration" => {
+                let t = self.thread()?;
+                if t.clone_ts == 0 {
+                    return None;
+                }
+                one((ev.ts as i64 - t.clone_ts as i64).to_string())
+            }
+            "proc.is_exe_upper_layer" => one(self.thread()?.exe_upper_layer.to_string()),
+            "proc.is_exe_from_memfd" => one(self.thread()?.exe_from_memfd.to_string()),
+            "thread.cap_effective" => one(caps_to_string(self.thread()?.cap_effective)),
+            "fd.nameraw" => match self.fd_entry() {
+                Some(e) => one(dedup_slashes(&e.name_raw)),
+                None => one(dedup_slashes(&self.fdname_from_creator()?)),
+            },
+            "fd.name_changed" => {
+                let e = self.fd_entry()?;
+                one((e.name != e.oldname).to_string())
+            }
+            "fd.l4proto" => {
+                let e = self.fd_entry()?;
+                // libsinsp `sinsp_fdinfo::get_l4proto`: a socket without a role yet is "n/a"
+                // unless raw; anything but a socket is "n/a".
+                let p = if !matches!(e.typechar, '4' | '6') {
+                    L4_NA
+                } else if e.server_socket || e.l4proto == L4_RAW {
+                    e.l4proto
+                } else if e.role == SockRole::None {
+                    L4_NA
+                } else {
+                    e.l4proto
+                };
+                one(match p {
+                    L4_TCP => "tcp",
+                    L4_UDP => "udp",
+                    L4_ICMP => "icmp",
+                    L4_RAW => "raw",
+                    _ => "<NA>",
+                })
+            }
+            // Network fields, compared with `a.b.c.d/n` values (eval's `ip_in_net`): `fd.net` is
+            // either end of the socket (libsinsp `compare_net`), `fd.snet` its server end (the
+            // address `fd.sip` gives; none while the socket has no role).
+            "fd.net" | "fd.snet" => {
+                let e = self.fd_entry()?;
+                if !matches!(e.typechar, '4' | '6') {
+                    return None;
+                }
+                if e.server_socket {
+                    let (ip, _) = e.name.rsplit_once(':')?;
+                    return one(ip.trim_start_matches('[').trim_end_matches(']'));
+                }
+                let ((cip, _), (sip, _)) = socket_tuple(&e.name)?;
+                if field == "fd.net" {
+                    Some(vec![cip.to_string(), sip.to_string()])
+                } else if e.role == SockRole::None {
+                    None
+                } else {
+                    one(sip)
+                }
+            }
+            // The server's DNS name comes from libsinsp's DNS manager, which resolves the names
+            // a filter compares with on the live network (getaddrinfo) and caches them. Offline
+            // and without it there is no name: no value (so `fd.sip.name = x` is false).
+            "fd.sip.name" => None,
             _ => None,
         }
     }
@@ -1359,5 +1788,577 @@ mod tests {
         assert!(replay_scap(&f, &d, &mut |_| {}).is_err());
         assert!(replay_scap(&dir.join("absent.scap"), &d, &mut |_| {}).is_err());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// The fields the upstream rules need beyond the basic process/fd ones: capabilities, terminal,
+/// exe flags, process age, raw fd names, socket protocol/network/role fields, container and
+/// Kubernetes metadata. Values from the shared captures where they carry them, else from
+/// constructed events fed through the replay state.
+#[cfg(test)]
+mod rule_field_tests {
+    use super::*;
+    use bulkhead_scap::RawEvent;
+    use std::path::PathBuf;
+
+    fn capture(name: &str) -> Option<PathBuf> {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/falco/captures")
+            .join(name);
+        p.is_file().then_some(p)
+    }
+
+    /// Replay a shared capture, calling `f` on every event; false when the capture is absent.
+    fn each(name: &str, mut f: impl FnMut(&SyscallEvent)) -> bool {
+        let Some(p) = capture(name) else {
+            return false;
+        };
+        let mut r = Replayer::open(&p).unwrap();
+        while let Some(ev) = r.next_event().unwrap() {
+            f(&ev);
+        }
+        true
+    }
+
+    fn get(ev: &dyn FieldSource, field: &str) -> Option<String> {
+        ev.extract(field, None).map(|v| v.join(","))
+    }
+
+    fn cond(ev: &dyn FieldSource, c: &str) -> bool {
+        let expr = crate::parser::parse_condition(c).unwrap();
+        crate::eval::compile(&expr).unwrap().eval(ev)
+    }
+
+    /// A parameter value of a constructed event.
+    enum P<'a> {
+        I(i64),
+        S(&'a str),
+    }
+
+    /// An event of the newest layout of `name`, encoded and decoded like a captured one.
+    fn mk(name: &str, dir: Direction, ts: u64, tid: u64, args: &[(&str, P)]) -> Event {
+        let code = table::event_table()
+            .iter()
+            .rposition(|e| e.name == name && e.direction == dir && !e.old_version && !e.unused)
+            .unwrap() as u16;
+        let params = table::event_info(code)
+            .unwrap()
+            .params
+            .iter()
+            .map(|pi| match args.iter().find(|(n, _)| *n == pi.name) {
+                None => Vec::new(),
+                Some((_, P::I(x))) => x.to_le_bytes()[..pi.ty.fixed_size().unwrap()].to_vec(),
+                Some((_, P::S(s))) => {
+                    let mut b = s.as_bytes().to_vec();
+                    b.push(0);
+                    b
+                }
+            })
+            .collect();
+        decode(&RawEvent {
+            offset: 0,
+            block_type: 0,
+            cpu: 0,
+            flags: 0,
+            ts,
+            tid,
+            code,
+            params,
+        })
+    }
+
+    /// A replayer with an empty state, to feed constructed events to.
+    fn replayer() -> Replayer {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../bulkhead-scap/tests/fixtures/cat_write.scap");
+        Replayer::open(&p).unwrap()
+    }
+
+    fn feed(r: &mut Replayer, ev: Event) -> SyscallEvent<'_> {
+        r.process(ev);
+        r.current_event().unwrap()
+    }
+
+    #[test]
+    fn capabilities_terminal_and_exe_flags_from_the_process_list() {
+        // libs/sample.scap: a V9 process list written by libs >= 0.10 (pidns_init_start_ts and
+        // tty before loginuid, capability sets, exe_upper_layer).
+        let mut seen = 0;
+        let ran = each("libs/sample.scap", |ev| match ev.num {
+            96 => {
+                seen += 1;
+                assert_eq!(get(ev, "proc.name").as_deref(), Some("sysdig"));
+                assert_eq!(get(ev, "proc.tty").as_deref(), Some("34817")); // pts/1
+                let caps = get(ev, "thread.cap_effective").unwrap();
+                assert_eq!(caps, caps_to_string(0x1ff_ffff_ffff));
+                assert_eq!(caps.split(' ').count(), 41);
+                assert!(caps.starts_with("CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH "));
+                assert!(caps.ends_with(" CAP_PERFMON CAP_BPF CAP_CHECKPOINT_RESTORE"));
+                assert!(cond(ev, "thread.cap_effective contains CAP_SYS_ADMIN"));
+                assert!(cond(ev, "thread.cap_effective icontains sys_module"));
+                assert!(cond(ev, "proc.tty != 0"));
+                assert_eq!(get(ev, "proc.is_exe_upper_layer").as_deref(), Some("false"));
+                assert_eq!(get(ev, "proc.is_exe_from_memfd").as_deref(), Some("false"));
+                assert!(!cond(ev, "proc.is_exe_upper_layer=true"));
+            }
+            212 => {
+                seen += 1;
+                assert_eq!(get(ev, "proc.name").as_deref(), Some("systemd-network"));
+                assert_eq!(
+                    get(ev, "thread.cap_effective").as_deref(),
+                    Some("CAP_NET_BIND_SERVICE CAP_NET_BROADCAST CAP_NET_ADMIN CAP_NET_RAW")
+                );
+                assert_eq!(get(ev, "proc.tty").as_deref(), Some("0"));
+                assert!(cond(ev, "proc.tty=0"));
+            }
+            213 => {
+                seen += 1;
+                assert_eq!(get(ev, "proc.name").as_deref(), Some("systemd-timesyn"));
+                assert_eq!(
+                    get(ev, "thread.cap_effective").as_deref(),
+                    Some("CAP_SYS_TIME")
+                );
+                assert!(!cond(ev, "thread.cap_effective icontains sys_module"));
+            }
+            260 => {
+                seen += 1;
+                // An unprivileged shell: no capability is an empty value, not an absent one.
+                assert_eq!(get(ev, "proc.name").as_deref(), Some("bash"));
+                assert_eq!(get(ev, "thread.cap_effective").as_deref(), Some(""));
+                assert_eq!(get(ev, "proc.tty").as_deref(), Some("34818"));
+            }
+            _ => {}
+        });
+        if ran {
+            assert_eq!(seen, 4);
+        }
+        // Older process lists (cat_write.scap, V6) have no capabilities nor terminal: libsinsp's
+        // defaults (0) apply.
+        let mut cat = 0;
+        each("cat_write.scap", |ev| {
+            if get(ev, "proc.name").as_deref() == Some("cat") {
+                cat += 1;
+                assert_eq!(get(ev, "thread.cap_effective").as_deref(), Some(""));
+                assert_eq!(get(ev, "proc.tty").as_deref(), Some("0"));
+                assert_eq!(get(ev, "proc.is_exe_from_memfd").as_deref(), Some("false"));
+            }
+        });
+        assert!(cat > 0 || capture("cat_write.scap").is_none());
+    }
+
+    #[test]
+    fn proc_duration_counts_from_the_clone_seen_in_the_capture() {
+        // libs/curl_google.scap: curl (17497, from the process list) clones 17498 at
+        // 1534527348518881735; the child's own clone exit comes 25396 ns later.
+        let (mut child, mut parent) = (0, 0);
+        each("libs/curl_google.scap", |ev| {
+            if ev.event.tid == 17498 && ev.event.name == "clone" {
+                child += 1;
+                assert_eq!(ev.event.ts, 1534527348518907131);
+                assert_eq!(get(ev, "proc.duration").as_deref(), Some("25396"));
+                assert!(cond(ev, "proc.duration <= 5000000000"));
+            }
+            if ev.event.tid == 17497 && ev.thread().is_some() {
+                parent += 1;
+                // The process list does not record start times: no value, as libsinsp.
+                assert_eq!(get(ev, "proc.duration"), None);
+                assert!(!cond(ev, "proc.duration <= 5000000000"));
+            }
+        });
+        if capture("libs/curl_google.scap").is_some() {
+            assert_eq!(child, 1);
+            assert!(parent > 100);
+        }
+    }
+
+    #[test]
+    fn socket_protocol_network_and_name_change_from_a_capture() {
+        let rfc1918 = r#"fd.snet in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")"#;
+        let mut seen = 0;
+        each("libs/curl_google.scap", |ev| match ev.num {
+            1010 => {
+                // socket(AF_INET6, SOCK_DGRAM, 0): UDP, but no role before connect/send.
+                seen += 1;
+                assert_eq!(ev.event.name, "socket");
+                assert_eq!(get(ev, "fd.l4proto").as_deref(), Some("<NA>"));
+                assert_eq!(get(ev, "fd.name_changed").as_deref(), Some("false"));
+                assert_eq!(get(ev, "fd.net"), None);
+                assert_eq!(get(ev, "fd.snet"), None);
+                assert_eq!(get(ev, "fd.nameraw").as_deref(), Some(""));
+            }
+            1057 => {
+                // A failed connect (ENOENT) to nscd: the fd keeps its (empty) name.
+                seen += 1;
+                assert_eq!(get(ev, "evt.res").as_deref(), Some("ENOENT"));
+                assert_eq!(get(ev, "fd.name_changed").as_deref(), Some("false"));
+                assert_eq!(
+                    get(ev, "fd.name").as_deref(),
+                    Some("0->ffff88003c420800 /var/run/nscd/socket")
+                );
+                assert_eq!(get(ev, "fd.l4proto").as_deref(), Some("<NA>"));
+            }
+            1189 => {
+                // connect() of the UDP socket to the DNS server.
+                seen += 1;
+                assert_eq!(ev.event.name, "connect");
+                assert_eq!(get(ev, "fd.l4proto").as_deref(), Some("udp"));
+                assert_eq!(get(ev, "fd.name_changed").as_deref(), Some("true"));
+                assert_eq!(
+                    get(ev, "fd.net").as_deref(),
+                    Some("2600:1f18:262c:6542:9aa6:df7a:9a47:d29e,2001:4860:4860::8888")
+                );
+                assert_eq!(get(ev, "fd.snet").as_deref(), Some("2001:4860:4860::8888"));
+                assert!(cond(ev, r#"fd.snet in ("2001:4860::/32")"#));
+                assert!(cond(ev, r#"fd.net = "2600:1f18::/32""#));
+                assert!(!cond(ev, rfc1918));
+                assert!(cond(ev, "fd.l4proto != tcp"));
+                // No DNS manager offline: no name, so the k8s_api_server macro is false.
+                assert_eq!(get(ev, "fd.sip.name"), None);
+                assert!(!cond(
+                    ev,
+                    r#"fd.sip.name="kubernetes.default.svc.cluster.local""#
+                ));
+            }
+            1194 => {
+                // The next event on the fd (sendto enter) does not rename it.
+                seen += 1;
+                assert_eq!(ev.event.name, "sendto");
+                assert_eq!(get(ev, "fd.name_changed").as_deref(), Some("false"));
+                assert_eq!(get(ev, "fd.l4proto").as_deref(), Some("udp"));
+            }
+            1273 => {
+                // connect() of the TCP socket (EINPROGRESS) to the web server.
+                seen += 1;
+                assert_eq!(get(ev, "evt.res").as_deref(), Some("EINPROGRESS"));
+                assert_eq!(get(ev, "fd.l4proto").as_deref(), Some("tcp"));
+                assert_eq!(get(ev, "fd.name_changed").as_deref(), Some("true"));
+                assert_eq!(
+                    get(ev, "fd.snet").as_deref(),
+                    Some("2607:f8b0:4004:802::2004")
+                );
+                assert!(cond(
+                    ev,
+                    &format!(
+                        r#"evt.type = connect and (fd.typechar = 4 or fd.typechar = 6) and fd.ip != "0.0.0.0" and not {rfc1918} and (evt.rawres >= 0 or evt.res = EINPROGRESS)"#
+                    )
+                ));
+            }
+            _ => {}
+        });
+        if capture("libs/curl_google.scap").is_some() {
+            assert_eq!(seen, 5);
+        }
+        // The server side of an IPv6 TCP connection (accept).
+        let mut accepted = 0;
+        each("libs/single_ipv6_conn.scap", |ev| {
+            if ev.event.name == "accept" && ev.event.direction == Direction::Exit {
+                accepted += 1;
+                assert_eq!(get(ev, "fd.l4proto").as_deref(), Some("tcp"));
+                assert_eq!(get(ev, "fd.name_changed").as_deref(), Some("true"));
+                assert_eq!(get(ev, "fd.snet").as_deref(), Some("2001:db8::3"));
+                assert!(cond(ev, r#"fd.net = "2001:db8::/32""#));
+            }
+        });
+        assert!(accepted == 1 || capture("libs/single_ipv6_conn.scap").is_none());
+        // A raw ICMP socket is "raw" from its creation (libsinsp `get_l4proto`).
+        let mut r = replayer();
+        feed(
+            &mut r,
+            mk(
+                "socket",
+                Direction::Enter,
+                1,
+                7,
+                &[("domain", P::I(2)), ("type", P::I(3)), ("proto", P::I(1))],
+            ),
+        );
+        let ev = feed(
+            &mut r,
+            mk("socket", Direction::Exit, 2, 7, &[("fd", P::I(3))]),
+        );
+        assert_eq!(get(&ev, "fd.typechar").as_deref(), Some("4"));
+        assert_eq!(get(&ev, "fd.l4proto").as_deref(), Some("raw"));
+        assert_eq!(socket_l4proto(2 | 0x80000, 0), L4_UDP);
+        assert_eq!(socket_l4proto(1, 6), L4_TCP);
+        assert_eq!(socket_l4proto(2, 1), L4_ICMP);
+        assert_eq!(socket_l4proto(3, 255), L4_RAW);
+    }
+
+    #[test]
+    fn fd_nameraw_is_the_path_as_passed() {
+        // cat_write.scap: `cat /dev/null` opens an absolute path.
+        let mut opens = 0;
+        each("cat_write.scap", |ev| {
+            if ev.event.name == "open"
+                && ev.event.direction == Direction::Exit
+                && get(ev, "fd.name").as_deref() == Some("/dev/null")
+            {
+                opens += 1;
+                assert_eq!(get(ev, "fd.nameraw").as_deref(), Some("/dev/null"));
+                assert_eq!(get(ev, "fd.name_changed").as_deref(), Some("true"));
+            }
+        });
+        assert!(opens == 1 || capture("cat_write.scap").is_none());
+        // A relative openat: fd.name is resolved against the cwd, fd.nameraw is as passed
+        // (duplicate separators removed).
+        let mut r = replayer();
+        r.state.threads.insert(
+            9,
+            Thread {
+                tid: 9,
+                pid: 9,
+                comm: "cat".into(),
+                cwd: "/home/u/app/".into(),
+                ..Default::default()
+            },
+        );
+        let name = "..//..//..//etc/passwd";
+        let open = |r: &mut Replayer, ts, fd: i64, name| {
+            feed(
+                r,
+                mk(
+                    "openat",
+                    Direction::Enter,
+                    ts,
+                    9,
+                    &[
+                        ("dirfd", P::I(-100)),
+                        ("name", P::S(name)),
+                        ("flags", P::I(1)),
+                    ],
+                ),
+            );
+            r.process(mk(
+                "openat",
+                Direction::Exit,
+                ts + 1,
+                9,
+                &[
+                    ("fd", P::I(fd)),
+                    ("dirfd", P::I(-100)),
+                    ("name", P::S(name)),
+                    ("flags", P::I(1)),
+                ],
+            ));
+        };
+        open(&mut r, 10, 3, name);
+        let ev = r.current_event().unwrap();
+        assert_eq!(get(&ev, "fd.name").as_deref(), Some("/etc/passwd"));
+        assert_eq!(
+            get(&ev, "fd.nameraw").as_deref(),
+            Some("../../../etc/passwd")
+        );
+        let traversal = "fd.nameraw contains '../' and fd.nameraw glob '*../*../*'";
+        assert!(cond(&ev, traversal));
+        assert!(!cond(&ev, "fd.name contains '../'"));
+        // A failed openat has no fd: the name comes from the event (as passed).
+        open(&mut r, 20, -2, "../../etc/shadow");
+        let ev = r.current_event().unwrap();
+        assert_eq!(get(&ev, "evt.res").as_deref(), Some("ENOENT"));
+        assert_eq!(get(&ev, "fd.nameraw").as_deref(), Some("../../etc/shadow"));
+        assert!(cond(&ev, traversal));
+        // A failed open gives its path resolved against the cwd (libsinsp reads the parameter's
+        // resolved form for open/creat).
+        feed(
+            &mut r,
+            mk("open", Direction::Enter, 30, 9, &[("name", P::S("../x"))]),
+        );
+        let ev = feed(
+            &mut r,
+            mk(
+                "open",
+                Direction::Exit,
+                31,
+                9,
+                &[("fd", P::I(-13)), ("name", P::S("../x"))],
+            ),
+        );
+        assert_eq!(get(&ev, "fd.nameraw").as_deref(), Some("/home/u/x"));
+        // An event that uses no fd has no fd.nameraw.
+        let ev = feed(
+            &mut r,
+            mk("getcwd", Direction::Exit, 40, 9, &[("res", P::I(0))]),
+        );
+        assert_eq!(get(&ev, "fd.nameraw"), None);
+        assert_eq!(dedup_slashes("//a///b/"), "/a/b/");
+    }
+
+    #[test]
+    fn container_metadata_from_container_events() {
+        // open-multiple-files.scap describes its containers with JSON container events that
+        // carry no image repository, privileged flag nor labels.
+        let mut seen = 0;
+        each("open-multiple-files.scap", |ev| match ev.num {
+            4 => {
+                seen += 1;
+                assert_eq!(get(ev, "container.id").as_deref(), Some("host"));
+                assert_eq!(get(ev, "container.privileged"), None);
+                assert_eq!(get(ev, "container.image.repository"), None);
+                assert_eq!(get(ev, "k8s.ns.name"), None);
+            }
+            88 => {
+                seen += 1;
+                assert_eq!(ev.event.tid, 15778);
+                assert_eq!(get(ev, "container.id").as_deref(), Some("ad64969c62e5"));
+                assert_eq!(get(ev, "container.name").as_deref(), Some("express_server"));
+                // docker container, "privileged" absent from its JSON: false.
+                assert_eq!(get(ev, "container.privileged").as_deref(), Some("false"));
+                assert!(!cond(ev, "container.privileged=true"));
+                assert_eq!(get(ev, "container.image.repository"), None);
+                assert_eq!(get(ev, "k8s.ns.name"), None);
+            }
+            _ => {}
+        });
+        if capture("open-multiple-files.scap").is_some() {
+            assert_eq!(seen, 2);
+        }
+        // A CRI container event with the image repository, the privileged flag and the pod's
+        // labels, and an LXC one (whose privileged status libsinsp does not report).
+        let mut r = replayer();
+        for (tid, id) in [(20, "0123456789ab"), (21, "ba9876543210")] {
+            r.state.threads.insert(
+                tid,
+                Thread {
+                    tid,
+                    pid: tid,
+                    container_id: Some(id.into()),
+                    ..Default::default()
+                },
+            );
+        }
+        let json = r#"{"container":{"id":"0123456789ab","type":6,"name":"kube-proxy","image":"registry.k8s.io/kube-proxy:v1.28.2","imagerepo":"registry.k8s.io/kube-proxy","imagetag":"v1.28.2","privileged":true,"labels":{"io.kubernetes.pod.namespace":"kube-system","io.kubernetes.pod.name":"kube-proxy-abcde"}}}"#;
+        feed(
+            &mut r,
+            mk("container", Direction::Enter, 0, 0, &[("json", P::S(json))]),
+        );
+        let lxc = r#"{"container":{"id":"ba9876543210","type":1,"name":"c1","image":"ubuntu","privileged":true}}"#;
+        feed(
+            &mut r,
+            mk("container", Direction::Enter, 0, 0, &[("json", P::S(lxc))]),
+        );
+        let ev = feed(
+            &mut r,
+            mk("close", Direction::Enter, 5, 20, &[("fd", P::I(1))]),
+        );
+        assert_eq!(get(&ev, "container.id").as_deref(), Some("0123456789ab"));
+        assert_eq!(get(&ev, "container.name").as_deref(), Some("kube-proxy"));
+        assert_eq!(
+            get(&ev, "container.image.repository").as_deref(),
+            Some("registry.k8s.io/kube-proxy")
+        );
+        assert_eq!(get(&ev, "container.privileged").as_deref(), Some("true"));
+        assert_eq!(get(&ev, "k8s.ns.name").as_deref(), Some("kube-system"));
+        assert!(cond(
+            &ev,
+            r#"k8s.ns.name = kube-system and container.image.repository = "registry.k8s.io/kube-proxy" and container.privileged=true"#
+        ));
+        let ev = feed(
+            &mut r,
+            mk("close", Direction::Enter, 6, 21, &[("fd", P::I(1))]),
+        );
+        assert_eq!(get(&ev, "container.image.repository"), None);
+        assert_eq!(get(&ev, "container.privileged"), None);
+        assert_eq!(get(&ev, "k8s.ns.name"), None);
+    }
+
+    #[test]
+    fn execve_and_clone_carry_exe_flags_terminal_and_capabilities() {
+        let mut r = replayer();
+        let cap_sys_module = 1i64 << 16;
+        let cap_sys_admin = 1i64 << 21;
+        // execve of a memfd-backed binary from the upper layer, on pts/0, with two capabilities.
+        let ev = feed(
+            &mut r,
+            mk(
+                "execve",
+                Direction::Exit,
+                1_000,
+                50,
+                &[
+                    ("res", P::I(0)),
+                    ("exe", P::S("/proc/self/fd/3")),
+                    ("tid", P::I(50)),
+                    ("pid", P::I(50)),
+                    ("ptid", P::I(1)),
+                    ("comm", P::S("3")),
+                    ("tty", P::I(34816)),
+                    ("flags", P::I(6)), // PPM_EXE_UPPER_LAYER | PPM_EXE_FROM_MEMFD
+                    ("cap_effective", P::I(cap_sys_module | cap_sys_admin)),
+                ],
+            ),
+        );
+        assert_eq!(get(&ev, "proc.is_exe_from_memfd").as_deref(), Some("true"));
+        assert_eq!(get(&ev, "proc.is_exe_upper_layer").as_deref(), Some("true"));
+        assert_eq!(get(&ev, "proc.tty").as_deref(), Some("34816"));
+        assert_eq!(
+            get(&ev, "thread.cap_effective").as_deref(),
+            Some("CAP_SYS_MODULE CAP_SYS_ADMIN")
+        );
+        assert!(cond(&ev, "proc.is_exe_from_memfd=true"));
+        assert!(cond(&ev, "thread.cap_effective icontains sys_module"));
+        // The release_agent escape rule's capability test: CAP_SYS_ADMIN, but neither root (the
+        // uid is unknown here) nor CAP_DAC_OVERRIDE.
+        let escape = "(user.uid=0 or thread.cap_effective contains CAP_DAC_OVERRIDE) and thread.cap_effective contains CAP_SYS_ADMIN";
+        assert!(!cond(&ev, escape));
+        // No clone was seen for it: no duration.
+        assert_eq!(get(&ev, "proc.duration"), None);
+        // A fork: the child takes the parent's values and starts its clock at the clone.
+        r.process(mk(
+            "clone",
+            Direction::Exit,
+            2_000,
+            50,
+            &[
+                ("res", P::I(51)),
+                ("exe", P::S("/proc/self/fd/3")),
+                ("tid", P::I(50)),
+                ("pid", P::I(50)),
+                ("ptid", P::I(1)),
+                ("flags", P::I(0)),
+            ],
+        ));
+        let ev = feed(
+            &mut r,
+            mk("close", Direction::Enter, 7_002_000, 51, &[("fd", P::I(0))]),
+        );
+        assert_eq!(get(&ev, "proc.duration").as_deref(), Some("7000000"));
+        assert!(cond(&ev, "proc.duration <= 5000000000"));
+        assert_eq!(get(&ev, "proc.is_exe_from_memfd").as_deref(), Some("true"));
+        assert_eq!(get(&ev, "proc.tty").as_deref(), Some("34816"));
+        assert_eq!(
+            get(&ev, "thread.cap_effective").as_deref(),
+            Some("CAP_SYS_MODULE CAP_SYS_ADMIN")
+        );
+        // The child then executes a regular binary: the flags and capabilities are the new
+        // ones, the clone time stays.
+        let ev = feed(
+            &mut r,
+            mk(
+                "execve",
+                Direction::Exit,
+                6_000_002_000,
+                51,
+                &[
+                    ("res", P::I(0)),
+                    ("exe", P::S("/bin/sh")),
+                    ("tid", P::I(51)),
+                    ("pid", P::I(51)),
+                    ("ptid", P::I(50)),
+                    ("comm", P::S("sh")),
+                    ("tty", P::I(0)),
+                    ("flags", P::I(0)),
+                    ("cap_effective", P::I(0)),
+                ],
+            ),
+        );
+        assert_eq!(get(&ev, "proc.is_exe_from_memfd").as_deref(), Some("false"));
+        assert_eq!(
+            get(&ev, "proc.is_exe_upper_layer").as_deref(),
+            Some("false")
+        );
+        assert_eq!(get(&ev, "thread.cap_effective").as_deref(), Some(""));
+        assert_eq!(get(&ev, "proc.tty").as_deref(), Some("0"));
+        assert_eq!(get(&ev, "proc.duration").as_deref(), Some("6000000000"));
+        assert!(!cond(&ev, "proc.duration <= 5000000000"));
     }
 }

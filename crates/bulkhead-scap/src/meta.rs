@@ -315,6 +315,18 @@ pub struct ThreadInfo {
     pub cap_inheritable: Option<u64>,
     pub cap_permitted: Option<u64>,
     pub cap_effective: Option<u64>,
+    /// Fields written by libs >= 0.10 (V9 entries; `pidns_init_start_ts` and `tty` come right
+    /// after `root`, before `loginuid`, in those files), each present when the entry holds it.
+    pub pidns_init_start_ts: Option<u64>,
+    /// Controlling terminal (`tty_nr` of /proc/PID/stat; 0 for none).
+    pub tty: Option<u32>,
+    pub exe_upper_layer: Option<bool>,
+    pub exe_ino: Option<u64>,
+    pub exe_ino_ctime: Option<u64>,
+    pub exe_ino_mtime: Option<u64>,
+    pub exe_from_memfd: Option<bool>,
+    pub exe_lower_layer: Option<bool>,
+    pub pgid: Option<i64>,
     /// Bytes of a V9 entry past the fields known here (newer libs append fields).
     pub unknown_tail: usize,
 }
@@ -446,6 +458,18 @@ pub(crate) fn parse_proclist(b: &RawBlock) -> Result<Vec<ThreadInfo>, ScapError>
         if sub_len > 0 {
             let end = start + sub_len;
             let room = |c: &Cur, n: usize| c.pos + n <= end;
+            // libs 0.10 inserted `pidns_init_start_ts` and `tty` before `loginuid`; entries
+            // written before that have at most loginuid + exe_writable + 3 capability sets
+            // (29 bytes) left here, which is how libscap tells the two layouts apart.
+            let pre_0_10 = end.saturating_sub(c.pos) <= 29;
+            if !pre_0_10 {
+                if room(&c, 8) {
+                    t.pidns_init_start_ts = Some(c.u64("pidns_init_start_ts")?);
+                }
+                if room(&c, 4) {
+                    t.tty = Some(c.u32("tty")?);
+                }
+            }
             if room(&c, 4) {
                 t.loginuid = Some(c.u32("loginuid")? as i32);
             }
@@ -460,6 +484,27 @@ pub(crate) fn parse_proclist(b: &RawBlock) -> Result<Vec<ThreadInfo>, ScapError>
             }
             if room(&c, 8) {
                 t.cap_effective = Some(c.u64("cap_effective")?);
+            }
+            if room(&c, 1) {
+                t.exe_upper_layer = Some(c.u8("exe_upper_layer")? != 0);
+            }
+            if room(&c, 8) {
+                t.exe_ino = Some(c.u64("exe_ino")?);
+            }
+            if room(&c, 8) {
+                t.exe_ino_ctime = Some(c.u64("exe_ino_ctime")?);
+            }
+            if room(&c, 8) {
+                t.exe_ino_mtime = Some(c.u64("exe_ino_mtime")?);
+            }
+            if room(&c, 1) {
+                t.exe_from_memfd = Some(c.u8("exe_from_memfd")? != 0);
+            }
+            if room(&c, 1) {
+                t.exe_lower_layer = Some(c.u8("exe_lower_layer")? != 0);
+            }
+            if room(&c, 8) {
+                t.pgid = Some(c.u64("pgid")? as i64);
             }
             if c.pos > end {
                 return Err(ScapError::corrupt(
