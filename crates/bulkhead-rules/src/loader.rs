@@ -417,6 +417,32 @@ impl RulesEngine {
     }
 
     /// Reads and loads a file; the result is named by the path as given.
+    /// Rules paths as Falco expands them (`read_rules_file_directory`): a directory gives its
+    /// regular files (symlinks followed, not recursive) named `*.yaml` or `*.yml`, sorted by
+    /// name; a file is itself (Falco also drops explicit files without those extensions;
+    /// Bulkhead loads them, so a misnamed file is not skipped in silence). An unreadable
+    /// directory stays as is, so loading it reports the error.
+    pub fn expand_paths(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for p in paths {
+            if !p.is_dir() {
+                out.push(p.clone());
+                continue;
+            }
+            let Ok(rd) = std::fs::read_dir(p) else {
+                out.push(p.clone());
+                continue;
+            };
+            let mut files: Vec<std::path::PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .collect();
+            files.sort();
+            out.extend(files);
+        }
+        out
+    }
+
     pub fn load_file(&mut self, path: &Path) -> LoadResult {
         let name = path.display().to_string();
         match std::fs::read(path) {

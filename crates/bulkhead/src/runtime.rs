@@ -29,7 +29,10 @@ pub fn runtime(action: RuntimeAction) -> Result<ExitCode> {
         RuntimeAction::Validate { rules, json } => {
             let mut engine = bulkhead_rules::RulesEngine::default();
             let results: Vec<bulkhead_rules::LoadResult> =
-                rules.iter().map(|p| engine.load_file(p)).collect();
+                bulkhead_rules::RulesEngine::expand_paths(&rules)
+                    .iter()
+                    .map(|p| engine.load_file(p))
+                    .collect();
             if json {
                 let v = bulkhead_rules::validation_json(&results, engine.contents());
                 write_output(None, format!("{v}\n").as_bytes())?;
@@ -273,11 +276,11 @@ fn replay(
         level: cfg.log_level,
         iso8601: cfg.time_format_iso_8601,
     };
-    let rules: Vec<PathBuf> = if rules.is_empty() {
-        cfg.rules_files.clone()
+    let rules = bulkhead_rules::RulesEngine::expand_paths(if rules.is_empty() {
+        &cfg.rules_files
     } else {
-        rules.to_vec()
-    };
+        rules
+    });
     if rules.is_empty() {
         bail!("no rules files: give -r RULES or rules_files in the configuration");
     }

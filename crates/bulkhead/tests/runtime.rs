@@ -506,3 +506,44 @@ fn replay_extra_output_and_tag_conflict() {
             .contains("You can not specify both disabled (-D/-T) and enabled (-t) rules")
     );
 }
+
+/// A rules directory loads its `*.yaml`/`*.yml` files in name order (Falco's
+/// `read_rules_file_directory`), for `validate` and `replay`.
+#[test]
+fn rules_directories_load_in_name_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("rules.d");
+    std::fs::create_dir(&d).unwrap();
+    // b.yaml appends to the list a.yaml defines: only valid in name order.
+    std::fs::write(
+        d.join("a.yaml"),
+        "- list: bins\n  items: [cat]\n- rule: r\n  desc: d\n  condition: evt.type=open and proc.name in (bins)\n  output: \"open by %proc.name\"\n  priority: WARNING\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("b.yml"),
+        "- list: bins\n  items: [ls]\n  override:\n    items: append\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("notes.txt"), "not rules").unwrap();
+    let out = bulkhead(&["runtime", "validate", d.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("a.yaml: Ok") && text.contains("b.yml: Ok"),
+        "{text}"
+    );
+    assert!(!text.contains("notes.txt"), "{text}");
+    let capture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bulkhead-scap/tests/fixtures/cat_write.scap");
+    let out = bulkhead(&[
+        "runtime",
+        "replay",
+        "-r",
+        d.to_str().unwrap(),
+        "-e",
+        capture.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 8);
+}
