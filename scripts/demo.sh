@@ -3,7 +3,8 @@
 # debootstrap + podman and a vulnerable image on top of it (old Python packages from PyPI; cached),
 # builds bulkhead, inventories bookworm (table + CycloneDX SBOM in ./bookworm.cdx.json), builds an
 # advisory database from real OSV data and scans the vulnerable image (table, and SARIF in
-# ./pyvuln.sarif), failing the gate with --exit-code.
+# ./pyvuln.sarif), failing the gate with --exit-code, then runs Falco rules over real captures
+# (Kubernetes audit events and a .scap syscall capture).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -38,3 +39,21 @@ echo "exit code: $rc"
 [ "$rc" = 3 ] || { echo "demo: expected the gate to fail with 3" >&2; exit 1; }
 $BH image "$T/pyvuln.docker.tar" --db "$DB" --format sarif -o pyvuln.sarif
 echo "wrote pyvuln.sarif ($(jq '.runs[0].results | length' pyvuln.sarif) results)"
+echo "== runtime: Falco rules over real captures"
+# Falco's default rules and a Kubernetes audit capture from the shared data when present; else the
+# capture the repository ships (Falco's cat_write.scap) through Falco's single test rule.
+RULES=../shared/data/falco/rules
+if [ -d "$RULES" ]; then
+  $BH runtime validate "$RULES/falcosecurity-rules/falco_rules.yaml" "$RULES/plugins-k8saudit/k8s_audit_rules.yaml"
+  $BH runtime replay -r "$RULES/plugins-k8saudit/k8s_audit_rules.yaml" \
+    -e ../shared/data/falco/captures/k8s_audit/create_nginx_pod_privileged.json -o json_output=true
+fi
+SINGLE="$(mktemp -d)/single_rule.yaml"
+cat > "$SINGLE" <<'YAML'
+- rule: open_from_cat
+  desc: A process named cat does an open
+  condition: evt.type=open and proc.name=cat
+  output: "An open was seen (command=%proc.cmdline)"
+  priority: WARNING
+YAML
+$BH runtime replay -r "$SINGLE" -e crates/bulkhead-scap/tests/fixtures/cat_write.scap -p "pid=%proc.pid parent=%proc.pname" | head -n 3
