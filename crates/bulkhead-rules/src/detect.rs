@@ -132,11 +132,17 @@ impl Detector {
         if !self.typed {
             return self.run(0..self.rules.len(), ts_ns, ev, out);
         }
-        let ty = ev
-            .extract("evt.type", None)
-            .and_then(|v| v.into_iter().next());
+        let owned;
+        let ty = match ev.event_type() {
+            Some(t) => Some(t),
+            None => {
+                owned = ev
+                    .extract("evt.type", None)
+                    .and_then(|v| v.into_iter().next());
+                owned.as_deref()
+            }
+        };
         let bucket = ty
-            .as_ref()
             .and_then(|t| self.by_type.get(t))
             .unwrap_or(&self.any_type);
         self.run(bucket.iter().copied(), ts_ns, ev, out)

@@ -13,26 +13,142 @@ use std::collections::HashSet;
 /// it. Single-valued fields return one element.
 pub trait FieldSource {
     fn extract(&self, field: &str, arg: Option<&str>) -> Option<Vec<String>>;
+
+    /// The event's type (`evt.type`) without building the field's value, for sources that have
+    /// it at hand; the engine uses it to pick the rules of that type for every event.
+    fn event_type(&self) -> Option<&str> {
+        None
+    }
 }
 
-/// An operand: a field (with transformers) or a constant.
+/// A comparison operator, resolved once at compile time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Contains,
+    IContains,
+    BContains,
+    StartsWith,
+    BStartsWith,
+    EndsWith,
+    Glob,
+    IGlob,
+    Regex,
+    In,
+    Intersects,
+    Pmatch,
+    Exists,
+}
+
+impl Op {
+    fn parse(s: &str) -> Option<Op> {
+        Some(match s {
+            "=" | "==" => Op::Eq,
+            "!=" => Op::Ne,
+            "<" => Op::Lt,
+            "<=" => Op::Le,
+            ">" => Op::Gt,
+            ">=" => Op::Ge,
+            "contains" => Op::Contains,
+            "icontains" => Op::IContains,
+            "bcontains" => Op::BContains,
+            "startswith" => Op::StartsWith,
+            "bstartswith" => Op::BStartsWith,
+            "endswith" => Op::EndsWith,
+            "glob" => Op::Glob,
+            "iglob" => Op::IGlob,
+            "regex" => Op::Regex,
+            "in" => Op::In,
+            "intersects" => Op::Intersects,
+            "pmatch" => Op::Pmatch,
+            "exists" => Op::Exists,
+            _ => return None,
+        })
+    }
+}
+
+/// A field transformer, applied to each value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transform {
+    ToLower,
+    ToUpper,
+    B64,
+    Basename,
+    Len,
+}
+
+/// An operand: a field with its argument and transformers (innermost first:
+/// `tolower(basename(x))` → [Basename, ToLower]).
 #[derive(Debug, Clone)]
-pub enum Operand {
-    Field {
-        name: String,
-        arg: Option<String>,
-        /// Transformers applied innermost first (`tolower(basename(x))` → [basename, tolower]).
-        transforms: Vec<String>,
-    },
+pub struct FieldRef {
+    pub name: String,
+    pub arg: Option<String>,
+    pub transforms: Vec<Transform>,
+}
+
+impl FieldRef {
+    /// The socket fields whose values are a connection's two ends (`fd.ip`, `fd.port`,
+    /// `fd.net`, `fd.proto`; libsinsp `compare_ip`/`compare_port`/`compare_net`/
+    /// `compare_proto`): `=` and `in` hold when either end matches, `!=` when both differ.
+    fn either_end(&self) -> bool {
+        self.transforms.is_empty()
+            && matches!(
+                self.name.as_str(),
+                "fd.ip" | "fd.port" | "fd.net" | "fd.proto"
+            )
+    }
+}
+
+/// A constant, prepared for its operator once: its number (for `<`…`>=`), network
+/// (`a.b.c.d/n`), bytes (`bcontains`/`bstartswith` hex) and case-folded form (`icontains`,
+/// `iglob`).
+#[derive(Debug, Clone)]
+pub struct Const {
+    pub text: String,
+    num: Option<f64>,
+    net: Option<(std::net::IpAddr, u32)>,
+    bytes: Option<Vec<u8>>,
+    folded: String,
+}
+
+impl Const {
+    fn new(text: &str, op: Op) -> Const {
+        Const {
+            num: matches!(op, Op::Lt | Op::Le | Op::Gt | Op::Ge)
+                .then(|| text.trim().parse::<f64>().ok())
+                .flatten(),
+            net: parse_net(text),
+            bytes: matches!(op, Op::BContains | Op::BStartsWith)
+                .then(|| hex_bytes(text))
+                .flatten(),
+            folded: if matches!(op, Op::IContains | Op::IGlob) {
+                text.to_lowercase()
+            } else {
+                String::new()
+            },
+            text: text.to_string(),
+        }
+    }
+
+    /// `v` equals the constant, or is an address inside its network.
+    fn equals(&self, v: &str) -> bool {
+        v == self.text || self.net.is_some_and(|n| ip_in(v, n))
+    }
 }
 
 /// The right-hand side of a check.
 #[derive(Debug)]
 pub enum Rhs {
     None,
-    Value(String),
-    List(Vec<String>, HashSet<String>),
-    Field(Operand),
+    Value(Const),
+    /// A list, with a set of its texts for `in`/`intersects`.
+    List(Vec<Const>, HashSet<String>),
+    Field(FieldRef),
     Regex(Regex),
 }
 
@@ -43,17 +159,20 @@ pub enum Node {
     Or(Vec<Node>),
     Not(Box<Node>),
     Check {
-        left: Operand,
-        op: String,
-        modifier: Option<String>,
+        left: FieldRef,
+        op: Op,
+        /// The `allof` modifier (`startswith allof (a, b)`); `oneof`/`anyof` are the default.
+        all: bool,
         rhs: Rhs,
     },
     /// A constant (an unresolved identifier compiles to false).
     Const(bool),
 }
 
-/// Compile a condition for evaluation. Errors name what cannot be evaluated (bad regex, an operand
-/// that is not a field).
+/// Compile a condition for evaluation: operators, constants (numbers, networks, hex bytes,
+/// case folding, regexes) and field references are resolved once here, not per event. Errors
+/// name what cannot be evaluated (bad regex, an operand that is not a field, a transformer the
+/// engine does not implement).
 pub fn compile(expr: &Expr) -> Result<Node, String> {
     Ok(match expr {
         Expr::And { children, .. } => {
@@ -68,8 +187,8 @@ pub fn compile(expr: &Expr) -> Result<Node, String> {
         }
         Expr::UnaryCheck { left, op, .. } => Node::Check {
             left: operand(left)?,
-            op: op.clone(),
-            modifier: None,
+            op: Op::parse(op).ok_or_else(|| format!("unknown operator {op:?}"))?,
+            all: false,
             rhs: Rhs::None,
         },
         Expr::BinaryCheck {
@@ -79,15 +198,17 @@ pub fn compile(expr: &Expr) -> Result<Node, String> {
             right,
             ..
         } => {
+            let op_ = Op::parse(op).ok_or_else(|| format!("unknown operator {op:?}"))?;
             let rhs = match right.as_ref() {
-                Expr::Value { value, .. } if op == "regex" => Rhs::Regex(
+                Expr::Value { value, .. } if op_ == Op::Regex => Rhs::Regex(
                     Regex::new(&format!("^(?:{value})$"))
                         .map_err(|e| format!("invalid regex {value:?}: {e}"))?,
                 ),
-                Expr::Value { value, .. } => Rhs::Value(value.clone()),
-                Expr::List { values, .. } => {
-                    Rhs::List(values.clone(), values.iter().cloned().collect())
-                }
+                Expr::Value { value, .. } => Rhs::Value(Const::new(value, op_)),
+                Expr::List { values, .. } => Rhs::List(
+                    values.iter().map(|v| Const::new(v, op_)).collect(),
+                    values.iter().cloned().collect(),
+                ),
                 Expr::Transformer { name, args, .. } if name == "val" => {
                     Rhs::Field(operand(args.first().ok_or("val() needs a field")?)?)
                 }
@@ -95,8 +216,8 @@ pub fn compile(expr: &Expr) -> Result<Node, String> {
             };
             Node::Check {
                 left: operand(left)?,
-                op: op.clone(),
-                modifier: modifier.clone(),
+                op: op_,
+                all: modifier.as_deref() == Some("allof"),
                 rhs,
             }
         }
@@ -104,50 +225,45 @@ pub fn compile(expr: &Expr) -> Result<Node, String> {
     })
 }
 
-fn operand(e: &Expr) -> Result<Operand, String> {
+fn operand(e: &Expr) -> Result<FieldRef, String> {
     match e {
-        Expr::Field { name, arg, .. } => Ok(Operand::Field {
+        Expr::Field { name, arg, .. } => Ok(FieldRef {
             name: name.clone(),
             arg: arg.clone(),
             transforms: Vec::new(),
         }),
         Expr::Transformer { name, args, .. } => {
-            let inner = operand(args.first().ok_or("transformer without argument")?)?;
-            let Operand::Field {
-                name: f,
-                arg,
-                mut transforms,
-            } = inner;
-            transforms.push(name.clone());
-            Ok(Operand::Field {
-                name: f,
-                arg,
-                transforms,
-            })
+            let t = match name.as_str() {
+                "tolower" => Transform::ToLower,
+                "toupper" => Transform::ToUpper,
+                "b64" => Transform::B64,
+                "basename" => Transform::Basename,
+                "len" => Transform::Len,
+                other => return Err(format!("transformer {other}() is not implemented")),
+            };
+            let mut inner = operand(args.first().ok_or("transformer without argument")?)?;
+            inner.transforms.push(t);
+            Ok(inner)
         }
         other => Err(format!("not a field: {other:?}")),
     }
 }
 
-fn values(op: &Operand, ev: &dyn FieldSource) -> Option<Vec<String>> {
-    let Operand::Field {
-        name,
-        arg,
-        transforms,
-    } = op;
-    let mut v = ev.extract(name, arg.as_deref())?;
-    for t in transforms {
-        v = v
-            .into_iter()
-            .map(|s| match t.as_str() {
-                "tolower" => s.to_lowercase(),
-                "toupper" => s.to_uppercase(),
-                "basename" => s.rsplit('/').next().unwrap_or("").to_string(),
-                "len" => s.len().to_string(),
-                "b64" => b64decode(&s).unwrap_or(s),
-                _ => s,
-            })
-            .collect();
+fn values(f: &FieldRef, ev: &dyn FieldSource) -> Option<Vec<String>> {
+    let mut v = ev.extract(&f.name, f.arg.as_deref())?;
+    for t in &f.transforms {
+        for s in v.iter_mut() {
+            *s = match t {
+                Transform::ToLower => s.to_lowercase(),
+                Transform::ToUpper => s.to_uppercase(),
+                Transform::Basename => s.rsplit('/').next().unwrap_or("").to_string(),
+                Transform::Len => s.len().to_string(),
+                Transform::B64 => match b64decode(s) {
+                    Some(d) => d,
+                    None => continue,
+                },
+            };
+        }
     }
     Some(v)
 }
@@ -177,56 +293,58 @@ fn b64decode(s: &str) -> Option<String> {
 
 /// `fnmatch(pattern, s, 0)` (or with `FNM_CASEFOLD`): `*` and `?` cross `/`, `[...]` classes with
 /// `!`/`^` negation and ranges, `\` escapes. Written by hand: a dozen lines, no crate matches
-/// fnmatch's flags exactly.
+/// fnmatch's flags exactly. ASCII inputs are matched as bytes (no allocation), others as chars.
 pub fn fnmatch(pattern: &str, s: &str, casefold: bool) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = if casefold {
-        (
-            pattern.to_lowercase().chars().collect(),
-            s.to_lowercase().chars().collect(),
-        )
-    } else {
-        (pattern.chars().collect(), s.chars().collect())
-    };
+    if casefold {
+        let (p, t) = (pattern.to_lowercase(), s.to_lowercase());
+        return fnmatch(&p, &t, false);
+    }
+    if pattern.is_ascii() && s.is_ascii() {
+        return glob_match(pattern.as_bytes(), s.as_bytes());
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = s.chars().collect();
+    glob_match(&p, &t)
+}
+
+fn glob_match<T: Copy + PartialOrd + From<u8>>(p: &[T], t: &[T]) -> bool {
+    let c = |b: u8| T::from(b);
     let (mut pi, mut ti) = (0, 0);
     let (mut star, mut mark) = (None, 0);
     while ti < t.len() {
         if pi < p.len() {
-            match p[pi] {
-                '*' => {
-                    star = Some(pi);
-                    mark = ti;
-                    pi += 1;
-                    continue;
-                }
-                '?' => {
-                    pi += 1;
-                    ti += 1;
-                    continue;
-                }
-                '[' => {
-                    if let Some((matched, next)) = class(&p, pi, t[ti]) {
-                        if matched {
-                            pi = next;
-                            ti += 1;
-                            continue;
-                        }
-                    } else if t[ti] == '[' {
-                        pi += 1;
+            let pc = p[pi];
+            if pc == c(b'*') {
+                star = Some(pi);
+                mark = ti;
+                pi += 1;
+                continue;
+            }
+            if pc == c(b'?') {
+                pi += 1;
+                ti += 1;
+                continue;
+            }
+            if pc == c(b'[') {
+                if let Some((matched, next)) = class(p, pi, t[ti]) {
+                    if matched {
+                        pi = next;
                         ti += 1;
                         continue;
                     }
-                }
-                '\\' if pi + 1 < p.len() && p[pi + 1] == t[ti] => {
-                    pi += 2;
-                    ti += 1;
-                    continue;
-                }
-                c if c == t[ti] => {
+                } else if t[ti] == c(b'[') {
                     pi += 1;
                     ti += 1;
                     continue;
                 }
-                _ => {}
+            } else if pc == c(b'\\') && pi + 1 < p.len() && p[pi + 1] == t[ti] {
+                pi += 2;
+                ti += 1;
+                continue;
+            } else if pc == t[ti] {
+                pi += 1;
+                ti += 1;
+                continue;
             }
         }
         match star {
@@ -238,31 +356,33 @@ pub fn fnmatch(pattern: &str, s: &str, casefold: bool) -> bool {
             None => return false,
         }
     }
-    while pi < p.len() && p[pi] == '*' {
+    while pi < p.len() && p[pi] == c(b'*') {
         pi += 1;
     }
     pi == p.len()
 }
 
-/// A `[...]` class at `p[start]`: (matches `c`, index after the class), or `None` if unterminated.
-fn class(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
+/// A `[...]` class at `p[start]`: (matches `ch`, index after the class), or `None` if
+/// unterminated.
+fn class<T: Copy + PartialOrd + From<u8>>(p: &[T], start: usize, ch: T) -> Option<(bool, usize)> {
+    let c = |b: u8| T::from(b);
     let mut i = start + 1;
-    let negate = i < p.len() && (p[i] == '!' || p[i] == '^');
+    let negate = i < p.len() && (p[i] == c(b'!') || p[i] == c(b'^'));
     if negate {
         i += 1;
     }
     let mut matched = false;
     let mut first = true;
-    while i < p.len() && (first || p[i] != ']') {
+    while i < p.len() && (first || p[i] != c(b']')) {
         first = false;
         let lo = p[i];
-        if i + 2 < p.len() && p[i + 1] == '-' && p[i + 2] != ']' {
-            if lo <= c && c <= p[i + 2] {
+        if i + 2 < p.len() && p[i + 1] == c(b'-') && p[i + 2] != c(b']') {
+            if lo <= ch && ch <= p[i + 2] {
                 matched = true;
             }
             i += 3;
         } else {
-            if lo == c {
+            if lo == ch {
                 matched = true;
             }
             i += 1;
@@ -275,7 +395,7 @@ fn class(p: &[char], start: usize, c: char) -> Option<(bool, usize)> {
 }
 
 fn hex_bytes(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
+    if !s.len().is_multiple_of(2) || !s.is_ascii() {
         return None;
     }
     (0..s.len())
@@ -284,28 +404,22 @@ fn hex_bytes(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-fn cmp_num(a: &str, b: &str) -> Option<std::cmp::Ordering> {
-    match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
-        (Ok(x), Ok(y)) => x.partial_cmp(&y),
-        _ => Some(a.cmp(b)),
-    }
+/// A network value `a.b.c.d/n` or `fe80::/10`.
+fn parse_net(r: &str) -> Option<(std::net::IpAddr, u32)> {
+    let (net, bits) = r.split_once('/')?;
+    let net = net.parse::<std::net::IpAddr>().ok()?;
+    let bits = bits.parse::<u32>().ok()?;
+    let max = if net.is_ipv4() { 32 } else { 128 };
+    (bits <= max).then_some((net, bits))
 }
 
-/// `v` is an IP address inside the network `r` (`10.0.0.0/8`, `fe80::/10`), as Falco compares
-/// address fields with network values.
-fn ip_in_net(v: &str, r: &str) -> bool {
-    let Some((net, bits)) = r.split_once('/') else {
-        return false;
-    };
-    let (Ok(ip), Ok(net), Ok(bits)) = (
-        v.parse::<std::net::IpAddr>(),
-        net.parse::<std::net::IpAddr>(),
-        bits.parse::<u32>(),
-    ) else {
+/// `v` is an IP address inside the network `(net, bits)`.
+fn ip_in(v: &str, (net, bits): (std::net::IpAddr, u32)) -> bool {
+    let Ok(ip) = v.parse::<std::net::IpAddr>() else {
         return false;
     };
     match (ip, net) {
-        (std::net::IpAddr::V4(a), std::net::IpAddr::V4(n)) if bits <= 32 => {
+        (std::net::IpAddr::V4(a), std::net::IpAddr::V4(n)) => {
             let mask = if bits == 0 {
                 0
             } else {
@@ -313,7 +427,7 @@ fn ip_in_net(v: &str, r: &str) -> bool {
             };
             u32::from(a) & mask == u32::from(n) & mask
         }
-        (std::net::IpAddr::V6(a), std::net::IpAddr::V6(n)) if bits <= 128 => {
+        (std::net::IpAddr::V6(a), std::net::IpAddr::V6(n)) => {
             let mask = if bits == 0 {
                 0
             } else {
@@ -325,42 +439,54 @@ fn ip_in_net(v: &str, r: &str) -> bool {
     }
 }
 
-/// One value against one right-hand value.
-fn compare(op: &str, v: &str, r: &str) -> bool {
-    match op {
-        "=" | "==" => v == r || (r.contains('/') && ip_in_net(v, r)),
-        "!=" => v != r,
-        "contains" => v.contains(r),
-        "icontains" => v.to_lowercase().contains(&r.to_lowercase()),
-        "startswith" => v.starts_with(r),
-        "endswith" => v.ends_with(r),
-        "glob" => fnmatch(r, v, false),
-        "iglob" => fnmatch(r, v, true),
-        "bcontains" => hex_bytes(r).is_some_and(|n| {
-            n.is_empty() || v.as_bytes().windows(n.len()).any(|w| w == n.as_slice())
-        }),
-        "bstartswith" => hex_bytes(r).is_some_and(|n| v.as_bytes().starts_with(&n)),
-        "<" => cmp_num(v, r) == Some(std::cmp::Ordering::Less),
-        "<=" => cmp_num(v, r).is_some_and(|o| o != std::cmp::Ordering::Greater),
-        ">" => cmp_num(v, r) == Some(std::cmp::Ordering::Greater),
-        ">=" => cmp_num(v, r).is_some_and(|o| o != std::cmp::Ordering::Less),
-        _ => false,
+/// `v` is an IP address inside the network `r` (`10.0.0.0/8`, `fe80::/10`), as Falco compares
+/// address fields with network values.
+#[cfg(test)]
+fn ip_in_net(v: &str, r: &str) -> bool {
+    parse_net(r).is_some_and(|n| ip_in(v, n))
+}
+
+/// Order of a value and a constant: numeric when the constant is a number and the value parses
+/// as one, else textual.
+fn order(v: &str, c: &Const) -> Option<std::cmp::Ordering> {
+    match (c.num, v.trim().parse::<f64>()) {
+        (Some(y), Ok(x)) => x.partial_cmp(&y),
+        _ => Some(v.cmp(c.text.as_str())),
     }
 }
 
-/// Fields whose values are a socket's two ends (`fd.ip`, `fd.port`, `fd.net`, `fd.proto`): `=`
-/// and `in` hold when either end matches, `!=` when both differ.
-fn either_end(op: &Operand) -> bool {
-    let Operand::Field {
-        name, transforms, ..
-    } = op;
-    transforms.is_empty() && matches!(name.as_str(), "fd.ip" | "fd.port" | "fd.net" | "fd.proto")
+/// One value against one constant.
+fn compare(op: Op, v: &str, c: &Const) -> bool {
+    use std::cmp::Ordering::*;
+    match op {
+        Op::Eq | Op::In => c.equals(v),
+        Op::Ne => !c.equals(v),
+        Op::Contains => v.contains(c.text.as_str()),
+        Op::IContains => v.to_lowercase().contains(c.folded.as_str()),
+        Op::StartsWith => v.starts_with(c.text.as_str()),
+        Op::EndsWith => v.ends_with(c.text.as_str()),
+        Op::Glob => fnmatch(&c.text, v, false),
+        Op::IGlob => fnmatch(&c.folded, &v.to_lowercase(), false),
+        Op::BContains => c.bytes.as_ref().is_some_and(|n| {
+            n.is_empty() || v.as_bytes().windows(n.len()).any(|w| w == n.as_slice())
+        }),
+        Op::BStartsWith => c
+            .bytes
+            .as_ref()
+            .is_some_and(|n| v.as_bytes().starts_with(n)),
+        Op::Lt => order(v, c) == Some(Less),
+        Op::Le => order(v, c).is_some_and(|o| o != Greater),
+        Op::Gt => order(v, c) == Some(Greater),
+        Op::Ge => order(v, c).is_some_and(|o| o != Less),
+        Op::Pmatch => path_prefix(v, std::slice::from_ref(c)),
+        Op::Regex | Op::Intersects | Op::Exists => false,
+    }
 }
 
 /// `pmatch`: the value is one of the paths or below one of them.
-fn path_prefix(v: &str, prefixes: &[String]) -> bool {
+fn path_prefix(v: &str, prefixes: &[Const]) -> bool {
     prefixes.iter().any(|p| {
-        let p = p.trim_end_matches('/');
+        let p = p.text.trim_end_matches('/');
         v == p || (v.starts_with(p) && v.as_bytes().get(p.len()) == Some(&b'/')) || p.is_empty()
     })
 }
@@ -373,60 +499,53 @@ impl Node {
             Node::Or(c) => c.iter().any(|n| n.eval(ev)),
             Node::Not(c) => !c.eval(ev),
             Node::Const(b) => *b,
-            Node::Check {
-                left,
-                op,
-                modifier,
-                rhs,
-            } => {
+            Node::Check { left, op, all, rhs } => {
                 let Some(vals) = values(left, ev) else {
                     return false;
                 };
-                if op == "exists" {
+                if *op == Op::Exists {
                     return !vals.is_empty();
                 }
                 if vals.is_empty() {
                     return false;
                 }
-                let in_list = |v: &String, list: &[String], set: &HashSet<String>| {
-                    set.contains(v) || list.iter().any(|r| r.contains('/') && ip_in_net(v, r))
+                let in_list = |v: &String, list: &[Const], set: &HashSet<String>| {
+                    set.contains(v) || list.iter().any(|c| c.net.is_some_and(|n| ip_in(v, n)))
                 };
-                match (op.as_str(), rhs) {
-                    // The either-end socket fields (libsinsp `compare_ip`/`compare_port`/
-                    // `compare_net`/`compare_proto`): `in` matches when one end is in the list.
-                    ("in", Rhs::List(list, set)) if either_end(left) => {
+                match (op, rhs) {
+                    // Either-end socket fields: `in` matches when one end is in the list.
+                    (Op::In, Rhs::List(list, set)) if left.either_end() => {
                         vals.iter().any(|v| in_list(v, list, set))
                     }
-                    ("in", Rhs::List(list, set)) => vals.iter().all(|v| in_list(v, list, set)),
-                    ("in", Rhs::Value(x)) => vals.iter().all(|v| v == x),
-                    ("intersects", Rhs::List(_, set)) => vals.iter().any(|v| set.contains(v)),
-                    ("pmatch", Rhs::List(list, _)) => vals.iter().all(|v| path_prefix(v, list)),
-                    ("regex", Rhs::Regex(re)) => vals.iter().any(|v| re.is_match(v)),
-                    (_, Rhs::List(list, _)) => {
-                        // Modifier forms: `startswith oneof (a, b)`.
-                        let all = modifier.as_deref() == Some("allof");
-                        vals.iter().any(|v| {
-                            if all {
-                                list.iter().all(|r| compare(op, v, r))
-                            } else {
-                                list.iter().any(|r| compare(op, v, r))
-                            }
-                        })
+                    (Op::In, Rhs::List(list, set)) => vals.iter().all(|v| in_list(v, list, set)),
+                    (Op::In, Rhs::Value(c)) => vals.iter().all(|v| c.equals(v)),
+                    (Op::Intersects, Rhs::List(list, set)) => {
+                        vals.iter().any(|v| in_list(v, list, set))
                     }
+                    (Op::Pmatch, Rhs::List(list, _)) => vals.iter().all(|v| path_prefix(v, list)),
+                    (Op::Regex, Rhs::Regex(re)) => vals.iter().any(|v| re.is_match(v)),
+                    // Modifier forms: `startswith oneof (a, b)`, `... allof (...)`.
+                    (_, Rhs::List(list, _)) => vals.iter().any(|v| {
+                        if *all {
+                            list.iter().all(|c| compare(*op, v, c))
+                        } else {
+                            list.iter().any(|c| compare(*op, v, c))
+                        }
+                    }),
                     // Every value differs (for the either-end fields: both ends); a network
-                    // value (`a.b.c.d/n`) differs from the addresses outside it.
-                    ("!=", Rhs::Value(r)) => vals
-                        .iter()
-                        .all(|v| v != r && !(r.contains('/') && ip_in_net(v, r))),
-                    (_, Rhs::Value(r)) => vals.iter().any(|v| compare(op, v, r)),
+                    // value differs from the addresses outside it.
+                    (Op::Ne, Rhs::Value(c)) => vals.iter().all(|v| !c.equals(v)),
+                    (_, Rhs::Value(c)) => vals.iter().any(|v| compare(*op, v, c)),
                     (_, Rhs::Field(f)) => {
                         let Some(rv) = values(f, ev) else {
                             return false;
                         };
-                        match op.as_str() {
-                            "in" => vals.iter().all(|v| rv.contains(v)),
-                            "intersects" => vals.iter().any(|v| rv.contains(v)),
-                            _ => vals.iter().any(|v| rv.iter().any(|r| compare(op, v, r))),
+                        match op {
+                            Op::In => vals.iter().all(|v| rv.contains(v)),
+                            Op::Intersects => vals.iter().any(|v| rv.contains(v)),
+                            _ => vals
+                                .iter()
+                                .any(|v| rv.iter().any(|r| compare(*op, v, &Const::new(r, *op)))),
                         }
                     }
                     _ => false,
@@ -553,6 +672,19 @@ mod tests {
         assert!(t("not proc.pid = 1"));
         assert!(t("toupper(proc.name) = BASH"));
         assert!(t("fd.name bcontains 736861"), "hex of 'sha'");
+        assert!(
+            t("evt.num < 100"),
+            "numeric, not textual (\"42\" > \"100\")"
+        );
+        assert!(
+            t("proc.name > 100"),
+            "textual when the constant is not a number"
+        );
+        assert!(t("fd.name iglob '/ETC/SH*'"));
+        assert!(t("fd.name bstartswith 2f657463"), "hex of '/etc'");
+        assert!(!t("fd.name bstartswith zz"), "not hex: no match");
+        assert!(t("fd.name endswith allof (dow, adow)"));
+        assert!(!t("fd.name endswith allof (dow, x)"));
         assert!(t("fd.port in (53, 8080)"), "either end of a socket");
         assert!(
             !t("ka.images in (nginx, x)"),
@@ -579,7 +711,24 @@ mod tests {
     }
 
     #[test]
+    fn compile_resolves_operators_and_refuses_unknown_transformers() {
+        let n = compile(&parse_condition("proc.name startswith oneof (a, b)").unwrap()).unwrap();
+        let Node::Check { op, all, rhs, .. } = n else {
+            panic!("{n:?}")
+        };
+        assert_eq!((op, all), (Op::StartsWith, false));
+        assert!(matches!(rhs, Rhs::List(ref l, _) if l.len() == 2));
+        assert!(compile(&parse_condition("proc.name regex '('").unwrap()).is_err());
+        let e = parse_condition("concat(proc.name, proc.exe) = x");
+        if let Ok(e) = e {
+            assert!(compile(&e).unwrap_err().contains("not implemented"));
+        }
+    }
+
+    #[test]
     fn glob_cases() {
+        assert!(fnmatch("é*", "été", false), "non-ASCII matched by chars");
+        assert!(fnmatch("[a-c]x", "bx", false));
         assert!(fnmatch("a*c", "a/b/c", false));
         assert!(fnmatch("[!x]b", "ab", false));
         assert!(!fnmatch("[!a]b", "ab", false));
