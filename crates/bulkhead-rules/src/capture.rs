@@ -91,6 +91,35 @@ pub const SYSCALL_FIELDS: &[&str] = &[
     "container.image.repository",
     "container.privileged",
     "k8s.ns.name",
+    "evt.buffer",
+    "evt.is_open_exec",
+    "evt.hostname",
+    "proc.aexe",
+    "proc.pexepath",
+    "proc.aexepath",
+    "proc.env",
+    "proc.vpid",
+    "proc.sname",
+    "proc.vpgid.name",
+    "proc.vpgid.exe",
+    "proc.ppid.duration",
+    "proc.is_vpgid_leader",
+    "proc.exe_ino.ctime",
+    "proc.exe_ino.mtime",
+    "proc.exe_ino.ctime_duration_proc_start",
+    "thread.cap_permitted",
+    "user.loginuid",
+    "user.loginname",
+    "fd.sockfamily",
+    "fd.cnet",
+    "fd.rnet",
+    "fd.cip.name",
+    "fd.lip.name",
+    "fd.rip.name",
+    "fd.types",
+    "container.mounts",
+    "container.start_ts",
+    "k8s.pod.name",
 ];
 
 /// One event of the format.
@@ -221,7 +250,11 @@ impl CapturedEvent {
                     .get("audit")
                     .cloned()
                     .ok_or_else(|| format!("line {line}: k8s_audit event without `audit`"))?;
-                Ok(CapturedEvent::Audit(AuditEvent { json, ts_ns: ts }))
+                Ok(CapturedEvent::Audit(AuditEvent {
+                    json,
+                    ts_ns: ts,
+                    num: 0,
+                }))
             }
             other => Err(format!("line {line}: unknown source {other:?}")),
         }
@@ -410,6 +443,12 @@ mod tests {
                         extracted.insert(f.name);
                     }
                 }
+                // Fields whose argument is optional are recorded in their argument-less form.
+                for f in ["proc.env", "proc.aexe", "proc.aexepath", "fd.types"] {
+                    if ev.extract(f, None).is_some() {
+                        extracted.insert(f);
+                    }
+                }
             }
         }
         let missing: Vec<_> = extracted
@@ -428,8 +467,31 @@ mod tests {
             "fd.nameraw",
             "fd.name_changed",
             "container.id",
+            "evt.buffer",
+            "evt.hostname",
+            "evt.is_open_exec",
+            "proc.pexepath",
+            "proc.vpid",
+            "proc.sname",
+            "proc.vpgid.name",
+            "proc.vpgid.exe",
+            "proc.is_vpgid_leader",
+            "proc.exe_ino.ctime",
+            "proc.exe_ino.mtime",
+            "thread.cap_permitted",
+            "user.loginuid",
+            "user.loginname",
+            "fd.sockfamily",
+            "fd.cnet",
+            "fd.rnet",
+            "container.mounts",
+            "proc.env",
+            "proc.aexe",
+            "proc.aexepath",
+            "fd.types",
         ] {
             assert!(extracted.contains(f), "{f} never extracted");
+            assert!(SYSCALL_FIELDS.contains(&f), "{f} not recorded");
         }
     }
 

@@ -19,6 +19,12 @@ pub trait FieldSource {
     fn event_type(&self) -> Option<&str> {
         None
     }
+
+    /// The raw bytes of a byte-buffer field (`evt.buffer`), for `bcontains`/`bstartswith`,
+    /// which compare bytes that need not be valid UTF-8 (its string value is lossy).
+    fn extract_bytes(&self, _field: &str) -> Option<&[u8]> {
+        None
+    }
 }
 
 /// A comparison operator, resolved once at compile time.
@@ -500,6 +506,26 @@ impl Node {
             Node::Not(c) => !c.eval(ev),
             Node::Const(b) => *b,
             Node::Check { left, op, all, rhs } => {
+                if matches!(op, Op::BContains | Op::BStartsWith)
+                    && left.transforms.is_empty()
+                    && let Some(bytes) = ev.extract_bytes(&left.name)
+                {
+                    let hit = |c: &Const| {
+                        c.bytes.as_ref().is_some_and(|n| {
+                            if *op == Op::BStartsWith {
+                                bytes.starts_with(n)
+                            } else {
+                                n.is_empty() || bytes.windows(n.len()).any(|w| w == n.as_slice())
+                            }
+                        })
+                    };
+                    return match rhs {
+                        Rhs::Value(c) => hit(c),
+                        Rhs::List(list, _) if *all => list.iter().all(hit),
+                        Rhs::List(list, _) => list.iter().any(hit),
+                        _ => false,
+                    };
+                }
                 let Some(vals) = values(left, ev) else {
                     return false;
                 };
@@ -723,6 +749,26 @@ mod tests {
         if let Ok(e) = e {
             assert!(compile(&e).unwrap_err().contains("not implemented"));
         }
+    }
+
+    /// `bcontains` on a byte buffer compares its raw bytes (not valid UTF-8 here).
+    #[test]
+    fn byte_buffers() {
+        struct Buf(Vec<u8>);
+        impl FieldSource for Buf {
+            fn extract(&self, field: &str, _: Option<&str>) -> Option<Vec<String>> {
+                (field == "evt.buffer").then(|| vec![String::from_utf8_lossy(&self.0).into()])
+            }
+            fn extract_bytes(&self, field: &str) -> Option<&[u8]> {
+                (field == "evt.buffer").then_some(self.0.as_slice())
+            }
+        }
+        let ev = Buf(vec![0x00, 0xca, 0xfe, 0xba, 0xbe, 0x01]);
+        let t = |c: &str| compile(&parse_condition(c).unwrap()).unwrap().eval(&ev);
+        assert!(t("evt.buffer bcontains cafebabe"));
+        assert!(t("evt.buffer bstartswith 00ca"));
+        assert!(!t("evt.buffer bstartswith cafe"));
+        assert!(!t("evt.buffer bcontains cafebabf"));
     }
 
     #[test]

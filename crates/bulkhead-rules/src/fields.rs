@@ -320,7 +320,7 @@ pub static FIELDS: &[FieldInfo] = &[
     FieldInfo { source: "syscall", name: "container.healthcheck", ty: FieldType::Charbuf, arg: ArgRule::None, dot_key: false, list: false, desc: "container health check" },
     FieldInfo { source: "syscall", name: "container.liveness_probe", ty: FieldType::Charbuf, arg: ArgRule::None, dot_key: false, list: false, desc: "container liveness probe" },
     FieldInfo { source: "syscall", name: "container.readiness_probe", ty: FieldType::Charbuf, arg: ArgRule::None, dot_key: false, list: false, desc: "container readiness probe" },
-    FieldInfo { source: "syscall", name: "container.start_ts", ty: FieldType::AbsTime, arg: ArgRule::None, dot_key: false, list: false, desc: "container start timestamp (epoch nanoseconds)" },
+    FieldInfo { source: "syscall", name: "container.start_ts", ty: FieldType::Uint64, arg: ArgRule::None, dot_key: false, list: false, desc: "container start timestamp (epoch nanoseconds)" },
     FieldInfo { source: "syscall", name: "container.duration", ty: FieldType::RelTime, arg: ArgRule::None, dot_key: false, list: false, desc: "nanoseconds since the container started" },
     FieldInfo { source: "syscall", name: "container.ip", ty: FieldType::Charbuf, arg: ArgRule::None, dot_key: false, list: false, desc: "container IP address" },
     FieldInfo { source: "syscall", name: "container.cni.json", ty: FieldType::Charbuf, arg: ArgRule::None, dot_key: false, list: false, desc: "container CNI result" },

@@ -13,6 +13,8 @@ pub struct AuditEvent {
     /// Event time in nanoseconds since the epoch (`stageTimestamp`, else `requestReceivedTimestamp`,
     /// else `timestamp`), as the plugin stamps events.
     pub ts_ns: i128,
+    /// `evt.num`: the event's number in its input, from 1.
+    pub num: u64,
 }
 
 /// Upper bound of an audit file read at once.
@@ -40,7 +42,11 @@ fn to_event(v: Value) -> Option<AuditEvent> {
         .iter()
         .find_map(|k| v.get(k).and_then(Value::as_str).and_then(rfc3339_ns))
         .unwrap_or(0);
-    Some(AuditEvent { json: v, ts_ns })
+    Some(AuditEvent {
+        json: v,
+        ts_ns,
+        num: 0,
+    })
 }
 
 /// Read audit events from text: one event, an `EventList` (`items`), a JSON array, or JSON lines.
@@ -80,7 +86,10 @@ pub fn read_events(text: &str) -> Result<(Vec<AuditEvent>, usize), String> {
         };
         for it in items {
             match to_event(it) {
-                Some(e) => out.push(e),
+                Some(mut e) => {
+                    e.num = out.len() as u64 + 1;
+                    out.push(e)
+                }
                 None => skipped += 1,
             }
         }
@@ -402,7 +411,41 @@ impl FieldSource for AuditEvent {
                 Some(vec![crate::output::iso_time(self.ts_ns, false)])
             }
             "evt.rawtime" => Some(vec![self.ts_ns.to_string()]),
+            "evt.num" if self.num > 0 => Some(vec![self.num.to_string()]),
+            // libsinsp's generic field: the host the events are processed on.
+            "evt.hostname" => std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .ok()
+                .map(|h| vec![h.trim().to_string()]),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Events of an input are numbered from 1 (`evt.num`); non-events are skipped and counted;
+    /// times are libsinsp's strings of `stageTimestamp`.
+    #[test]
+    fn numbering_times_and_skips() {
+        let text = r#"{"kind":"Event","auditID":"a","verb":"get","stageTimestamp":"2018-10-25T14:09:12.581541Z"}
+{"kind":"Pod","metadata":{}}
+{"kind":"Event","auditID":"b","verb":"create","stageTimestamp":"2018-10-25T14:09:13Z"}"#;
+        let (events, skipped) = read_events(text).unwrap();
+        assert_eq!((events.len(), skipped), (2, 1));
+        let one = |e: &AuditEvent, f: &str| e.extract(f, None).and_then(|v| v.into_iter().next());
+        assert_eq!(one(&events[0], "evt.num").as_deref(), Some("1"));
+        assert_eq!(one(&events[1], "evt.num").as_deref(), Some("2"));
+        assert_eq!(
+            one(&events[0], "evt.time").as_deref(),
+            Some("14:09:12.581541000")
+        );
+        assert_eq!(
+            one(&events[1], "jevt.time.iso8601").as_deref(),
+            Some("2018-10-25T14:09:13.000000000+0000")
+        );
+        assert_eq!(one(&events[1], "ka.verb").as_deref(), Some("create"));
+        assert!(one(&events[0], "evt.hostname").is_some());
     }
 }

@@ -8,16 +8,21 @@
 //!   enter event, so e.g. `fd.name=/dev/null` matches `fstat`/`read`/`close` enter *and* exit
 //!   events). [`Replayer::with_conversion`] applies libscap's newer converter instead;
 //! * threads come from the process list, then clone/fork/vfork/clone3 exits (new child),
-//!   execve/execveat exits (comm, exe, args, cwd, uid, container), `procexit` (removed before the
-//!   next event);
+//!   execve/execveat exits (comm, exe, args, cwd, uid, container, environment, loginuid,
+//!   capabilities, exe inode; fds opened close-on-exec are closed), `procexit` (removed before
+//!   the next event). A syscall event of a thread none of these described gets libsinsp's
+//!   placeholder entry (comm/exe `<NA>`, pid/ptid -1, uid/gid/loginuid 0xffffffff, see
+//!   [`Thread::placeholder`]), which execve and clone exits then patch;
 //! * fd tables come from the fd lists, then open/openat/openat2/creat/open_by_handle_at exits
 //!   (path resolved against the cwd or dirfd), socket/accept/connect, dup*, pipe*, close (removed
 //!   before the next event, so the close exit still sees the fd);
 //! * an event's fd is its `fd` parameter for enter events; for exit events the fd the matching
 //!   enter event used, or the exit's own `fd` parameter (new-style events, creating syscalls);
-//! * container metadata (name, image repository, privileged, labels) comes from the capture's
-//!   container events; capabilities, terminal and exe flags from the process list and execve
-//!   exits.
+//! * container metadata (name, image repository, privileged, labels, ip, mounts) comes from the
+//!   capture's container events; capabilities, terminal, exe flags, session and group ids,
+//!   loginuid, environment and exe inode from the process list and execve exits; the hostname,
+//!   boot time and interface addresses (local vs remote socket ends) from the machine info and
+//!   interface blocks.
 //!
 //! Missing values are `None` (a false check for the engine).
 
@@ -25,19 +30,31 @@ use crate::detect::Detector;
 use crate::eval::FieldSource;
 use crate::output::Alert;
 use bulkhead_scap::{
-    Block, Capture, Converter, Direction, Event, FdDetail, FdInfo, ParamType, SockAddr, SockTuple,
-    ThreadInfo, Value, decode, table,
+    Block, Capture, Converter, Direction, Event, FdDetail, FdInfo, InterfaceAddr, ParamType,
+    SockAddr, SockTuple, ThreadInfo, Value, decode, table,
 };
 use std::collections::HashMap;
 use std::path::Path;
 
 const PPM_O_RDONLY: u64 = 1;
 const PPM_O_WRONLY: u64 = 2;
+const PPM_O_CREAT: u64 = 1 << 2;
 const PPM_O_DIRECTORY: u64 = 1 << 10;
+const PPM_O_CLOEXEC: u64 = 1 << 12;
+const PPM_O_TMPFILE: u64 = 1 << 13;
+/// `PPM_S_IXUSR | PPM_S_IXGRP | PPM_S_IXOTH`: the exec bits of an open mode.
+const PPM_S_IXANY: u64 = (1 << 6) | (1 << 3) | 1;
+/// `SOCK_CLOEXEC`, or-ed into the raw `type` of socket() (and accept4's raw flags).
+const SOCK_CLOEXEC: u64 = 0o2000000;
 const AT_FDCWD: i64 = -100;
-const CLONE_THREAD: u64 = 0x10000;
-/// `PPM_CL_CLONE_THREAD` in the driver's clone flag encoding.
-const PPM_CL_CLONE_THREAD: u64 = 1 << 16;
+/// Clone flags in the driver's encoding (`PPM_CL_*`, driver/ppm_events_public.h).
+const PPM_CL_CLONE_NEWPID: u64 = 1 << 6;
+const PPM_CL_CLONE_PARENT: u64 = 1 << 8;
+const PPM_CL_CLONE_THREAD: u64 = 1 << 13;
+const PPM_CL_CHILD_IN_PIDNS: u64 = 1 << 29;
+/// What libsinsp stores for an unknown comm/exe and an unknown uid/gid/loginuid.
+const NA: &str = "<NA>";
+const INVALID_ID: u32 = u32::MAX;
 
 /// `SCAP_L4_*` transport protocols of socket fds.
 const L4_UNKNOWN: u8 = 0;
@@ -49,6 +66,8 @@ const L4_RAW: u8 = 5;
 /// Execve exit flags (`PPM_EXE_*`).
 const PPM_EXE_UPPER_LAYER: u64 = 1 << 1;
 const PPM_EXE_FROM_MEMFD: u64 = 1 << 2;
+/// `PPM_EXVAT_AT_EMPTY_PATH`: execveat on the dirfd itself.
+const PPM_EXVAT_AT_EMPTY_PATH: i64 = 1;
 /// `-EINPROGRESS`: a non-blocking connect that is under way still connects the fd.
 const EINPROGRESS: i64 = 115;
 
@@ -86,6 +105,7 @@ pub struct FdEntry {
 }
 
 impl FdEntry {
+    /// libsinsp `sinsp_fdinfo::get_typestring` (`<NA>` for unknown/unsupported fds).
     fn type_name(&self) -> &'static str {
         match self.typechar {
             'f' => "file",
@@ -103,8 +123,15 @@ impl FdEntry {
             'b' => "bpf",
             'r' => "io_uring",
             'm' => "memfd",
-            _ => "unknown",
+            'P' => "pidfd",
+            _ => NA,
         }
+    }
+
+    /// libsinsp `sinsp_fdinfo::is_close_on_exec` for the fds the replay tracks flags of (the
+    /// open family, pipe2, dup3, socket/accept4 with `SOCK_CLOEXEC`, files of the fd list).
+    fn is_close_on_exec(&self) -> bool {
+        self.flags.is_some_and(|f| f & PPM_O_CLOEXEC != 0)
     }
 }
 
@@ -112,8 +139,31 @@ impl FdEntry {
 #[derive(Debug, Clone, Default)]
 pub struct Thread {
     pub tid: u64,
+    /// Process id; `u64::MAX` (-1) for a placeholder thread (see [`Thread::placeholder`]).
     pub pid: u64,
+    /// Parent thread id; `u64::MAX` (-1) when unknown.
     pub ptid: u64,
+    /// Ids as seen from the thread's pid namespace, session id and process group id as seen from
+    /// it (libsinsp `m_vtid`, `m_vpid`, `m_sid`, `m_vpgid`; -1 when unknown).
+    pub vtid: i64,
+    pub vpid: i64,
+    pub sid: i64,
+    pub vpgid: i64,
+    /// Audit user id (`u32::MAX` when unset, as libsinsp).
+    pub loginuid: u32,
+    /// Environment (`NAME=value` entries), for the main thread of a process.
+    pub env: Vec<String>,
+    /// Permitted capabilities (kernel bit order).
+    pub cap_permitted: u64,
+    /// Inode and ctime/mtime (epoch ns) of the executable, 0 when unknown.
+    pub exe_ino: u64,
+    pub exe_ino_ctime: u64,
+    pub exe_ino_mtime: u64,
+    /// libsinsp `m_exe_ino_ctime_duration_clone_ts`: clone time minus the executable's ctime,
+    /// set by execve exits of threads whose clone was seen (0 otherwise).
+    pub exe_ino_ctime_duration_clone_ts: u64,
+    /// Start of the thread's pid namespace (epoch ns, 0 when unknown).
+    pub pidns_init_start_ts: u64,
     pub comm: String,
     pub exe: String,
     pub exepath: String,
@@ -139,6 +189,58 @@ pub struct Thread {
     last_enter_event: Option<Event>,
 }
 
+impl Thread {
+    /// The entry libsinsp adds for an event of a thread it does not know when it cannot read
+    /// `/proc` (a capture): `sinsp_thread_manager::get_thread_ref`'s "fake entry" — comm and exe
+    /// `<NA>`, pid and ptid -1, uid, gid and loginuid 0xffffffff, as current libsinsp sets it
+    /// (older sources — sysdig's, libs of 2021 — set the pid to the tid and left the loginuid;
+    /// see `docs/runtime.md`). execve and clone exits then fill it (`is_invalid` callers and
+    /// lookup threads).
+    pub fn placeholder(tid: u64) -> Thread {
+        Thread {
+            tid,
+            pid: u64::MAX,
+            ptid: u64::MAX,
+            vtid: -1,
+            vpid: -1,
+            sid: -1,
+            vpgid: -1,
+            comm: NA.into(),
+            exe: NA.into(),
+            uid: Some(INVALID_ID),
+            gid: Some(INVALID_ID),
+            loginuid: INVALID_ID,
+            ..Default::default()
+        }
+    }
+
+    /// libsinsp `sinsp_threadinfo::is_invalid`: tid, pid or ptid unknown (negative).
+    pub fn is_invalid(&self) -> bool {
+        (self.tid as i64) < 0 || (self.pid as i64) < 0 || (self.ptid as i64) < 0
+    }
+
+    /// libsinsp `is_in_pid_namespace`: the thread's tid differs from its namespace tid.
+    fn in_pid_namespace(&self) -> bool {
+        self.tid as i64 != self.vtid
+    }
+}
+
+/// libsinsp `sinsp_threadinfo::set_env`: NUL-separated entries, stopping where the rest of the
+/// buffer is only NULs (empty entries before that are kept).
+fn env_list(b: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = b;
+    while !rest.is_empty() {
+        if rest[0] == 0 && rest.iter().all(|&c| c == 0) {
+            break;
+        }
+        let end = rest.iter().position(|&c| c == 0).unwrap_or(rest.len());
+        out.push(String::from_utf8_lossy(&rest[..end]).into_owned());
+        rest = &rest[(end + 1).min(rest.len())..];
+    }
+    out
+}
+
 fn fd_entry(fd: &FdInfo) -> FdEntry {
     let typechar = match fd.fd_type {
         1 | 16 => 'f',
@@ -156,6 +258,7 @@ fn fd_entry(fd: &FdInfo) -> FdEntry {
         17 => 'b',
         19 => 'r',
         20 => 'm',
+        21 => 'P',
         _ => 'o',
     };
     let mut e = FdEntry {
@@ -232,6 +335,18 @@ fn thread_from_info(t: &ThreadInfo) -> Thread {
         cap_effective: t.cap_effective.unwrap_or(0),
         exe_upper_layer: t.exe_upper_layer.unwrap_or(false),
         exe_from_memfd: t.exe_from_memfd.unwrap_or(false),
+        // Entries older than a field get libscap's savefile defaults (-1, 0xffffffff, 0).
+        vtid: t.vtid.unwrap_or(-1),
+        vpid: t.vpid.unwrap_or(-1),
+        sid: t.sid.map_or(-1, |s| s as i64),
+        vpgid: t.vpgid.map_or(-1, |g| g as i64),
+        loginuid: t.loginuid.map_or(INVALID_ID, |l| l as u32),
+        env: env_list(&t.env),
+        cap_permitted: t.cap_permitted.unwrap_or(0),
+        exe_ino: t.exe_ino.unwrap_or(0),
+        exe_ino_ctime: t.exe_ino_ctime.unwrap_or(0),
+        exe_ino_mtime: t.exe_ino_mtime.unwrap_or(0),
+        pidns_init_start_ts: t.pidns_init_start_ts.unwrap_or(0),
         ..Default::default()
     }
 }
@@ -344,6 +459,16 @@ fn caps_to_string(caps: u64) -> String {
         .join(" ")
 }
 
+/// `PPM_O_CLOEXEC` when `on`.
+fn cloexec_bit(on: bool) -> u64 {
+    if on { PPM_O_CLOEXEC } else { 0 }
+}
+
+/// Open flags of an fd whose only known flag is close-on-exec.
+fn cloexec_flags(on: bool) -> Option<u64> {
+    on.then_some(PPM_O_CLOEXEC)
+}
+
 /// `SCAP_L4_*` of a new socket (libsinsp `sinsp_parser::add_socket`).
 fn socket_l4proto(sock_type: u64, protocol: u64) -> u8 {
     const SOCK_STREAM: u64 = 1;
@@ -391,9 +516,45 @@ pub struct ContainerInfo {
     pub image_repository: String,
     pub privileged: bool,
     pub labels: HashMap<String, String>,
+    /// `ip` (IPv4), used to tell local from remote socket ends of containerized threads.
+    pub ip: Option<std::net::Ipv4Addr>,
+    /// `Mounts` (docker inspect form), in order.
+    pub mounts: Vec<ContainerMount>,
+}
+
+/// One mount of a container (libsinsp `container_mount_info`, parsed from the `Mounts` array of a
+/// container event: `Source`, `Destination`, `Mode`, `RW`, `Propagation`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerMount {
+    pub source: String,
+    pub dest: String,
+    pub mode: String,
+    pub rdwr: bool,
+    pub propagation: String,
+}
+
+impl ContainerMount {
+    /// `container_mount_info::to_string`: `source:dest:mode:rdwr:propagation`.
+    fn to_field(&self) -> String {
+        format!(
+            "{}:{}:{}:{}:{}",
+            self.source, self.dest, self.mode, self.rdwr, self.propagation
+        )
+    }
 }
 
 impl ContainerInfo {
+    /// `sinsp_container_info::mount_by_idx` / `mount_by_source` (glob on the source, first
+    /// match), as `container.mount.*[arg]` select a mount: by number, else by source path.
+    fn mount_by_arg(&self, arg: &str) -> Option<&ContainerMount> {
+        match arg.trim().parse::<i32>() {
+            Ok(i) => usize::try_from(i).ok().and_then(|i| self.mounts.get(i)),
+            Err(_) => self
+                .mounts
+                .iter()
+                .find(|m| crate::eval::fnmatch(arg, &m.source, false)),
+        }
+    }
     /// libsinsp `is_docker_compatible`: the types whose privileged status is known.
     fn docker_compatible(&self) -> bool {
         matches!(self.ctype, 0 | 6 | 7 | 8)
@@ -431,6 +592,31 @@ impl ContainerInfo {
                     .and_then(|p| p.as_bool())
                     .unwrap_or(false),
                 labels,
+                ip: c
+                    .get("ip")
+                    .and_then(|i| i.as_str())
+                    .and_then(|i| i.parse().ok()),
+                mounts: c
+                    .get("Mounts")
+                    .and_then(|m| m.as_array())
+                    .into_iter()
+                    .flatten()
+                    .map(|m| {
+                        let s = |k: &str| {
+                            m.get(k)
+                                .and_then(|x| x.as_str())
+                                .unwrap_or_default()
+                                .to_string()
+                        };
+                        ContainerMount {
+                            source: s("Source"),
+                            dest: s("Destination"),
+                            mode: s("Mode"),
+                            rdwr: m.get("RW").and_then(|x| x.as_bool()).unwrap_or(false),
+                            propagation: s("Propagation"),
+                        }
+                    })
+                    .collect(),
             });
         }
         Some(ContainerInfo {
@@ -556,6 +742,14 @@ pub struct State {
     pub groups: HashMap<u32, String>,
     /// Containers by (short) id, from the capture's container events.
     pub containers: HashMap<String, ContainerInfo>,
+    /// The capture's machine info: hostname (`evt.hostname`) and boot time (epoch ns, 0 in
+    /// captures older than libs 0.10, whose field was reserved).
+    pub hostname: Option<String>,
+    pub boot_ts_epoch: u64,
+    /// Addresses of the capture's network interfaces (libsinsp `sinsp_network_interfaces`),
+    /// which tell the local end of a socket from the remote one.
+    pub ipv4_interfaces: Vec<std::net::Ipv4Addr>,
+    pub ipv6_interfaces: Vec<std::net::Ipv6Addr>,
 }
 
 /// A capture being replayed.
@@ -634,6 +828,18 @@ impl Replayer {
                 return Ok(false);
             };
             match block {
+                Block::MachineInfo(mi) => {
+                    self.state.hostname = Some(mi.hostname);
+                    self.state.boot_ts_epoch = mi.boot_ts_epoch;
+                }
+                Block::Interfaces(ifs) => {
+                    for i in ifs {
+                        match i.addr {
+                            InterfaceAddr::V4 { addr, .. } => self.state.ipv4_interfaces.push(addr),
+                            InterfaceAddr::V6 { addr, .. } => self.state.ipv6_interfaces.push(addr),
+                        }
+                    }
+                }
                 Block::Users { users, groups } => {
                     for u in users {
                         self.state.users.insert(u.uid, u.name);
@@ -652,11 +858,11 @@ impl Replayer {
                     }
                 }
                 Block::Fds { tid, fds } => {
-                    let th = self.state.threads.entry(tid).or_insert_with(|| Thread {
-                        tid,
-                        pid: tid,
-                        ..Default::default()
-                    });
+                    let th = self
+                        .state
+                        .threads
+                        .entry(tid)
+                        .or_insert_with(|| Thread::placeholder(tid));
                     for fd in &fds {
                         th.fds.insert(fd.fd, fd_entry(fd));
                     }
@@ -692,12 +898,13 @@ impl Replayer {
         }
     }
 
+    /// The event thread, a placeholder when the capture never described it (libsinsp
+    /// `sinsp_parser::reset` looks every syscall event's thread up with `query_os`).
     fn thread_mut(&mut self, tid: u64) -> &mut Thread {
-        self.state.threads.entry(tid).or_insert_with(|| Thread {
-            tid,
-            pid: tid,
-            ..Default::default()
-        })
+        self.state
+            .threads
+            .entry(tid)
+            .or_insert_with(|| Thread::placeholder(tid))
     }
 
     /// Update the state with one event; returns the event's fd.
@@ -731,12 +938,23 @@ impl Replayer {
             }
             return fd;
         }
-        // Exit event: the fd of the matching enter event, or the event's own.
+        // Exit event. Its thread gets a placeholder unless the event is a meta event or a
+        // clone/fork exit (libsinsp looks those up without creating an entry; the clone parser
+        // creates the threads it needs).
+        if !info.meta && !matches!(ev.name, "clone" | "fork" | "vfork" | "clone3") {
+            self.thread_mut(ev.tid);
+        }
+        // The fd of the matching enter event, or the event's own.
         let enter = self.state.threads.get_mut(&ev.tid).and_then(|t| {
             let e = t.last_enter.take();
             let ee = t.last_enter_event.take();
             match e {
-                Some((code, fd)) if table::event_info(code).map(|i| i.name) == Some(ev.name) => {
+                // A successful execveat returns as an execve exit.
+                Some((code, fd))
+                    if table::event_info(code).is_some_and(|i| {
+                        i.name == ev.name || (i.name == "execveat" && ev.name == "execve")
+                    }) =>
+                {
                     Some((fd, ee))
                 }
                 _ => None,
@@ -818,8 +1036,8 @@ impl Replayer {
                     16 => 'n',
                     _ => 'o',
                 };
+                let sock_type = get("type").and_then(int_of).unwrap_or(0) as u64;
                 let l4proto = if matches!(typechar, '4' | '6') {
-                    let sock_type = get("type").and_then(int_of).unwrap_or(0) as u64;
                     let proto = get("proto").and_then(int_of).unwrap_or(0) as u64;
                     socket_l4proto(sock_type, proto)
                 } else {
@@ -830,6 +1048,7 @@ impl Replayer {
                     FdEntry {
                         typechar,
                         l4proto,
+                        flags: cloexec_flags(sock_type & SOCK_CLOEXEC != 0),
                         ..Default::default()
                     },
                 );
@@ -847,6 +1066,11 @@ impl Replayer {
                 } else {
                     L4_NA
                 };
+                // accept4's raw flags may carry SOCK_CLOEXEC.
+                let cloexec = ev.name == "accept4"
+                    && get("flags")
+                        .and_then(int_of)
+                        .is_some_and(|f| f as u64 & SOCK_CLOEXEC != 0);
                 self.thread_mut(ev.tid).fds.insert(
                     fd,
                     FdEntry {
@@ -854,6 +1078,7 @@ impl Replayer {
                         typechar,
                         l4proto,
                         role: SockRole::Server,
+                        flags: cloexec_flags(cloexec),
                         ..Default::default()
                     },
                 );
@@ -903,8 +1128,18 @@ impl Replayer {
                 let old = get("oldfd").and_then(int_of).or(enter_fd);
                 let new = res.filter(|r| *r >= 0);
                 if let (Some(old), Some(new)) = (old, new) {
+                    // The copy is close-on-exec only when dup3 asks for it (O_CLOEXEC); dup and
+                    // dup2 clear the flag, as the kernel does.
+                    let cloexec = ev.name == "dup3"
+                        && get("flags")
+                            .and_then(int_of)
+                            .is_some_and(|f| f as u64 & PPM_O_CLOEXEC != 0);
                     let t = self.thread_mut(ev.tid);
-                    if let Some(e) = t.fds.get(&old).cloned() {
+                    if let Some(mut e) = t.fds.get(&old).cloned() {
+                        e.flags = match (e.flags, cloexec) {
+                            (Some(f), _) => Some(f & !PPM_O_CLOEXEC | cloexec_bit(cloexec)),
+                            (None, c) => cloexec_flags(c),
+                        };
                         t.fds.insert(new, e);
                     }
                 }
@@ -912,6 +1147,8 @@ impl Replayer {
             }
             "pipe" | "pipe2" => {
                 if res.is_some_and(|r| r >= 0) {
+                    // pipe2's flags are open flags (PPM_O_CLOEXEC for O_CLOEXEC).
+                    let flags = param_int(ev, "flags").map(|f| f as u64);
                     let t = self.thread_mut(ev.tid);
                     for k in ["fd1", "fd2"] {
                         if let Some(fd) = param_int(ev, k) {
@@ -920,6 +1157,7 @@ impl Replayer {
                                 FdEntry {
                                     typechar: 'p',
                                     l4proto: L4_NA,
+                                    flags,
                                     ..Default::default()
                                 },
                             );
@@ -955,7 +1193,7 @@ impl Replayer {
             }
             "execve" | "execveat" => {
                 if res == Some(0) {
-                    self.parse_execve(ev);
+                    self.parse_execve(ev, enter_ev.as_ref());
                 }
                 None
             }
@@ -963,100 +1201,154 @@ impl Replayer {
         }
     }
 
+    /// A clone/fork/vfork/clone3 exit (libsinsp `parse_clone_exit_caller` / `_child`). The
+    /// caller's exit creates the child unless the child lives in another pid namespace (its tid
+    /// would be namespace-local); the child's own exit creates it when the caller's has not. A
+    /// caller or lookup thread the capture never described is a placeholder: the event's pid,
+    /// ptid, exe, comm and args patch it, and the child copies nothing else from it.
     fn parse_clone(&mut self, ev: &Event, res: Option<i64>) {
         let Some(res) = res else { return };
         if res < 0 {
             return;
         }
         let flags = param_int(ev, "flags").unwrap_or(0) as u64;
-        let is_thread = flags & (PPM_CL_CLONE_THREAD | CLONE_THREAD) != 0 && ev.name != "fork";
-        let (child_tid, parent_tid) = if res == 0 {
-            // Child side: only when the parent side has not created it yet.
-            if self.state.threads.contains_key(&ev.tid) {
-                return;
-            }
-            let ptid = param_int(ev, "ptid").unwrap_or(0).max(0) as u64;
-            (ev.tid, ptid)
-        } else {
-            (res as u64, ev.tid)
-        };
-        if res > 0 && self.state.threads.contains_key(&child_tid) {
-            return;
-        }
-        let parent = self.state.threads.get(&parent_tid).cloned();
-        let args = ev.param("args").map(|p| str_list(&p.value));
+        let is_thread = flags & PPM_CL_CLONE_THREAD != 0;
+        let boot_ts = self.state.boot_ts_epoch;
+        let exe = param_str(ev, "exe").unwrap_or_default();
+        let args = ev
+            .param("args")
+            .map(|p| str_list(&p.value))
+            .unwrap_or_default();
+        let comm = param_str(ev, "comm")
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| exe.clone());
+        let ev_pid = param_int(ev, "pid");
+        let ev_ptid = param_int(ev, "ptid");
+        let ev_vids = param_int(ev, "vtid").zip(param_int(ev, "vpid"));
         let mut child = Thread {
-            tid: child_tid,
+            tid: ev.tid,
+            exe,
+            args,
+            comm,
+            clone_ts: ev.ts,
+            vpid: -1,
+            sid: -1,
+            vpgid: -1,
+            loginuid: INVALID_ID,
             ..Default::default()
         };
-        if let Some(p) = &parent {
-            child.comm = p.comm.clone();
-            child.exe = p.exe.clone();
-            child.exepath = p.exepath.clone();
-            child.args = p.args.clone();
-            child.cwd = p.cwd.clone();
-            child.uid = p.uid;
-            child.gid = p.gid;
-            child.container_id = p.container_id.clone();
-            child.fds = p.fds.clone();
-            // Taken from the caller as libsinsp does (`parse_clone_exit_caller/child`).
-            child.tty = p.tty;
-            child.cap_effective = p.cap_effective;
-            child.exe_upper_layer = p.exe_upper_layer;
-            child.exe_from_memfd = p.exe_from_memfd;
-        }
-        child.clone_ts = ev.ts;
-        if let Some(c) = param_str(ev, "comm") {
-            child.comm = c;
-        }
-        if let Some(e) = param_str(ev, "exe") {
-            if child.comm.is_empty() {
-                child.comm = e.rsplit('/').next().unwrap_or("").to_string();
+        // The thread whose state the child inherits: the caller, or for a child-side exit its
+        // parent (a new process) or its thread group leader (a new thread).
+        let mut valid = true;
+        let lookup_tid = if res > 0 {
+            let caller = self.thread_mut(ev.tid);
+            if caller.is_invalid() {
+                valid = false;
+                caller.pid = ev_pid.unwrap_or(-1) as u64;
+                caller.ptid = ev_ptid.unwrap_or(-1) as u64;
+                (caller.vtid, caller.vpid) = ev_vids.unwrap_or((ev.tid as i64, -1));
             }
-            child.exe = e;
+            // A child in another pid namespace (or of an old runc, CLONE_PARENT) is left to its
+            // own exit: the caller only sees its namespace-local tid.
+            let in_pidns =
+                flags & (PPM_CL_CHILD_IN_PIDNS | PPM_CL_CLONE_NEWPID | PPM_CL_CLONE_PARENT) != 0
+                    || caller.tid as i64 != caller.vtid;
+            let child_tid = res as u64;
+            if in_pidns || self.state.threads.contains_key(&child_tid) {
+                return;
+            }
+            let caller = &self.state.threads[&ev.tid];
+            child.tid = child_tid;
+            if is_thread {
+                child.pid = caller.pid;
+                child.ptid = caller.ptid;
+            } else {
+                child.pid = child_tid;
+                child.ptid = ev.tid;
+            }
+            child.vtid = child.tid as i64;
+            child.vpid = child.pid as i64;
+            child.pidns_init_start_ts = boot_ts;
+            ev.tid
+        } else {
+            // Child side: nothing to do when the caller's exit already created the thread.
+            if self
+                .state
+                .threads
+                .get(&ev.tid)
+                .is_some_and(|t| t.clone_ts != 0)
+            {
+                return;
+            }
+            child.pid = ev_pid.unwrap_or(-1) as u64;
+            child.ptid = ev_ptid.unwrap_or(-1) as u64;
+            (child.vtid, child.vpid) = ev_vids.unwrap_or((ev.tid as i64, -1));
+            let in_pidns = flags & (PPM_CL_CHILD_IN_PIDNS | PPM_CL_CLONE_NEWPID) != 0
+                || child.in_pid_namespace();
+            child.pidns_init_start_ts = if in_pidns {
+                param_int(ev, "pidns_init_start_ts").map_or(0, |t| (t as u64).wrapping_add(boot_ts))
+            } else {
+                boot_ts
+            };
+            if is_thread { child.pid } else { child.ptid }
+        };
+        let lookup = self.thread_mut(lookup_tid);
+        valid &= !lookup.is_invalid();
+        if valid {
+            child.exepath.clone_from(&lookup.exepath);
+            child.exe_upper_layer = lookup.exe_upper_layer;
+            child.exe_from_memfd = lookup.exe_from_memfd;
+            child.sid = lookup.sid;
+            child.vpgid = lookup.vpgid;
+            child.tty = lookup.tty;
+            child.loginuid = lookup.loginuid;
+            child.cap_permitted = lookup.cap_permitted;
+            child.cap_effective = lookup.cap_effective;
+            child.exe_ino = lookup.exe_ino;
+            child.exe_ino_ctime = lookup.exe_ino_ctime;
+            child.exe_ino_mtime = lookup.exe_ino_mtime;
+            child.exe_ino_ctime_duration_clone_ts = lookup.exe_ino_ctime_duration_clone_ts;
+            child.container_id.clone_from(&lookup.container_id);
+            // Threads share the leader's fd table, cwd and environment (Bulkhead gives them a
+            // copy of the fds).
+            child.fds = lookup.fds.clone();
+            child.cwd.clone_from(&lookup.cwd);
+            if !is_thread {
+                child.env.clone_from(&lookup.env);
+            }
+        } else if res > 0 || is_thread {
+            // An unknown caller (or thread group leader) is patched from the event.
+            lookup.exe.clone_from(&child.exe);
+            lookup.comm.clone_from(&child.comm);
+            lookup.args.clone_from(&child.args);
+            if res == 0 {
+                lookup.pid = child.pid;
+                lookup.ptid = child.ptid;
+                lookup.vpid = child.vpid;
+                lookup.vtid = lookup.vpid;
+            }
         }
-        if let Some(a) = args {
-            child.args = a;
-        }
+        // libsinsp gives the child the caller's cwd and ignores the event's; the replay takes the
+        // event's (the same path, and known even when the caller is not).
         if let Some(c) = param_str(ev, "cwd") {
             child.cwd = c;
         }
-        if let Some(u) = param_int(ev, "uid") {
-            child.uid = Some(u as u32);
-        }
-        if let Some(g) = param_int(ev, "gid") {
-            child.gid = Some(g as u32);
-        }
+        child.uid = param_int(ev, "uid").map(|u| u as u32);
+        child.gid = param_int(ev, "gid").map(|g| g as u32);
         if let Some(cg) = ev.param("cgroups").map(|p| str_list(&p.value))
             && !cg.is_empty()
         {
             child.container_id = container_from_cgroups(&cg);
         }
-        let parent_pid = parent
-            .as_ref()
-            .map(|p| p.pid)
-            .or_else(|| param_int(ev, "pid").map(|x| x as u64))
-            .unwrap_or(parent_tid);
-        if is_thread {
-            child.pid = parent_pid;
-            child.ptid = parent.as_ref().map(|p| p.ptid).unwrap_or(parent_tid);
-        } else {
-            child.pid = child_tid;
-            child.ptid = parent_tid;
-        }
-        if res == 0 {
-            if let Some(pid) = param_int(ev, "pid") {
-                child.pid = pid as u64;
-            }
-            if let Some(ptid) = param_int(ev, "ptid") {
-                child.ptid = ptid as u64;
-            }
-        }
-        self.state.threads.insert(child_tid, child);
+        self.state.threads.insert(child.tid, child);
     }
 
-    fn parse_execve(&mut self, ev: &Event) {
-        let known = self.state.threads.contains_key(&ev.tid);
+    /// A successful execve/execveat exit (libsinsp `parse_execve_exit`): the thread (a
+    /// placeholder when the capture never described it) takes the new program's exe, comm,
+    /// args, pid and the newer exits' terminal, exe flags, capabilities, exe inode, loginuid,
+    /// process group and environment; an unknown parent is patched from the event; the fds
+    /// opened close-on-exec are closed.
+    fn parse_execve(&mut self, ev: &Event, enter: Option<&Event>) {
         let t = self.thread_mut(ev.tid);
         if let Some(e) = param_str(ev, "exe") {
             t.exe = e;
@@ -1064,26 +1356,80 @@ impl Replayer {
         if let Some(a) = ev.param("args") {
             t.args = str_list(&a.value);
         }
-        match param_str(ev, "comm") {
-            Some(c) => t.comm = c,
-            None => t.comm = t.exe.rsplit('/').next().unwrap_or("").to_string(),
+        // Old trace files had no comm: libsinsp then uses the exe.
+        t.comm = param_str(ev, "comm").unwrap_or_else(|| t.exe.clone());
+        if let Some(pid) = param_int(ev, "pid") {
+            t.pid = pid as u64;
         }
-        t.exepath = param_str(ev, "trusted_exepath").unwrap_or_else(|| t.exe.clone());
+        if t.is_invalid() {
+            if let Some(ptid) = param_int(ev, "ptid") {
+                t.ptid = ptid as u64;
+            }
+            t.vtid = t.tid as i64;
+            t.vpid = t.pid as i64;
+        }
+        // exepath: the trusted one of newer exits, else the enter event's path resolved
+        // against the cwd (or the dirfd of execveat); unchanged when neither is known.
+        if let Some(p) = param_str(ev, "trusted_exepath").filter(|p| !p.is_empty()) {
+            t.exepath = p;
+        } else if let Some(enter) = enter {
+            let resolved = match enter.name {
+                "execve" => param_str(enter, "filename")
+                    .map(|f| if f == NA { f } else { join_path(&t.cwd, &f) }),
+                "execveat" => {
+                    let dirfd = param_int(enter, "dirfd").unwrap_or(AT_FDCWD);
+                    let path = param_str(enter, "pathname").unwrap_or_default();
+                    let empty_path =
+                        param_int(enter, "flags").is_some_and(|f| f & PPM_EXVAT_AT_EMPTY_PATH != 0);
+                    let dir = if path.starts_with('/') {
+                        Some(String::new())
+                    } else if dirfd == AT_FDCWD {
+                        Some(t.cwd.clone())
+                    } else {
+                        t.fds.get(&dirfd).map(|f| f.name.clone())
+                    };
+                    Some(match dir {
+                        None => NA.to_string(),
+                        Some(_) if path == NA && !empty_path => NA.to_string(),
+                        Some(d) if empty_path => normalize(&d),
+                        Some(d) => join_path(&d, &path),
+                    })
+                }
+                _ => None,
+            };
+            if let Some(p) = resolved {
+                t.exepath = p;
+            }
+        }
         if let Some(c) = param_str(ev, "cwd") {
             t.cwd = c;
         }
         if let Some(u) = param_int(ev, "uid") {
             t.uid = Some(u as u32);
         }
+        if let Some(g) = param_int(ev, "gid") {
+            t.gid = Some(g as u32);
+        }
         if let Some(cg) = ev.param("cgroups").map(|p| str_list(&p.value))
             && !cg.is_empty()
         {
             t.container_id = container_from_cgroups(&cg);
         }
-        // Newer execve exits carry the terminal, the exe flags and the capability sets
-        // (libsinsp `parse_execve_exit`); older ones leave the thread's values as they were.
+        if let Some(Value::Bytes(env)) = ev.param("env").map(|p| &p.value) {
+            t.env = env_list(env);
+        }
+        // Newer execve exits carry the terminal, the exe flags, the capability sets, the
+        // process group, the loginuid and the executable's inode (libsinsp
+        // `parse_execve_exit`); older ones leave the thread's values as they were.
         if let Some(tty) = param_int(ev, "tty") {
             t.tty = tty as u32;
+        }
+        // Parameter 17 (`vpgid` in libsinsp, named `pgid` in the event table).
+        if let Some(vpgid) = param_int(ev, "pgid") {
+            t.vpgid = vpgid;
+        }
+        if let Some(l) = param_int(ev, "loginuid") {
+            t.loginuid = l as u32;
         }
         if let Some(flags) = param_int(ev, "flags") {
             let flags = flags as u64;
@@ -1092,15 +1438,20 @@ impl Replayer {
         }
         if let Some(caps) = param_int(ev, "cap_effective") {
             t.cap_effective = caps as u64;
+            t.cap_permitted = param_int(ev, "cap_permitted").unwrap_or(0) as u64;
         }
-        if !known {
-            if let Some(pid) = param_int(ev, "pid") {
-                t.pid = pid as u64;
-            }
-            if let Some(ptid) = param_int(ev, "ptid") {
-                t.ptid = ptid as u64;
+        if let Some(mtime) = param_int(ev, "exe_ino_mtime") {
+            t.exe_ino = param_int(ev, "exe_ino").unwrap_or(0) as u64;
+            t.exe_ino_ctime = param_int(ev, "exe_ino_ctime").unwrap_or(0) as u64;
+            t.exe_ino_mtime = mtime as u64;
+            if t.clone_ts != 0 {
+                // Unsigned, as libsinsp computes it.
+                t.exe_ino_ctime_duration_clone_ts = t.clone_ts.wrapping_sub(t.exe_ino_ctime);
             }
         }
+        // Close-on-exec: the new program does not have the fds opened with O_CLOEXEC
+        // (libsinsp removes them since libs PR #2958; earlier versions kept them).
+        t.fds.retain(|_, e| !e.is_close_on_exec());
     }
 }
 
@@ -1124,13 +1475,120 @@ impl SyscallEvent<'_> {
         self.state.threads.get(&self.event.tid)
     }
 
+    /// The process's main thread (the thread itself when its leader is not in the table, except
+    /// for a placeholder, whose pid is unknown: libsinsp `get_main_thread` finds none).
     fn main_thread(&self) -> Option<&Thread> {
         let t = self.thread()?;
         if t.pid == t.tid {
             Some(t)
+        } else if (t.pid as i64) < 0 {
+            None
         } else {
             self.state.threads.get(&t.pid).or(Some(t))
         }
+    }
+
+    /// The thread's parent (libsinsp `get_parent_thread`: the entry of its `ptid`).
+    fn parent_of<'s>(&'s self, t: &Thread) -> Option<&'s Thread> {
+        self.state.threads.get(&t.ptid).filter(|p| p.tid != t.tid)
+    }
+
+    /// libsinsp `traverse_parent_state` visiting the parents while they share `key` with the
+    /// thread: the eldest such ancestor, or the thread itself (for `proc.sname`/`proc.vpgid.*`).
+    fn eldest_sharing<'s>(&'s self, t: &'s Thread, key: fn(&Thread) -> i64) -> Option<&'s Thread> {
+        let k = key(t);
+        let mut leader = t;
+        let mut cur = t;
+        for _ in 0..1024 {
+            match self.parent_of(cur) {
+                Some(p) if (p.tid as i64) != -1 && key(p) == k => {
+                    leader = p;
+                    cur = p;
+                }
+                _ => break,
+            }
+        }
+        Some(leader)
+    }
+
+    /// The session (`sid`) or process group (`vpgid`) leader of libsinsp `TYPE_SNAME` /
+    /// `TYPE_VPGID_*`: outside a pid namespace the thread whose tid is the id, else (or when it
+    /// is gone) the eldest ancestor with the same id.
+    fn group_leader(&self, key: fn(&Thread) -> i64) -> Option<&Thread> {
+        let t = self.thread()?;
+        if !t.in_pid_namespace()
+            && let Some(l) = u64::try_from(key(t))
+                .ok()
+                .and_then(|id| self.state.threads.get(&id))
+        {
+            return Some(l);
+        }
+        self.eldest_sharing(t, key)
+    }
+
+    /// libsinsp `sinsp_network_interfaces::is_ipv4addr_in_local_machine` /
+    /// `is_ipv6addr_in_local_machine`: whether an address is one of this machine's (for a
+    /// containerized thread, its container's IPv4 address or any container's when its own is
+    /// unknown; IPv6 addresses are never local to a container; IPv6 matches on the first 64
+    /// bits).
+    fn is_local_ip(&self, ip: std::net::IpAddr) -> bool {
+        let container = self.thread().and_then(|t| t.container_id.as_ref());
+        match ip {
+            std::net::IpAddr::V4(a) => {
+                if let Some(c) = container.and_then(|id| self.state.containers.get(id)) {
+                    let hit = match c.ip {
+                        Some(ip) => ip == a,
+                        None => self.state.containers.values().any(|o| o.ip == Some(a)),
+                    };
+                    if hit {
+                        return true;
+                    }
+                }
+                self.state.ipv4_interfaces.contains(&a)
+            }
+            std::net::IpAddr::V6(a) => {
+                container.is_none()
+                    && self
+                        .state
+                        .ipv6_interfaces
+                        .iter()
+                        .any(|i| i.octets()[..8] == a.octets()[..8])
+            }
+        }
+    }
+
+    /// The environment of the process (libsinsp `get_env`: the main thread's).
+    fn env(&self) -> Option<&[String]> {
+        let t = self.thread()?;
+        Some(&self.main_thread().unwrap_or(t).env)
+    }
+
+    /// The raw bytes of the event's `data` parameter (I/O buffers), as libsinsp compares
+    /// `evt.buffer`; `None` for events without one.
+    pub fn buffer_bytes(&self) -> Option<&[u8]> {
+        match &self.event.param("data")?.value {
+            Value::Bytes(b) | Value::Raw(b) => Some(b),
+            Value::Str(s) => Some(s.as_bytes()),
+            _ => Some(&[]),
+        }
+    }
+
+    /// libsinsp `TYPE_ISOPEN_EXEC`: an open that creates the file (`O_CREAT`/`O_TMPFILE`) with an
+    /// exec bit in its mode, or a creat with one. The events checked are those libsinsp checks:
+    /// open exits, the old openat enter, the new openat exit, openat2 exits, creat exits.
+    fn is_open_exec(&self) -> bool {
+        let ev = self.event;
+        let old = table::event_info(ev.code).is_some_and(|i| i.old_version);
+        let mode = || param_int(ev, "mode").is_some_and(|m| m as u64 & PPM_S_IXANY != 0);
+        match (ev.name, ev.direction) {
+            ("open", Direction::Exit) | ("openat2", Direction::Exit) => {}
+            ("openat", Direction::Enter) if old => {}
+            ("openat", Direction::Exit) if !old => {}
+            ("creat", Direction::Exit) => return mode(),
+            _ => return false,
+        }
+        param_int(ev, "flags").is_some_and(|f| f as u64 & (PPM_O_TMPFILE | PPM_O_CREAT) != 0)
+            && mode()
     }
 
     fn fd_entry(&self) -> Option<&FdEntry> {
@@ -1179,11 +1637,7 @@ impl SyscallEvent<'_> {
             },
             _ => {
                 // `extract_fd` only answers for events that create, use or close an fd.
-                let uses_fd = |code: u16| {
-                    table::event_info(code)
-                        .is_some_and(|i| i.params.iter().any(|p| p.ty == ParamType::Fd))
-                };
-                if uses_fd(ev.code & !1) || uses_fd(ev.code | 1) {
+                if event_uses_fd(ev.code) {
                     String::new()
                 } else {
                     return None;
@@ -1289,8 +1743,26 @@ fn socket_tuple(name: &str) -> Option<(SocketEnd<'_>, SocketEnd<'_>)> {
     Some((end(client)?, end(server)?))
 }
 
+/// Whether an event creates, uses or closes an fd (libsinsp `EF_CREATES_FD | EF_USES_FD |
+/// EF_DESTROYS_FD`), judged as elsewhere here by an fd parameter in the event or its pair.
+fn event_uses_fd(code: u16) -> bool {
+    let has_fd = |code: u16| {
+        table::event_info(code).is_some_and(|i| i.params.iter().any(|p| p.ty == ParamType::Fd))
+    };
+    has_fd(code & !1) || has_fd(code | 1)
+}
+
+/// A value of an id field that libsinsp prints as a signed number (-1 for unknown).
+fn signed(v: u64) -> String {
+    (v as i64).to_string()
+}
+
 fn one(s: impl Into<String>) -> Option<Vec<String>> {
     Some(vec![s.into()])
+}
+
+fn nonzero(v: u64) -> Option<Vec<String>> {
+    if v == 0 { None } else { one(v.to_string()) }
 }
 
 fn nonempty(s: &str) -> Option<Vec<String>> {
@@ -1298,6 +1770,17 @@ fn nonempty(s: &str) -> Option<Vec<String>> {
 }
 
 impl FieldSource for SyscallEvent<'_> {
+    fn event_type(&self) -> Option<&str> {
+        Some(self.event.name)
+    }
+
+    fn extract_bytes(&self, field: &str) -> Option<&[u8]> {
+        match field {
+            "evt.buffer" => self.buffer_bytes(),
+            _ => None,
+        }
+    }
+
     fn extract(&self, field: &str, arg: Option<&str>) -> Option<Vec<String>> {
         let ev = self.event;
         match field {
@@ -1390,8 +1873,8 @@ impl FieldSource for SyscallEvent<'_> {
                 one(s)
             }
             "proc.args" => one(self.thread()?.args.join(" ")),
-            "proc.pid" => one(self.thread()?.pid.to_string()),
-            "proc.ppid" => one(self.main_thread()?.ptid.to_string()),
+            "proc.pid" => one(signed(self.thread()?.pid)),
+            "proc.ppid" => one(signed(self.main_thread()?.ptid)),
             "proc.cwd" => {
                 let c = &self.thread()?.cwd;
                 if c.is_empty() {
@@ -1420,7 +1903,7 @@ impl FieldSource for SyscallEvent<'_> {
                     Some(t.comm.clone())
                 }
             }),
-            "proc.apid" => self.ancestors_field(arg, |t| Some(t.pid.to_string())),
+            "proc.apid" => self.ancestors_field(arg, |t| Some(signed(t.pid))),
             "thread.tid" => one(ev.tid.to_string()),
             "proc.tid" => one(ev.tid.to_string()),
             "user.uid" => one(self.thread()?.uid?.to_string()),
@@ -1443,7 +1926,7 @@ impl FieldSource for SyscallEvent<'_> {
             }
             "fd.num" => one(self.fd?.to_string()),
             "fd.connected" | "fd.cip" | "fd.cport" | "fd.sip" | "fd.sport" | "fd.ip"
-            | "fd.port" | "fd.rip" | "fd.rport" | "fd.lip" | "fd.lport" => {
+            | "fd.port" => {
                 let e = self.fd_entry()?;
                 if !matches!(e.typechar, '4' | '6') {
                     return None;
@@ -1454,14 +1937,75 @@ impl FieldSource for SyscallEvent<'_> {
                 }
                 let ((cip, cport), (sip, sport)) = tuple?;
                 match field {
-                    "fd.cip" | "fd.lip" => one(cip),
-                    "fd.cport" | "fd.lport" => one(cport),
-                    "fd.sip" | "fd.rip" => one(sip),
-                    "fd.sport" | "fd.rport" => one(sport),
+                    "fd.cip" => one(cip),
+                    "fd.cport" => one(cport),
+                    "fd.sip" => one(sip),
+                    "fd.sport" => one(sport),
                     // Either end (Falco matches fd.ip/fd.port against both).
                     "fd.ip" => Some(vec![cip.to_string(), sip.to_string()]),
                     _ => Some(vec![cport.to_string(), sport.to_string()]),
                 }
+            }
+            // Local and remote ends (libsinsp `TYPE_LIP`/`LPORT`/`RIP`/`RPORT`/`RNET`): the
+            // client end is the local one when its address is this machine's (its interfaces,
+            // or its container's address); connected IPv4/IPv6 sockets with a role only.
+            "fd.lip" | "fd.lport" | "fd.rip" | "fd.rport" | "fd.rnet" => {
+                let e = self.fd_entry()?;
+                if !matches!(e.typechar, '4' | '6') || e.role == SockRole::None {
+                    return None;
+                }
+                let (client, server) = socket_tuple(&e.name)?;
+                let local = client
+                    .0
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| self.is_local_ip(ip));
+                let (l, r) = if local {
+                    (client, server)
+                } else {
+                    (server, client)
+                };
+                match field {
+                    "fd.lip" => one(l.0),
+                    "fd.lport" => one(l.1),
+                    "fd.rport" => one(r.1),
+                    _ => one(r.0),
+                }
+            }
+            // The client network (filter-only in libsinsp, compared with `a.b.c.d/n` values):
+            // the client address of a socket with a role.
+            "fd.cnet" => {
+                let e = self.fd_entry()?;
+                if !matches!(e.typechar, '4' | '6') || e.role == SockRole::None {
+                    return None;
+                }
+                one(socket_tuple(&e.name)?.0.0)
+            }
+            "fd.sockfamily" => match self.fd_entry()?.typechar {
+                '4' | '6' => one("ip"),
+                'u' => one("unix"),
+                _ => None,
+            },
+            // Types of the thread's open fds, deduplicated, in fd order (`fd.types[N]`: fd N's
+            // type); for events that create, use or close an fd (libsinsp `extract_fd`).
+            "fd.types" => {
+                if !event_uses_fd(ev.code) {
+                    return None;
+                }
+                let t = self.thread()?;
+                if let Some(a) = arg {
+                    let fd: i64 = a.trim().parse().ok()?;
+                    return one(t.fds.get(&fd)?.type_name());
+                }
+                let mut fds: Vec<_> = t.fds.iter().collect();
+                fds.sort_by_key(|(n, _)| **n);
+                let mut out: Vec<String> = Vec::new();
+                for (_, e) in fds {
+                    let ty = e.type_name();
+                    if !out.iter().any(|o| o == ty) {
+                        out.push(ty.to_string());
+                    }
+                }
+                Some(out)
             }
             "fd.name" => {
                 // A failed connect did not name the fd: libsinsp gives the event's tuple.
@@ -1581,10 +2125,109 @@ impl FieldSource for SyscallEvent<'_> {
                     one(sip)
                 }
             }
-            // The server's DNS name comes from libsinsp's DNS manager, which resolves the names
-            // a filter compares with on the live network (getaddrinfo) and caches them. Offline
-            // and without it there is no name: no value (so `fd.sip.name = x` is false).
-            "fd.sip.name" => None,
+            // The DNS names of socket ends come from libsinsp's DNS manager, which resolves the
+            // names a filter compares with on the live network (getaddrinfo) and caches them.
+            // Offline and without it there is no name: no value (so `fd.sip.name = x` is false).
+            "fd.sip.name" | "fd.cip.name" | "fd.lip.name" | "fd.rip.name" => None,
+            "proc.pexepath" => nonempty(&self.ancestor(1)?.exepath),
+            "proc.aexe" => {
+                self.ancestors_field(arg, |t| (!t.exe.is_empty()).then(|| t.exe.clone()))
+            }
+            "proc.aexepath" => {
+                self.ancestors_field(arg, |t| (!t.exepath.is_empty()).then(|| t.exepath.clone()))
+            }
+            // `NAME=value` entries joined by spaces; `proc.env[NAME]`: the value (spaces
+            // trimmed, "" when unset), libsinsp `concatenate_all_env` / `get_env(name)`.
+            "proc.env" => {
+                let env = self.env()?;
+                match arg.map(str::trim) {
+                    Some(name) if !name.is_empty() && !name.bytes().all(|b| b.is_ascii_digit()) => {
+                        let value = env
+                            .iter()
+                            .find_map(|e| {
+                                e.strip_prefix(name)
+                                    .and_then(|v| v.strip_prefix('='))
+                                    .filter(|v| !v.is_empty())
+                            })
+                            .map(|v| v.trim_matches(' '))
+                            .unwrap_or_default();
+                        one(value)
+                    }
+                    _ => one(env.join(" ")),
+                }
+            }
+            "proc.vpid" => {
+                let v = self.thread()?.vpid;
+                if v == -1 { None } else { one(v.to_string()) }
+            }
+            "proc.sname" => one(self.group_leader(|t| t.sid)?.comm.clone()),
+            "proc.vpgid.name" => one(self.group_leader(|t| t.vpgid)?.comm.clone()),
+            "proc.vpgid.exe" => one(self.group_leader(|t| t.vpgid)?.exe.clone()),
+            "proc.is_vpgid_leader" => {
+                let t = self.thread()?;
+                one((t.vpgid == t.vpid).to_string())
+            }
+            // Time since the parent thread (`ptid`) was cloned in the capture; no value when
+            // that clone was not seen. (libsinsp's code falls through to `proc.fdopencount`
+            // then, a bug not reproduced.)
+            "proc.ppid.duration" => {
+                let t = self.thread()?;
+                let p = self.state.threads.get(&t.ptid)?;
+                if p.clone_ts == 0 {
+                    return None;
+                }
+                one((ev.ts as i64 - p.clone_ts as i64).to_string())
+            }
+            // The executable's inode times (epoch ns) and the time between its last status
+            // change and the clone of the process; no value when 0 (unknown).
+            "proc.exe_ino.ctime" => nonzero(self.thread()?.exe_ino_ctime),
+            "proc.exe_ino.mtime" => nonzero(self.thread()?.exe_ino_mtime),
+            "proc.exe_ino.ctime_duration_proc_start" => {
+                nonzero(self.thread()?.exe_ino_ctime_duration_clone_ts)
+            }
+            "thread.cap_permitted" => one(caps_to_string(self.thread()?.cap_permitted)),
+            // The audit uid, -1 when unset (0xffffffff), as libsinsp returns it.
+            "user.loginuid" => {
+                let l = self.thread()?.loginuid;
+                one(if l == INVALID_ID { -1 } else { l as i64 }.to_string())
+            }
+            "user.loginname" => {
+                let l = self.thread()?.loginuid;
+                match self.state.users.get(&l) {
+                    Some(n) => one(n.clone()),
+                    None if l == 0 => one("root"),
+                    None => None,
+                }
+            }
+            // The capture's machine (libsinsp returns `scap_machine_info::hostname`, which a
+            // capture replay reads from the file's machine info block).
+            "evt.hostname" => one(self.state.hostname.clone()?),
+            // The `data` parameter of I/O events (read/write/send/recv... exits). libsinsp
+            // compares its raw bytes and prints it in its buffer format; values here are
+            // strings, so bytes that are not UTF-8 become U+FFFD (see `buffer_bytes`).
+            "evt.buffer" => one(String::from_utf8_lossy(self.buffer_bytes()?)),
+            "evt.is_open_exec" => one(self.is_open_exec().to_string()),
+            // Container mounts from the container event's `Mounts`, comma-separated
+            // `source:dest:mode:rdwr:propagation`; `container.mount.dest[N or source glob]`.
+            "container.mounts" => one(self
+                .container_info()?
+                .mounts
+                .iter()
+                .map(ContainerMount::to_field)
+                .collect::<Vec<_>>()
+                .join(",")),
+            "container.mount.dest" => one(self.container_info()?.mount_by_arg(arg?)?.dest.clone()),
+            // The start of the thread's pid namespace, for containerized threads only.
+            "container.start_ts" => {
+                let t = self.thread()?;
+                t.container_id.as_ref()?;
+                nonzero(t.pidns_init_start_ts)
+            }
+            "k8s.pod.name" => one(self
+                .container_info()?
+                .labels
+                .get("io.kubernetes.pod.name")?
+                .clone()),
             _ => None,
         }
     }
@@ -1833,6 +2476,8 @@ mod rule_field_tests {
     enum P<'a> {
         I(i64),
         S(&'a str),
+        /// Raw bytes (buffers, NUL-separated lists), stored as given.
+        B(&'a [u8]),
     }
 
     /// An event of the newest layout of `name`, encoded and decoded like a captured one.
@@ -1853,6 +2498,7 @@ mod rule_field_tests {
                     b.push(0);
                     b
                 }
+                Some((_, P::B(b))) => b.to_vec(),
             })
             .collect();
         decode(&RawEvent {
@@ -2360,5 +3006,867 @@ mod rule_field_tests {
         assert_eq!(get(&ev, "proc.tty").as_deref(), Some("0"));
         assert_eq!(get(&ev, "proc.duration").as_deref(), Some("6000000000"));
         assert!(!cond(&ev, "proc.duration <= 5000000000"));
+    }
+
+    #[test]
+    fn process_session_group_login_and_exe_inode_from_the_process_list() {
+        // libs/sample.scap: a V9 process list (libs >= 0.10) with sid, vpgid, vpid, loginuid,
+        // the capability sets and the executable's inode times; its user list names uid 1000.
+        let mut seen = 0;
+        let ran = each("libs/sample.scap", |ev| match ev.num {
+            96 => {
+                // `sudo timeout ... sysdig` run from a login shell of vagrant.
+                seen += 1;
+                assert_eq!(get(ev, "proc.name").as_deref(), Some("sysdig"));
+                assert_eq!(get(ev, "proc.vpid").as_deref(), Some("2987"));
+                assert_eq!(get(ev, "proc.sname").as_deref(), Some("sudo"));
+                assert_eq!(get(ev, "proc.vpgid.name").as_deref(), Some("timeout"));
+                assert_eq!(get(ev, "proc.vpgid.exe").as_deref(), Some("timeout"));
+                assert_eq!(get(ev, "proc.is_vpgid_leader").as_deref(), Some("false"));
+                assert_eq!(
+                    get(ev, "proc.exe_ino.ctime").as_deref(),
+                    Some("1690556973053128604")
+                );
+                assert_eq!(
+                    get(ev, "proc.exe_ino.mtime").as_deref(),
+                    Some("1681205762000000000")
+                );
+                // Not set from a process list (no clone time): no value.
+                assert_eq!(get(ev, "proc.exe_ino.ctime_duration_proc_start"), None);
+                assert_eq!(
+                    get(ev, "thread.cap_permitted"),
+                    get(ev, "thread.cap_effective")
+                );
+                assert!(cond(ev, "thread.cap_permitted contains CAP_SYS_ADMIN"));
+                assert_eq!(get(ev, "user.uid").as_deref(), Some("0"));
+                assert_eq!(get(ev, "user.loginuid").as_deref(), Some("1000"));
+                assert_eq!(get(ev, "user.loginname").as_deref(), Some("vagrant"));
+                assert!(cond(ev, "user.loginuid != 0 and user.loginuid >= 1000"));
+                assert_eq!(get(ev, "proc.exepath").as_deref(), Some("/usr/bin/sysdig"));
+                assert_eq!(
+                    get(ev, "proc.pexepath").as_deref(),
+                    Some("/usr/bin/timeout")
+                );
+                assert_eq!(
+                    ev.extract("proc.aexepath", Some("2")),
+                    Some(vec!["/usr/bin/bash".to_string()])
+                );
+                assert_eq!(
+                    ev.extract("proc.aexe", Some("2")),
+                    Some(vec!["-bash".to_string()])
+                );
+                assert_eq!(
+                    ev.extract("proc.aexe", Some("0")),
+                    Some(vec!["sysdig".to_string()])
+                );
+                // Without an index: every ancestor (a filter matches any of them).
+                assert!(cond(ev, "proc.aexepath = /usr/sbin/sshd"));
+                assert!(cond(ev, r#"proc.aexe startswith "sshd:""#));
+                assert!(!cond(ev, "proc.aexe endswith java"));
+                assert_eq!(
+                    get(ev, "evt.hostname").as_deref(),
+                    Some("ubuntu2204.localdomain")
+                );
+                assert_eq!(get(ev, "container.start_ts"), None, "host process");
+            }
+            124 => {
+                // A daemon: no login session.
+                seen += 1;
+                assert_eq!(get(ev, "proc.name").as_deref(), Some("ifplugd"));
+                assert_eq!(get(ev, "user.loginuid").as_deref(), Some("-1"));
+                assert_eq!(get(ev, "user.loginname"), None);
+                assert_eq!(
+                    get(ev, "proc.pexepath").as_deref(),
+                    Some("/usr/lib/systemd/systemd")
+                );
+            }
+            125 => {
+                // ioctl on a unix socket: the fd table holds files, unix sockets and pipes.
+                seen += 1;
+                assert_eq!(get(ev, "fd.sockfamily").as_deref(), Some("unix"));
+                assert_eq!(get(ev, "fd.types").as_deref(), Some("file,unix,pipe"));
+                assert!(cond(ev, "fd.types intersects (pipe)"));
+                assert_eq!(ev.extract("fd.types", Some("0")), Some(vec!["file".into()]));
+                assert_eq!(ev.extract("fd.types", Some("999")), None);
+            }
+            140 => {
+                // A containerd thread: vpid is the process's, and the process leads its group.
+                seen += 1;
+                assert_eq!(ev.event.tid, 762);
+                assert_eq!(get(ev, "proc.vpid").as_deref(), Some("722"));
+                assert_eq!(get(ev, "proc.is_vpgid_leader").as_deref(), Some("true"));
+                assert_eq!(get(ev, "proc.vpgid.name").as_deref(), Some("containerd"));
+            }
+            _ => {}
+        });
+        if ran {
+            assert_eq!(seen, 4);
+        }
+    }
+
+    #[test]
+    fn environment_buffer_and_placeholder_threads_from_cat_write() {
+        // cat_write.scap: `cat /dev/null` starts with its execve exit; the capture's process list
+        // does not have it, so its thread is a placeholder the execve fills (pid, ptid, comm,
+        // exe, args, environment) — uid and loginuid stay unknown, as in Falco.
+        let mut seen = 0;
+        let ran = each("cat_write.scap", |ev| {
+            if ev.event.tid != 20072 {
+                return;
+            }
+            if ev.event.name == "execve" {
+                seen += 1;
+                assert_eq!(get(ev, "proc.name").as_deref(), Some("cat"));
+                assert_eq!(get(ev, "proc.pid").as_deref(), Some("20072"));
+                assert_eq!(get(ev, "proc.ppid").as_deref(), Some("11310"));
+                assert_eq!(get(ev, "proc.pname").as_deref(), Some("bash"));
+                assert_eq!(get(ev, "proc.vpid").as_deref(), Some("20072"));
+                assert_eq!(get(ev, "user.uid").as_deref(), Some("4294967295"));
+                assert_eq!(get(ev, "group.gid").as_deref(), Some("4294967295"));
+                assert_eq!(get(ev, "user.name"), None);
+                assert_eq!(get(ev, "user.loginuid").as_deref(), Some("-1"));
+                // No execve enter event in the file: the exe path is not known.
+                assert_eq!(get(ev, "proc.exepath"), None);
+                assert_eq!(
+                    ev.extract("proc.env", Some("SHELL")),
+                    Some(vec!["/bin/bash".to_string()])
+                );
+                assert_eq!(
+                    ev.extract("proc.env", Some("NOT_SET")),
+                    Some(vec![String::new()])
+                );
+                let env = get(ev, "proc.env").unwrap();
+                assert!(env.starts_with("XDG_SESSION_ID=1 SHELL=/bin/bash TERM=dumb "));
+                assert!(cond(ev, r#"proc.env contains "TERM=dumb""#));
+                assert!(!cond(ev, "proc.env icontains GLIBC_TUNABLES"));
+                assert_eq!(
+                    ev.extract("proc.aexe", Some("1")),
+                    Some(vec!["/bin/bash".to_string()])
+                );
+                // Process list V6: no session or group ids (-1), so the session leader is the
+                // process itself and the "group leader" the eldest ancestor sharing -1.
+                assert_eq!(get(ev, "proc.sname").as_deref(), Some("cat"));
+                assert_eq!(get(ev, "proc.vpgid.name").as_deref(), Some("systemd"));
+                assert_eq!(get(ev, "evt.hostname").as_deref(), Some("ubuntu"));
+                assert_eq!(get(ev, "evt.buffer"), None, "no data parameter");
+            }
+            if ev.event.name == "read" && ev.event.direction == Direction::Exit && seen == 1 {
+                // The first read: the ELF header of a shared library.
+                seen += 1;
+                let bytes = ev.buffer_bytes().unwrap();
+                assert_eq!(&bytes[..4], b"\x7fELF");
+                let buf = get(ev, "evt.buffer").unwrap();
+                assert!(buf.starts_with("\u{7f}ELF\u{2}\u{1}\u{1}"));
+                assert!(cond(ev, "evt.buffer bcontains 454c46"), "hex of 'ELF'");
+                assert!(cond(ev, "evt.buffer contains ELF"));
+            }
+        });
+        if ran {
+            assert_eq!(seen, 2);
+        }
+        // ping_sendto.scap: ping's thread 738 is not in the process list and only sends: its
+        // events show libsinsp's placeholder values (and no fd, its table being empty).
+        let mut pings = 0;
+        each("ping_sendto.scap", |ev| {
+            if ev.event.tid == 738 && ev.event.name == "sendmsg" {
+                pings += 1;
+                assert_eq!(get(ev, "proc.name").as_deref(), Some("<NA>"));
+                assert_eq!(get(ev, "proc.exe").as_deref(), Some("<NA>"));
+                assert_eq!(get(ev, "proc.cmdline").as_deref(), Some("<NA>"));
+                assert_eq!(get(ev, "proc.pid").as_deref(), Some("-1"));
+                assert_eq!(get(ev, "proc.ppid"), None);
+                assert_eq!(get(ev, "proc.pname"), None);
+                assert_eq!(get(ev, "user.uid").as_deref(), Some("4294967295"));
+                assert_eq!(get(ev, "user.loginuid").as_deref(), Some("-1"));
+                assert_eq!(get(ev, "proc.vpid"), None);
+                assert_eq!(get(ev, "fd.name"), None);
+                assert!(cond(ev, "proc.name = <NA> and user.uid = 4294967295"));
+                if ev.event.direction == Direction::Exit {
+                    // ICMP echo payload: the timestamp, then bytes 0x10.. counting up.
+                    assert!(
+                        get(ev, "evt.buffer")
+                            .unwrap()
+                            .ends_with(" !\"#$%&'()*+,-./01234567")
+                    );
+                }
+            }
+        });
+        assert!(
+            pings == 20 || capture("ping_sendto.scap").is_none(),
+            "{pings}"
+        );
+    }
+
+    #[test]
+    fn placeholder_threads_are_filled_by_execve_and_clone() {
+        let mut r = replayer();
+        // An event of a thread the capture never described.
+        let ev = feed(
+            &mut r,
+            mk("close", Direction::Enter, 1, 70, &[("fd", P::I(3))]),
+        );
+        for (f, v) in [
+            ("proc.name", "<NA>"),
+            ("proc.exe", "<NA>"),
+            ("proc.pid", "-1"),
+            ("user.uid", "4294967295"),
+            ("group.gid", "4294967295"),
+            ("user.loginuid", "-1"),
+            ("thread.tid", "70"),
+        ] {
+            assert_eq!(get(&ev, f).as_deref(), Some(v), "{f}");
+        }
+        assert_eq!(get(&ev, "proc.ppid"), None);
+        assert!(r.state.threads[&70].is_invalid());
+        // A fork of it: the caller is patched from the event (pid, ptid, exe, comm, args) and
+        // the child takes the event's values, nothing from the unknown caller.
+        r.process(mk(
+            "clone",
+            Direction::Exit,
+            2,
+            70,
+            &[
+                ("res", P::I(71)),
+                ("exe", P::S("/usr/sbin/cron")),
+                ("args", P::B(b"-f\0")),
+                ("tid", P::I(70)),
+                ("pid", P::I(70)),
+                ("ptid", P::I(1)),
+                ("comm", P::S("cron")),
+                ("flags", P::I(0)),
+                ("uid", P::I(0)),
+                ("gid", P::I(0)),
+                ("vtid", P::I(70)),
+                ("vpid", P::I(70)),
+            ],
+        ));
+        let caller = &r.state.threads[&70];
+        assert_eq!(
+            (caller.pid, caller.ptid, caller.comm.as_str()),
+            (70, 1, "cron")
+        );
+        assert_eq!(caller.uid, Some(INVALID_ID), "the uid stays unknown");
+        let ev = feed(
+            &mut r,
+            mk("close", Direction::Enter, 3, 71, &[("fd", P::I(3))]),
+        );
+        assert_eq!(get(&ev, "proc.cmdline").as_deref(), Some("cron -f"));
+        assert_eq!(get(&ev, "proc.pid").as_deref(), Some("71"));
+        assert_eq!(get(&ev, "proc.ppid").as_deref(), Some("70"));
+        assert_eq!(get(&ev, "proc.pname").as_deref(), Some("cron"));
+        assert_eq!(get(&ev, "user.uid").as_deref(), Some("0"));
+        assert_eq!(get(&ev, "user.loginuid").as_deref(), Some("-1"));
+        // The child execs: its thread takes the new program; an execve of another unknown
+        // thread patches its parent from the event too.
+        let ev = feed(
+            &mut r,
+            mk(
+                "execve",
+                Direction::Exit,
+                4,
+                72,
+                &[
+                    ("res", P::I(0)),
+                    ("exe", P::S("/bin/sh")),
+                    ("args", P::B(b"-c\0id\0")),
+                    ("tid", P::I(72)),
+                    ("pid", P::I(72)),
+                    ("ptid", P::I(71)),
+                    ("comm", P::S("sh")),
+                    ("loginuid", P::I(1000)),
+                    ("uid", P::I(1000)),
+                ],
+            ),
+        );
+        assert_eq!(get(&ev, "proc.cmdline").as_deref(), Some("sh -c id"));
+        assert_eq!(get(&ev, "proc.ppid").as_deref(), Some("71"));
+        assert_eq!(get(&ev, "proc.aname[2]"), None);
+        assert_eq!(
+            ev.extract("proc.aname", Some("2")),
+            Some(vec!["cron".to_string()])
+        );
+        assert_eq!(get(&ev, "user.uid").as_deref(), Some("1000"));
+        assert_eq!(get(&ev, "user.loginuid").as_deref(), Some("1000"));
+        assert_eq!(get(&ev, "group.gid").as_deref(), Some("4294967295"));
+        assert!(!r.state.threads[&72].is_invalid());
+    }
+
+    #[test]
+    fn clone_thread_flag_makes_a_thread_of_the_process() {
+        // libs/curl_google.scap: curl's resolver thread 17498 is created by a clone with
+        // PPM_CL_CLONE_THREAD (flags 0xba03): it belongs to process 17497.
+        let mut seen = 0;
+        each("libs/curl_google.scap", |ev| {
+            if ev.event.tid == 17498 && ev.event.name == "clone" {
+                seen += 1;
+                assert_eq!(get(ev, "proc.pid").as_deref(), Some("17497"));
+                assert_eq!(get(ev, "proc.ppid").as_deref(), Some("3200"));
+                assert_eq!(get(ev, "proc.vpid").as_deref(), Some("17497"));
+                assert_eq!(get(ev, "thread.tid").as_deref(), Some("17498"));
+                assert_eq!(get(ev, "user.uid").as_deref(), Some("1000"));
+            }
+        });
+        assert!(seen == 1 || capture("libs/curl_google.scap").is_none());
+    }
+
+    #[test]
+    fn socket_family_client_and_remote_networks_from_captures() {
+        let mut seen = 0;
+        each("libs/curl_google.scap", |ev| match ev.num {
+            1189 => {
+                // UDP connect to the DNS server; the client address is the machine's (an
+                // interface of the capture), so it is the local end.
+                seen += 1;
+                assert_eq!(get(ev, "fd.sockfamily").as_deref(), Some("ip"));
+                assert_eq!(
+                    get(ev, "fd.cnet").as_deref(),
+                    Some("2600:1f18:262c:6542:9aa6:df7a:9a47:d29e")
+                );
+                assert_eq!(get(ev, "fd.rnet").as_deref(), Some("2001:4860:4860::8888"));
+                assert_eq!(get(ev, "fd.rip"), get(ev, "fd.rnet"));
+                assert_eq!(get(ev, "fd.lip"), get(ev, "fd.cnet"));
+                assert_eq!(get(ev, "fd.lport").as_deref(), Some("40251"));
+                assert_eq!(get(ev, "fd.rport").as_deref(), Some("53"));
+                assert!(cond(ev, r#"fd.rnet in ("2001:4860::/32")"#));
+                assert!(cond(ev, r#"fd.cnet = "2600:1f18::/32""#));
+                assert!(!cond(ev, r#"fd.cnet in ("10.0.0.0/8", "172.16.0.0/12")"#));
+                // No DNS manager offline: no names.
+                for f in ["fd.cip.name", "fd.lip.name", "fd.rip.name", "fd.sip.name"] {
+                    assert_eq!(get(ev, f), None, "{f}");
+                }
+            }
+            1010 => {
+                // The socket before connect: no role yet, so no network.
+                seen += 1;
+                assert_eq!(get(ev, "fd.sockfamily").as_deref(), Some("ip"));
+                assert_eq!(get(ev, "fd.cnet"), None);
+                assert_eq!(get(ev, "fd.rnet"), None);
+            }
+            1057 => {
+                // The nscd unix socket.
+                seen += 1;
+                assert_eq!(get(ev, "fd.sockfamily").as_deref(), Some("unix"));
+                assert_eq!(get(ev, "fd.cnet"), None);
+            }
+            _ => {}
+        });
+        if capture("libs/curl_google.scap").is_some() {
+            assert_eq!(seen, 3);
+        }
+        // The server side of a connection between two addresses of the machine (the same /64):
+        // libsinsp takes the client end as the local one.
+        let mut accepted = 0;
+        each("libs/single_ipv6_conn.scap", |ev| {
+            if ev.event.name == "accept" && ev.event.direction == Direction::Exit {
+                accepted += 1;
+                assert_eq!(get(ev, "fd.cnet").as_deref(), Some("2001:db8::4"));
+                assert_eq!(get(ev, "fd.rnet").as_deref(), Some("2001:db8::3"));
+                assert_eq!(get(ev, "fd.lport").as_deref(), Some("54405"));
+                assert_eq!(get(ev, "fd.rport").as_deref(), Some("1234"));
+            }
+        });
+        assert!(accepted == 1 || capture("libs/single_ipv6_conn.scap").is_none());
+        // IPv4 on a host whose interface is 10.0.0.5: an accepted connection from outside has
+        // its client end remote.
+        let mut r = replayer();
+        r.state.ipv4_interfaces.push("10.0.0.5".parse().unwrap());
+        let tuple = |c: [u8; 4], cp: u16, s: [u8; 4], sp: u16| {
+            let mut b = vec![2u8];
+            b.extend(c);
+            b.extend(cp.to_le_bytes());
+            b.extend(s);
+            b.extend(sp.to_le_bytes());
+            b
+        };
+        let t = tuple([203, 0, 113, 9], 51000, [10, 0, 0, 5], 443);
+        let ev = feed(
+            &mut r,
+            mk(
+                "accept",
+                Direction::Exit,
+                1,
+                80,
+                &[("fd", P::I(5)), ("tuple", P::B(&t))],
+            ),
+        );
+        assert_eq!(
+            get(&ev, "fd.name").as_deref(),
+            Some("203.0.113.9:51000->10.0.0.5:443")
+        );
+        assert_eq!(get(&ev, "fd.lip").as_deref(), Some("10.0.0.5"));
+        assert_eq!(get(&ev, "fd.lport").as_deref(), Some("443"));
+        assert_eq!(get(&ev, "fd.rip").as_deref(), Some("203.0.113.9"));
+        assert_eq!(get(&ev, "fd.rnet").as_deref(), Some("203.0.113.9"));
+        assert_eq!(get(&ev, "fd.cnet").as_deref(), Some("203.0.113.9"));
+        assert!(!cond(
+            &ev,
+            r#"fd.rnet in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")"#
+        ));
+        assert!(cond(&ev, r#"fd.cnet in ("203.0.113.0/24")"#));
+        // The same connection seen from a client on this host: its own end is local.
+        let t = tuple([10, 0, 0, 5], 40000, [93, 184, 216, 34], 80);
+        feed(
+            &mut r,
+            mk("connect", Direction::Enter, 2, 80, &[("fd", P::I(6))]),
+        );
+        let ev = feed(
+            &mut r,
+            mk(
+                "connect",
+                Direction::Exit,
+                3,
+                80,
+                &[("res", P::I(0)), ("tuple", P::B(&t)), ("fd", P::I(6))],
+            ),
+        );
+        assert_eq!(get(&ev, "fd.lip").as_deref(), Some("10.0.0.5"));
+        assert_eq!(get(&ev, "fd.rip").as_deref(), Some("93.184.216.34"));
+        assert_eq!(get(&ev, "fd.rport").as_deref(), Some("80"));
+        // fd.types of the thread: two IPv4 sockets.
+        assert_eq!(get(&ev, "fd.types").as_deref(), Some("ipv4"));
+    }
+
+    #[test]
+    fn open_with_exec_mode() {
+        let mut r = replayer();
+        let o_creat = 1 << 2 | 2; // O_CREAT | O_WRONLY
+        let openat = |r: &mut Replayer, ts, flags: i64, mode: i64| {
+            feed(
+                r,
+                mk(
+                    "openat",
+                    Direction::Exit,
+                    ts,
+                    90,
+                    &[
+                        ("fd", P::I(3)),
+                        ("dirfd", P::I(-100)),
+                        ("name", P::S("/tmp/x")),
+                        ("flags", P::I(flags)),
+                        ("mode", P::I(mode)),
+                    ],
+                ),
+            );
+            get(&r.current_event().unwrap(), "evt.is_open_exec").unwrap()
+        };
+        // Modes are PPM_S_* bits, which follow the octal permission bits.
+        assert_eq!(openat(&mut r, 1, o_creat, 0o755), "true");
+        assert_eq!(openat(&mut r, 2, o_creat, 0o644), "false");
+        assert_eq!(openat(&mut r, 3, 1 << 13 | 2, 0o700), "true", "O_TMPFILE");
+        // Without O_CREAT the mode is not looked at.
+        assert_eq!(openat(&mut r, 4, 2, 0o755), "false");
+        let ev = feed(
+            &mut r,
+            mk(
+                "creat",
+                Direction::Exit,
+                5,
+                90,
+                &[
+                    ("fd", P::I(4)),
+                    ("name", P::S("/tmp/y")),
+                    ("mode", P::I(0o711)),
+                ],
+            ),
+        );
+        assert_eq!(get(&ev, "evt.is_open_exec").as_deref(), Some("true"));
+        assert!(cond(&ev, "evt.is_open_exec=true"));
+        // The new openat's enter event is not one libsinsp checks; other events are false.
+        let ev = feed(
+            &mut r,
+            mk(
+                "openat",
+                Direction::Enter,
+                6,
+                90,
+                &[
+                    ("dirfd", P::I(-100)),
+                    ("name", P::S("/tmp/z")),
+                    ("flags", P::I(o_creat)),
+                    ("mode", P::I(0o755)),
+                ],
+            ),
+        );
+        assert_eq!(get(&ev, "evt.is_open_exec").as_deref(), Some("false"));
+        // From a capture: cat's opens are read-only.
+        let mut opens = 0;
+        each("cat_write.scap", |ev| {
+            if ev.event.name == "open" && ev.event.direction == Direction::Exit {
+                opens += 1;
+                assert_eq!(get(ev, "evt.is_open_exec").as_deref(), Some("false"));
+            }
+        });
+        assert!(opens == 4 || capture("cat_write.scap").is_none());
+    }
+
+    #[test]
+    fn container_mounts_start_time_and_pod_name() {
+        let mut r = replayer();
+        r.state.boot_ts_epoch = 1_700_000_000_000_000_000;
+        let json = r#"{"container":{"id":"0123456789ab","type":6,"name":"web","image":"nginx","ip":"172.17.0.2","labels":{"io.kubernetes.pod.namespace":"default","io.kubernetes.pod.name":"web-7d9c"},"Mounts":[{"Source":"/var/run/docker.sock","Destination":"/var/run/docker.sock","Mode":"","RW":true,"Propagation":"rprivate"},{"Source":"/etc","Destination":"/host/etc","Mode":"ro","RW":false,"Propagation":"rprivate"}]}}"#;
+        feed(
+            &mut r,
+            mk("container", Direction::Enter, 0, 0, &[("json", P::S(json))]),
+        );
+        // The container's init, created by its own clone exit (in a new pid namespace whose
+        // start the event gives relative to boot).
+        let cg =
+            b"cpuset=/docker/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\0";
+        let ev = feed(
+            &mut r,
+            mk(
+                "clone",
+                Direction::Exit,
+                10,
+                500,
+                &[
+                    ("res", P::I(0)),
+                    ("exe", P::S("nginx")),
+                    ("tid", P::I(500)),
+                    ("pid", P::I(500)),
+                    ("ptid", P::I(400)),
+                    ("comm", P::S("nginx")),
+                    ("cgroups", P::B(cg)),
+                    ("flags", P::I(1 << 29)), // PPM_CL_CHILD_IN_PIDNS
+                    ("uid", P::I(0)),
+                    ("gid", P::I(0)),
+                    ("vtid", P::I(1)),
+                    ("vpid", P::I(1)),
+                    ("pidns_init_start_ts", P::I(5_000_000_000)),
+                ],
+            ),
+        );
+        assert_eq!(get(&ev, "container.id").as_deref(), Some("0123456789ab"));
+        assert_eq!(get(&ev, "proc.vpid").as_deref(), Some("1"));
+        assert!(cond(&ev, "proc.vpid=1 and container.id != host"));
+        assert_eq!(
+            get(&ev, "container.start_ts").as_deref(),
+            Some("1700000005000000000")
+        );
+        assert_eq!(get(&ev, "k8s.pod.name").as_deref(), Some("web-7d9c"));
+        assert!(cond(&ev, "k8s.pod.name startswith web"));
+        assert_eq!(
+            get(&ev, "container.mounts").as_deref(),
+            Some(
+                "/var/run/docker.sock:/var/run/docker.sock::true:rprivate,/etc:/host/etc:ro:false:rprivate"
+            )
+        );
+        assert_eq!(
+            ev.extract("container.mount.dest", Some("/etc")),
+            Some(vec!["/host/etc".to_string()])
+        );
+        assert_eq!(
+            ev.extract("container.mount.dest", Some("0")),
+            Some(vec!["/var/run/docker.sock".to_string()])
+        );
+        assert_eq!(
+            ev.extract("container.mount.dest", Some("/var/run/*")),
+            Some(vec!["/var/run/docker.sock".to_string()])
+        );
+        assert_eq!(ev.extract("container.mount.dest", Some("/home")), None);
+        assert_eq!(ev.extract("container.mount.dest", Some("2")), None);
+        // A socket of the container: its own address (the container's ip) is the local end.
+        let mut t = vec![2u8];
+        t.extend([172, 17, 0, 2]);
+        t.extend(33000u16.to_le_bytes());
+        t.extend([10, 1, 2, 3]);
+        t.extend(5432u16.to_le_bytes());
+        feed(
+            &mut r,
+            mk("connect", Direction::Enter, 20, 500, &[("fd", P::I(7))]),
+        );
+        let ev = feed(
+            &mut r,
+            mk(
+                "connect",
+                Direction::Exit,
+                21,
+                500,
+                &[("res", P::I(0)), ("tuple", P::B(&t)), ("fd", P::I(7))],
+            ),
+        );
+        assert_eq!(get(&ev, "fd.lip").as_deref(), Some("172.17.0.2"));
+        assert_eq!(get(&ev, "fd.rnet").as_deref(), Some("10.1.2.3"));
+        assert!(cond(&ev, r#"fd.rnet in ("10.0.0.0/8")"#));
+        // Host processes have none of these.
+        let ev = feed(
+            &mut r,
+            mk("close", Direction::Enter, 30, 1, &[("fd", P::I(1))]),
+        );
+        for f in ["container.mounts", "container.start_ts", "k8s.pod.name"] {
+            assert_eq!(get(&ev, f), None, "{f}");
+        }
+    }
+
+    #[test]
+    fn parent_duration_and_exe_ctime_to_process_start() {
+        let mut r = replayer();
+        // A shell (from an execve) forks at t=1s; the child forks at t=3s; the grandchild then
+        // runs a binary whose inode changed 500ms before the grandchild was cloned.
+        feed(
+            &mut r,
+            mk(
+                "execve",
+                Direction::Exit,
+                1,
+                100,
+                &[
+                    ("res", P::I(0)),
+                    ("exe", P::S("sh")),
+                    ("pid", P::I(100)),
+                    ("ptid", P::I(1)),
+                    ("comm", P::S("sh")),
+                ],
+            ),
+        );
+        let fork = |r: &mut Replayer, ts, caller: i64, child: i64| {
+            r.process(mk(
+                "clone",
+                Direction::Exit,
+                ts,
+                caller as u64,
+                &[
+                    ("res", P::I(child)),
+                    ("exe", P::S("sh")),
+                    ("pid", P::I(caller)),
+                    ("ptid", P::I(1)),
+                    ("comm", P::S("sh")),
+                    ("flags", P::I(0)),
+                    ("uid", P::I(0)),
+                    ("gid", P::I(0)),
+                ],
+            ));
+        };
+        fork(&mut r, 1_000_000_000, 100, 101);
+        fork(&mut r, 3_000_000_000, 101, 102);
+        let ev = feed(
+            &mut r,
+            mk(
+                "execve",
+                Direction::Exit,
+                4_000_000_000,
+                102,
+                &[
+                    ("res", P::I(0)),
+                    ("exe", P::S("/tmp/x")),
+                    ("pid", P::I(102)),
+                    ("ptid", P::I(101)),
+                    ("comm", P::S("x")),
+                    ("exe_ino", P::I(4242)),
+                    ("exe_ino_ctime", P::I(2_500_000_000)),
+                    ("exe_ino_mtime", P::I(2_400_000_000)),
+                ],
+            ),
+        );
+        assert_eq!(
+            get(&ev, "proc.ppid.duration").as_deref(),
+            Some("3000000000")
+        );
+        assert_eq!(get(&ev, "proc.duration").as_deref(), Some("1000000000"));
+        assert_eq!(
+            get(&ev, "proc.exe_ino.ctime").as_deref(),
+            Some("2500000000")
+        );
+        assert_eq!(
+            get(&ev, "proc.exe_ino.mtime").as_deref(),
+            Some("2400000000")
+        );
+        assert_eq!(
+            get(&ev, "proc.exe_ino.ctime_duration_proc_start").as_deref(),
+            Some("500000000")
+        );
+        assert!(cond(
+            &ev,
+            "proc.exe_ino.ctime_duration_proc_start <= 1000000000 and proc.ppid.duration > 0"
+        ));
+        // The shell's parent (pid 1, not cloned in the capture): no duration.
+        let ev = feed(
+            &mut r,
+            mk(
+                "close",
+                Direction::Enter,
+                5_000_000_000,
+                100,
+                &[("fd", P::I(1))],
+            ),
+        );
+        assert_eq!(get(&ev, "proc.ppid.duration"), None);
+        // The child inherits the exe inode values on fork.
+        fork(&mut r, 6_000_000_000, 102, 103);
+        let ev = feed(
+            &mut r,
+            mk(
+                "close",
+                Direction::Enter,
+                6_000_000_100,
+                103,
+                &[("fd", P::I(1))],
+            ),
+        );
+        assert_eq!(
+            get(&ev, "proc.exe_ino.ctime_duration_proc_start").as_deref(),
+            Some("500000000")
+        );
+        assert_eq!(
+            get(&ev, "proc.ppid.duration").as_deref(),
+            Some("3000000100")
+        );
+    }
+
+    #[test]
+    fn execve_closes_the_close_on_exec_fds() {
+        let mut r = replayer();
+        let o_cloexec = 1 << 12;
+        let open = |r: &mut Replayer, ts, fd: i64, name, flags: i64| {
+            r.process(mk(
+                "openat",
+                Direction::Exit,
+                ts,
+                60,
+                &[
+                    ("fd", P::I(fd)),
+                    ("dirfd", P::I(-100)),
+                    ("name", P::S(name)),
+                    ("flags", P::I(flags)),
+                ],
+            ));
+        };
+        open(&mut r, 1, 3, "/etc/ld.so.cache", 1 | o_cloexec);
+        open(&mut r, 2, 4, "/var/log/app.log", 2);
+        r.process(mk(
+            "pipe2",
+            Direction::Exit,
+            3,
+            60,
+            &[
+                ("res", P::I(0)),
+                ("fd1", P::I(5)),
+                ("fd2", P::I(6)),
+                ("flags", P::I(o_cloexec)),
+            ],
+        ));
+        // socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)
+        feed(
+            &mut r,
+            mk(
+                "socket",
+                Direction::Enter,
+                4,
+                60,
+                &[
+                    ("domain", P::I(2)),
+                    ("type", P::I(1 | 0o2000000)),
+                    ("proto", P::I(0)),
+                ],
+            ),
+        );
+        r.process(mk("socket", Direction::Exit, 5, 60, &[("fd", P::I(7))]));
+        // dup2 of the close-on-exec library fd: the copy survives exec; dup3 with O_CLOEXEC
+        // of the log fd: the copy does not.
+        r.process(mk(
+            "dup2",
+            Direction::Exit,
+            6,
+            60,
+            &[("res", P::I(8)), ("oldfd", P::I(3)), ("newfd", P::I(8))],
+        ));
+        r.process(mk(
+            "dup3",
+            Direction::Exit,
+            7,
+            60,
+            &[
+                ("res", P::I(9)),
+                ("oldfd", P::I(4)),
+                ("newfd", P::I(9)),
+                ("flags", P::I(o_cloexec)),
+            ],
+        ));
+        let fds = |r: &Replayer| {
+            let mut v: Vec<i64> = r.state.threads[&60].fds.keys().copied().collect();
+            v.sort_unstable();
+            v
+        };
+        assert_eq!(fds(&r), [3, 4, 5, 6, 7, 8, 9]);
+        // A failed execve changes nothing.
+        r.process(mk(
+            "execve",
+            Direction::Exit,
+            8,
+            60,
+            &[("res", P::I(-2)), ("exe", P::S("/nonexistent"))],
+        ));
+        assert_eq!(fds(&r), [3, 4, 5, 6, 7, 8, 9]);
+        let ev = feed(
+            &mut r,
+            mk(
+                "execve",
+                Direction::Exit,
+                9,
+                60,
+                &[
+                    ("res", P::I(0)),
+                    ("exe", P::S("/bin/true")),
+                    ("pid", P::I(60)),
+                    ("ptid", P::I(1)),
+                    ("comm", P::S("true")),
+                ],
+            ),
+        );
+        assert_eq!(get(&ev, "proc.name").as_deref(), Some("true"));
+        assert_eq!(fds(&r), [4, 8]);
+        let ev = feed(
+            &mut r,
+            mk(
+                "read",
+                Direction::Enter,
+                10,
+                60,
+                &[("fd", P::I(8)), ("size", P::I(10))],
+            ),
+        );
+        assert_eq!(get(&ev, "fd.name").as_deref(), Some("/etc/ld.so.cache"));
+        let ev = feed(
+            &mut r,
+            mk(
+                "read",
+                Direction::Enter,
+                11,
+                60,
+                &[("fd", P::I(3)), ("size", P::I(10))],
+            ),
+        );
+        assert_eq!(get(&ev, "fd.name"), None);
+        // Files of the fd list (SCAP_FD_FILE_V2 entries carry the open flags, O_CLOEXEC
+        // included) are closed the same way.
+        let file = |fd, open_flags| {
+            fd_entry(&FdInfo {
+                fd,
+                ino: 0,
+                fd_type: 16,
+                detail: FdDetail::File {
+                    open_flags,
+                    name: format!("/f{fd}"),
+                    dev: None,
+                },
+            })
+        };
+        let mut t = Thread::placeholder(61);
+        t.fds.insert(0, file(0, 2));
+        t.fds.insert(3, file(3, 1 | 1 << 12));
+        r.state.threads.insert(61, t);
+        r.process(mk(
+            "execve",
+            Direction::Exit,
+            12,
+            61,
+            &[
+                ("res", P::I(0)),
+                ("exe", P::S("/bin/true")),
+                ("pid", P::I(61)),
+                ("ptid", P::I(1)),
+            ],
+        ));
+        assert_eq!(r.state.threads[&61].fds.keys().collect::<Vec<_>>(), [&0]);
     }
 }

@@ -14,6 +14,10 @@ fn k8s_audit_regression_tests() {
     let Some(root) = common::work() else { return };
     let tests = common::tests(&root);
     let (mut total, mut agree) = (0, 0);
+    // Most tests load the same rules files: each distinct list is loaded once (a loaded engine is
+    // not changed by detection), which keeps this suite fast in debug builds.
+    let mut engines: std::collections::HashMap<String, (bulkhead_rules::RulesEngine, bool)> =
+        std::collections::HashMap::new();
     for t in &tests {
         let capture = t["capture_file"].as_str().unwrap_or("");
         if !capture.contains("k8s_audit") {
@@ -26,8 +30,12 @@ fn k8s_audit_regression_tests() {
             continue;
         }
         total += 1;
-        let (engine, load_ok) = common::load_rules(&root, name, t);
-        let detector = Detector::new(&engine, "k8s_audit", &RunOptions::default());
+        let key = t["rules_files"].to_string();
+        let (engine, load_ok) = engines
+            .entry(key)
+            .or_insert_with(|| common::load_rules(&root, name, t));
+        let load_ok = *load_ok;
+        let detector = Detector::new(engine, "k8s_audit", &RunOptions::default());
         let (events, skipped) = read_events(&std::fs::read_to_string(&capture).unwrap()).unwrap();
         let mut alerts = Vec::new();
         for e in &events {

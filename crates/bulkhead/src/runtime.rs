@@ -86,11 +86,24 @@ pub fn runtime(action: RuntimeAction) -> Result<ExitCode> {
                     bulkhead_rules::capture::SYSCALL_FIELDS.contains(&f.name)
                         || matches!(
                             f.name,
-                            "evt.arg" | "evt.rawarg" | "proc.aname" | "proc.apid"
+                            // Fields with an argument (the capture format records the
+                            // argument-free ones).
+                            "evt.arg"
+                                | "evt.rawarg"
+                                | "proc.aname"
+                                | "proc.apid"
+                                | "container.mount.dest"
                         )
                 }
                 _ => {
-                    f.name.starts_with("ka.")
+                    matches!(
+                        f.name,
+                        "evt.num"
+                            | "evt.hostname"
+                            | "evt.time"
+                            | "evt.time.iso8601"
+                            | "evt.rawtime"
+                    ) || f.name.starts_with("ka.")
                         || f.name.starts_with("jevt.")
                         || f.name.starts_with("json.")
                 }
