@@ -2,17 +2,25 @@
 //! model as replayed `.scap` events, as JSON Lines (versioned, self-describing, greppable).
 //!
 //! ```text
-//! {"bulkhead_capture":1,"producer":"bulkhead runtime convert","source_file":"cat_write.scap"}
-//! {"ts":1470327477881781397,"source":"syscall","fields":{"evt.type":"open","evt.dir":">","proc.name":"cat",…},"args":[["name","/dev/null"],…],"ancestors":["bash","sshd"]}
+//! {"bulkhead_capture":2,"producer":"bulkhead","source_file":"cat_write.scap","hostname":"ubuntu"}
+//! {"thread":20072,"fields":{"proc.name":"cat","proc.pid":"20072","user.uid":"0",…},"ancestors":["bash","sshd"]}
+//! {"ts":1470327477881781397,"source":"syscall","tid":20072,"fields":{"evt.type":"open","fd.name":"/dev/null",…},"args":[["name","/dev/null"],…]}
 //! {"ts":1540476552581541000,"source":"k8s_audit","audit":{…the audit event…}}
 //! ```
 //!
-//! - Line 1 is the header: `bulkhead_capture` is the format version (1).
-//! - Every other line is one event: `ts` (nanoseconds since the epoch), `source` (`syscall` or
-//!   `k8s_audit`). Syscall events carry `fields` (every field without an argument, as strings, the
-//!   values the sensor resolved at capture time: process, fd, user, container), `args` (the event
-//!   parameters in order as `[name, value]`, for `evt.arg.NAME` and `evt.arg[N]`) and `ancestors`
-//!   (names of the parent, grandparent, …, for `proc.aname[N]`). Audit events carry the audit
+//! - Line 1 is the header: `bulkhead_capture` is the format version (2; version 1 files, whose
+//!   events carry every field, are still read), `hostname` the machine's (`evt.hostname`).
+//! - A `thread` record holds the state of a thread as events see it: its process, thread, user,
+//!   group, container and Kubernetes fields (strings; lists for multi-valued fields) and
+//!   `ancestors` (names of the parent, grandparent, …, for `proc.aname[N]`). It is written before
+//!   the first event of the thread and again whenever that state changes (execve, setuid, …); a
+//!   `procexit` event ends it.
+//! - An event line has `ts` (nanoseconds since the epoch) and `source` (`syscall` or
+//!   `k8s_audit`). Syscall events carry `tid` (their thread record), `fields` (the event's own
+//!   fields: `evt.*`, `fd.*`, `syscall.type` and the time-dependent `proc.duration`,
+//!   `proc.ppid.duration`) and `args` (the event parameters in order as `[name, value]`, for
+//!   `evt.arg.NAME` and `evt.arg[N]`). Time strings (`evt.time`, `evt.time.iso8601`,
+//!   `evt.datetime`, `evt.rawtime`) are derived from `ts` when read. Audit events carry the audit
 //!   event under `audit`.
 //! - Readers skip unknown keys, so later versions can add fields.
 
@@ -21,8 +29,26 @@ use crate::k8saudit::AuditEvent;
 use serde_json::{Map, Value, json};
 use std::io::{BufRead, Write};
 
-/// The format version written and read.
-pub const VERSION: u64 = 1;
+/// The format version written (and the newest read).
+pub const VERSION: u64 = 2;
+
+/// Fields derived from the event time when a capture is read (not written).
+const TIME_FIELDS: &[&str] = &[
+    "evt.time",
+    "evt.time.iso8601",
+    "evt.datetime",
+    "evt.rawtime",
+];
+
+/// Whether a recorded field belongs to the thread record (state shared by the thread's events)
+/// rather than to the event.
+fn thread_level(f: &str) -> bool {
+    let group = f.split('.').next().unwrap_or("");
+    matches!(
+        group,
+        "proc" | "thread" | "user" | "group" | "container" | "k8s"
+    ) && !matches!(f, "proc.duration" | "proc.ppid.duration")
+}
 
 /// Fields a syscall event records (those without arguments that the syscall source provides).
 pub const SYSCALL_FIELDS: &[&str] = &[
@@ -184,7 +210,8 @@ impl CapturedEvent {
         }
     }
 
-    /// The event as one JSON line.
+    /// The event as one self-contained JSON line (every field in the event; the form version 1
+    /// wrote). [`Writer`] writes the compact form.
     pub fn to_json(&self) -> Value {
         match self {
             CapturedEvent::Syscall {
@@ -314,10 +341,20 @@ pub fn is_capture(head: &[u8]) -> bool {
 /// Largest line accepted (bytes).
 pub const MAX_LINE: usize = 16 << 20;
 
+/// Thread records kept while reading (bounded: a `procexit` event ends its thread's record).
+#[derive(Default)]
+struct Threads {
+    by_tid: std::collections::HashMap<i64, (Map<String, Value>, Vec<String>)>,
+}
+
+/// Largest number of live thread records a reader keeps.
+pub const MAX_THREADS: usize = 1 << 20;
+
 /// Read a capture: the header, then every event, calling `on_event` for each (streaming).
 pub fn read(reader: impl BufRead, on_event: &mut dyn FnMut(CapturedEvent)) -> Result<u64, String> {
     let mut n = 0u64;
-    let mut header_seen = false;
+    let mut header: Option<(u64, Option<String>)> = None;
+    let mut threads = Threads::default();
     for (i, line) in reader.lines().enumerate() {
         let line = line.map_err(|e| format!("line {}: {e}", i + 1))?;
         if line.len() > MAX_LINE {
@@ -328,7 +365,7 @@ pub fn read(reader: impl BufRead, on_event: &mut dyn FnMut(CapturedEvent)) -> Re
         }
         let v: Value = serde_json::from_str(&line)
             .map_err(|e| format!("line {}: invalid JSON: {e}", i + 1))?;
-        if !header_seen {
+        let Some((version, hostname)) = &header else {
             let version = v
                 .get("bulkhead_capture")
                 .and_then(Value::as_u64)
@@ -338,38 +375,192 @@ pub fn read(reader: impl BufRead, on_event: &mut dyn FnMut(CapturedEvent)) -> Re
                     "capture format version {version} is newer than this Bulkhead reads ({VERSION})"
                 ));
             }
-            header_seen = true;
+            let hostname = v.get("hostname").and_then(Value::as_str).map(String::from);
+            header = Some((version, hostname));
+            continue;
+        };
+        if *version >= 2
+            && let Some(tid) = v.get("thread")
+        {
+            let tid = tid
+                .as_i64()
+                .ok_or_else(|| format!("line {}: invalid `thread`", i + 1))?;
+            if threads.by_tid.len() >= MAX_THREADS && !threads.by_tid.contains_key(&tid) {
+                return Err(format!(
+                    "line {}: more than {MAX_THREADS} live threads",
+                    i + 1
+                ));
+            }
+            let fields = v
+                .get("fields")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            threads
+                .by_tid
+                .insert(tid, (fields, strings(v.get("ancestors"))));
             continue;
         }
-        on_event(CapturedEvent::from_json(v, i + 1)?);
+        let tid = v.get("tid").and_then(Value::as_i64);
+        let mut ev = CapturedEvent::from_json(v, i + 1)?;
+        if let CapturedEvent::Syscall {
+            ts,
+            fields,
+            ancestors,
+            ..
+        } = &mut ev
+        {
+            if let Some((tf, ta)) = tid.and_then(|t| threads.by_tid.get(&t)) {
+                for (k, v) in tf {
+                    fields.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+                if ancestors.is_empty() {
+                    ancestors.clone_from(ta);
+                }
+            }
+            if *version >= 2 {
+                let t = *ts;
+                let derived = [
+                    ("evt.time", crate::output::line_time(t, false)),
+                    ("evt.time.iso8601", crate::output::iso_time(t, false)),
+                    (
+                        "evt.datetime",
+                        crate::output::iso_time(t, false)[..29].replacen('T', " ", 1),
+                    ),
+                    ("evt.rawtime", t.to_string()),
+                ];
+                for (k, v) in derived {
+                    fields.insert(k.to_string(), Value::String(v));
+                }
+                if let Some(h) = hostname {
+                    fields
+                        .entry("evt.hostname".to_string())
+                        .or_insert_with(|| Value::String(h.clone()));
+                }
+            }
+            let exit = fields.get("evt.type").and_then(Value::as_str) == Some("procexit");
+            if exit && let Some(t) = tid {
+                threads.by_tid.remove(&t);
+            }
+        }
+        on_event(ev);
         n += 1;
     }
-    if !header_seen {
+    if header.is_none() {
         return Err("empty file: no Bulkhead capture header".into());
     }
     Ok(n)
 }
 
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a.as_str().map(str::to_string))
+        .collect()
+}
+
+/// Writes events in the compact form: a thread record when a thread's state is new or changed,
+/// then the event with its own fields.
+#[derive(Default)]
+pub struct Writer {
+    last: std::collections::HashMap<i64, (Map<String, Value>, Vec<String>)>,
+}
+
+impl Writer {
+    /// Write one event (and the thread record it needs).
+    pub fn write(&mut self, out: &mut dyn Write, ev: &CapturedEvent) -> std::io::Result<()> {
+        let CapturedEvent::Syscall {
+            ts,
+            fields,
+            args,
+            ancestors,
+        } = ev
+        else {
+            return writeln!(out, "{}", ev.to_json());
+        };
+        let tid = fields
+            .get("thread.tid")
+            .and_then(Value::as_str)
+            .and_then(|t| t.parse::<i64>().ok());
+        let Some(tid) = tid else {
+            // No thread: a self-contained event.
+            return writeln!(out, "{}", ev.to_json());
+        };
+        let (mut own, mut shared) = (Map::new(), Map::new());
+        for (k, v) in fields {
+            if TIME_FIELDS.contains(&k.as_str()) || k == "evt.hostname" {
+                continue;
+            }
+            if thread_level(k) {
+                shared.insert(k.clone(), v.clone());
+            } else {
+                own.insert(k.clone(), v.clone());
+            }
+        }
+        let state = (shared, ancestors.clone());
+        if self.last.get(&tid) != Some(&state) {
+            writeln!(
+                out,
+                "{}",
+                json!({"thread": tid, "fields": state.0, "ancestors": state.1})
+            )?;
+            self.last.insert(tid, state);
+        }
+        let exit = own.get("evt.type").and_then(Value::as_str) == Some("procexit");
+        writeln!(
+            out,
+            "{}",
+            json!({
+                "ts": *ts as i64,
+                "source": "syscall",
+                "tid": tid,
+                "fields": own,
+                "args": args.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+            })
+        )?;
+        if exit {
+            self.last.remove(&tid);
+        }
+        Ok(())
+    }
+}
+
 /// Write the header line.
-pub fn write_header(out: &mut dyn Write, source_file: &str) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "{}",
-        json!({"bulkhead_capture": VERSION, "producer": "bulkhead", "source_file": source_file})
-    )
+pub fn write_header(
+    out: &mut dyn Write,
+    source_file: &str,
+    hostname: Option<&str>,
+) -> std::io::Result<()> {
+    let mut h =
+        json!({"bulkhead_capture": VERSION, "producer": "bulkhead", "source_file": source_file});
+    if let Some(name) = hostname {
+        h["hostname"] = Value::String(name.to_string());
+    }
+    writeln!(out, "{h}")
 }
 
 /// Convert a `.scap` capture into this format (every event, replayed with process and fd state as
 /// `bulkhead runtime replay` sees it). Returns the number of events written.
 pub fn convert_scap(path: &std::path::Path, out: &mut dyn Write) -> Result<u64, String> {
     let mut r = crate::syscall::Replayer::open(path)?;
-    write_header(out, &path.display().to_string()).map_err(|e| e.to_string())?;
     let mut n = 0;
+    let mut w = Writer::default();
     while let Some(ev) = r.next_event()? {
+        if n == 0 {
+            let host = ev
+                .extract("evt.hostname", None)
+                .and_then(|v| v.into_iter().next());
+            write_header(out, &path.display().to_string(), host.as_deref())
+                .map_err(|e| e.to_string())?;
+        }
         let names: Vec<&str> = ev.event.params.iter().map(|p| p.name).collect();
         let c = CapturedEvent::from_syscall(&ev, ev.ts_ns(), &names);
-        writeln!(out, "{}", c.to_json()).map_err(|e| e.to_string())?;
+        w.write(out, &c).map_err(|e| e.to_string())?;
         n += 1;
+    }
+    if n == 0 {
+        write_header(out, &path.display().to_string(), None).map_err(|e| e.to_string())?;
     }
     Ok(n)
 }
@@ -493,6 +684,61 @@ mod tests {
             assert!(extracted.contains(f), "{f} never extracted");
             assert!(SYSCALL_FIELDS.contains(&f), "{f} not recorded");
         }
+    }
+
+    /// Files of version 1 (every field in every event, no thread records) still replay to the
+    /// same alerts; version 2 files are smaller and drop a thread's record at its procexit.
+    #[test]
+    fn version_1_files_still_read_and_version_2_is_compact() {
+        let scap = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../bulkhead-scap/tests/fixtures/cat_write.scap");
+        let mut engine = RulesEngine::default();
+        let rules = "- rule: r\n  desc: x\n  condition: evt.type=open and proc.name=cat\n  output: \"%evt.time %proc.cmdline %fd.name %user.name %proc.aname[1] %evt.hostname\"\n  priority: WARNING\n";
+        assert!(engine.load_rules(rules, "t.yaml").successful());
+        let det = Detector::new(&engine, "syscall", &RunOptions::default());
+        let alerts_of = |buf: &[u8]| {
+            let mut got = Vec::new();
+            let mut a = Vec::new();
+            read(std::io::Cursor::new(buf), &mut |ev| {
+                a.clear();
+                det.process(ev.ts(), &ev, &mut a);
+                got.extend(a.iter().map(|x| x.text(false)));
+            })
+            .unwrap();
+            got
+        };
+        let mut v2 = Vec::new();
+        convert_scap(&scap, &mut v2).unwrap();
+        let mut v1 = b"{\"bulkhead_capture\":1}\n".to_vec();
+        let mut r = crate::syscall::Replayer::open(&scap).unwrap();
+        while let Some(ev) = r.next_event().unwrap() {
+            let names: Vec<&str> = ev.event.params.iter().map(|p| p.name).collect();
+            let c = CapturedEvent::from_syscall(&ev, ev.ts_ns(), &names);
+            v1.extend(format!("{}\n", c.to_json()).bytes());
+        }
+        let (a1, a2) = (alerts_of(&v1), alerts_of(&v2));
+        assert_eq!(a1.len(), 8);
+        assert!(
+            a1.iter().any(|l| l.contains("cat /dev/null /dev/null")),
+            "{a1:?}"
+        );
+        assert!(a1[0].ends_with(" ubuntu"), "{}", a1[0]);
+        assert_eq!(a1, a2);
+        assert!(
+            v2.len() * 2 < v1.len(),
+            "{} vs {} bytes",
+            v2.len(),
+            v1.len()
+        );
+        // A thread record, an event, its procexit, then an event of the same tid without a new
+        // record: the ended thread's fields are gone.
+        let text = "{\"bulkhead_capture\":2}\n{\"thread\":7,\"fields\":{\"proc.name\":\"sh\"}}\n{\"ts\":1,\"source\":\"syscall\",\"tid\":7,\"fields\":{\"evt.type\":\"procexit\"}}\n{\"ts\":2,\"source\":\"syscall\",\"tid\":7,\"fields\":{\"evt.type\":\"open\"}}\n";
+        let mut names = Vec::new();
+        read(std::io::Cursor::new(text), &mut |ev| {
+            names.push(ev.extract("proc.name", None));
+        })
+        .unwrap();
+        assert_eq!(names, vec![Some(vec!["sh".to_string()]), None]);
     }
 
     #[test]

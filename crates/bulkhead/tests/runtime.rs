@@ -244,9 +244,22 @@ fn own_capture_format_round_trip() {
     );
     let header = std::fs::read_to_string(&own).unwrap();
     assert!(
-        header.starts_with("{\"bulkhead_capture\":1"),
+        header.starts_with("{\"bulkhead_capture\":2"),
         "{}",
         &header[..80]
+    );
+    // Compact: thread state in `thread` records, written when it changes, not in every event.
+    let threads = header
+        .lines()
+        .filter(|l| l.starts_with("{\"ancestors\""))
+        .count();
+    let events = header
+        .lines()
+        .filter(|l| l.contains("\"source\":\"syscall\""))
+        .count();
+    assert!(
+        threads > 0 && threads < events,
+        "{threads} thread records, {events} events"
     );
     let replay = |c: &std::path::Path| {
         let out = bulkhead(&[
