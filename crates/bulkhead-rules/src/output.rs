@@ -62,14 +62,20 @@ impl Alert {
         )
     }
 
-    /// Falco's JSON object; `output` holds the text line.
+    /// Falco's JSON object; `output` holds the text line. `output_fields` holds every field of
+    /// the line — the time of its prefix (`evt.time`, or `evt.time.iso8601`) included — typed as
+    /// libsinsp renders them in JSON: numbers for numeric fields, booleans for flags, the event
+    /// time in nanoseconds for the time fields, strings otherwise, `null` when absent.
     pub fn json(&self, hostname: &str, iso8601: bool) -> Value {
         let mut fields = Map::new();
+        let time_key = if iso8601 {
+            "evt.time.iso8601"
+        } else {
+            "evt.time"
+        };
+        fields.insert(time_key.to_string(), Value::from(self.ts_ns as i64));
         for (k, v) in &self.output_fields {
-            fields.insert(
-                k.clone(),
-                v.clone().map(Value::String).unwrap_or(Value::Null),
-            );
+            fields.insert(k.clone(), typed(&self.source, k, v.as_deref(), self.ts_ns));
         }
         json!({
             "hostname": hostname,
@@ -81,6 +87,51 @@ impl Alert {
             "tags": self.tags,
             "time": iso_time(self.ts_ns, true),
         })
+    }
+}
+
+/// A field's value as libsinsp's JSON formatter renders it (`rawval_to_json`, and the event time
+/// fields' `extract_as_js`).
+fn typed(source: &str, key: &str, v: Option<&str>, ts_ns: i128) -> Value {
+    use crate::fields::FieldType as T;
+    let Some(s) = v else {
+        return Value::Null;
+    };
+    let name = key.split('[').next().unwrap_or(key);
+    if matches!(
+        name,
+        "evt.time" | "evt.time.s" | "evt.time.iso8601" | "evt.datetime" | "evt.datetime.s"
+    ) {
+        return Value::from(ts_ns as i64);
+    }
+    let number = || {
+        s.parse::<i64>()
+            .map(Value::from)
+            .or_else(|_| s.parse::<u64>().map(Value::from))
+            .unwrap_or_else(|_| Value::String(s.to_string()))
+    };
+    match crate::fields::field(source, name).map(|f| f.ty) {
+        Some(
+            T::Uint64
+            | T::Uint32
+            | T::Int64
+            | T::Int32
+            | T::Int16
+            | T::Port
+            | T::RelTime
+            | T::AbsTime,
+        ) => number(),
+        Some(T::Double) => s
+            .parse::<f64>()
+            .ok()
+            .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+            .unwrap_or_else(|| Value::String(s.to_string())),
+        Some(T::Bool) => match s {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => Value::String(s.to_string()),
+        },
+        _ => Value::String(s.to_string()),
     }
 }
 
@@ -176,5 +227,49 @@ impl OutputFormat {
             priority.as_str(),
             kv.join(" ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// JSON `output_fields` as Falco types them: the time of the line's prefix in ns, numbers,
+    /// booleans, strings, `null` for `<NA>`.
+    #[test]
+    fn json_output_fields_are_typed() {
+        let a = Alert {
+            ts_ns: 1_470_327_477_881_785_348,
+            rule: "r".into(),
+            priority: crate::Priority::Warning,
+            source: "syscall".into(),
+            output: "x".into(),
+            output_fields: vec![
+                ("proc.pid".into(), Some("20072".into())),
+                ("user.loginuid".into(), Some("-1".into())),
+                ("evt.failed".into(), Some("false".into())),
+                ("proc.name".into(), Some("cat".into())),
+                ("proc.aname[2]".into(), Some("sshd".into())),
+                ("container.image.repository".into(), None),
+            ],
+            tags: vec!["t".into()],
+        };
+        let j = a.json("h", false);
+        let f = &j["output_fields"];
+        assert_eq!(f["evt.time"], 1_470_327_477_881_785_348_i64);
+        assert_eq!(f["proc.pid"], 20072);
+        assert_eq!(f["user.loginuid"], -1);
+        assert_eq!(f["evt.failed"], false);
+        assert_eq!(f["proc.name"], "cat");
+        assert_eq!(f["proc.aname[2]"], "sshd");
+        assert!(f["container.image.repository"].is_null());
+        assert_eq!(j["output"], "16:17:57.881785348: Warning x");
+        assert_eq!(j["time"], "2016-08-04T16:17:57.881785348Z");
+        let iso = a.json("h", true);
+        assert_eq!(
+            iso["output"],
+            "2016-08-04T16:17:57.881785348+0000: Warning x"
+        );
+        assert!(iso["output_fields"]["evt.time.iso8601"].is_number());
     }
 }
