@@ -1,0 +1,781 @@
+//! Field extraction for replayed events (libsinsp `sinsp_filter_check_*` semantics).
+
+use super::*;
+
+/// One replayed event, with the state after its parsing.
+pub struct SyscallEvent<'a> {
+    pub event: &'a Event,
+    /// `evt.num` (1-based).
+    pub num: u64,
+    pub state: &'a State,
+    pub fd: Option<i64>,
+    /// The enter event of this exit event, when the capture has it.
+    pub enter: Option<&'a Event>,
+}
+
+impl SyscallEvent<'_> {
+    pub fn ts_ns(&self) -> i128 {
+        self.event.ts as i128
+    }
+
+    pub(super) fn thread(&self) -> Option<&Thread> {
+        self.state.threads.get(&self.event.tid)
+    }
+
+    /// The process's main thread (the thread itself when its leader is not in the table, except
+    /// for a placeholder, whose pid is unknown: libsinsp `get_main_thread` finds none).
+    fn main_thread(&self) -> Option<&Thread> {
+        let t = self.thread()?;
+        if t.pid == t.tid {
+            Some(t)
+        } else if (t.pid as i64) < 0 {
+            None
+        } else {
+            self.state.threads.get(&t.pid).or(Some(t))
+        }
+    }
+
+    /// The thread's parent (libsinsp `get_parent_thread`: the entry of its `ptid`).
+    fn parent_of<'s>(&'s self, t: &Thread) -> Option<&'s Thread> {
+        self.state.threads.get(&t.ptid).filter(|p| p.tid != t.tid)
+    }
+
+    /// libsinsp `traverse_parent_state` visiting the parents while they share `key` with the
+    /// thread: the eldest such ancestor, or the thread itself (for `proc.sname`/`proc.vpgid.*`).
+    fn eldest_sharing<'s>(&'s self, t: &'s Thread, key: fn(&Thread) -> i64) -> Option<&'s Thread> {
+        let k = key(t);
+        let mut leader = t;
+        let mut cur = t;
+        for _ in 0..1024 {
+            match self.parent_of(cur) {
+                Some(p) if (p.tid as i64) != -1 && key(p) == k => {
+                    leader = p;
+                    cur = p;
+                }
+                _ => break,
+            }
+        }
+        Some(leader)
+    }
+
+    /// The session (`sid`) or process group (`vpgid`) leader of libsinsp `TYPE_SNAME` /
+    /// `TYPE_VPGID_*`: outside a pid namespace the thread whose tid is the id, else (or when it
+    /// is gone) the eldest ancestor with the same id.
+    fn group_leader(&self, key: fn(&Thread) -> i64) -> Option<&Thread> {
+        let t = self.thread()?;
+        if !t.in_pid_namespace()
+            && let Some(l) = u64::try_from(key(t))
+                .ok()
+                .and_then(|id| self.state.threads.get(&id))
+        {
+            return Some(l);
+        }
+        self.eldest_sharing(t, key)
+    }
+
+    /// libsinsp `sinsp_network_interfaces::is_ipv4addr_in_local_machine` /
+    /// `is_ipv6addr_in_local_machine`: whether an address is one of this machine's (for a
+    /// containerized thread, its container's IPv4 address or any container's when its own is
+    /// unknown; IPv6 addresses are never local to a container; IPv6 matches on the first 64
+    /// bits).
+    fn is_local_ip(&self, ip: std::net::IpAddr) -> bool {
+        let container = self.thread().and_then(|t| t.container_id.as_ref());
+        match ip {
+            std::net::IpAddr::V4(a) => {
+                if let Some(c) = container.and_then(|id| self.state.containers.get(id)) {
+                    let hit = match c.ip {
+                        Some(ip) => ip == a,
+                        None => self.state.containers.values().any(|o| o.ip == Some(a)),
+                    };
+                    if hit {
+                        return true;
+                    }
+                }
+                self.state.ipv4_interfaces.contains(&a)
+            }
+            std::net::IpAddr::V6(a) => {
+                container.is_none()
+                    && self
+                        .state
+                        .ipv6_interfaces
+                        .iter()
+                        .any(|i| i.octets()[..8] == a.octets()[..8])
+            }
+        }
+    }
+
+    /// The environment of the process (libsinsp `get_env`: the main thread's).
+    fn env(&self) -> Option<&[String]> {
+        let t = self.thread()?;
+        Some(&self.main_thread().unwrap_or(t).env)
+    }
+
+    /// The raw bytes of the event's `data` parameter (I/O buffers), as libsinsp compares
+    /// `evt.buffer`; `None` for events without one.
+    pub fn buffer_bytes(&self) -> Option<&[u8]> {
+        match &self.event.param("data")?.value {
+            Value::Bytes(b) | Value::Raw(b) => Some(b),
+            Value::Str(s) => Some(s.as_bytes()),
+            _ => Some(&[]),
+        }
+    }
+
+    /// libsinsp `TYPE_ISOPEN_EXEC`: an open that creates the file (`O_CREAT`/`O_TMPFILE`) with an
+    /// exec bit in its mode, or a creat with one. The events checked are those libsinsp checks:
+    /// open exits, the old openat enter, the new openat exit, openat2 exits, creat exits.
+    fn is_open_exec(&self) -> bool {
+        let ev = self.event;
+        let old = table::event_info(ev.code).is_some_and(|i| i.old_version);
+        let mode = || param_int(ev, "mode").is_some_and(|m| m as u64 & PPM_S_IXANY != 0);
+        match (ev.name, ev.direction) {
+            ("open", Direction::Exit) | ("openat2", Direction::Exit) => {}
+            ("openat", Direction::Enter) if old => {}
+            ("openat", Direction::Exit) if !old => {}
+            ("creat", Direction::Exit) => return mode(),
+            _ => return false,
+        }
+        param_int(ev, "flags").is_some_and(|f| f as u64 & (PPM_O_TMPFILE | PPM_O_CREAT) != 0)
+            && mode()
+    }
+
+    fn fd_entry(&self) -> Option<&FdEntry> {
+        self.thread()?.fds.get(&self.fd?)
+    }
+
+    /// Metadata of the container the event's thread runs in; `None` for a host process and for
+    /// a container the capture has no container event for.
+    fn container_info(&self) -> Option<&ContainerInfo> {
+        let id = self.thread()?.container_id.as_ref()?;
+        self.state.containers.get(id)
+    }
+
+    /// The name an fd-creating exit event gives when the event has no fd in the table (a failed
+    /// call): libsinsp `extract_fdname_from_creator` with `fd_nameraw`. `open`/`creat` give
+    /// their path parameter resolved against the cwd when relative, `openat`/`openat2` the path
+    /// as passed, `accept`/`connect` the tuple; other events that use an fd give an empty name,
+    /// events that do not use one no value.
+    fn fdname_from_creator(&self) -> Option<String> {
+        let ev = self.event;
+        if ev.direction != Direction::Exit || self.thread().is_none() {
+            return None;
+        }
+        let enter = self.enter;
+        let get = |name: &str| -> Option<&Value> {
+            ev.param(name)
+                .map(|p| &p.value)
+                .filter(|v| !matches!(v, Value::Empty))
+                .or_else(|| enter.and_then(|e| e.param(name)).map(|p| &p.value))
+        };
+        Some(match ev.name {
+            "open" | "creat" => {
+                let name = get("name").and_then(str_of).unwrap_or_default();
+                if name.starts_with('/') || name.is_empty() {
+                    name
+                } else {
+                    join_path(&self.thread()?.cwd, &name)
+                }
+            }
+            "openat" | "openat2" => get("name").and_then(str_of).unwrap_or_default(),
+            "open_by_handle_at" => get("path").and_then(str_of).unwrap_or_default(),
+            "accept" | "accept4" | "connect" => match get("tuple") {
+                Some(Value::SockTuple(t)) => t.to_string(),
+                Some(v) => str_of(v).unwrap_or_default(),
+                None => String::new(),
+            },
+            _ => {
+                // `extract_fd` only answers for events that create, use or close an fd.
+                if event_uses_fd(ev.code) {
+                    String::new()
+                } else {
+                    return None;
+                }
+            }
+        })
+    }
+
+    /// Ancestors: the parent (1), grand-parent (2), ... of the process (0).
+    fn ancestor(&self, n: usize) -> Option<&Thread> {
+        let mut t = self.main_thread()?;
+        for _ in 0..n {
+            let p = self.state.threads.get(&t.ptid)?;
+            if p.tid == t.tid {
+                return None;
+            }
+            t = p;
+            if t.pid != t.tid
+                && let Some(m) = self.state.threads.get(&t.pid)
+            {
+                t = m;
+            }
+        }
+        Some(t)
+    }
+
+    fn ancestors_field(
+        &self,
+        arg: Option<&str>,
+        f: fn(&Thread) -> Option<String>,
+    ) -> Option<Vec<String>> {
+        match arg {
+            Some(a) => {
+                let n: usize = a.trim().parse().ok()?;
+                self.ancestor(n).and_then(f).map(|v| vec![v])
+            }
+            None => {
+                let mut out = Vec::new();
+                for n in 1..64 {
+                    match self.ancestor(n) {
+                        Some(t) => {
+                            if let Some(v) = f(t) {
+                                out.push(v);
+                            }
+                        }
+                        None => break,
+                    }
+                }
+                if out.is_empty() { None } else { Some(out) }
+            }
+        }
+    }
+
+    fn res(&self) -> Option<i64> {
+        if self.event.direction != Direction::Exit {
+            return None;
+        }
+        let p = self.event.params.first()?;
+        match p.value {
+            Value::Errno(x) | Value::Fd(x) | Value::Pid(x) => Some(x),
+            _ => None,
+        }
+    }
+
+    fn param_display(v: &Value) -> Option<String> {
+        match v {
+            Value::Empty => None,
+            Value::Flags { value, names } => Some(if names.is_empty() {
+                value.to_string()
+            } else {
+                names.join("|")
+            }),
+            Value::Bytes(b) | Value::Raw(b) => Some(String::from_utf8_lossy(b).into_owned()),
+            other => Some(other.to_string()),
+        }
+    }
+
+    fn open_flags(&self) -> Option<u64> {
+        if !matches!(
+            self.event.name,
+            "open" | "openat" | "openat2" | "creat" | "open_by_handle_at"
+        ) {
+            return None;
+        }
+        self.event
+            .param("flags")
+            .and_then(|p| int_of(&p.value))
+            .map(|f| f as u64)
+    }
+}
+
+/// The ends of a connected socket's name `cip:cport->sip:sport` (IPv6 addresses may contain `:`,
+/// so the port is after the last one).
+/// One end of a socket: (address, port).
+type SocketEnd<'a> = (&'a str, &'a str);
+
+pub(super) fn socket_tuple(name: &str) -> Option<(SocketEnd<'_>, SocketEnd<'_>)> {
+    fn end(s: &str) -> Option<SocketEnd<'_>> {
+        let (ip, port) = s.rsplit_once(':')?;
+        Some((ip.trim_start_matches('[').trim_end_matches(']'), port))
+    }
+    let (client, server) = name.split_once("->")?;
+    Some((end(client)?, end(server)?))
+}
+
+/// Whether an event creates, uses or closes an fd (libsinsp `EF_CREATES_FD | EF_USES_FD |
+/// EF_DESTROYS_FD`), judged as elsewhere here by an fd parameter in the event or its pair.
+fn event_uses_fd(code: u16) -> bool {
+    let has_fd = |code: u16| {
+        table::event_info(code).is_some_and(|i| i.params.iter().any(|p| p.ty == ParamType::Fd))
+    };
+    has_fd(code & !1) || has_fd(code | 1)
+}
+
+/// A value of an id field that libsinsp prints as a signed number (-1 for unknown).
+fn signed(v: u64) -> String {
+    (v as i64).to_string()
+}
+
+fn one(s: impl Into<String>) -> Option<Vec<String>> {
+    Some(vec![s.into()])
+}
+
+fn nonzero(v: u64) -> Option<Vec<String>> {
+    if v == 0 { None } else { one(v.to_string()) }
+}
+
+fn nonempty(s: &str) -> Option<Vec<String>> {
+    if s.is_empty() { None } else { one(s) }
+}
+
+impl FieldSource for SyscallEvent<'_> {
+    fn event_type(&self) -> Option<&str> {
+        Some(self.event.name)
+    }
+
+    fn extract_bytes(&self, field: &str) -> Option<&[u8]> {
+        match field {
+            "evt.buffer" => self.buffer_bytes(),
+            _ => None,
+        }
+    }
+
+    fn extract(&self, field: &str, arg: Option<&str>) -> Option<Vec<String>> {
+        let ev = self.event;
+        match field {
+            "evt.type" => one(ev.name),
+            "syscall.type" => {
+                let info = table::event_info(ev.code)?;
+                if info.meta { None } else { one(ev.name) }
+            }
+            "evt.dir" => one(ev.direction.as_char().to_string()),
+            "evt.num" => one(self.num.to_string()),
+            "evt.rawtime" => one(ev.ts.to_string()),
+            "evt.time" => one(crate::output::line_time(ev.ts as i128, false)),
+            // libsinsp's ts_to_iso_8601: `2016-08-04T16:17:57.881781397+0000`.
+            "evt.time.iso8601" => one(crate::output::iso_time(ev.ts as i128, false)),
+            // ts_to_string with the date: `2016-08-04 16:17:57.881781397`.
+            "evt.datetime" => {
+                let iso = crate::output::iso_time(ev.ts as i128, false);
+                one(iso[..29].replacen('T', " ", 1))
+            }
+            "evt.cpu" => one(ev.cpu.to_string()),
+            "evt.res" => {
+                let r = self.res()?;
+                one(if r >= 0 {
+                    "SUCCESS".to_string()
+                } else {
+                    errno_name(-r)
+                })
+            }
+            "evt.rawres" => one(self.res()?.to_string()),
+            "evt.failed" => {
+                let r = self.res();
+                one(if r.is_some_and(|r| r < 0) {
+                    "true"
+                } else {
+                    "false"
+                })
+            }
+            "evt.args" => {
+                let parts: Vec<String> = ev
+                    .params
+                    .iter()
+                    .map(|p| format!("{}={}", p.name, p.value))
+                    .collect();
+                one(parts.join(" "))
+            }
+            "evt.arg" | "evt.rawarg" => {
+                let a = arg?;
+                let p = match a.trim().parse::<usize>() {
+                    Ok(i) => ev.params.get(i)?,
+                    Err(_) => ev.param(a)?,
+                };
+                if field == "evt.rawarg" {
+                    return match &p.value {
+                        Value::Empty => None,
+                        v => int_of(v)
+                            .map(|i| i.to_string())
+                            .or_else(|| Self::param_display(v))
+                            .map(|s| vec![s]),
+                    };
+                }
+                Self::param_display(&p.value).map(|s| vec![s])
+            }
+            "evt.is_open_read" => one(
+                if self.open_flags().is_some_and(|f| f & PPM_O_RDONLY != 0) {
+                    "true"
+                } else {
+                    "false"
+                },
+            ),
+            "evt.is_open_write" => one(
+                if self.open_flags().is_some_and(|f| f & PPM_O_WRONLY != 0) {
+                    "true"
+                } else {
+                    "false"
+                },
+            ),
+            "proc.name" => nonempty(&self.thread()?.comm),
+            "proc.exe" => nonempty(&self.thread()?.exe),
+            "proc.exepath" => nonempty(&self.thread()?.exepath),
+            "proc.cmdline" => {
+                let t = self.thread()?;
+                if t.comm.is_empty() {
+                    return None;
+                }
+                let mut s = t.comm.clone();
+                for a in &t.args {
+                    s.push(' ');
+                    s.push_str(a);
+                }
+                one(s)
+            }
+            "proc.args" => one(self.thread()?.args.join(" ")),
+            "proc.pid" => one(signed(self.thread()?.pid)),
+            "proc.ppid" => one(signed(self.main_thread()?.ptid)),
+            "proc.cwd" => {
+                let c = &self.thread()?.cwd;
+                if c.is_empty() {
+                    None
+                } else if c.ends_with('/') {
+                    one(c.clone())
+                } else {
+                    one(format!("{c}/"))
+                }
+            }
+            "proc.pname" => nonempty(&self.ancestor(1)?.comm),
+            "proc.pcmdline" => {
+                let t = self.ancestor(1)?;
+                let mut s = t.comm.clone();
+                for a in &t.args {
+                    s.push(' ');
+                    s.push_str(a);
+                }
+                one(s)
+            }
+            "proc.pexe" => nonempty(&self.ancestor(1)?.exe),
+            "proc.aname" => self.ancestors_field(arg, |t| {
+                if t.comm.is_empty() {
+                    None
+                } else {
+                    Some(t.comm.clone())
+                }
+            }),
+            "proc.apid" => self.ancestors_field(arg, |t| Some(signed(t.pid))),
+            "thread.tid" => one(ev.tid.to_string()),
+            "proc.tid" => one(ev.tid.to_string()),
+            "user.uid" => one(self.thread()?.uid?.to_string()),
+            "user.name" => {
+                let uid = self.thread()?.uid?;
+                match self.state.users.get(&uid) {
+                    Some(n) => one(n.clone()),
+                    None if uid == 0 => one("root"),
+                    None => None,
+                }
+            }
+            "group.gid" => one(self.thread()?.gid?.to_string()),
+            "group.name" => {
+                let gid = self.thread()?.gid?;
+                match self.state.groups.get(&gid) {
+                    Some(n) => one(n.clone()),
+                    None if gid == 0 => one("root"),
+                    None => None,
+                }
+            }
+            "fd.num" => one(self.fd?.to_string()),
+            "fd.connected" | "fd.cip" | "fd.cport" | "fd.sip" | "fd.sport" | "fd.ip"
+            | "fd.port" => {
+                let e = self.fd_entry()?;
+                if !matches!(e.typechar, '4' | '6') {
+                    return None;
+                }
+                let tuple = socket_tuple(&e.name);
+                if field == "fd.connected" {
+                    return one(tuple.is_some().to_string());
+                }
+                let ((cip, cport), (sip, sport)) = tuple?;
+                match field {
+                    "fd.cip" => one(cip),
+                    "fd.cport" => one(cport),
+                    "fd.sip" => one(sip),
+                    "fd.sport" => one(sport),
+                    // Either end (Falco matches fd.ip/fd.port against both).
+                    "fd.ip" => Some(vec![cip.to_string(), sip.to_string()]),
+                    _ => Some(vec![cport.to_string(), sport.to_string()]),
+                }
+            }
+            // Local and remote ends (libsinsp `TYPE_LIP`/`LPORT`/`RIP`/`RPORT`/`RNET`): the
+            // client end is the local one when its address is this machine's (its interfaces,
+            // or its container's address); connected IPv4/IPv6 sockets with a role only.
+            "fd.lip" | "fd.lport" | "fd.rip" | "fd.rport" | "fd.rnet" => {
+                let e = self.fd_entry()?;
+                if !matches!(e.typechar, '4' | '6') || e.role == SockRole::None {
+                    return None;
+                }
+                let (client, server) = socket_tuple(&e.name)?;
+                let local = client
+                    .0
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| self.is_local_ip(ip));
+                let (l, r) = if local {
+                    (client, server)
+                } else {
+                    (server, client)
+                };
+                match field {
+                    "fd.lip" => one(l.0),
+                    "fd.lport" => one(l.1),
+                    "fd.rport" => one(r.1),
+                    _ => one(r.0),
+                }
+            }
+            // The client network (filter-only in libsinsp, compared with `a.b.c.d/n` values):
+            // the client address of a socket with a role.
+            "fd.cnet" => {
+                let e = self.fd_entry()?;
+                if !matches!(e.typechar, '4' | '6') || e.role == SockRole::None {
+                    return None;
+                }
+                one(socket_tuple(&e.name)?.0.0)
+            }
+            "fd.sockfamily" => match self.fd_entry()?.typechar {
+                '4' | '6' => one("ip"),
+                'u' => one("unix"),
+                _ => None,
+            },
+            // Types of the thread's open fds, deduplicated, in fd order (`fd.types[N]`: fd N's
+            // type); for events that create, use or close an fd (libsinsp `extract_fd`).
+            "fd.types" => {
+                if !event_uses_fd(ev.code) {
+                    return None;
+                }
+                let t = self.thread()?;
+                if let Some(a) = arg {
+                    let fd: i64 = a.trim().parse().ok()?;
+                    return one(t.fds.get(&fd)?.type_name());
+                }
+                let mut fds: Vec<_> = t.fds.iter().collect();
+                fds.sort_by_key(|(n, _)| **n);
+                let mut out: Vec<String> = Vec::new();
+                for (_, e) in fds {
+                    let ty = e.type_name();
+                    if !out.iter().any(|o| o == ty) {
+                        out.push(ty.to_string());
+                    }
+                }
+                Some(out)
+            }
+            "fd.name" => {
+                // A failed connect did not name the fd: libsinsp gives the event's tuple.
+                if ev.name == "connect" && self.res().is_some_and(|r| r < 0) {
+                    return nonempty(&self.fdname_from_creator()?);
+                }
+                nonempty(&self.fd_entry()?.name)
+            }
+            "fd.typechar" => one(self.fd_entry()?.typechar.to_string()),
+            "fd.type" => one(self.fd_entry()?.type_name()),
+            "fd.directory" => {
+                let e = self.fd_entry()?;
+                match e.typechar {
+                    'd' => nonempty(&e.name),
+                    'f' => {
+                        let (dir, _) = e.name.rsplit_once('/')?;
+                        one(if dir.is_empty() { "/" } else { dir })
+                    }
+                    _ => None,
+                }
+            }
+            "fd.filename" => {
+                let e = self.fd_entry()?;
+                if e.typechar != 'f' {
+                    return None;
+                }
+                let (_, f) = e.name.rsplit_once('/')?;
+                nonempty(f)
+            }
+            "container.id" => {
+                let t = self.thread()?;
+                one(t.container_id.clone().unwrap_or_else(|| "host".into()))
+            }
+            "container.name" => match self.thread()?.container_id {
+                None => one("host"),
+                Some(_) => nonempty(&self.container_info()?.name),
+            },
+            // Container metadata comes from the capture's container events (the container
+            // engines, or since Falco 0.41 the container plugin, that fill it live do not run in
+            // a replay): no value for host processes, nor for a container the capture describes
+            // without it, as libsinsp.
+            "container.image.repository" => nonempty(&self.container_info()?.image_repository),
+            "container.privileged" => {
+                // Only known for docker-compatible container types.
+                let c = self.container_info()?;
+                if c.docker_compatible() {
+                    one(c.privileged.to_string())
+                } else {
+                    None
+                }
+            }
+            // Kubernetes fields come from the container's labels (CRI metadata); there is no
+            // Kubernetes API in a replay.
+            "k8s.ns.name" => one(self
+                .container_info()?
+                .labels
+                .get("io.kubernetes.pod.namespace")?
+                .clone()),
+            "proc.tty" => one(self.thread()?.tty.to_string()),
+            "proc.duration" => {
+                let t = self.thread()?;
+                if t.clone_ts == 0 {
+                    return None;
+                }
+                one((ev.ts as i64 - t.clone_ts as i64).to_string())
+            }
+            "proc.is_exe_upper_layer" => one(self.thread()?.exe_upper_layer.to_string()),
+            "proc.is_exe_from_memfd" => one(self.thread()?.exe_from_memfd.to_string()),
+            "thread.cap_effective" => one(caps_to_string(self.thread()?.cap_effective)),
+            "fd.nameraw" => match self.fd_entry() {
+                Some(e) => one(dedup_slashes(&e.name_raw)),
+                None => one(dedup_slashes(&self.fdname_from_creator()?)),
+            },
+            "fd.name_changed" => {
+                let e = self.fd_entry()?;
+                one((e.name != e.oldname).to_string())
+            }
+            "fd.l4proto" => {
+                let e = self.fd_entry()?;
+                // libsinsp `sinsp_fdinfo::get_l4proto`: a socket without a role yet is "n/a"
+                // unless raw; anything but a socket is "n/a".
+                let p = if !matches!(e.typechar, '4' | '6') {
+                    L4_NA
+                } else if e.server_socket || e.l4proto == L4_RAW {
+                    e.l4proto
+                } else if e.role == SockRole::None {
+                    L4_NA
+                } else {
+                    e.l4proto
+                };
+                one(match p {
+                    L4_TCP => "tcp",
+                    L4_UDP => "udp",
+                    L4_ICMP => "icmp",
+                    L4_RAW => "raw",
+                    _ => "<NA>",
+                })
+            }
+            // Network fields, compared with `a.b.c.d/n` values (eval's `ip_in_net`): `fd.net` is
+            // either end of the socket (libsinsp `compare_net`), `fd.snet` its server end (the
+            // address `fd.sip` gives; none while the socket has no role).
+            "fd.net" | "fd.snet" => {
+                let e = self.fd_entry()?;
+                if !matches!(e.typechar, '4' | '6') {
+                    return None;
+                }
+                if e.server_socket {
+                    let (ip, _) = e.name.rsplit_once(':')?;
+                    return one(ip.trim_start_matches('[').trim_end_matches(']'));
+                }
+                let ((cip, _), (sip, _)) = socket_tuple(&e.name)?;
+                if field == "fd.net" {
+                    Some(vec![cip.to_string(), sip.to_string()])
+                } else if e.role == SockRole::None {
+                    None
+                } else {
+                    one(sip)
+                }
+            }
+            // The DNS names of socket ends come from libsinsp's DNS manager, which resolves the
+            // names a filter compares with on the live network (getaddrinfo) and caches them.
+            // Offline and without it there is no name: no value (so `fd.sip.name = x` is false).
+            "fd.sip.name" | "fd.cip.name" | "fd.lip.name" | "fd.rip.name" => None,
+            "proc.pexepath" => nonempty(&self.ancestor(1)?.exepath),
+            "proc.aexe" => {
+                self.ancestors_field(arg, |t| (!t.exe.is_empty()).then(|| t.exe.clone()))
+            }
+            "proc.aexepath" => {
+                self.ancestors_field(arg, |t| (!t.exepath.is_empty()).then(|| t.exepath.clone()))
+            }
+            // `NAME=value` entries joined by spaces; `proc.env[NAME]`: the value (spaces
+            // trimmed, "" when unset), libsinsp `concatenate_all_env` / `get_env(name)`.
+            "proc.env" => {
+                let env = self.env()?;
+                match arg.map(str::trim) {
+                    Some(name) if !name.is_empty() && !name.bytes().all(|b| b.is_ascii_digit()) => {
+                        let value = env
+                            .iter()
+                            .find_map(|e| {
+                                e.strip_prefix(name)
+                                    .and_then(|v| v.strip_prefix('='))
+                                    .filter(|v| !v.is_empty())
+                            })
+                            .map(|v| v.trim_matches(' '))
+                            .unwrap_or_default();
+                        one(value)
+                    }
+                    _ => one(env.join(" ")),
+                }
+            }
+            "proc.vpid" => {
+                let v = self.thread()?.vpid;
+                if v == -1 { None } else { one(v.to_string()) }
+            }
+            "proc.sname" => one(self.group_leader(|t| t.sid)?.comm.clone()),
+            "proc.vpgid.name" => one(self.group_leader(|t| t.vpgid)?.comm.clone()),
+            "proc.vpgid.exe" => one(self.group_leader(|t| t.vpgid)?.exe.clone()),
+            "proc.is_vpgid_leader" => {
+                let t = self.thread()?;
+                one((t.vpgid == t.vpid).to_string())
+            }
+            // Time since the parent thread (`ptid`) was cloned in the capture; no value when
+            // that clone was not seen. (libsinsp's code falls through to `proc.fdopencount`
+            // then, a bug not reproduced.)
+            "proc.ppid.duration" => {
+                let t = self.thread()?;
+                let p = self.state.threads.get(&t.ptid)?;
+                if p.clone_ts == 0 {
+                    return None;
+                }
+                one((ev.ts as i64 - p.clone_ts as i64).to_string())
+            }
+            // The executable's inode times (epoch ns) and the time between its last status
+            // change and the clone of the process; no value when 0 (unknown).
+            "proc.exe_ino.ctime" => nonzero(self.thread()?.exe_ino_ctime),
+            "proc.exe_ino.mtime" => nonzero(self.thread()?.exe_ino_mtime),
+            "proc.exe_ino.ctime_duration_proc_start" => {
+                nonzero(self.thread()?.exe_ino_ctime_duration_clone_ts)
+            }
+            "thread.cap_permitted" => one(caps_to_string(self.thread()?.cap_permitted)),
+            // The audit uid, -1 when unset (0xffffffff), as libsinsp returns it.
+            "user.loginuid" => {
+                let l = self.thread()?.loginuid;
+                one(if l == INVALID_ID { -1 } else { l as i64 }.to_string())
+            }
+            "user.loginname" => {
+                let l = self.thread()?.loginuid;
+                match self.state.users.get(&l) {
+                    Some(n) => one(n.clone()),
+                    None if l == 0 => one("root"),
+                    None => None,
+                }
+            }
+            // The capture's machine (libsinsp returns `scap_machine_info::hostname`, which a
+            // capture replay reads from the file's machine info block).
+            "evt.hostname" => one(self.state.hostname.clone()?),
+            // The `data` parameter of I/O events (read/write/send/recv... exits). libsinsp
+            // compares its raw bytes and prints it in its buffer format; values here are
+            // strings, so bytes that are not UTF-8 become U+FFFD (see `buffer_bytes`).
+            "evt.buffer" => one(String::from_utf8_lossy(self.buffer_bytes()?)),
+            "evt.is_open_exec" => one(self.is_open_exec().to_string()),
+            // Container mounts from the container event's `Mounts`, comma-separated
+            // `source:dest:mode:rdwr:propagation`; `container.mount.dest[N or source glob]`.
+            "container.mounts" => one(self
+                .container_info()?
+                .mounts
+                .iter()
+                .map(ContainerMount::to_field)
+                .collect::<Vec<_>>()
+                .join(",")),
+            "container.mount.dest" => one(self.container_info()?.mount_by_arg(arg?)?.dest.clone()),
+            // The start of the thread's pid namespace, for containerized threads only.
+            "container.start_ts" => {
+                let t = self.thread()?;
+                t.container_id.as_ref()?;
+                nonzero(t.pidns_init_start_ts)
+            }
+            "k8s.pod.name" => one(self
+                .container_info()?
+                .labels
+                .get("io.kubernetes.pod.name")?
+                .clone()),
+            _ => None,
+        }
+    }
+}

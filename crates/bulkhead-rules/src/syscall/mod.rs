@@ -1,0 +1,818 @@
+//! The `syscall` source for `.scap` replay: a [`Replayer`] walks a capture's events, keeps the
+//! thread and fd state libsinsp keeps for the fields rules use, and yields each event as a
+//! [`FieldSource`] ([`SyscallEvent`]).
+//!
+//! Semantics (after libsinsp's parsers and `sinsp_filtercheck_*`, as of the Falco 0.34.1 the
+//! regression tests are pinned to):
+//! * events are replayed as stored (no old-event conversion by default: Falco 0.34.1 saw every
+//!   enter event, so e.g. `fd.name=/dev/null` matches `fstat`/`read`/`close` enter *and* exit
+//!   events). [`Replayer::with_conversion`] applies libscap's newer converter instead;
+//! * threads come from the process list, then clone/fork/vfork/clone3 exits (new child),
+//!   execve/execveat exits (comm, exe, args, cwd, uid, container, environment, loginuid,
+//!   capabilities, exe inode; fds opened close-on-exec are closed), `procexit` (removed before
+//!   the next event). A syscall event of a thread none of these described gets libsinsp's
+//!   placeholder entry (comm/exe `<NA>`, pid/ptid -1, uid/gid/loginuid 0xffffffff, see
+//!   [`Thread::placeholder`]), which execve and clone exits then patch;
+//! * fd tables come from the fd lists, then open/openat/openat2/creat/open_by_handle_at exits
+//!   (path resolved against the cwd or dirfd), socket/accept/connect, dup*, pipe*, close (removed
+//!   before the next event, so the close exit still sees the fd);
+//! * an event's fd is its `fd` parameter for enter events; for exit events the fd the matching
+//!   enter event used, or the exit's own `fd` parameter (new-style events, creating syscalls);
+//! * container metadata (name, image repository, privileged, labels, ip, mounts) comes from the
+//!   capture's container events; capabilities, terminal, exe flags, session and group ids,
+//!   loginuid, environment and exe inode from the process list and execve exits; the hostname,
+//!   boot time and interface addresses (local vs remote socket ends) from the machine info and
+//!   interface blocks.
+//!
+//! Missing values are `None` (a false check for the engine).
+
+use crate::detect::Detector;
+use crate::eval::FieldSource;
+use crate::output::Alert;
+use bulkhead_scap::{
+    Block, Capture, Converter, Direction, Event, FdDetail, FdInfo, InterfaceAddr, ParamType,
+    SockAddr, SockTuple, ThreadInfo, Value, decode, table,
+};
+use std::collections::HashMap;
+use std::path::Path;
+
+mod fields;
+mod replayer;
+#[cfg(test)]
+mod rule_field_tests;
+#[cfg(test)]
+mod socket_tests;
+#[cfg(test)]
+mod tests;
+
+pub use fields::SyscallEvent;
+
+const PPM_O_RDONLY: u64 = 1;
+const PPM_O_WRONLY: u64 = 2;
+const PPM_O_CREAT: u64 = 1 << 2;
+const PPM_O_DIRECTORY: u64 = 1 << 10;
+const PPM_O_CLOEXEC: u64 = 1 << 12;
+const PPM_O_TMPFILE: u64 = 1 << 13;
+/// `PPM_S_IXUSR | PPM_S_IXGRP | PPM_S_IXOTH`: the exec bits of an open mode.
+const PPM_S_IXANY: u64 = (1 << 6) | (1 << 3) | 1;
+/// `SOCK_CLOEXEC`, or-ed into the raw `type` of socket() (and accept4's raw flags).
+const SOCK_CLOEXEC: u64 = 0o2000000;
+const AT_FDCWD: i64 = -100;
+/// Clone flags in the driver's encoding (`PPM_CL_*`, driver/ppm_events_public.h).
+const PPM_CL_CLONE_NEWPID: u64 = 1 << 6;
+const PPM_CL_CLONE_PARENT: u64 = 1 << 8;
+const PPM_CL_CLONE_THREAD: u64 = 1 << 13;
+const PPM_CL_CHILD_IN_PIDNS: u64 = 1 << 29;
+/// What libsinsp stores for an unknown comm/exe and an unknown uid/gid/loginuid.
+const NA: &str = "<NA>";
+const INVALID_ID: u32 = u32::MAX;
+
+/// `SCAP_L4_*` transport protocols of socket fds.
+const L4_UNKNOWN: u8 = 0;
+const L4_NA: u8 = 1;
+const L4_TCP: u8 = 2;
+const L4_UDP: u8 = 3;
+const L4_ICMP: u8 = 4;
+const L4_RAW: u8 = 5;
+/// Execve exit flags (`PPM_EXE_*`).
+const PPM_EXE_UPPER_LAYER: u64 = 1 << 1;
+const PPM_EXE_FROM_MEMFD: u64 = 1 << 2;
+/// `PPM_EXVAT_AT_EMPTY_PATH`: execveat on the dirfd itself.
+const PPM_EXVAT_AT_EMPTY_PATH: i64 = 1;
+/// `-EINPROGRESS`: a non-blocking connect that is under way still connects the fd.
+const EINPROGRESS: i64 = 115;
+
+/// The role libsinsp gives a socket fd (`FLAGS_ROLE_CLIENT` / `FLAGS_ROLE_SERVER`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SockRole {
+    /// Not known yet (a socket that was only created, an IPv6 socket of the fd list).
+    #[default]
+    None,
+    Client,
+    Server,
+}
+
+/// What an fd refers to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FdEntry {
+    /// `fd.name`: path for files, `sip:sport->dip:dport` for connected sockets, ...
+    pub name: String,
+    /// `fd.typechar`.
+    pub typechar: char,
+    /// Open flags (PPM encoding) when known.
+    pub flags: Option<u64>,
+    /// `fd.nameraw`: the path as the open/openat/creat call passed it (libsinsp `m_name_raw`,
+    /// empty for every other fd, including those of the fd list).
+    pub name_raw: String,
+    /// Transport protocol of a socket (`SCAP_L4_*`).
+    pub l4proto: u8,
+    /// Socket role.
+    pub role: SockRole,
+    /// An IPv4/IPv6 listening socket of the fd list (`SCAP_FD_IPV*_SERVSOCK`, named `ip:port`).
+    pub server_socket: bool,
+    /// The name when the current event looked the fd up (libsinsp `m_oldname`, snapshot in
+    /// `get_fd()`); a new fd starts with an empty one. `fd.name_changed` compares the two.
+    oldname: String,
+}
+
+impl FdEntry {
+    /// libsinsp `sinsp_fdinfo::get_typestring` (`<NA>` for unknown/unsupported fds).
+    fn type_name(&self) -> &'static str {
+        match self.typechar {
+            'f' => "file",
+            'd' => "directory",
+            '4' => "ipv4",
+            '6' => "ipv6",
+            'u' => "unix",
+            'p' => "pipe",
+            'e' => "event",
+            's' => "signalfd",
+            'l' => "eventpoll",
+            'i' => "inotify",
+            't' => "timerfd",
+            'n' => "netlink",
+            'b' => "bpf",
+            'r' => "io_uring",
+            'm' => "memfd",
+            'P' => "pidfd",
+            _ => NA,
+        }
+    }
+
+    /// libsinsp `sinsp_fdinfo::is_close_on_exec` for the fds the replay tracks flags of (the
+    /// open family, pipe2, dup3, socket/accept4 with `SOCK_CLOEXEC`, files of the fd list).
+    fn is_close_on_exec(&self) -> bool {
+        self.flags.is_some_and(|f| f & PPM_O_CLOEXEC != 0)
+    }
+}
+
+/// A thread as the replay knows it.
+#[derive(Debug, Clone, Default)]
+pub struct Thread {
+    pub tid: u64,
+    /// Process id; `u64::MAX` (-1) for a placeholder thread (see [`Thread::placeholder`]).
+    pub pid: u64,
+    /// Parent thread id; `u64::MAX` (-1) when unknown.
+    pub ptid: u64,
+    /// Ids as seen from the thread's pid namespace, session id and process group id as seen from
+    /// it (libsinsp `m_vtid`, `m_vpid`, `m_sid`, `m_vpgid`; -1 when unknown).
+    pub vtid: i64,
+    pub vpid: i64,
+    pub sid: i64,
+    pub vpgid: i64,
+    /// Audit user id (`u32::MAX` when unset, as libsinsp).
+    pub loginuid: u32,
+    /// Environment (`NAME=value` entries), for the main thread of a process.
+    pub env: Vec<String>,
+    /// Permitted capabilities (kernel bit order).
+    pub cap_permitted: u64,
+    /// Inode and ctime/mtime (epoch ns) of the executable, 0 when unknown.
+    pub exe_ino: u64,
+    pub exe_ino_ctime: u64,
+    pub exe_ino_mtime: u64,
+    /// libsinsp `m_exe_ino_ctime_duration_clone_ts`: clone time minus the executable's ctime,
+    /// set by execve exits of threads whose clone was seen (0 otherwise).
+    pub exe_ino_ctime_duration_clone_ts: u64,
+    /// Start of the thread's pid namespace (epoch ns, 0 when unknown).
+    pub pidns_init_start_ts: u64,
+    pub comm: String,
+    pub exe: String,
+    pub exepath: String,
+    pub args: Vec<String>,
+    pub cwd: String,
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
+    pub container_id: Option<String>,
+    /// `proc.tty`: controlling terminal (0 for none).
+    pub tty: u32,
+    /// Effective capabilities (kernel bit order, as libsinsp stores them).
+    pub cap_effective: u64,
+    /// `proc.is_exe_upper_layer` / `proc.is_exe_from_memfd` (execve flags).
+    pub exe_upper_layer: bool,
+    pub exe_from_memfd: bool,
+    /// Time the thread was created by a clone/fork seen in the capture (0: unknown, as for the
+    /// threads of the process list, whose files do not record it).
+    pub clone_ts: u64,
+    pub fds: HashMap<i64, FdEntry>,
+    /// (code, fd) of the last enter event of this thread.
+    last_enter: Option<(u16, Option<i64>)>,
+    /// The last enter event (for exits of old captures that lack enter-only parameters).
+    last_enter_event: Option<Event>,
+}
+
+impl Thread {
+    /// The entry libsinsp adds for an event of a thread it does not know when it cannot read
+    /// `/proc` (a capture): `sinsp_thread_manager::get_thread_ref`'s "fake entry" — comm and exe
+    /// `<NA>`, pid and ptid -1, uid, gid and loginuid 0xffffffff, as current libsinsp sets it
+    /// (older sources — sysdig's, libs of 2021 — set the pid to the tid and left the loginuid;
+    /// see `docs/runtime.md`). execve and clone exits then fill it (`is_invalid` callers and
+    /// lookup threads).
+    pub fn placeholder(tid: u64) -> Thread {
+        Thread {
+            tid,
+            pid: u64::MAX,
+            ptid: u64::MAX,
+            vtid: -1,
+            vpid: -1,
+            sid: -1,
+            vpgid: -1,
+            comm: NA.into(),
+            exe: NA.into(),
+            uid: Some(INVALID_ID),
+            gid: Some(INVALID_ID),
+            loginuid: INVALID_ID,
+            ..Default::default()
+        }
+    }
+
+    /// libsinsp `sinsp_threadinfo::is_invalid`: tid, pid or ptid unknown (negative).
+    pub fn is_invalid(&self) -> bool {
+        (self.tid as i64) < 0 || (self.pid as i64) < 0 || (self.ptid as i64) < 0
+    }
+
+    /// libsinsp `is_in_pid_namespace`: the thread's tid differs from its namespace tid.
+    fn in_pid_namespace(&self) -> bool {
+        self.tid as i64 != self.vtid
+    }
+}
+
+/// libsinsp `sinsp_threadinfo::set_env`: NUL-separated entries, stopping where the rest of the
+/// buffer is only NULs (empty entries before that are kept).
+fn env_list(b: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = b;
+    while !rest.is_empty() {
+        if rest[0] == 0 && rest.iter().all(|&c| c == 0) {
+            break;
+        }
+        let end = rest.iter().position(|&c| c == 0).unwrap_or(rest.len());
+        out.push(String::from_utf8_lossy(&rest[..end]).into_owned());
+        rest = &rest[(end + 1).min(rest.len())..];
+    }
+    out
+}
+
+fn fd_entry(fd: &FdInfo) -> FdEntry {
+    let typechar = match fd.fd_type {
+        1 | 16 => 'f',
+        2 => 'd',
+        3 | 5 => '4',
+        4 | 6 => '6',
+        7 => 'p',
+        8 => 'u',
+        9 => 'e',
+        11 => 's',
+        12 => 'l',
+        13 => 'i',
+        14 => 't',
+        15 => 'n',
+        17 => 'b',
+        19 => 'r',
+        20 => 'm',
+        21 => 'P',
+        _ => 'o',
+    };
+    let mut e = FdEntry {
+        typechar,
+        l4proto: L4_NA,
+        ..Default::default()
+    };
+    match &fd.detail {
+        FdDetail::Name(n) => e.name = n.clone(),
+        FdDetail::File {
+            open_flags, name, ..
+        } => {
+            e.name = name.clone();
+            e.flags = Some(*open_flags as u64);
+        }
+        FdDetail::Ipv4Socket {
+            sip,
+            dip,
+            sport,
+            dport,
+            l4proto,
+        } => {
+            e.name = format!("{sip}:{sport}->{dip}:{dport}");
+            e.l4proto = *l4proto;
+            // libsinsp's `fix_sockets_coming_from_proc` makes every IPv4 socket of the process
+            // list a client (or a server when its port is a listening one); IPv6 ones keep no
+            // role.
+            e.role = SockRole::Client;
+        }
+        FdDetail::Ipv6Socket {
+            sip,
+            dip,
+            sport,
+            dport,
+            l4proto,
+        } => {
+            e.name = format!("{sip}:{sport}->{dip}:{dport}");
+            e.l4proto = *l4proto;
+        }
+        FdDetail::Ipv4Server { ip, port, l4proto } => {
+            e.name = format!("{ip}:{port}");
+            e.l4proto = *l4proto;
+            e.server_socket = true;
+        }
+        FdDetail::Ipv6Server { ip, port, l4proto } => {
+            e.name = format!("{ip}:{port}");
+            e.l4proto = *l4proto;
+            e.server_socket = true;
+        }
+        FdDetail::Unix {
+            source,
+            destination,
+            name,
+        } => e.name = format!("{source:x}->{destination:x} {name}"),
+        FdDetail::Unknown => {}
+    }
+    e
+}
+
+fn thread_from_info(t: &ThreadInfo) -> Thread {
+    Thread {
+        tid: t.tid,
+        pid: t.pid,
+        ptid: t.ptid,
+        comm: t.comm.clone(),
+        exe: t.exe.clone(),
+        exepath: t.exepath.clone().unwrap_or_default(),
+        args: t.args_list(),
+        cwd: t.cwd.clone(),
+        uid: Some(t.uid),
+        gid: Some(t.gid),
+        container_id: t.container_id(),
+        tty: t.tty.unwrap_or(0),
+        cap_effective: t.cap_effective.unwrap_or(0),
+        exe_upper_layer: t.exe_upper_layer.unwrap_or(false),
+        exe_from_memfd: t.exe_from_memfd.unwrap_or(false),
+        // Entries older than a field get libscap's savefile defaults (-1, 0xffffffff, 0).
+        vtid: t.vtid.unwrap_or(-1),
+        vpid: t.vpid.unwrap_or(-1),
+        sid: t.sid.map_or(-1, |s| s as i64),
+        vpgid: t.vpgid.map_or(-1, |g| g as i64),
+        loginuid: t.loginuid.map_or(INVALID_ID, |l| l as u32),
+        env: env_list(&t.env),
+        cap_permitted: t.cap_permitted.unwrap_or(0),
+        exe_ino: t.exe_ino.unwrap_or(0),
+        exe_ino_ctime: t.exe_ino_ctime.unwrap_or(0),
+        exe_ino_mtime: t.exe_ino_mtime.unwrap_or(0),
+        pidns_init_start_ts: t.pidns_init_start_ts.unwrap_or(0),
+        ..Default::default()
+    }
+}
+
+fn int_of(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(x) | Value::Errno(x) | Value::Fd(x) | Value::Pid(x) => Some(*x),
+        Value::UInt(x) => Some(*x as i64),
+        Value::Flags { value, .. } => Some(*value as i64),
+        _ => None,
+    }
+}
+
+fn str_list(v: &Value) -> Vec<String> {
+    match v {
+        Value::StrList(l) => l.clone(),
+        Value::Bytes(b) | Value::Raw(b) => b
+            .split(|&c| c == 0)
+            .filter(|s| !s.is_empty())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect(),
+        Value::Str(s) if !s.is_empty() => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+fn str_of(v: &Value) -> Option<String> {
+    match v {
+        Value::Empty => None,
+        Value::Str(s) => Some(s.clone()),
+        Value::Bytes(b) | Value::Raw(b) => {
+            let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+            Some(String::from_utf8_lossy(&b[..end]).into_owned())
+        }
+        other => Some(other.to_string()),
+    }
+}
+
+fn param_int(ev: &Event, name: &str) -> Option<i64> {
+    ev.param(name).and_then(|p| int_of(&p.value))
+}
+
+fn param_str(ev: &Event, name: &str) -> Option<String> {
+    ev.param(name).and_then(|p| str_of(&p.value))
+}
+
+fn container_from_cgroups(cgroups: &[String]) -> Option<String> {
+    let t = ThreadInfo {
+        cgroups: cgroups.join("\0").into_bytes(),
+        ..Default::default()
+    };
+    t.container_id()
+}
+
+/// Capability names in bit order (`sinsp_utils::caps_to_string`'s table, the kernel's
+/// `CAP_*` numbering that both the process list and the execve `cap_*` parameters use).
+const CAPABILITIES: [&str; 41] = [
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+];
+
+/// A capability set as libsinsp prints it: the names of the set bits in bit order, separated
+/// by one space (empty for no capability; bits past the table are ignored).
+fn caps_to_string(caps: u64) -> String {
+    CAPABILITIES
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| caps & (1u64 << i) != 0)
+        .map(|(_, n)| *n)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `PPM_O_CLOEXEC` when `on`.
+fn cloexec_bit(on: bool) -> u64 {
+    if on { PPM_O_CLOEXEC } else { 0 }
+}
+
+/// Open flags of an fd whose only known flag is close-on-exec.
+fn cloexec_flags(on: bool) -> Option<u64> {
+    on.then_some(PPM_O_CLOEXEC)
+}
+
+/// `SCAP_L4_*` of a new socket (libsinsp `sinsp_parser::add_socket`).
+fn socket_l4proto(sock_type: u64, protocol: u64) -> u8 {
+    const SOCK_STREAM: u64 = 1;
+    const SOCK_DGRAM: u64 = 2;
+    const SOCK_RAW: u64 = 3;
+    let raw_or = |p| if sock_type == SOCK_RAW { L4_RAW } else { p };
+    match protocol {
+        6 => raw_or(L4_TCP),  // IPPROTO_TCP
+        17 => raw_or(L4_UDP), // IPPROTO_UDP
+        0 => match sock_type & 0xff {
+            // IPPROTO_IP: the type decides (masked: SOCK_NONBLOCK/SOCK_CLOEXEC are or-ed in)
+            SOCK_STREAM => L4_TCP,
+            SOCK_DGRAM => L4_UDP,
+            _ => L4_UNKNOWN,
+        },
+        1 => raw_or(L4_ICMP), // IPPROTO_ICMP
+        255 => L4_RAW,        // IPPROTO_RAW
+        _ => L4_UNKNOWN,
+    }
+}
+
+/// libsinsp `remove_duplicate_path_separators` (applied to `fd.nameraw`).
+fn dedup_slashes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == '/' && out.ends_with('/') {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Container metadata as the container events of a capture carry it (libsinsp
+/// `parse_container_json_evt`; the container engines that fill it live are not part of a replay).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerInfo {
+    pub id: String,
+    /// `sinsp_container_type`: 0 docker, 1 lxc, 2 libvirt-lxc, 3 mesos, 4 rkt, 5 custom, 6 cri,
+    /// 7 containerd, 8 cri-o, ...
+    pub ctype: u64,
+    pub name: String,
+    pub image: String,
+    /// `imagerepo` (`container.image.repository`).
+    pub image_repository: String,
+    pub privileged: bool,
+    pub labels: HashMap<String, String>,
+    /// `ip` (IPv4), used to tell local from remote socket ends of containerized threads.
+    pub ip: Option<std::net::Ipv4Addr>,
+    /// `Mounts` (docker inspect form), in order.
+    pub mounts: Vec<ContainerMount>,
+}
+
+/// One mount of a container (libsinsp `container_mount_info`, parsed from the `Mounts` array of a
+/// container event: `Source`, `Destination`, `Mode`, `RW`, `Propagation`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContainerMount {
+    pub source: String,
+    pub dest: String,
+    pub mode: String,
+    pub rdwr: bool,
+    pub propagation: String,
+}
+
+impl ContainerMount {
+    /// `container_mount_info::to_string`: `source:dest:mode:rdwr:propagation`.
+    fn to_field(&self) -> String {
+        format!(
+            "{}:{}:{}:{}:{}",
+            self.source, self.dest, self.mode, self.rdwr, self.propagation
+        )
+    }
+}
+
+impl ContainerInfo {
+    /// `sinsp_container_info::mount_by_idx` / `mount_by_source` (glob on the source, first
+    /// match), as `container.mount.*[arg]` select a mount: by number, else by source path.
+    fn mount_by_arg(&self, arg: &str) -> Option<&ContainerMount> {
+        match arg.trim().parse::<i32>() {
+            Ok(i) => usize::try_from(i).ok().and_then(|i| self.mounts.get(i)),
+            Err(_) => self
+                .mounts
+                .iter()
+                .find(|m| crate::eval::fnmatch(arg, &m.source, false)),
+        }
+    }
+    /// libsinsp `is_docker_compatible`: the types whose privileged status is known.
+    fn docker_compatible(&self) -> bool {
+        matches!(self.ctype, 0 | 6 | 7 | 8)
+    }
+
+    /// From a container event: the JSON form (`{"container":{...}}`) or the oldest one
+    /// (`id`, `type`, `name`, `image` parameters).
+    fn from_event(ev: &Event) -> Option<ContainerInfo> {
+        if let Some(json) = param_str(ev, "json") {
+            let v: serde_json::Value = serde_json::from_str(json.trim_end_matches('\0')).ok()?;
+            let c = v.get("container")?;
+            let s = |k: &str| {
+                c.get(k)
+                    .and_then(|x| x.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let labels = c
+                .get("labels")
+                .and_then(|l| l.as_object())
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default();
+            return Some(ContainerInfo {
+                id: c.get("id")?.as_str()?.to_string(),
+                ctype: c.get("type").and_then(|t| t.as_u64()).unwrap_or(0),
+                name: s("name"),
+                image: s("image"),
+                image_repository: s("imagerepo"),
+                privileged: c
+                    .get("privileged")
+                    .and_then(|p| p.as_bool())
+                    .unwrap_or(false),
+                labels,
+                ip: c
+                    .get("ip")
+                    .and_then(|i| i.as_str())
+                    .and_then(|i| i.parse().ok()),
+                mounts: c
+                    .get("Mounts")
+                    .and_then(|m| m.as_array())
+                    .into_iter()
+                    .flatten()
+                    .map(|m| {
+                        let s = |k: &str| {
+                            m.get(k)
+                                .and_then(|x| x.as_str())
+                                .unwrap_or_default()
+                                .to_string()
+                        };
+                        ContainerMount {
+                            source: s("Source"),
+                            dest: s("Destination"),
+                            mode: s("Mode"),
+                            rdwr: m.get("RW").and_then(|x| x.as_bool()).unwrap_or(false),
+                            propagation: s("Propagation"),
+                        }
+                    })
+                    .collect(),
+            });
+        }
+        Some(ContainerInfo {
+            id: param_str(ev, "id")?,
+            ctype: param_int(ev, "type").unwrap_or(0) as u64,
+            name: param_str(ev, "name").unwrap_or_default(),
+            image: param_str(ev, "image").unwrap_or_default(),
+            ..Default::default()
+        })
+    }
+}
+
+/// Lexically normalise an absolute path (`.`, `..`, duplicate slashes).
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+fn join_path(base: &str, rel: &str) -> String {
+    if rel.starts_with('/') || base.is_empty() {
+        return if rel.starts_with('/') {
+            normalize(rel)
+        } else {
+            rel.to_string()
+        };
+    }
+    normalize(&format!("{base}/{rel}"))
+}
+
+fn sockaddr_name(t: &SockTuple) -> Option<(String, char)> {
+    match t {
+        SockTuple::Inet {
+            sip,
+            sport,
+            dip,
+            dport,
+        } => Some((
+            format!("{sip}:{sport}->{dip}:{dport}"),
+            if sip.is_ipv4() { '4' } else { '6' },
+        )),
+        SockTuple::Unix { source, dest, path } => {
+            Some((format!("{source:x}->{dest:x} {path}"), 'u'))
+        }
+        SockTuple::Family(_) => None,
+    }
+}
+
+fn errno_name(e: i64) -> String {
+    let n = match e {
+        1 => "EPERM",
+        2 => "ENOENT",
+        3 => "ESRCH",
+        4 => "EINTR",
+        5 => "EIO",
+        6 => "ENXIO",
+        7 => "E2BIG",
+        8 => "ENOEXEC",
+        9 => "EBADF",
+        10 => "ECHILD",
+        11 => "EAGAIN",
+        12 => "ENOMEM",
+        13 => "EACCES",
+        14 => "EFAULT",
+        16 => "EBUSY",
+        17 => "EEXIST",
+        18 => "EXDEV",
+        19 => "ENODEV",
+        20 => "ENOTDIR",
+        21 => "EISDIR",
+        22 => "EINVAL",
+        23 => "ENFILE",
+        24 => "EMFILE",
+        25 => "ENOTTY",
+        26 => "ETXTBSY",
+        27 => "EFBIG",
+        28 => "ENOSPC",
+        29 => "ESPIPE",
+        30 => "EROFS",
+        31 => "EMLINK",
+        32 => "EPIPE",
+        34 => "ERANGE",
+        35 => "EDEADLK",
+        36 => "ENAMETOOLONG",
+        38 => "ENOSYS",
+        39 => "ENOTEMPTY",
+        40 => "ELOOP",
+        61 => "ENODATA",
+        88 => "ENOTSOCK",
+        95 => "EOPNOTSUPP",
+        97 => "EAFNOSUPPORT",
+        98 => "EADDRINUSE",
+        99 => "EADDRNOTAVAIL",
+        100 => "ENETDOWN",
+        101 => "ENETUNREACH",
+        103 => "ECONNABORTED",
+        104 => "ECONNRESET",
+        106 => "EISCONN",
+        107 => "ENOTCONN",
+        110 => "ETIMEDOUT",
+        111 => "ECONNREFUSED",
+        113 => "EHOSTUNREACH",
+        114 => "EALREADY",
+        115 => "EINPROGRESS",
+        _ => return format!("E{e}"),
+    };
+    n.to_string()
+}
+
+/// State shared by all events of a replay.
+#[derive(Debug, Default)]
+pub struct State {
+    pub threads: HashMap<u64, Thread>,
+    pub users: HashMap<u32, String>,
+    pub groups: HashMap<u32, String>,
+    /// Containers by (short) id, from the capture's container events.
+    pub containers: HashMap<String, ContainerInfo>,
+    /// The capture's machine info: hostname (`evt.hostname`) and boot time (epoch ns, 0 in
+    /// captures older than libs 0.10, whose field was reserved).
+    pub hostname: Option<String>,
+    pub boot_ts_epoch: u64,
+    /// Addresses of the capture's network interfaces (libsinsp `sinsp_network_interfaces`),
+    /// which tell the local end of a socket from the remote one.
+    pub ipv4_interfaces: Vec<std::net::Ipv4Addr>,
+    pub ipv6_interfaces: Vec<std::net::Ipv6Addr>,
+}
+
+/// A capture being replayed.
+pub struct Replayer {
+    cap: Capture,
+    converter: Option<Converter>,
+    pub state: State,
+    /// Events read (after conversion, if enabled).
+    pub events_read: u64,
+    current: Option<Event>,
+    current_fd: Option<i64>,
+    /// The enter event matching the current exit event (for parameters only enter events have).
+    current_enter: Option<Event>,
+    pending_fd_removals: Vec<(u64, i64)>,
+    pending_thread_removals: Vec<u64>,
+}
+
+/// Counts of a replay.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReplayStats {
+    /// Events read from the capture.
+    pub events_read: u64,
+    /// Events evaluated against the rules.
+    pub events_evaluated: u64,
+    /// Alerts raised.
+    pub alerts: u64,
+}
+
+/// Replay a `.scap` capture through a `syscall` detector, calling `on_alert` for every alert.
+/// A capture that cannot be read (or is corrupt mid-way) is an error; alerts raised before the
+/// error have been delivered.
+pub fn replay_scap(
+    path: &Path,
+    detector: &Detector,
+    on_alert: &mut dyn FnMut(&Alert),
+) -> Result<ReplayStats, String> {
+    let mut r = Replayer::open(path)?;
+    let mut stats = ReplayStats::default();
+    let mut alerts = Vec::new();
+    loop {
+        let ev = match r.next_event() {
+            Ok(Some(ev)) => ev,
+            Ok(None) => break,
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        stats.events_evaluated += 1;
+        detector.process(ev.ts_ns(), &ev, &mut alerts);
+        for a in alerts.drain(..) {
+            stats.alerts += 1;
+            on_alert(&a);
+        }
+    }
+    stats.events_read = r.events_read;
+    Ok(stats)
+}

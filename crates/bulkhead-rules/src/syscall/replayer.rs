@@ -1,0 +1,692 @@
+//! The replay loop: blocks read, events decoded (and converted), thread/fd/container state
+//! updated as libsinsp's parsers do.
+
+use super::*;
+
+impl Replayer {
+    pub fn open(path: &Path) -> Result<Replayer, String> {
+        let cap = Capture::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Replayer::new(cap))
+    }
+
+    pub fn new(cap: Capture) -> Replayer {
+        Replayer {
+            cap,
+            converter: None,
+            state: State::default(),
+            events_read: 0,
+            current: None,
+            current_fd: None,
+            current_enter: None,
+            pending_fd_removals: Vec::new(),
+            pending_thread_removals: Vec::new(),
+        }
+    }
+
+    /// Apply libscap's old-event converter (newer libsinsp semantics) before parsing.
+    pub fn with_conversion(mut self, on: bool) -> Self {
+        self.converter = if on { Some(Converter::new()) } else { None };
+        self
+    }
+
+    /// The next event, parsed into the state, ready for evaluation.
+    pub fn next_event(&mut self) -> Result<Option<SyscallEvent<'_>>, String> {
+        if !self.advance()? {
+            return Ok(None);
+        }
+        Ok(self.current_event())
+    }
+
+    /// The event last processed, with the state after its parsing.
+    pub(super) fn current_event(&self) -> Option<SyscallEvent<'_>> {
+        Some(SyscallEvent {
+            event: self.current.as_ref()?,
+            num: self.events_read,
+            state: &self.state,
+            fd: self.current_fd,
+            enter: self.current_enter.as_ref(),
+        })
+    }
+
+    /// Count one (decoded, converted) event and parse it into the state.
+    pub(super) fn process(&mut self, ev: Event) {
+        self.events_read += 1;
+        self.flush_pending();
+        self.current_fd = self.parse(&ev);
+        self.current = Some(ev);
+    }
+
+    /// Read up to the next event and parse it; false at the end of the capture.
+    fn advance(&mut self) -> Result<bool, String> {
+        loop {
+            let block = self.cap.next_block().map_err(|e| e.to_string())?;
+            let Some(block) = block else {
+                return Ok(false);
+            };
+            match block {
+                Block::MachineInfo(mi) => {
+                    self.state.hostname = Some(mi.hostname);
+                    self.state.boot_ts_epoch = mi.boot_ts_epoch;
+                }
+                Block::Interfaces(ifs) => {
+                    for i in ifs {
+                        match i.addr {
+                            InterfaceAddr::V4 { addr, .. } => self.state.ipv4_interfaces.push(addr),
+                            InterfaceAddr::V6 { addr, .. } => self.state.ipv6_interfaces.push(addr),
+                        }
+                    }
+                }
+                Block::Users { users, groups } => {
+                    for u in users {
+                        self.state.users.insert(u.uid, u.name);
+                    }
+                    for g in groups {
+                        self.state.groups.insert(g.gid, g.name);
+                    }
+                }
+                Block::Processes { threads, .. } => {
+                    for t in &threads {
+                        let mut th = thread_from_info(t);
+                        if let Some(old) = self.state.threads.remove(&t.tid) {
+                            th.fds = old.fds;
+                        }
+                        self.state.threads.insert(t.tid, th);
+                    }
+                }
+                Block::Fds { tid, fds } => {
+                    let th = self
+                        .state
+                        .threads
+                        .entry(tid)
+                        .or_insert_with(|| Thread::placeholder(tid));
+                    for fd in &fds {
+                        th.fds.insert(fd.fd, fd_entry(fd));
+                    }
+                }
+                Block::Event(raw) => {
+                    if raw.code >= table::event_max() {
+                        continue;
+                    }
+                    let ev = decode(&raw);
+                    let ev = match &mut self.converter {
+                        None => ev,
+                        Some(c) => match c.convert(ev).0 {
+                            Some(ev) => ev,
+                            None => continue,
+                        },
+                    };
+                    self.process(ev);
+                    return Ok(true);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn flush_pending(&mut self) {
+        for (tid, fd) in self.pending_fd_removals.drain(..) {
+            if let Some(t) = self.state.threads.get_mut(&tid) {
+                t.fds.remove(&fd);
+            }
+        }
+        for tid in self.pending_thread_removals.drain(..) {
+            self.state.threads.remove(&tid);
+        }
+    }
+
+    /// The event thread, a placeholder when the capture never described it (libsinsp
+    /// `sinsp_parser::reset` looks every syscall event's thread up with `query_os`).
+    fn thread_mut(&mut self, tid: u64) -> &mut Thread {
+        self.state
+            .threads
+            .entry(tid)
+            .or_insert_with(|| Thread::placeholder(tid))
+    }
+
+    /// Update the state with one event; returns the event's fd.
+    fn parse(&mut self, ev: &Event) -> Option<i64> {
+        self.current_enter = None;
+        let info = table::event_info(ev.code)?;
+        if ev.direction == Direction::Enter {
+            let fd = ev
+                .param("fd")
+                .filter(|p| matches!(p.value, Value::Fd(_)))
+                .and_then(|p| int_of(&p.value))
+                .filter(|f| *f >= 0 && *f < i32::MAX as i64);
+            if ev.name == "procexit" {
+                self.pending_thread_removals.push(ev.tid);
+                return None;
+            }
+            if ev.name == "container" {
+                if let Some(c) = ContainerInfo::from_event(ev) {
+                    self.state.containers.insert(c.id.clone(), c);
+                }
+                return None;
+            }
+            if info.meta {
+                return None;
+            }
+            let t = self.thread_mut(ev.tid);
+            t.last_enter = Some((ev.code, fd));
+            t.last_enter_event = Some(ev.clone());
+            if let Some(e) = fd.and_then(|fd| t.fds.get_mut(&fd)) {
+                e.oldname.clone_from(&e.name);
+            }
+            return fd;
+        }
+        // Exit event. Its thread gets a placeholder unless the event is a meta event or a
+        // clone/fork exit (libsinsp looks those up without creating an entry; the clone parser
+        // creates the threads it needs).
+        if !info.meta && !matches!(ev.name, "clone" | "fork" | "vfork" | "clone3") {
+            self.thread_mut(ev.tid);
+        }
+        // The fd of the matching enter event, or the event's own.
+        let enter = self.state.threads.get_mut(&ev.tid).and_then(|t| {
+            let e = t.last_enter.take();
+            let ee = t.last_enter_event.take();
+            match e {
+                // A successful execveat returns as an execve exit.
+                Some((code, fd))
+                    if table::event_info(code).is_some_and(|i| {
+                        i.name == ev.name || (i.name == "execveat" && ev.name == "execve")
+                    }) =>
+                {
+                    Some((fd, ee))
+                }
+                _ => None,
+            }
+        });
+        let (enter_fd, enter_ev) = enter.unwrap_or((None, None));
+        self.current_enter.clone_from(&enter_ev);
+        let own_fd = param_int(ev, "fd").filter(|f| *f >= 0);
+        let res = ev.params.first().and_then(|p| int_of(&p.value));
+        // The fd this exit event looks up: libsinsp snapshots its name then (`m_oldname`).
+        if let Some(e) = enter_fd.or(own_fd).and_then(|fd| {
+            self.state
+                .threads
+                .get_mut(&ev.tid)
+                .and_then(|t| t.fds.get_mut(&fd))
+        }) {
+            e.oldname.clone_from(&e.name);
+        }
+        let get = |name: &str| -> Option<&Value> {
+            ev.param(name)
+                .map(|p| &p.value)
+                .filter(|v| !matches!(v, Value::Empty))
+                .or_else(|| {
+                    enter_ev
+                        .as_ref()
+                        .and_then(|e| e.param(name))
+                        .map(|p| &p.value)
+                })
+        };
+        match ev.name {
+            "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => {
+                let fd = own_fd?;
+                let name = get("name")
+                    .or_else(|| get("path"))
+                    .and_then(str_of)
+                    .unwrap_or_default();
+                let flags = get("flags").and_then(int_of).map(|f| f as u64);
+                let dirfd = get("dirfd").and_then(int_of).unwrap_or(AT_FDCWD);
+                let t = self.thread_mut(ev.tid);
+                let base = if dirfd == AT_FDCWD || ev.name == "open" || ev.name == "creat" {
+                    t.cwd.clone()
+                } else {
+                    t.fds
+                        .get(&dirfd)
+                        .map(|f| f.name.clone())
+                        .unwrap_or_default()
+                };
+                let name_raw = name.clone();
+                let name = if name.is_empty() {
+                    name
+                } else {
+                    join_path(&base, &name)
+                };
+                let typechar = if flags.is_some_and(|f| f & PPM_O_DIRECTORY != 0) {
+                    'd'
+                } else {
+                    'f'
+                };
+                t.fds.insert(
+                    fd,
+                    FdEntry {
+                        name,
+                        typechar,
+                        flags,
+                        name_raw,
+                        l4proto: L4_NA,
+                        ..Default::default()
+                    },
+                );
+                Some(fd)
+            }
+            "socket" => {
+                let fd = own_fd.or(res).filter(|f| *f >= 0)?;
+                let domain = get("domain").and_then(int_of).unwrap_or(0);
+                let typechar = match domain {
+                    1 => 'u',
+                    2 => '4',
+                    10 => '6',
+                    16 => 'n',
+                    _ => 'o',
+                };
+                let sock_type = get("type").and_then(int_of).unwrap_or(0) as u64;
+                let l4proto = if matches!(typechar, '4' | '6') {
+                    let proto = get("proto").and_then(int_of).unwrap_or(0) as u64;
+                    socket_l4proto(sock_type, proto)
+                } else {
+                    L4_UNKNOWN
+                };
+                self.thread_mut(ev.tid).fds.insert(
+                    fd,
+                    FdEntry {
+                        typechar,
+                        l4proto,
+                        flags: cloexec_flags(sock_type & SOCK_CLOEXEC != 0),
+                        ..Default::default()
+                    },
+                );
+                Some(fd)
+            }
+            "accept" | "accept4" => {
+                let fd = own_fd?;
+                let (name, typechar) = match get("tuple") {
+                    Some(Value::SockTuple(t)) => sockaddr_name(t).unwrap_or_default(),
+                    _ => (String::new(), 'o'),
+                };
+                // An accepted inet socket is a TCP server end (libsinsp `parse_accept_exit`).
+                let l4proto = if matches!(typechar, '4' | '6') {
+                    L4_TCP
+                } else {
+                    L4_NA
+                };
+                // accept4's raw flags may carry SOCK_CLOEXEC.
+                let cloexec = ev.name == "accept4"
+                    && get("flags")
+                        .and_then(int_of)
+                        .is_some_and(|f| f as u64 & SOCK_CLOEXEC != 0);
+                self.thread_mut(ev.tid).fds.insert(
+                    fd,
+                    FdEntry {
+                        name,
+                        typechar,
+                        l4proto,
+                        role: SockRole::Server,
+                        flags: cloexec_flags(cloexec),
+                        ..Default::default()
+                    },
+                );
+                Some(fd)
+            }
+            "connect" => {
+                let fd = enter_fd.or(own_fd)?;
+                // A failed connect (other than one in progress) leaves the fd as it was
+                // (libsinsp `parse_connect_exit`); its `fd.name` is then the event's tuple.
+                if res.is_some_and(|r| r < 0 && r != -EINPROGRESS) {
+                    return Some(fd);
+                }
+                if let Some(Value::SockTuple(tu)) = get("tuple")
+                    && let Some((name, tc)) = sockaddr_name(tu)
+                {
+                    let t = self.thread_mut(ev.tid);
+                    let e = t.fds.entry(fd).or_insert_with(|| FdEntry {
+                        typechar: tc,
+                        ..Default::default()
+                    });
+                    e.name = name;
+                    if e.typechar == 'o' {
+                        e.typechar = tc;
+                    }
+                    if e.role == SockRole::None {
+                        e.role = SockRole::Client;
+                    }
+                } else if let Some(Value::SockAddr(SockAddr::Inet { ip, port })) = get("addr") {
+                    let t = self.thread_mut(ev.tid);
+                    if let Some(e) = t.fds.get_mut(&fd) {
+                        e.name = format!("{ip}:{port}");
+                        if e.role == SockRole::None {
+                            e.role = SockRole::Client;
+                        }
+                    }
+                }
+                Some(fd)
+            }
+            "close" => {
+                let fd = enter_fd.or(own_fd)?;
+                if res.is_none_or(|r| r >= 0) {
+                    self.pending_fd_removals.push((ev.tid, fd));
+                }
+                Some(fd)
+            }
+            "dup" | "dup2" | "dup3" => {
+                let old = get("oldfd").and_then(int_of).or(enter_fd);
+                let new = res.filter(|r| *r >= 0);
+                if let (Some(old), Some(new)) = (old, new) {
+                    // The copy is close-on-exec only when dup3 asks for it (O_CLOEXEC); dup and
+                    // dup2 clear the flag, as the kernel does.
+                    let cloexec = ev.name == "dup3"
+                        && get("flags")
+                            .and_then(int_of)
+                            .is_some_and(|f| f as u64 & PPM_O_CLOEXEC != 0);
+                    let t = self.thread_mut(ev.tid);
+                    if let Some(mut e) = t.fds.get(&old).cloned() {
+                        e.flags = match (e.flags, cloexec) {
+                            (Some(f), _) => Some(f & !PPM_O_CLOEXEC | cloexec_bit(cloexec)),
+                            (None, c) => cloexec_flags(c),
+                        };
+                        t.fds.insert(new, e);
+                    }
+                }
+                new.or(old)
+            }
+            "pipe" | "pipe2" => {
+                if res.is_some_and(|r| r >= 0) {
+                    // pipe2's flags are open flags (PPM_O_CLOEXEC for O_CLOEXEC).
+                    let flags = param_int(ev, "flags").map(|f| f as u64);
+                    let t = self.thread_mut(ev.tid);
+                    for k in ["fd1", "fd2"] {
+                        if let Some(fd) = param_int(ev, k) {
+                            t.fds.insert(
+                                fd,
+                                FdEntry {
+                                    typechar: 'p',
+                                    l4proto: L4_NA,
+                                    flags,
+                                    ..Default::default()
+                                },
+                            );
+                        }
+                    }
+                }
+                None
+            }
+            "chdir" => {
+                if res == Some(0)
+                    && let Some(p) = get("path").and_then(str_of)
+                {
+                    let t = self.thread_mut(ev.tid);
+                    t.cwd = join_path(&t.cwd.clone(), &p);
+                }
+                None
+            }
+            "fchdir" => {
+                let fd = enter_fd.or(own_fd);
+                if res == Some(0)
+                    && let Some(fd) = fd
+                {
+                    let t = self.thread_mut(ev.tid);
+                    if let Some(e) = t.fds.get(&fd) {
+                        t.cwd = e.name.clone();
+                    }
+                }
+                fd
+            }
+            "clone" | "fork" | "vfork" | "clone3" => {
+                self.parse_clone(ev, res);
+                None
+            }
+            "execve" | "execveat" => {
+                if res == Some(0) {
+                    self.parse_execve(ev, enter_ev.as_ref());
+                }
+                None
+            }
+            _ => enter_fd.or(own_fd),
+        }
+    }
+
+    /// A clone/fork/vfork/clone3 exit (libsinsp `parse_clone_exit_caller` / `_child`). The
+    /// caller's exit creates the child unless the child lives in another pid namespace (its tid
+    /// would be namespace-local); the child's own exit creates it when the caller's has not. A
+    /// caller or lookup thread the capture never described is a placeholder: the event's pid,
+    /// ptid, exe, comm and args patch it, and the child copies nothing else from it.
+    fn parse_clone(&mut self, ev: &Event, res: Option<i64>) {
+        let Some(res) = res else { return };
+        if res < 0 {
+            return;
+        }
+        let flags = param_int(ev, "flags").unwrap_or(0) as u64;
+        let is_thread = flags & PPM_CL_CLONE_THREAD != 0;
+        let boot_ts = self.state.boot_ts_epoch;
+        let exe = param_str(ev, "exe").unwrap_or_default();
+        let args = ev
+            .param("args")
+            .map(|p| str_list(&p.value))
+            .unwrap_or_default();
+        let comm = param_str(ev, "comm")
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| exe.clone());
+        let ev_pid = param_int(ev, "pid");
+        let ev_ptid = param_int(ev, "ptid");
+        let ev_vids = param_int(ev, "vtid").zip(param_int(ev, "vpid"));
+        let mut child = Thread {
+            tid: ev.tid,
+            exe,
+            args,
+            comm,
+            clone_ts: ev.ts,
+            vpid: -1,
+            sid: -1,
+            vpgid: -1,
+            loginuid: INVALID_ID,
+            ..Default::default()
+        };
+        // The thread whose state the child inherits: the caller, or for a child-side exit its
+        // parent (a new process) or its thread group leader (a new thread).
+        let mut valid = true;
+        let lookup_tid = if res > 0 {
+            let caller = self.thread_mut(ev.tid);
+            if caller.is_invalid() {
+                valid = false;
+                caller.pid = ev_pid.unwrap_or(-1) as u64;
+                caller.ptid = ev_ptid.unwrap_or(-1) as u64;
+                (caller.vtid, caller.vpid) = ev_vids.unwrap_or((ev.tid as i64, -1));
+            }
+            // A child in another pid namespace (or of an old runc, CLONE_PARENT) is left to its
+            // own exit: the caller only sees its namespace-local tid.
+            let in_pidns =
+                flags & (PPM_CL_CHILD_IN_PIDNS | PPM_CL_CLONE_NEWPID | PPM_CL_CLONE_PARENT) != 0
+                    || caller.tid as i64 != caller.vtid;
+            let child_tid = res as u64;
+            if in_pidns || self.state.threads.contains_key(&child_tid) {
+                return;
+            }
+            let caller = &self.state.threads[&ev.tid];
+            child.tid = child_tid;
+            if is_thread {
+                child.pid = caller.pid;
+                child.ptid = caller.ptid;
+            } else {
+                child.pid = child_tid;
+                child.ptid = ev.tid;
+            }
+            child.vtid = child.tid as i64;
+            child.vpid = child.pid as i64;
+            child.pidns_init_start_ts = boot_ts;
+            ev.tid
+        } else {
+            // Child side: nothing to do when the caller's exit already created the thread.
+            if self
+                .state
+                .threads
+                .get(&ev.tid)
+                .is_some_and(|t| t.clone_ts != 0)
+            {
+                return;
+            }
+            child.pid = ev_pid.unwrap_or(-1) as u64;
+            child.ptid = ev_ptid.unwrap_or(-1) as u64;
+            (child.vtid, child.vpid) = ev_vids.unwrap_or((ev.tid as i64, -1));
+            let in_pidns = flags & (PPM_CL_CHILD_IN_PIDNS | PPM_CL_CLONE_NEWPID) != 0
+                || child.in_pid_namespace();
+            child.pidns_init_start_ts = if in_pidns {
+                param_int(ev, "pidns_init_start_ts").map_or(0, |t| (t as u64).wrapping_add(boot_ts))
+            } else {
+                boot_ts
+            };
+            if is_thread { child.pid } else { child.ptid }
+        };
+        let lookup = self.thread_mut(lookup_tid);
+        valid &= !lookup.is_invalid();
+        if valid {
+            child.exepath.clone_from(&lookup.exepath);
+            child.exe_upper_layer = lookup.exe_upper_layer;
+            child.exe_from_memfd = lookup.exe_from_memfd;
+            child.sid = lookup.sid;
+            child.vpgid = lookup.vpgid;
+            child.tty = lookup.tty;
+            child.loginuid = lookup.loginuid;
+            child.cap_permitted = lookup.cap_permitted;
+            child.cap_effective = lookup.cap_effective;
+            child.exe_ino = lookup.exe_ino;
+            child.exe_ino_ctime = lookup.exe_ino_ctime;
+            child.exe_ino_mtime = lookup.exe_ino_mtime;
+            child.exe_ino_ctime_duration_clone_ts = lookup.exe_ino_ctime_duration_clone_ts;
+            child.container_id.clone_from(&lookup.container_id);
+            // Threads share the leader's fd table, cwd and environment (Bulkhead gives them a
+            // copy of the fds).
+            child.fds = lookup.fds.clone();
+            child.cwd.clone_from(&lookup.cwd);
+            if !is_thread {
+                child.env.clone_from(&lookup.env);
+            }
+        } else if res > 0 || is_thread {
+            // An unknown caller (or thread group leader) is patched from the event.
+            lookup.exe.clone_from(&child.exe);
+            lookup.comm.clone_from(&child.comm);
+            lookup.args.clone_from(&child.args);
+            if res == 0 {
+                lookup.pid = child.pid;
+                lookup.ptid = child.ptid;
+                lookup.vpid = child.vpid;
+                lookup.vtid = lookup.vpid;
+            }
+        }
+        // libsinsp gives the child the caller's cwd and ignores the event's; the replay takes the
+        // event's (the same path, and known even when the caller is not).
+        if let Some(c) = param_str(ev, "cwd") {
+            child.cwd = c;
+        }
+        child.uid = param_int(ev, "uid").map(|u| u as u32);
+        child.gid = param_int(ev, "gid").map(|g| g as u32);
+        if let Some(cg) = ev.param("cgroups").map(|p| str_list(&p.value))
+            && !cg.is_empty()
+        {
+            child.container_id = container_from_cgroups(&cg);
+        }
+        self.state.threads.insert(child.tid, child);
+    }
+
+    /// A successful execve/execveat exit (libsinsp `parse_execve_exit`): the thread (a
+    /// placeholder when the capture never described it) takes the new program's exe, comm,
+    /// args, pid and the newer exits' terminal, exe flags, capabilities, exe inode, loginuid,
+    /// process group and environment; an unknown parent is patched from the event; the fds
+    /// opened close-on-exec are closed.
+    fn parse_execve(&mut self, ev: &Event, enter: Option<&Event>) {
+        let t = self.thread_mut(ev.tid);
+        if let Some(e) = param_str(ev, "exe") {
+            t.exe = e;
+        }
+        if let Some(a) = ev.param("args") {
+            t.args = str_list(&a.value);
+        }
+        // Old trace files had no comm: libsinsp then uses the exe.
+        t.comm = param_str(ev, "comm").unwrap_or_else(|| t.exe.clone());
+        if let Some(pid) = param_int(ev, "pid") {
+            t.pid = pid as u64;
+        }
+        if t.is_invalid() {
+            if let Some(ptid) = param_int(ev, "ptid") {
+                t.ptid = ptid as u64;
+            }
+            t.vtid = t.tid as i64;
+            t.vpid = t.pid as i64;
+        }
+        // exepath: the trusted one of newer exits, else the enter event's path resolved
+        // against the cwd (or the dirfd of execveat); unchanged when neither is known.
+        if let Some(p) = param_str(ev, "trusted_exepath").filter(|p| !p.is_empty()) {
+            t.exepath = p;
+        } else if let Some(enter) = enter {
+            let resolved = match enter.name {
+                "execve" => param_str(enter, "filename")
+                    .map(|f| if f == NA { f } else { join_path(&t.cwd, &f) }),
+                "execveat" => {
+                    let dirfd = param_int(enter, "dirfd").unwrap_or(AT_FDCWD);
+                    let path = param_str(enter, "pathname").unwrap_or_default();
+                    let empty_path =
+                        param_int(enter, "flags").is_some_and(|f| f & PPM_EXVAT_AT_EMPTY_PATH != 0);
+                    let dir = if path.starts_with('/') {
+                        Some(String::new())
+                    } else if dirfd == AT_FDCWD {
+                        Some(t.cwd.clone())
+                    } else {
+                        t.fds.get(&dirfd).map(|f| f.name.clone())
+                    };
+                    Some(match dir {
+                        None => NA.to_string(),
+                        Some(_) if path == NA && !empty_path => NA.to_string(),
+                        Some(d) if empty_path => normalize(&d),
+                        Some(d) => join_path(&d, &path),
+                    })
+                }
+                _ => None,
+            };
+            if let Some(p) = resolved {
+                t.exepath = p;
+            }
+        }
+        if let Some(c) = param_str(ev, "cwd") {
+            t.cwd = c;
+        }
+        if let Some(u) = param_int(ev, "uid") {
+            t.uid = Some(u as u32);
+        }
+        if let Some(g) = param_int(ev, "gid") {
+            t.gid = Some(g as u32);
+        }
+        if let Some(cg) = ev.param("cgroups").map(|p| str_list(&p.value))
+            && !cg.is_empty()
+        {
+            t.container_id = container_from_cgroups(&cg);
+        }
+        if let Some(Value::Bytes(env)) = ev.param("env").map(|p| &p.value) {
+            t.env = env_list(env);
+        }
+        // Newer execve exits carry the terminal, the exe flags, the capability sets, the
+        // process group, the loginuid and the executable's inode (libsinsp
+        // `parse_execve_exit`); older ones leave the thread's values as they were.
+        if let Some(tty) = param_int(ev, "tty") {
+            t.tty = tty as u32;
+        }
+        // Parameter 17 (`vpgid` in libsinsp, named `pgid` in the event table).
+        if let Some(vpgid) = param_int(ev, "pgid") {
+            t.vpgid = vpgid;
+        }
+        if let Some(l) = param_int(ev, "loginuid") {
+            t.loginuid = l as u32;
+        }
+        if let Some(flags) = param_int(ev, "flags") {
+            let flags = flags as u64;
+            t.exe_upper_layer = flags & PPM_EXE_UPPER_LAYER != 0;
+            t.exe_from_memfd = flags & PPM_EXE_FROM_MEMFD != 0;
+        }
+        if let Some(caps) = param_int(ev, "cap_effective") {
+            t.cap_effective = caps as u64;
+            t.cap_permitted = param_int(ev, "cap_permitted").unwrap_or(0) as u64;
+        }
+        if let Some(mtime) = param_int(ev, "exe_ino_mtime") {
+            t.exe_ino = param_int(ev, "exe_ino").unwrap_or(0) as u64;
+            t.exe_ino_ctime = param_int(ev, "exe_ino_ctime").unwrap_or(0) as u64;
+            t.exe_ino_mtime = mtime as u64;
+            if t.clone_ts != 0 {
+                // Unsigned, as libsinsp computes it.
+                t.exe_ino_ctime_duration_clone_ts = t.clone_ts.wrapping_sub(t.exe_ino_ctime);
+            }
+        }
+        // Close-on-exec: the new program does not have the fds opened with O_CLOEXEC
+        // (libsinsp removes them since libs PR #2958; earlier versions kept them).
+        t.fds.retain(|_, e| !e.is_close_on_exec());
+    }
+}
