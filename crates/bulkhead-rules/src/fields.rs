@@ -461,6 +461,29 @@ pub fn known_sources() -> Vec<&'static str> {
 }
 
 /// Exact lookup by name.
+/// Whether Bulkhead's sources give the field a value today: the syscall source's recorded fields
+/// (the capture format's list) and its fields taking an argument; the k8s_audit source's fields of
+/// Falco's k8saudit and json plugins and the generic event fields.
+pub fn extracted(f: &FieldInfo) -> bool {
+    match f.source {
+        "syscall" => {
+            crate::capture::SYSCALL_FIELDS.contains(&f.name)
+                || matches!(
+                    f.name,
+                    "evt.arg" | "evt.rawarg" | "proc.aname" | "proc.apid" | "container.mount.dest"
+                )
+        }
+        _ => {
+            matches!(
+                f.name,
+                "evt.num" | "evt.hostname" | "evt.time" | "evt.time.iso8601" | "evt.rawtime"
+            ) || f.name.starts_with("ka.")
+                || f.name.starts_with("jevt.")
+                || f.name.starts_with("json.")
+        }
+    }
+}
+
 pub fn field(source: &str, name: &str) -> Option<&'static FieldInfo> {
     FIELDS.iter().find(|f| f.source == source && f.name == name)
 }

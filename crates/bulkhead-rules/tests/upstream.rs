@@ -166,3 +166,70 @@ fn stable_evttypes_match_table_e() {
     assert_eq!(engine.rules().len(), TABLE_E.len());
     assert_eq!(agree, TABLE_E.len());
 }
+
+/// Every field the upstream rules use — in their conditions (macros and exceptions resolved) and
+/// in their outputs — is one the sources extract.
+#[test]
+fn every_field_the_upstream_rules_use_is_extracted() {
+    use bulkhead_rules::Expr;
+    let Some(root) = common::falco_data() else {
+        return;
+    };
+    fn walk(e: &Expr, out: &mut std::collections::BTreeSet<String>) {
+        match e {
+            Expr::And { children, .. } | Expr::Or { children, .. } => {
+                children.iter().for_each(|c| walk(c, out))
+            }
+            Expr::Not { child, .. } => walk(child, out),
+            Expr::UnaryCheck { left, .. } => walk(left, out),
+            Expr::BinaryCheck { left, right, .. } => {
+                walk(left, out);
+                walk(right, out);
+            }
+            Expr::Transformer { args, .. } => args.iter().for_each(|a| walk(a, out)),
+            Expr::Field { name, .. } => {
+                out.insert(name.clone());
+            }
+            _ => {}
+        }
+    }
+    let (engine, _) = load(&root, &[STABLE, INCUBATING, SANDBOX, K8S]);
+    let mut used: BTreeMap<&str, std::collections::BTreeSet<String>> = BTreeMap::new();
+    let token = regex::Regex::new(r"%\(?([a-z][a-z0-9_]*(?:\.[a-zA-Z0-9_]+)+)").unwrap();
+    for r in engine.rules() {
+        let set = used.entry(if r.source == "syscall" {
+            "syscall"
+        } else {
+            "k8s_audit"
+        });
+        let set = set.or_default();
+        walk(&r.condition, set);
+        for c in token.captures_iter(&r.output) {
+            set.insert(c[1].to_string());
+        }
+    }
+    let mut missing = Vec::new();
+    let mut n = 0;
+    for (source, names) in &used {
+        for name in names {
+            n += 1;
+            // `evt.arg.NAME` and friends resolve to their table entry.
+            let info = bulkhead_rules::fields::resolve(source, name, None)
+                .ok()
+                .map(|r| r.info)
+                .or_else(|| bulkhead_rules::fields::field(source, name));
+            match info {
+                Some(i) if bulkhead_rules::fields::extracted(i) => {}
+                _ => missing.push(format!("{source}:{name}")),
+            }
+        }
+    }
+    println!(
+        "fields used by the upstream rules: {n} ({} syscall, {} k8s_audit); not extracted: {}",
+        used.get("syscall").map_or(0, |s| s.len()),
+        used.get("k8s_audit").map_or(0, |s| s.len()),
+        missing.len()
+    );
+    assert!(n > 100);
+    assert!(missing.is_empty(), "not extracted: {missing:?}");
+}

@@ -79,35 +79,7 @@ pub fn runtime(action: RuntimeAction) -> Result<ExitCode> {
         // Falco exits 1 on errors (other Bulkhead commands exit 2): scripts rely on it.
         .map_err(|e| anyhow::Error::new(FalcoError(format!("{e:#}")))),
         RuntimeAction::Fields { source, json } => {
-            // Fields the sources extract today: the syscall source's recorded fields plus the
-            // argument fields; the k8s_audit source extracts every field of Falco's k8saudit plugin.
-            let extracted = |f: &bulkhead_rules::fields::FieldInfo| match f.source {
-                "syscall" => {
-                    bulkhead_rules::capture::SYSCALL_FIELDS.contains(&f.name)
-                        || matches!(
-                            f.name,
-                            // Fields with an argument (the capture format records the
-                            // argument-free ones).
-                            "evt.arg"
-                                | "evt.rawarg"
-                                | "proc.aname"
-                                | "proc.apid"
-                                | "container.mount.dest"
-                        )
-                }
-                _ => {
-                    matches!(
-                        f.name,
-                        "evt.num"
-                            | "evt.hostname"
-                            | "evt.time"
-                            | "evt.time.iso8601"
-                            | "evt.rawtime"
-                    ) || f.name.starts_with("ka.")
-                        || f.name.starts_with("jevt.")
-                        || f.name.starts_with("json.")
-                }
-            };
+            let extracted = bulkhead_rules::fields::extracted;
             let fields: Vec<&bulkhead_rules::fields::FieldInfo> = bulkhead_rules::fields::FIELDS
                 .iter()
                 .filter(|f| source.as_deref().is_none_or(|s| s == f.source))
