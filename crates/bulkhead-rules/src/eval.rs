@@ -95,6 +95,8 @@ pub struct FieldRef {
     pub name: String,
     pub arg: Option<String>,
     pub transforms: Vec<Transform>,
+    /// A multi-valued (list) field: `len()` of it is its number of values, as in libsinsp.
+    pub list: bool,
 }
 
 impl FieldRef {
@@ -237,6 +239,9 @@ fn operand(e: &Expr) -> Result<FieldRef, String> {
             name: name.clone(),
             arg: arg.clone(),
             transforms: Vec::new(),
+            list: crate::fields::FIELDS
+                .iter()
+                .any(|f| f.name == name && f.list),
         }),
         Expr::Transformer { name, args, .. } => {
             let t = match name.as_str() {
@@ -257,7 +262,12 @@ fn operand(e: &Expr) -> Result<FieldRef, String> {
 
 fn values(f: &FieldRef, ev: &dyn FieldSource) -> Option<Vec<String>> {
     let mut v = ev.extract(&f.name, f.arg.as_deref())?;
-    for t in &f.transforms {
+    for (i, t) in f.transforms.iter().enumerate() {
+        if *t == Transform::Len && i == 0 && f.list {
+            // libsinsp: `len()` of a list field is its number of values.
+            v = vec![v.len().to_string()];
+            continue;
+        }
         for s in v.iter_mut() {
             *s = match t {
                 Transform::ToLower => s.to_lowercase(),
@@ -661,6 +671,10 @@ mod tests {
         m.insert("fd.name", vec!["/etc/shadow".to_string()]);
         m.insert("ka.images", vec!["nginx".to_string(), "redis".to_string()]);
         m.insert("evt.num", vec!["42".to_string()]);
+        m.insert(
+            "ka.user.groups",
+            vec!["system:masters".to_string(), "dev".to_string()],
+        );
         m.insert("fd.port", vec!["40251".to_string(), "53".to_string()]);
         m.insert(
             "fd.net",
@@ -697,6 +711,11 @@ mod tests {
         assert!(!t("proc.pid = 1"), "missing field is false");
         assert!(t("not proc.pid = 1"));
         assert!(t("toupper(proc.name) = BASH"));
+        assert!(
+            t("len(ka.user.groups) = 2"),
+            "len of a list is its number of values"
+        );
+        assert!(t("len(proc.name) = 4"));
         assert!(t("fd.name bcontains 736861"), "hex of 'sha'");
         assert!(
             t("evt.num < 100"),
