@@ -571,13 +571,19 @@ mod tests {
     use crate::RulesEngine;
     use crate::detect::{Detector, RunOptions};
 
-    #[test]
-    fn scap_round_trip_gives_the_same_alerts() {
+    /// The capture shipped in the repository and an engine with `rules` loaded.
+    fn cat_write_and(rules: &str) -> (std::path::PathBuf, RulesEngine) {
         let scap = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../bulkhead-scap/tests/fixtures/cat_write.scap");
         let mut engine = RulesEngine::default();
-        let rules = "- list: cat_binaries\n  items: [cat]\n- rule: open_from_cat\n  desc: x\n  condition: evt.type=open and proc.name in (cat_binaries) and proc.aname[1] exists\n  output: \"An open was seen (command=%proc.cmdline file=%fd.name flags=%evt.arg.flags parent=%proc.aname[1])\"\n  priority: WARNING\n- rule: any_close\n  desc: x\n  condition: evt.type=close and evt.dir=<\n  output: \"close %fd.num %evt.arg[0]\"\n  priority: INFO\n";
         assert!(engine.load_rules(rules, "test.yaml").successful());
+        (scap, engine)
+    }
+
+    #[test]
+    fn scap_round_trip_gives_the_same_alerts() {
+        let rules = "- list: cat_binaries\n  items: [cat]\n- rule: open_from_cat\n  desc: x\n  condition: evt.type=open and proc.name in (cat_binaries) and proc.aname[1] exists\n  output: \"An open was seen (command=%proc.cmdline file=%fd.name flags=%evt.arg.flags parent=%proc.aname[1])\"\n  priority: WARNING\n- rule: any_close\n  desc: x\n  condition: evt.type=close and evt.dir=<\n  output: \"close %fd.num %evt.arg[0]\"\n  priority: INFO\n";
+        let (scap, engine) = cat_write_and(rules);
         let det = Detector::new(&engine, "syscall", &RunOptions::default());
         let mut direct = Vec::new();
         crate::syscall::replay_scap(&scap, &det, &mut |a| direct.push(a.text(false))).unwrap();
@@ -690,11 +696,8 @@ mod tests {
     /// same alerts; version 2 files are smaller and drop a thread's record at its procexit.
     #[test]
     fn version_1_files_still_read_and_version_2_is_compact() {
-        let scap = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../bulkhead-scap/tests/fixtures/cat_write.scap");
-        let mut engine = RulesEngine::default();
         let rules = "- rule: r\n  desc: x\n  condition: evt.type=open and proc.name=cat\n  output: \"%evt.time %proc.cmdline %fd.name %user.name %proc.aname[1] %evt.hostname\"\n  priority: WARNING\n";
-        assert!(engine.load_rules(rules, "t.yaml").successful());
+        let (scap, engine) = cat_write_and(rules);
         let det = Detector::new(&engine, "syscall", &RunOptions::default());
         let alerts_of = |buf: &[u8]| {
             let mut got = Vec::new();

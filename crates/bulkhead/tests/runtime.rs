@@ -344,62 +344,74 @@ fn falco_configuration_tests_through_the_cli() {
             "expect": {"exit_code": exit, "output_regexps": regexps},
         })
     };
-    let (m, n) = ("must_match", "must_not_match");
+    // (test, configuration, exit code, [(stream, must match?, expression)]), from legacy_test.go.
     let drop = "Falco internal: syscall event drop";
-    let re = |stream: &str, kind: &str, pat: &str| serde_json::json!({"stream": stream, kind: pat});
-    tests.push(extra(
-        "TestFalco_Legacy_MonitorSyscallDropsExit",
-        "drops_exit",
-        1,
-        serde_json::json!([
-            re("stderr", m, "event drop detected: 1 occurrences"),
-            re("stderr", m, "num times actions taken: 1"),
-            re("stderr", m, drop),
-            re("stderr", m, "Exiting."),
-            re("stdout", n, drop),
-        ]),
-    ));
-    tests.push(extra(
-        "TestFalco_Legacy_MonitorSyscallDropsNone",
-        "drops_none",
-        0,
-        serde_json::json!([
-            re("stderr", n, "event drop detected: 9 occurrences"),
-            re("stderr", n, "num times actions taken: 9"),
-            re("stderr", n, drop),
-            re("stdout", n, drop),
-        ]),
-    ));
-    tests.push(extra(
-        "TestFalco_Legacy_MonitorSyscallDropsIgnoreAndLog",
-        "drops_ignore_log",
-        1,
-        serde_json::json!([
-            re(
-                "stderr",
-                m,
-                "syscall event drop action \"log\" does not make sense with the \"ignore\" action"
-            ),
-            re("stderr", n, "event drop detected: 9 occurrences"),
-            re("stderr", n, drop),
-            re("stdout", n, drop),
-        ]),
-    ));
-    tests.push(extra(
-        "TestFalco_Legacy_MonitorSyscallDropsThresholdOor",
-        "drops_threshold_oor",
-        1,
-        serde_json::json!([
-            re(
-                "stderr",
-                m,
-                "syscall event drops threshold must be a double in the range"
-            ),
-            re("stderr", n, "event drop detected: 9 occurrences"),
-            re("stderr", n, drop),
-            re("stdout", n, drop),
-        ]),
-    ));
+    let ignore_log =
+        "syscall event drop action \"log\" does not make sense with the \"ignore\" action";
+    let range = "syscall event drops threshold must be a double in the range";
+    type Expect<'a> = Vec<(&'a str, bool, &'a str)>;
+    let written: [(&str, &str, i64, Expect); 4] = [
+        (
+            "Exit",
+            "drops_exit",
+            1,
+            vec![
+                ("stderr", true, "event drop detected: 1 occurrences"),
+                ("stderr", true, "num times actions taken: 1"),
+                ("stderr", true, drop),
+                ("stderr", true, "Exiting."),
+                ("stdout", false, drop),
+            ],
+        ),
+        (
+            "None",
+            "drops_none",
+            0,
+            vec![
+                ("stderr", false, "event drop detected: 9 occurrences"),
+                ("stderr", false, "num times actions taken: 9"),
+                ("stderr", false, drop),
+                ("stdout", false, drop),
+            ],
+        ),
+        (
+            "IgnoreAndLog",
+            "drops_ignore_log",
+            1,
+            vec![
+                ("stderr", true, ignore_log),
+                ("stderr", false, "event drop detected: 9 occurrences"),
+                ("stderr", false, drop),
+                ("stdout", false, drop),
+            ],
+        ),
+        (
+            "ThresholdOor",
+            "drops_threshold_oor",
+            1,
+            vec![
+                ("stderr", true, range),
+                ("stderr", false, "event drop detected: 9 occurrences"),
+                ("stderr", false, drop),
+                ("stdout", false, drop),
+            ],
+        ),
+    ];
+    for (name, conf, exit, regexps) in written {
+        let regexps: Vec<serde_json::Value> = regexps
+            .into_iter()
+            .map(|(stream, must, pat)| {
+                let kind = if must { "must_match" } else { "must_not_match" };
+                serde_json::json!({"stream": stream, kind: pat})
+            })
+            .collect();
+        tests.push(extra(
+            &format!("TestFalco_Legacy_MonitorSyscallDrops{name}"),
+            conf,
+            exit,
+            serde_json::Value::Array(regexps),
+        ));
+    }
     let (mut agree, mut total) = (0, 0);
     for t in &tests {
         let name = t["test"].as_str().unwrap();
