@@ -134,6 +134,11 @@ pub enum RuntimeAction {
         /// Accepted for compatibility with Falco's command line (all events are evaluated).
         #[arg(short = 'A')]
         all_events: bool,
+        /// Replay old `.scap` captures through libscap's newer event converter (enter events of
+        /// converted syscalls merged into their exits, as current Falco reads them) instead of as
+        /// stored (Falco 0.34.1, which the regression expectations match).
+        #[arg(long)]
+        convert_old_events: bool,
         /// Extra output appended to every syscall rule's output, as Falco's `-p`: a format string
         /// (`-p "user=%user.name"`), or `c`/`container` (container id, image, tag, name),
         /// `k`/`kubernetes` (the same plus namespace and pod name).

@@ -61,6 +61,7 @@ pub fn runtime(action: RuntimeAction) -> Result<ExitCode> {
             disable_source,
             all_events: _,
             print,
+            convert_old_events,
         } => replay(
             &rules,
             &capture,
@@ -75,6 +76,7 @@ pub fn runtime(action: RuntimeAction) -> Result<ExitCode> {
             },
             &enable_source,
             &disable_source,
+            convert_old_events,
         )
         // Falco exits 1 on errors (other Bulkhead commands exit 2): scripts rely on it.
         .map_err(|e| anyhow::Error::new(FalcoError(format!("{e:#}")))),
@@ -246,6 +248,7 @@ fn replay(
     mut run: RunOptions,
     enable_source: &[String],
     disable_source: &[String],
+    convert_old_events: bool,
 ) -> Result<ExitCode> {
     if !run.only_tags.is_empty()
         && (!run.disabled_tags.is_empty() || !run.disabled_rules.is_empty())
@@ -311,7 +314,9 @@ fn replay(
             return Ok(ExitCode::SUCCESS);
         }
         let det = detector("syscall");
-        let mut r = bulkhead_rules::syscall::Replayer::open(capture).map_err(anyhow::Error::msg)?;
+        let mut r = bulkhead_rules::syscall::Replayer::open(capture)
+            .map_err(anyhow::Error::msg)?
+            .with_conversion(convert_old_events);
         let mut exit = false;
         loop {
             let ev = match r.next_event() {
