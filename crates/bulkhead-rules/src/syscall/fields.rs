@@ -142,6 +142,34 @@ impl SyscallEvent<'_> {
         self.thread()?.fds.get(&self.fd?)
     }
 
+    /// Whether the event is one libsinsp answers `fd.*` fields for without an fd in the table
+    /// (`extract_fd`: an event that creates, uses or closes an fd, of a known thread, whose fd
+    /// lookup failed — a failed open, an enter event of a creating call, an unknown fd): its
+    /// `extract_from_null_fd` (sinsp_filtercheck_fd.cpp) then gives `fd.name`/`fd.nameraw`/
+    /// `fd.directory` from the event (exit events only, see
+    /// [`SyscallEvent::fdname_from_creator`]) and `fd.typechar` from the syscall
+    /// ([`SyscallEvent::null_fd_typechar`]); `fd.type`, `fd.filename` and the socket fields have
+    /// no value.
+    fn null_fd(&self) -> bool {
+        self.fd_entry().is_none() && self.thread().is_some() && event_uses_fd(self.event.code)
+    }
+
+    /// `fd.typechar` of an event without an fd (`extract_from_null_fd`): the type of fd its
+    /// syscall creates (file for the open family, IPv4 for socket/accept — "not accurate ...
+    /// better than nothing" —, pipe, eventfd, signalfd, timerfd, inotify), `o` otherwise.
+    fn null_fd_typechar(&self) -> char {
+        match self.event.name {
+            "open" | "openat" | "openat2" | "creat" => 'f',
+            "socket" | "accept" | "accept4" => '4',
+            "pipe" | "pipe2" => 'p',
+            "eventfd" | "eventfd2" => 'e',
+            "signalfd" | "signalfd4" => 's',
+            "timerfd_create" => 't',
+            "inotify_init" | "inotify_init1" => 'i',
+            _ => 'o',
+        }
+    }
+
     /// Metadata of the container the event's thread runs in; `None` for a host process and for
     /// a container the capture has no container event for.
     fn container_info(&self) -> Option<&ContainerInfo> {
@@ -150,11 +178,12 @@ impl SyscallEvent<'_> {
     }
 
     /// The name an fd-creating exit event gives when the event has no fd in the table (a failed
-    /// call): libsinsp `extract_fdname_from_creator` with `fd_nameraw`. `open`/`creat` give
-    /// their path parameter resolved against the cwd when relative, `openat`/`openat2` the path
-    /// as passed, `accept`/`connect` the tuple; other events that use an fd give an empty name,
-    /// events that do not use one no value.
-    fn fdname_from_creator(&self) -> Option<String> {
+    /// call): libsinsp `extract_fdname_from_creator` (sinsp_filtercheck_fd.cpp). `open`/`creat`
+    /// give their path parameter resolved against the cwd when relative, `openat`/`openat2` the
+    /// path resolved against the cwd or dirfd (`parse_dirfd` + `concatenate_paths`; as passed
+    /// for `raw`, `fd.nameraw`), `accept`/`connect` the tuple; other events that use an fd give
+    /// an empty name, events that do not use one no value.
+    fn fdname_from_creator(&self, raw: bool) -> Option<String> {
         let ev = self.event;
         if ev.direction != Direction::Exit || self.thread().is_none() {
             return None;
@@ -175,7 +204,21 @@ impl SyscallEvent<'_> {
                     join_path(&self.thread()?.cwd, &name)
                 }
             }
-            "openat" | "openat2" => get("name").and_then(str_of).unwrap_or_default(),
+            "openat" | "openat2" => {
+                let name = get("name").and_then(str_of).unwrap_or_default();
+                if raw || name.is_empty() {
+                    return Some(name);
+                }
+                let dirfd = get("dirfd").and_then(int_of).unwrap_or(AT_FDCWD);
+                let t = self.thread()?;
+                let base = if dirfd == AT_FDCWD {
+                    t.cwd.as_str()
+                } else {
+                    t.fds.get(&dirfd).map_or("", |e| e.name.as_str())
+                };
+                // As the successful open resolves it (an unknown dirfd leaves the path as is).
+                join_path(base, &name)
+            }
             "open_by_handle_at" => get("path").and_then(str_of).unwrap_or_default(),
             "accept" | "accept4" | "connect" => match get("tuple") {
                 Some(Value::SockTuple(t)) => t.to_string(),
@@ -297,6 +340,17 @@ fn event_uses_fd(code: u16) -> bool {
         table::event_info(code).is_some_and(|i| i.params.iter().any(|p| p.ty == ParamType::Fd))
     };
     has_fd(code & !1) || has_fd(code | 1)
+}
+
+/// `fd.directory` of a path (libsinsp `TYPE_DIRECTORY` of files and of `extract_from_null_fd`):
+/// up to its last `/`, the whole path when that is its last character, `/` when it has none or
+/// only a leading one.
+pub(super) fn path_dir(name: &str) -> &str {
+    match name.rfind('/') {
+        None | Some(0) => "/",
+        Some(p) if p == name.len() - 1 => name,
+        Some(p) => &name[..p],
+    }
 }
 
 /// A value of an id field that libsinsp prints as a signed number (-1 for unknown).
@@ -471,18 +525,60 @@ impl FieldSource for SyscallEvent<'_> {
                     None => None,
                 }
             }
-            "fd.num" => one(self.fd?.to_string()),
+            // libsinsp `m_lastevent_fd`: the enter events and failed exits of calls that create
+            // an fd (and take none) have -1 — only `add_fd` sets it, on success; the libs test
+            // `parse_open_failure` asserts -1 —, which `open_file_failed` (`fd.num=-1`) tests.
+            // Here for the creating calls the replay tracks (open family, socket, accept,
+            // pipe).
+            "fd.num" => match self.fd {
+                Some(fd) => one(fd.to_string()),
+                None if matches!(
+                    ev.name,
+                    "open"
+                        | "openat"
+                        | "openat2"
+                        | "creat"
+                        | "open_by_handle_at"
+                        | "socket"
+                        | "accept"
+                        | "accept4"
+                        | "pipe"
+                        | "pipe2"
+                ) && self.thread().is_some() =>
+                {
+                    one("-1")
+                }
+                None => None,
+            },
             "fd.connected" | "fd.cip" | "fd.cport" | "fd.sip" | "fd.sport" | "fd.ip"
             | "fd.port" => {
                 let e = self.fd_entry()?;
                 if !matches!(e.typechar, '4' | '6') {
                     return None;
                 }
+                if e.server_socket && field != "fd.connected" {
+                    // A listening socket (`SCAP_FD_IPV4_SERVSOCK`/`IPV6_SERVSOCK`, named
+                    // `ip:port`): its address and port are the server end, `fd.ip`/`fd.port`
+                    // match them; no client end; `fd.sip` needs a role (bind gives one).
+                    let (ip, port) = e.name.rsplit_once(':').filter(|_| !e.name.contains("->"))?;
+                    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+                    return match field {
+                        "fd.sip" if e.role != SockRole::None => one(ip),
+                        "fd.ip" => one(ip),
+                        "fd.sport" | "fd.port" => one(port),
+                        _ => None,
+                    };
+                }
                 let tuple = socket_tuple(&e.name);
                 if field == "fd.connected" {
                     return one(tuple.is_some().to_string());
                 }
                 let ((cip, cport), (sip, sport)) = tuple?;
+                // The ends of a socket without a role have no value (`is_role_none`);
+                // `fd.ip`/`fd.port` match either end regardless.
+                if e.role == SockRole::None && !matches!(field, "fd.ip" | "fd.port") {
+                    return None;
+                }
                 match field {
                     "fd.cip" => one(cip),
                     "fd.cport" => one(cport),
@@ -555,25 +651,34 @@ impl FieldSource for SyscallEvent<'_> {
                 Some(out)
             }
             "fd.name" => {
-                // A failed connect did not name the fd: libsinsp gives the event's tuple.
+                // A failed connect did not name the fd: libsinsp gives the event's tuple; an
+                // event without an fd (a failed open) the name it would have created.
                 if ev.name == "connect" && self.res().is_some_and(|r| r < 0) {
-                    return nonempty(&self.fdname_from_creator()?);
+                    return nonempty(&self.fdname_from_creator(false)?);
                 }
-                nonempty(&self.fd_entry()?.name)
+                match self.fd_entry() {
+                    Some(e) => nonempty(&e.name),
+                    None if self.null_fd() => nonempty(&self.fdname_from_creator(false)?),
+                    None => None,
+                }
             }
-            "fd.typechar" => one(self.fd_entry()?.typechar.to_string()),
+            "fd.typechar" => match self.fd_entry() {
+                Some(e) => one(e.typechar.to_string()),
+                None if self.null_fd() => one(self.null_fd_typechar().to_string()),
+                None => None,
+            },
             "fd.type" => one(self.fd_entry()?.type_name()),
-            "fd.directory" => {
-                let e = self.fd_entry()?;
-                match e.typechar {
+            "fd.directory" => match self.fd_entry() {
+                Some(e) => match e.typechar {
                     'd' => nonempty(&e.name),
-                    'f' => {
-                        let (dir, _) = e.name.rsplit_once('/')?;
-                        one(if dir.is_empty() { "/" } else { dir })
-                    }
+                    'f' => one(path_dir(&e.name)),
                     _ => None,
-                }
-            }
+                },
+                // The directory of the name the event would have given its fd (a failed
+                // open's path; `/` for other exit events, whose name is empty).
+                None if self.null_fd() => one(path_dir(&self.fdname_from_creator(false)?)),
+                None => None,
+            },
             "fd.filename" => {
                 let e = self.fd_entry()?;
                 if e.typechar != 'f' {
@@ -624,7 +729,7 @@ impl FieldSource for SyscallEvent<'_> {
             "thread.cap_effective" => one(caps_to_string(self.thread()?.cap_effective)),
             "fd.nameraw" => match self.fd_entry() {
                 Some(e) => one(dedup_slashes(&e.name_raw)),
-                None => one(dedup_slashes(&self.fdname_from_creator()?)),
+                None => one(dedup_slashes(&self.fdname_from_creator(true)?)),
             },
             "fd.name_changed" => {
                 let e = self.fd_entry()?;

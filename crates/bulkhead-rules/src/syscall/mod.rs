@@ -14,8 +14,10 @@
 //!   placeholder entry (comm/exe `<NA>`, pid/ptid -1, uid/gid/loginuid 0xffffffff, see
 //!   [`Thread::placeholder`]), which execve and clone exits then patch;
 //! * fd tables come from the fd lists, then open/openat/openat2/creat/open_by_handle_at exits
-//!   (path resolved against the cwd or dirfd), socket/accept/connect, dup*, pipe*, close (removed
-//!   before the next event, so the close exit still sees the fd);
+//!   (path resolved against the cwd or dirfd; a failed open adds none), socket/bind/accept/
+//!   connect, the addresses of sendto/sendmsg/recvfrom/recvmsg (UDP tuples, libsinsp
+//!   `parse_rw_exit`), dup*, pipe*, close (removed before the next event, so the close exit
+//!   still sees the fd);
 //! * an event's fd is its `fd` parameter for enter events; for exit events the fd the matching
 //!   enter event used, or the exit's own `fd` parameter (new-style events, creating syscalls);
 //! * container metadata (name, image repository, privileged, labels, ip, mounts) comes from the
@@ -34,6 +36,7 @@ use bulkhead_scap::{
     SockAddr, SockTuple, ThreadInfo, Value, decode, table,
 };
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::Path;
 
 mod fields;
@@ -666,21 +669,121 @@ fn join_path(base: &str, rel: &str) -> String {
     normalize(&format!("{base}/{rel}"))
 }
 
+/// The name and type a socket tuple gives an fd (an IPv6 tuple of two IPv4-mapped addresses is
+/// an IPv4 one, as libsinsp's connect/accept/update_fd parsers take it).
 fn sockaddr_name(t: &SockTuple) -> Option<(String, char)> {
     match t {
-        SockTuple::Inet {
-            sip,
-            sport,
-            dip,
-            dport,
-        } => Some((
-            format!("{sip}:{sport}->{dip}:{dport}"),
-            if sip.is_ipv4() { '4' } else { '6' },
-        )),
+        SockTuple::Inet { .. } => {
+            let t = inet_tuple(t)?;
+            Some((t.name(), if t.sip.is_ipv4() { '4' } else { '6' }))
+        }
         SockTuple::Unix { source, dest, path } => {
             Some((format!("{source:x}->{dest:x} {path}"), 'u'))
         }
         SockTuple::Family(_) => None,
+    }
+}
+
+/// The addresses of an inet socket tuple; both IPv4-mapped IPv6 addresses make an IPv4 tuple.
+fn inet_tuple(t: &SockTuple) -> Option<InetTuple> {
+    let SockTuple::Inet {
+        sip,
+        sport,
+        dip,
+        dport,
+    } = *t
+    else {
+        return None;
+    };
+    let (sip, dip) = match (unmap(sip), unmap(dip)) {
+        (s @ IpAddr::V4(_), d @ IpAddr::V4(_)) if sip.is_ipv6() == dip.is_ipv6() => (s, d),
+        _ => (sip, dip),
+    };
+    Some(InetTuple {
+        sip,
+        sport,
+        dip,
+        dport,
+    })
+}
+
+/// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) as the IPv4 address libsinsp uses for it
+/// (`sinsp_utils::is_ipv4_mapped_ipv6`); other addresses unchanged.
+fn unmap(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(a) => a.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// The addresses of an IPv4/IPv6 socket as libsinsp keeps them (`ipv4tuple`/`ipv6tuple` of
+/// `sinsp_fdinfo::m_sockinfo`: source then destination, which `fd.name` prints as
+/// `sip:sport->dip:dport`). The replay keeps only the name and reads the tuple back from it when
+/// an event may change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct InetTuple {
+    sip: IpAddr,
+    sport: u16,
+    dip: IpAddr,
+    dport: u16,
+}
+
+impl InetTuple {
+    /// The tuple of a socket named `sip:sport->dip:dport`; the all-zero tuple libsinsp gives a
+    /// socket no event named yet (`add_socket` zeroes it) for an empty name.
+    fn of_name(name: &str, v4: bool) -> Option<InetTuple> {
+        if name.is_empty() {
+            let any = if v4 {
+                IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+            } else {
+                IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+            };
+            return Some(InetTuple {
+                sip: any,
+                sport: 0,
+                dip: any,
+                dport: 0,
+            });
+        }
+        let ((sip, sport), (dip, dport)) = fields::socket_tuple(name)?;
+        Some(InetTuple {
+            sip: sip.parse().ok()?,
+            sport: sport.parse().ok()?,
+            dip: dip.parse().ok()?,
+            dport: dport.parse().ok()?,
+        })
+    }
+
+    /// libsinsp `swap_addresses`.
+    fn swapped(self) -> InetTuple {
+        InetTuple {
+            sip: self.dip,
+            sport: self.dport,
+            dip: self.sip,
+            dport: self.sport,
+        }
+    }
+
+    /// `sinsp_utils::sockinfo_to_str` without port resolution (Falco's setting).
+    fn name(&self) -> String {
+        format!("{}:{}->{}:{}", self.sip, self.sport, self.dip, self.dport)
+    }
+
+    /// The source and destination ports libsinsp reads through the IPv4 view of the socket's
+    /// `m_sockinfo` union (`m_ipv4info.m_fields.m_sport`/`m_dport`): the real ports of an IPv4
+    /// socket, bytes 8..10 and 10..12 of the source address of an IPv6 one (host order, little
+    /// endian here). `set_net_role_by_guessing` uses these for both families.
+    fn ipv4_view_ports(&self) -> (u16, u16) {
+        match self.sip {
+            IpAddr::V4(_) => (self.sport, self.dport),
+            IpAddr::V6(a) => {
+                let o = a.octets();
+                (
+                    u16::from_le_bytes([o[8], o[9]]),
+                    u16::from_le_bytes([o[10], o[11]]),
+                )
+            }
+        }
     }
 }
 
@@ -761,6 +864,71 @@ pub struct State {
     /// which tell the local end of a socket from the remote one.
     pub ipv4_interfaces: Vec<std::net::Ipv4Addr>,
     pub ipv6_interfaces: Vec<std::net::Ipv6Addr>,
+    /// Netmasks of `ipv4_interfaces` (same order; an address without one is taken as a /32),
+    /// for libsinsp's `infer_ipv4_address`.
+    pub ipv4_netmasks: Vec<std::net::Ipv4Addr>,
+}
+
+impl State {
+    /// libsinsp `sinsp_network_interfaces::infer_ipv4_address` (userspace/libsinsp/ifinfo.cpp,
+    /// as `update_fd` there and `infer_ipv6_address`): the interface address equal to
+    /// `dest`, else the first one on its subnet, else the first that is not 127.0.0.1, else
+    /// 0.0.0.0.
+    fn infer_ipv4_address(&self, dest: std::net::Ipv4Addr) -> std::net::Ipv4Addr {
+        let ifs = &self.ipv4_interfaces;
+        if ifs.contains(&dest) {
+            return dest;
+        }
+        let mask = |i: usize| {
+            self.ipv4_netmasks
+                .get(i)
+                .map_or(u32::MAX, |m| u32::from(*m))
+        };
+        ifs.iter()
+            .enumerate()
+            .find(|(i, a)| u32::from(**a) & mask(*i) == u32::from(dest) & mask(*i))
+            .map(|(_, a)| *a)
+            .or_else(|| ifs.iter().find(|a| a.octets() != [127, 0, 0, 1]).copied())
+            .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED)
+    }
+
+    /// libsinsp `infer_ipv6_address`: the interface address equal to `dest`, else the first on
+    /// its /64 (`ipv6addr::in_subnet`), else the first that is not ::1, else ::.
+    fn infer_ipv6_address(&self, dest: std::net::Ipv6Addr) -> std::net::Ipv6Addr {
+        let ifs = &self.ipv6_interfaces;
+        if ifs.contains(&dest) {
+            return dest;
+        }
+        ifs.iter()
+            .find(|a| a.octets()[..8] == dest.octets()[..8])
+            .or_else(|| ifs.iter().find(|a| **a != std::net::Ipv6Addr::LOCALHOST))
+            .copied()
+            .unwrap_or(std::net::Ipv6Addr::UNSPECIFIED)
+    }
+
+    /// libsinsp `sinsp_network_interfaces::update_fd`: a tuple with an unspecified source
+    /// (destination) address gets the interface address inferred from the other end, unless
+    /// that is the other end itself and both ports are equal.
+    fn complete_tuple(&self, t: &mut InetTuple) {
+        let same_ports = t.sport == t.dport;
+        let (src_missing, known) = match (t.sip, t.dip) {
+            (s, d) if !s.is_unspecified() && !d.is_unspecified() => return,
+            (s, d) if s.is_unspecified() => (true, d),
+            (s, _) => (false, s),
+        };
+        let new = match known {
+            IpAddr::V4(k) => IpAddr::V4(self.infer_ipv4_address(k)),
+            IpAddr::V6(k) => IpAddr::V6(self.infer_ipv6_address(k)),
+        };
+        if new == known && same_ports {
+            return;
+        }
+        if src_missing {
+            t.sip = new;
+        } else {
+            t.dip = new;
+        }
+    }
 }
 
 /// A capture being replayed.

@@ -71,7 +71,10 @@ impl Replayer {
                 Block::Interfaces(ifs) => {
                     for i in ifs {
                         match i.addr {
-                            InterfaceAddr::V4 { addr, .. } => self.state.ipv4_interfaces.push(addr),
+                            InterfaceAddr::V4 { addr, netmask, .. } => {
+                                self.state.ipv4_interfaces.push(addr);
+                                self.state.ipv4_netmasks.push(netmask);
+                            }
                             InterfaceAddr::V6 { addr, .. } => self.state.ipv6_interfaces.push(addr),
                         }
                     }
@@ -169,6 +172,12 @@ impl Replayer {
             let t = self.thread_mut(ev.tid);
             t.last_enter = Some((ev.code, fd));
             t.last_enter_event = Some(ev.clone());
+            if ev.name == "sendto"
+                && let Some(fd) = fd
+                && !t.fds.contains_key(&fd)
+            {
+                infer_sendto_socket(t, fd, ev);
+            }
             if let Some(e) = fd.and_then(|fd| t.fds.get_mut(&fd)) {
                 e.oldname.clone_from(&e.name);
             }
@@ -335,10 +344,29 @@ impl Replayer {
                         typechar: tc,
                         ..Default::default()
                     });
-                    e.name = name;
-                    if e.typechar == 'o' {
+                    let mut name = name;
+                    if matches!(tc, '4' | '6') {
+                        // `fill_client_socket_info`: the fd becomes a connected IPv4/IPv6
+                        // socket (a bound server socket too); "connect done by a udp server,
+                        // swap the addresses" when the tuple changed (`is_udp_socket`: IPv4).
+                        let was_server = std::mem::take(&mut e.server_socket);
+                        let old = (!was_server && e.typechar == tc)
+                            .then(|| InetTuple::of_name(&e.name, tc == '4'))
+                            .flatten();
+                        if let Some(new) = InetTuple::of_name(&name, tc == '4')
+                            && e.role == SockRole::Server
+                            && tc == '4'
+                            && e.l4proto == L4_UDP
+                            && old != Some(new)
+                            && old != Some(new.swapped())
+                        {
+                            name = new.swapped().name();
+                        }
+                        e.typechar = tc;
+                    } else if e.typechar == 'o' {
                         e.typechar = tc;
                     }
+                    e.name = name;
                     if e.role == SockRole::None {
                         e.role = SockRole::Client;
                     }
@@ -352,6 +380,33 @@ impl Replayer {
                     }
                 }
                 Some(fd)
+            }
+            "bind" => {
+                let fd = enter_fd.or(own_fd)?;
+                if res.is_some_and(|r| r >= 0)
+                    && let Some(Value::SockAddr(addr)) = get("addr")
+                    && let Some(e) = self
+                        .state
+                        .threads
+                        .get_mut(&ev.tid)
+                        .and_then(|t| t.fds.get_mut(&fd))
+                {
+                    bind_socket(e, addr);
+                }
+                Some(fd)
+            }
+            // I/O calls that carry an address: the tuple of the exit (recvfrom, recvmsg) or of
+            // the enter event (sendto, sendmsg; send and recv only in newer layouts).
+            "sendto" | "sendmsg" | "recvfrom" | "recvmsg" | "send" | "recv" => {
+                let fd = enter_fd.or(own_fd);
+                if let Some(fd) = fd
+                    && res.is_some_and(|r| r >= 0)
+                    && let Some(Value::SockTuple(tu)) = get("tuple")
+                {
+                    let incoming = matches!(ev.name, "recvfrom" | "recvmsg" | "recv");
+                    self.update_socket_tuple(ev.tid, fd, tu, incoming);
+                }
+                fd
             }
             "close" => {
                 let fd = enter_fd.or(own_fd)?;
@@ -382,6 +437,8 @@ impl Replayer {
                 new.or(old)
             }
             "pipe" | "pipe2" => {
+                // The event's fd is the last one added (libsinsp `add_pipe`: fd2).
+                let mut last = None;
                 if res.is_some_and(|r| r >= 0) {
                     // pipe2's flags are open flags (PPM_O_CLOEXEC for O_CLOEXEC).
                     let flags = param_int(ev, "flags").map(|f| f as u64);
@@ -397,10 +454,11 @@ impl Replayer {
                                     ..Default::default()
                                 },
                             );
+                            last = Some(fd);
                         }
                     }
                 }
-                None
+                last
             }
             "chdir" => {
                 if res == Some(0)
@@ -688,5 +746,175 @@ impl Replayer {
         // Close-on-exec: the new program does not have the fds opened with O_CLOEXEC
         // (libsinsp removes them since libs PR #2958; earlier versions kept them).
         t.fds.retain(|_, e| !e.is_close_on_exec());
+    }
+}
+
+/// libsinsp `infer_sendto_fdinfo` (parsers.cpp, on the sendto enter event of Falco 0.34-era
+/// libs; current libs do it on send/sendto/sendmsg exits): a sendto on an fd the thread does
+/// not have, to an IPv4/IPv6 address, is taken for a UDP socket created before the capture
+/// (`add_socket(fd, domain, SOCK_DGRAM, IPPROTO_UDP)`: no name, no role yet).
+fn infer_sendto_socket(t: &mut Thread, fd: i64, ev: &Event) {
+    let Some(Value::SockTuple(SockTuple::Inet { sip, .. })) = ev.param("tuple").map(|p| &p.value)
+    else {
+        return;
+    };
+    t.fds.insert(
+        fd,
+        FdEntry {
+            // The address family decides (AF_INET6 even for IPv4-mapped addresses).
+            typechar: if sip.is_ipv4() { '4' } else { '6' },
+            l4proto: L4_UDP,
+            ..Default::default()
+        },
+    );
+}
+
+/// libsinsp `parse_bind_exit` after a successful bind: an IPv4/IPv6 address with a port makes
+/// the fd a server socket (`SCAP_FD_IPV4_SERVSOCK`/`IPV6_SERVSOCK` — an IPv4-mapped address an
+/// IPv4 one — keeping the socket's protocol, role server); whatever the address, the fd is then
+/// named after it (`get_param_as_str`: `ip:port`, a unix path, ...).
+fn bind_socket(e: &mut FdEntry, addr: &SockAddr) {
+    match *addr {
+        SockAddr::Inet { ip, port } => {
+            let ip = unmap(ip);
+            if port > 0 {
+                e.typechar = if ip.is_ipv4() { '4' } else { '6' };
+                e.server_socket = true;
+                e.role = SockRole::Server;
+            }
+            e.name = format!("{ip}:{port}");
+        }
+        _ => e.name = Value::SockAddr(addr.clone()).to_string(),
+    }
+}
+
+/// libsinsp `sinsp_fdinfo::set_net_role_by_guessing` for socket `fd` whose tuple is now `cur`:
+/// client unless the thread "is bound to" the port (an IPv4 socket with that destination port
+/// or an IPv4 server socket on it), server unless it "uses" the client port (an IPv4 socket
+/// with that source port), else by direction (reads: server, writes: client). The ports are
+/// read through the IPv4 view of the union (see [`InetTuple::ipv4_view_ports`]), so an IPv4
+/// socket always falls through to the direction (it matches itself), and an IPv6 one is a
+/// client unless an IPv4 socket of the thread happens to have such a port.
+fn guess_role(fds: &HashMap<i64, FdEntry>, fd: i64, cur: &InetTuple, incoming: bool) -> SockRole {
+    let (sport, dport) = cur.ipv4_view_ports();
+    // (is a server socket, source port, destination port) of the thread's IPv4 sockets.
+    let ipv4 = || {
+        fds.iter().filter_map(move |(n, e)| {
+            if *n == fd {
+                return cur.sip.is_ipv4().then_some((false, cur.sport, cur.dport));
+            }
+            if e.typechar != '4' {
+                return None;
+            }
+            if e.server_socket {
+                let port = e.name.rsplit_once(':').and_then(|(_, p)| p.parse().ok());
+                return Some((true, 0, port.unwrap_or(0)));
+            }
+            // A socket no event named has libsinsp's zeroed tuple; so has a socket bound to
+            // port 0 (named `ip:0`).
+            let t = InetTuple::of_name(&e.name, true);
+            Some((false, t.map_or(0, |t| t.sport), t.map_or(0, |t| t.dport)))
+        })
+    };
+    let bound = ipv4().any(|(_, _, d)| d == dport);
+    let uses_client_port = ipv4().any(|(server, s, _)| !server && s == sport);
+    // "We just assume that a server usually starts with a read and a client with a write."
+    if !bound || (uses_client_port && !incoming) {
+        SockRole::Client
+    } else {
+        SockRole::Server
+    }
+}
+
+impl Replayer {
+    /// A successful read or write that carries a socket address, on a socket not named yet or
+    /// not an IPv4 TCP one (`is_tcp_socket`): libsinsp `parse_rw_exit` with `update_fd`
+    /// (parsers.cpp) and `sinsp_network_interfaces::update_fd` (ifinfo.cpp). The tuple (an IPv4
+    /// one makes the fd an IPv4 socket; an IPv6 one of two IPv4-mapped addresses too) replaces
+    /// the socket's unless it is the same one in either direction; the protocol becomes UDP if
+    /// unknown, an unspecified address gets the interface address inferred from the other end;
+    /// a socket without a role gets a guessed one ([`guess_role`]); a client's received tuple
+    /// and a server's sent tuple are swapped, so that the name stays `client->server`. A unix
+    /// tuple makes the fd a unix socket named after it.
+    fn update_socket_tuple(&mut self, tid: u64, fd: i64, tuple: &SockTuple, incoming: bool) {
+        let Some(t) = self.state.threads.get(&tid) else {
+            return;
+        };
+        let Some(e) = t.fds.get(&fd) else {
+            return;
+        };
+        let is_tcp = e.typechar == '4' && !e.server_socket && e.l4proto == L4_TCP;
+        if !e.name.is_empty() && is_tcp {
+            return;
+        }
+        let Some(mut new) = inet_tuple(tuple) else {
+            if let SockTuple::Unix { .. } = tuple {
+                let e = self.fd_mut(tid, fd);
+                e.typechar = 'u';
+                e.server_socket = false;
+                e.name = tuple.to_string();
+            }
+            // Other families leave the addresses as they were (libsinsp then renames an
+            // IPv4/IPv6 socket after its unchanged tuple; not reproduced).
+            return;
+        };
+        let v4 = new.sip.is_ipv4();
+        let is_sock = |c: char| matches!(c, '4' | '6') && !e.server_socket;
+        // `set_ipv4_addresses_and_ports` / `set_ipv6_addresses_and_ports`: no change when the
+        // fd (of that type: an IPv4 tuple makes it IPv4 first) already has the tuple, in either
+        // direction; a server socket's union holds other data.
+        let same_type = is_sock(e.typechar) && (e.typechar == '4') == v4;
+        let old = if same_type {
+            InetTuple::of_name(&e.name, v4)
+        } else if !v4 && !e.server_socket {
+            InetTuple::of_name(&e.name, v4).filter(|o| o.sip.is_ipv4() == v4)
+        } else {
+            None
+        };
+        if old == Some(new) || (same_type && old == Some(new.swapped())) {
+            return;
+        }
+        // An IPv6 tuple leaves the fd's type as it was (`update_fd` only sets it for IPv4).
+        let typechar = if v4 { '4' } else { e.typechar };
+        let socket = matches!(typechar, '4' | '6') && (v4 || !e.server_socket);
+        let role = if socket {
+            self.state.complete_tuple(&mut new);
+            match e.role {
+                SockRole::None => guess_role(&t.fds, fd, &new, incoming),
+                r => r,
+            }
+        } else {
+            e.role
+        };
+        let name = if !socket {
+            // Not an IPv4/IPv6 socket: `get_param_as_str` of the tuple.
+            tuple.to_string()
+        } else if (incoming && role == SockRole::Client) || (!incoming && role == SockRole::Server)
+        {
+            new.swapped().name()
+        } else {
+            new.name()
+        };
+        let e = self.fd_mut(tid, fd);
+        if socket {
+            e.typechar = typechar;
+            e.server_socket = false;
+            e.role = role;
+            // "If we reach this point and the protocol is not set yet, we assume this
+            // connection is UDP".
+            if matches!(e.l4proto, L4_UNKNOWN | L4_NA) {
+                e.l4proto = L4_UDP;
+            }
+        }
+        e.name = name;
+    }
+
+    /// An fd known to exist.
+    fn fd_mut(&mut self, tid: u64, fd: i64) -> &mut FdEntry {
+        self.state
+            .threads
+            .get_mut(&tid)
+            .and_then(|t| t.fds.get_mut(&fd))
+            .expect("fd looked up before")
     }
 }

@@ -7,7 +7,7 @@ use super::*;
 use bulkhead_scap::RawEvent;
 use std::path::PathBuf;
 
-fn capture(name: &str) -> Option<PathBuf> {
+pub(super) fn capture(name: &str) -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/data/falco/captures")
         .join(name);
@@ -15,7 +15,7 @@ fn capture(name: &str) -> Option<PathBuf> {
 }
 
 /// Replay a shared capture, calling `f` on every event; false when the capture is absent.
-fn each(name: &str, mut f: impl FnMut(&SyscallEvent)) -> bool {
+pub(super) fn each(name: &str, mut f: impl FnMut(&SyscallEvent)) -> bool {
     let Some(p) = capture(name) else {
         return false;
     };
@@ -26,17 +26,17 @@ fn each(name: &str, mut f: impl FnMut(&SyscallEvent)) -> bool {
     true
 }
 
-fn get(ev: &dyn FieldSource, field: &str) -> Option<String> {
+pub(super) fn get(ev: &dyn FieldSource, field: &str) -> Option<String> {
     ev.extract(field, None).map(|v| v.join(","))
 }
 
-fn cond(ev: &dyn FieldSource, c: &str) -> bool {
+pub(super) fn cond(ev: &dyn FieldSource, c: &str) -> bool {
     let expr = crate::parser::parse_condition(c).unwrap();
     crate::eval::compile(&expr).unwrap().eval(ev)
 }
 
 /// A parameter value of a constructed event.
-enum P<'a> {
+pub(super) enum P<'a> {
     I(i64),
     S(&'a str),
     /// Raw bytes (buffers, NUL-separated lists), stored as given.
@@ -44,7 +44,7 @@ enum P<'a> {
 }
 
 /// An event of the newest layout of `name`, encoded and decoded like a captured one.
-fn mk(name: &str, dir: Direction, ts: u64, tid: u64, args: &[(&str, P)]) -> Event {
+pub(super) fn mk(name: &str, dir: Direction, ts: u64, tid: u64, args: &[(&str, P)]) -> Event {
     let code = table::event_table()
         .iter()
         .rposition(|e| e.name == name && e.direction == dir && !e.old_version && !e.unused)
@@ -77,13 +77,13 @@ fn mk(name: &str, dir: Direction, ts: u64, tid: u64, args: &[(&str, P)]) -> Even
 }
 
 /// A replayer with an empty state, to feed constructed events to.
-fn replayer() -> Replayer {
+pub(super) fn replayer() -> Replayer {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../bulkhead-scap/tests/fixtures/cat_write.scap");
     Replayer::open(&p).unwrap()
 }
 
-fn feed(r: &mut Replayer, ev: Event) -> SyscallEvent<'_> {
+pub(super) fn feed(r: &mut Replayer, ev: Event) -> SyscallEvent<'_> {
     r.process(ev);
     r.current_event().unwrap()
 }
@@ -1430,4 +1430,230 @@ fn execve_closes_the_close_on_exec_fds() {
         ],
     ));
     assert_eq!(r.state.threads[&61].fds.keys().collect::<Vec<_>>(), [&0]);
+}
+
+/// A web application (`php-fpm` under `nginx`) in `/var/www/html/` for the failed-open tests.
+fn web_app(r: &mut Replayer, parent: &str) {
+    for (tid, ptid, comm, cwd) in [(30, 1, parent, "/"), (31, 30, "php-fpm", "/var/www/html/")] {
+        r.state.threads.insert(
+            tid,
+            Thread {
+                tid,
+                pid: tid,
+                ptid,
+                vtid: tid as i64,
+                vpid: tid as i64,
+                comm: comm.into(),
+                exe: comm.into(),
+                cwd: cwd.into(),
+                uid: Some(33),
+                ..Default::default()
+            },
+        );
+    }
+}
+
+/// An openat of `name` relative to the cwd (or `dirfd`) by thread 31, enter and exit.
+fn openat_pair(ts: u64, dirfd: i64, name: &str, res: i64) -> [Event; 2] {
+    let args = |fd: Option<i64>| {
+        let mut a = vec![
+            ("dirfd", P::I(dirfd)),
+            ("name", P::S(name)),
+            ("flags", P::I(1)), // O_RDONLY
+        ];
+        if let Some(fd) = fd {
+            a.insert(0, ("fd", P::I(fd)));
+        }
+        a
+    };
+    [
+        mk("openat", Direction::Enter, ts, 31, &args(None)),
+        mk("openat", Direction::Exit, ts + 1, 31, &args(Some(res))),
+    ]
+}
+
+#[test]
+fn failed_opens_have_libsinsp_fd_fields_without_an_fd() {
+    // libsinsp gives a failed open no fd info: `extract_from_null_fd` (sinsp_filtercheck_fd.cpp)
+    // answers fd.name/fd.directory from the event (`extract_fdname_from_creator`: openat's path
+    // resolved with `parse_dirfd` + `concatenate_paths`), fd.nameraw the path as passed,
+    // fd.typechar 'f' for the open family; fd.num is `m_lastevent_fd`, -1 (libs test
+    // `parse_open_failure`: fd.num -1, fd.name and fd.directory from the syscall, no
+    // fd.filename, typechar f); fd.type and fd.filename have no value; no fd is added.
+    let mut r = replayer();
+    web_app(&mut r, "nginx");
+    let [enter, exit] = openat_pair(10, -100, "../../../etc/shadow", -2);
+    let ev = feed(&mut r, enter);
+    // The enter event: no name yet (`extract_fdname_from_creator` answers exits only), but the
+    // open family's fd.num (-1) and fd.typechar.
+    assert_eq!(get(&ev, "fd.num").as_deref(), Some("-1"));
+    assert_eq!(get(&ev, "fd.typechar").as_deref(), Some("f"));
+    assert_eq!(get(&ev, "fd.name"), None);
+    assert_eq!(get(&ev, "fd.nameraw"), None);
+    assert_eq!(get(&ev, "evt.res"), None);
+    let ev = feed(&mut r, exit);
+    assert_eq!(get(&ev, "evt.res").as_deref(), Some("ENOENT"));
+    assert_eq!(get(&ev, "fd.num").as_deref(), Some("-1"));
+    assert_eq!(get(&ev, "fd.typechar").as_deref(), Some("f"));
+    assert_eq!(get(&ev, "fd.type"), None);
+    assert_eq!(get(&ev, "fd.name").as_deref(), Some("/etc/shadow"));
+    assert_eq!(
+        get(&ev, "fd.nameraw").as_deref(),
+        Some("../../../etc/shadow")
+    );
+    assert_eq!(get(&ev, "fd.directory").as_deref(), Some("/etc"));
+    assert_eq!(get(&ev, "fd.filename"), None);
+    assert_eq!(get(&ev, "fd.l4proto"), None);
+    let open_file_failed = "evt.type in (open,openat,openat2) and fd.typechar='f' and fd.num=-1 and evt.res startswith E";
+    assert!(cond(&ev, open_file_failed));
+    assert!(!cond(
+        &ev,
+        "evt.type in (open,openat,openat2) and evt.is_open_read=true and fd.typechar='f' and fd.num>=0"
+    ));
+    assert!(cond(&ev, "fd.name startswith /etc/"));
+    assert!(r.state.threads[&31].fds.is_empty(), "no fd added");
+    // Relative to a directory fd; EACCES.
+    let [enter, exit] = openat_pair(20, -100, "/srv/app", 5);
+    r.process(enter);
+    r.process(exit);
+    let ev = feed(
+        &mut r,
+        mk("close", Direction::Enter, 22, 31, &[("fd", P::I(9))]),
+    );
+    assert_eq!(get(&ev, "fd.typechar").as_deref(), Some("o"), "unknown fd");
+    let [enter, exit] = openat_pair(30, 5, "../../root/.ssh//id_rsa", -13);
+    r.process(enter);
+    let ev = feed(&mut r, exit);
+    assert_eq!(get(&ev, "evt.res").as_deref(), Some("EACCES"));
+    assert_eq!(get(&ev, "fd.name").as_deref(), Some("/root/.ssh/id_rsa"));
+    assert_eq!(
+        get(&ev, "fd.nameraw").as_deref(),
+        Some("../../root/.ssh/id_rsa")
+    );
+    assert_eq!(get(&ev, "fd.directory").as_deref(), Some("/root/.ssh"));
+    assert!(cond(&ev, open_file_failed));
+    assert_eq!(
+        r.state.threads[&31].fds.keys().collect::<Vec<_>>(),
+        [&5],
+        "only the directory fd"
+    );
+    // A failed open/creat: their path resolved against the cwd, also -1 and 'f'.
+    feed(
+        &mut r,
+        mk(
+            "creat",
+            Direction::Enter,
+            40,
+            31,
+            &[("name", P::S("x.php"))],
+        ),
+    );
+    let ev = feed(
+        &mut r,
+        mk(
+            "creat",
+            Direction::Exit,
+            41,
+            31,
+            &[("fd", P::I(-30)), ("name", P::S("x.php"))],
+        ),
+    );
+    assert_eq!(get(&ev, "evt.res").as_deref(), Some("EROFS"));
+    assert_eq!(get(&ev, "fd.num").as_deref(), Some("-1"));
+    assert_eq!(get(&ev, "fd.typechar").as_deref(), Some("f"));
+    assert_eq!(get(&ev, "fd.name").as_deref(), Some("/var/www/html/x.php"));
+    assert_eq!(get(&ev, "fd.directory").as_deref(), Some("/var/www/html"));
+    // Other events without an fd: libsinsp's typechar by syscall ("not accurate" IPv4 for
+    // socket), and the directory of an empty name ("/") on exits.
+    feed(
+        &mut r,
+        mk(
+            "socket",
+            Direction::Enter,
+            50,
+            31,
+            &[("domain", P::I(10)), ("type", P::I(2)), ("proto", P::I(0))],
+        ),
+    );
+    let ev = feed(
+        &mut r,
+        mk("socket", Direction::Exit, 51, 31, &[("fd", P::I(-24))]),
+    );
+    assert_eq!(get(&ev, "fd.typechar").as_deref(), Some("4"));
+    assert_eq!(get(&ev, "fd.num").as_deref(), Some("-1"));
+    let ev = feed(
+        &mut r,
+        mk("read", Direction::Exit, 52, 31, &[("res", P::I(-9))]),
+    );
+    assert_eq!(get(&ev, "fd.typechar").as_deref(), Some("o"));
+    assert_eq!(get(&ev, "fd.directory").as_deref(), Some("/"));
+    assert_eq!(get(&ev, "fd.name"), None);
+    // Events that use no fd have none of these.
+    let ev = feed(
+        &mut r,
+        mk("getcwd", Direction::Exit, 53, 31, &[("res", P::I(0))]),
+    );
+    for f in ["fd.typechar", "fd.directory", "fd.num", "fd.name"] {
+        assert_eq!(get(&ev, f), None, "{f}");
+    }
+    assert_eq!(path_dir_of("/etc/"), "/etc/");
+    assert_eq!(path_dir_of("shadow"), "/");
+}
+
+fn path_dir_of(name: &str) -> &str {
+    super::fields::path_dir(name)
+}
+
+#[test]
+fn directory_traversal_rule_fires_on_a_failed_open() {
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/falco/rules/falcosecurity-rules/falco_rules.yaml");
+    if !rules.is_file() {
+        eprintln!(
+            "skipped: {} is absent (the fields are tested without it)",
+            rules.display()
+        );
+        return;
+    }
+    let mut engine = crate::RulesEngine::default();
+    assert!(engine.load_file(&rules).successful());
+    let d = Detector::new(&engine, "syscall", &crate::detect::RunOptions::default());
+    let run = |parent: &str, name: &str, res: i64| {
+        let mut r = replayer();
+        web_app(&mut r, parent);
+        let mut alerts = Vec::new();
+        for ev in openat_pair(100, -100, name, res) {
+            r.process(ev);
+            let ev = r.current_event().unwrap();
+            d.process(ev.ts_ns(), &ev, &mut alerts);
+        }
+        alerts
+    };
+    // `(open_read or open_file_failed) and etc_dir and directory_traversal and not proc.pname in
+    // (shell_binaries)`: a failed openat of ../../../etc/shadow by php-fpm under nginx.
+    for res in [-2, -13] {
+        let alerts = run("nginx", "../../../etc/shadow", res);
+        assert_eq!(alerts.len(), 1, "{res}: {alerts:?}");
+        let a = &alerts[0];
+        assert_eq!(a.rule, "Directory traversal monitored file read");
+        assert_eq!(a.ts_ns, 101, "the exit event");
+        assert!(
+            a.output.starts_with(
+                "Read monitored file via directory traversal | file=/etc/shadow fileraw=../../../etc/shadow "
+            ),
+            "{}",
+            a.output
+        );
+        assert!(a.output.contains(" evt_type=openat "), "{}", a.output);
+        assert!(a.output.contains(" process=php-fpm "), "{}", a.output);
+        assert!(a.output.contains(" parent=nginx "), "{}", a.output);
+    }
+    // The exceptions and non-matches: a shell parent, an absolute path, a successful open
+    // (open_read with the traversal still fires).
+    assert!(run("bash", "../../../etc/shadow", -2).is_empty());
+    assert!(run("nginx", "/etc/shadow", -2).is_empty());
+    assert!(run("nginx", "../../../tmp/x", -2).is_empty());
+    let ok = run("nginx", "../../../etc/shadow", 7);
+    assert_eq!(ok.len(), 1);
+    assert_eq!(ok[0].rule, "Directory traversal monitored file read");
 }
