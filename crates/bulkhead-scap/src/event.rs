@@ -17,8 +17,57 @@ pub struct RawEvent {
     pub ts: u64,
     pub tid: u64,
     pub code: u16,
-    /// Parameter payloads in order.
-    pub params: Vec<Vec<u8>>,
+    /// The bytes the parameters are in (the event block's body, kept as read: no copy per
+    /// parameter) and each parameter's (start, end) in it.
+    data: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+}
+
+impl RawEvent {
+    /// An event from separate parameter payloads (for events built rather than read).
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_params(
+        offset: u64,
+        block_type: u32,
+        cpu: u16,
+        flags: u32,
+        ts: u64,
+        tid: u64,
+        code: u16,
+        params: Vec<Vec<u8>>,
+    ) -> RawEvent {
+        let mut data = Vec::new();
+        let mut spans = Vec::with_capacity(params.len());
+        for p in params {
+            spans.push((data.len(), data.len() + p.len()));
+            data.extend(p);
+        }
+        RawEvent {
+            offset,
+            block_type,
+            cpu,
+            flags,
+            ts,
+            tid,
+            code,
+            data,
+            spans,
+        }
+    }
+
+    /// The parameter payloads in order.
+    pub fn params(&self) -> impl ExactSizeIterator<Item = &[u8]> {
+        self.spans.iter().map(|&(a, b)| &self.data[a..b])
+    }
+
+    /// Parameter `i`'s payload.
+    pub fn param(&self, i: usize) -> Option<&[u8]> {
+        self.spans.get(i).map(|&(a, b)| &self.data[a..b])
+    }
+
+    pub fn nparams(&self) -> usize {
+        self.spans.len()
+    }
 }
 
 pub(crate) fn is_event_block(bt: u32) -> bool {
@@ -39,7 +88,7 @@ const INFRASTRUCTURE_EVENT_E: u16 = 286;
 
 /// Parse an event block. Old (v1) blocks have no `nparams` in the header: it is derived
 /// like libscap does, from the table's parameter count downwards until the lengths fit.
-pub(crate) fn parse_event(b: &RawBlock) -> Result<RawEvent, ScapError> {
+pub(crate) fn parse_event(b: RawBlock) -> Result<RawEvent, ScapError> {
     let bt = b.block_type;
     let v2 = matches!(
         bt,
@@ -143,7 +192,9 @@ pub(crate) fn parse_event(b: &RawBlock) -> Result<RawEvent, ScapError> {
         }
     };
     let mut pos = nparams * lsz;
-    let mut params = Vec::with_capacity(nparams);
+    // Spans are kept relative to the block body, which the event takes over.
+    let base = data.as_ptr() as usize - b.body.as_ptr() as usize;
+    let mut spans = Vec::with_capacity(nparams);
     for i in 0..nparams {
         let l = rd_len(i);
         if pos + l > data.len() {
@@ -155,7 +206,7 @@ pub(crate) fn parse_event(b: &RawBlock) -> Result<RawEvent, ScapError> {
                 ),
             ));
         }
-        params.push(data[pos..pos + l].to_vec());
+        spans.push((base + pos, base + pos + l));
         pos += l;
     }
     Ok(RawEvent {
@@ -166,7 +217,8 @@ pub(crate) fn parse_event(b: &RawBlock) -> Result<RawEvent, ScapError> {
         ts,
         tid,
         code,
-        params,
+        data: b.body,
+        spans,
     })
 }
 
@@ -465,8 +517,7 @@ pub fn decode_value(ty: ParamType, flagset: Option<&str>, b: &[u8]) -> Value {
 pub fn decode(raw: &RawEvent) -> Event {
     let info = table::event_info(raw.code);
     let params = raw
-        .params
-        .iter()
+        .params()
         .enumerate()
         .map(|(i, p)| {
             let pi = info.and_then(|e| e.params.get(i));
@@ -482,7 +533,7 @@ pub fn decode(raw: &RawEvent) -> Event {
                     value: if p.is_empty() {
                         Value::Empty
                     } else {
-                        Value::Raw(p.clone())
+                        Value::Raw(p.to_vec())
                     },
                 },
             }

@@ -194,7 +194,7 @@ impl Capture {
             }
             bt if event::is_event_block(bt) => {
                 self.raw_events += 1;
-                Block::Event(event::parse_event(&b)?)
+                Block::Event(event::parse_event(b)?)
             }
             bt => Block::Unknown {
                 block_type: bt,

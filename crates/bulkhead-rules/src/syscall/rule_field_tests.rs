@@ -64,16 +64,7 @@ pub(super) fn mk(name: &str, dir: Direction, ts: u64, tid: u64, args: &[(&str, P
             Some((_, P::B(b))) => b.to_vec(),
         })
         .collect();
-    decode(&RawEvent {
-        offset: 0,
-        block_type: 0,
-        cpu: 0,
-        flags: 0,
-        ts,
-        tid,
-        code,
-        params,
-    })
+    decode(&RawEvent::from_params(0, 0, 0, 0, ts, tid, code, params))
 }
 
 /// A replayer with an empty state, to feed constructed events to.
