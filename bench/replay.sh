@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Replay throughput of the runtime rules engine: the full falco_rules.yaml loaded, the shared .scap
-# captures replayed ROUNDS times through the syscall rules on one thread (events are decompressed,
-# parsed, applied to process/fd state and evaluated every round).
+# Replay throughput of the runtime rules engine: the full falco_rules.yaml loaded; each shared .scap
+# capture looped into a long stream (~1M events each, see replay_bench.rs), replayed through the
+# syscall rules on one core (events read, decompressed for gzip, decoded, applied to process/fd
+# state and evaluated), memory sampled along the way.
 #
 # Usage: bench/replay.sh [EVENTS]   (default 4000000)
-# The last line is machine-readable: RESULT key=value ...
+# Each kind (plain, gzip) runs REPEAT times (default 5); the RESULT lines give the median, min
+# and max events/s (machine-readable: RESULT key=value ...).
 set -Eeuo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 S="$(realpath "$REPO/../shared/data/falco")"

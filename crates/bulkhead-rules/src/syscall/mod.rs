@@ -36,6 +36,11 @@ use bulkhead_scap::{
     SockAddr, SockTuple, ThreadInfo, Value, decode, table,
 };
 use std::collections::HashMap;
+
+/// The hash maps of the replay state (keyed by tid, fd), looked up for every event: foldhash's
+/// fast hasher, seeded per process (`RandomState`) so a crafted capture cannot choose colliding
+/// keys in advance.
+pub type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::net::IpAddr;
 use std::path::Path;
 
@@ -196,7 +201,7 @@ pub struct Thread {
     /// Time the thread was created by a clone/fork seen in the capture (0: unknown, as for the
     /// threads of the process list, whose files do not record it).
     pub clone_ts: u64,
-    pub fds: HashMap<i64, FdEntry>,
+    pub fds: Map<i64, FdEntry>,
     /// (code, fd) of the last enter event of this thread.
     last_enter: Option<(u16, Option<i64>)>,
     /// The last enter event (for exits of old captures that lack enter-only parameters).
@@ -851,7 +856,7 @@ fn errno_name(e: i64) -> String {
 /// State shared by all events of a replay.
 #[derive(Debug, Default)]
 pub struct State {
-    pub threads: HashMap<u64, Thread>,
+    pub threads: Map<u64, Thread>,
     pub users: HashMap<u32, String>,
     pub groups: HashMap<u32, String>,
     /// Containers by (short) id, from the capture's container events.

@@ -795,7 +795,7 @@ fn bind_socket(e: &mut FdEntry, addr: &SockAddr) {
 /// read through the IPv4 view of the union (see [`InetTuple::ipv4_view_ports`]), so an IPv4
 /// socket always falls through to the direction (it matches itself), and an IPv6 one is a
 /// client unless an IPv4 socket of the thread happens to have such a port.
-fn guess_role(fds: &HashMap<i64, FdEntry>, fd: i64, cur: &InetTuple, incoming: bool) -> SockRole {
+fn guess_role(fds: &Map<i64, FdEntry>, fd: i64, cur: &InetTuple, incoming: bool) -> SockRole {
     let (sport, dport) = cur.ipv4_view_ports();
     // (is a server socket, source port, destination port) of the thread's IPv4 sockets.
     let ipv4 = || {
