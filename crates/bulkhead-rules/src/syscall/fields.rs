@@ -138,8 +138,15 @@ impl SyscallEvent<'_> {
             && mode()
     }
 
+    /// The event's fd in the table its thread uses ([`State::fd_table`]: the main thread's for
+    /// the other threads of a process).
     fn fd_entry(&self) -> Option<&FdEntry> {
-        self.thread()?.fds.get(&self.fd?)
+        self.state.fd_table(self.thread()?)?.get(&self.fd?)
+    }
+
+    /// The thread's working directory ([`State::cwd_of`]: the process's).
+    fn cwd(&self) -> Option<&str> {
+        Some(self.state.cwd_of(self.thread()?))
     }
 
     /// Whether the event is one libsinsp answers `fd.*` fields for without an fd in the table
@@ -201,7 +208,7 @@ impl SyscallEvent<'_> {
                 if name.starts_with('/') || name.is_empty() {
                     name
                 } else {
-                    join_path(&self.thread()?.cwd, &name)
+                    join_path(self.cwd()?, &name)
                 }
             }
             "openat" | "openat2" => {
@@ -212,9 +219,12 @@ impl SyscallEvent<'_> {
                 let dirfd = get("dirfd").and_then(int_of).unwrap_or(AT_FDCWD);
                 let t = self.thread()?;
                 let base = if dirfd == AT_FDCWD {
-                    t.cwd.as_str()
+                    self.state.cwd_of(t)
                 } else {
-                    t.fds.get(&dirfd).map_or("", |e| e.name.as_str())
+                    self.state
+                        .fd_table(t)
+                        .and_then(|fds| fds.get(&dirfd))
+                        .map_or("", |e| e.name.as_str())
                 };
                 // As the successful open resolves it (an unknown dirfd leaves the path as is).
                 join_path(base, &name)
@@ -477,11 +487,11 @@ impl FieldSource for SyscallEvent<'_> {
             "proc.pid" => one(signed(self.thread()?.pid)),
             "proc.ppid" => one(signed(self.main_thread()?.ptid)),
             "proc.cwd" => {
-                let c = &self.thread()?.cwd;
+                let c = self.cwd()?;
                 if c.is_empty() {
                     None
                 } else if c.ends_with('/') {
-                    one(c.clone())
+                    one(c)
                 } else {
                     one(format!("{c}/"))
                 }
@@ -634,12 +644,12 @@ impl FieldSource for SyscallEvent<'_> {
                 if !event_uses_fd(ev.code) {
                     return None;
                 }
-                let t = self.thread()?;
+                let fds = self.state.fd_table(self.thread()?)?;
                 if let Some(a) = arg {
                     let fd: i64 = a.trim().parse().ok()?;
-                    return one(t.fds.get(&fd)?.type_name());
+                    return one(fds.get(&fd)?.type_name());
                 }
-                let mut fds: Vec<_> = t.fds.iter().collect();
+                let mut fds: Vec<_> = fds.iter().collect();
                 fds.sort_by_key(|(n, _)| **n);
                 let mut out: Vec<String> = Vec::new();
                 for (_, e) in fds {

@@ -18,6 +18,10 @@
 //!   connect, the addresses of sendto/sendmsg/recvfrom/recvmsg (UDP tuples, libsinsp
 //!   `parse_rw_exit`), dup*, pipe*, close (removed before the next event, so the close exit
 //!   still sees the fd);
+//! * the threads of a process share its fd table and cwd, the main thread's (libsinsp
+//!   `get_fd_table`/`get_cwd`, see [`State::fd_table`] and [`State::cwd_of`]); a main thread
+//!   that exits before its other threads stays (dead) until the last of them exits, and an
+//!   execve exit removes the process's other threads;
 //! * an event's fd is its `fd` parameter for enter events; for exit events the fd the matching
 //!   enter event used, or the exit's own `fd` parameter (new-style events, creating syscalls);
 //! * container metadata (name, image repository, privileged, labels, ip, mounts) comes from the
@@ -52,6 +56,8 @@ mod rule_field_tests;
 mod socket_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod thread_tests;
 
 pub use fields::SyscallEvent;
 
@@ -67,6 +73,7 @@ const PPM_S_IXANY: u64 = (1 << 6) | (1 << 3) | 1;
 const SOCK_CLOEXEC: u64 = 0o2000000;
 const AT_FDCWD: i64 = -100;
 /// Clone flags in the driver's encoding (`PPM_CL_*`, driver/ppm_events_public.h).
+const PPM_CL_CLONE_FILES: u64 = 1;
 const PPM_CL_CLONE_NEWPID: u64 = 1 << 6;
 const PPM_CL_CLONE_PARENT: u64 = 1 << 8;
 const PPM_CL_CLONE_THREAD: u64 = 1 << 13;
@@ -201,7 +208,20 @@ pub struct Thread {
     /// Time the thread was created by a clone/fork seen in the capture (0: unknown, as for the
     /// threads of the process list, whose files do not record it).
     pub clone_ts: u64,
+    /// The thread's own fd table. A thread that shares its process's table
+    /// ([`Thread::uses_main_fds`]) uses the main thread's instead: see [`State::fd_table`].
     pub fds: Map<i64, FdEntry>,
+    /// libsinsp `m_flags & PPM_CL_CLONE_FILES`: from the process list (libscap sets it, with
+    /// `PPM_CL_CLONE_THREAD`, on every thread that is not its process's main thread) or the
+    /// clone exit (a new thread always gets it, as current libsinsp forces it); an execve exit
+    /// clears it (`m_flags = PPM_CL_ACTIVE`).
+    pub clone_files: bool,
+    /// A main thread whose `procexit` came while other threads of its process live: libsinsp
+    /// keeps it (dead) until the last of them is removed, so that they keep its fd table and
+    /// cwd; an execve exit of its tid brings it back (`resurrect_thread`).
+    pub dead: bool,
+    /// The process this thread is counted in as a secondary thread ([`State::thread_groups`]).
+    group: Option<u64>,
     /// (code, fd) of the last enter event of this thread.
     last_enter: Option<(u16, Option<i64>)>,
     /// The last enter event (for exits of old captures that lack enter-only parameters).
@@ -241,6 +261,17 @@ impl Thread {
     /// libsinsp `is_in_pid_namespace`: the thread's tid differs from its namespace tid.
     fn in_pid_namespace(&self) -> bool {
         self.tid as i64 != self.vtid
+    }
+
+    /// libsinsp `get_fd_table`: a thread flagged `PPM_CL_CLONE_FILES` that is not the main
+    /// thread of its process (`is_main_thread`: tid == pid) uses the main thread's fd table.
+    fn uses_main_fds(&self) -> bool {
+        self.clone_files && self.tid != self.pid
+    }
+
+    /// A thread of a known process other than its main thread: counted in [`State::thread_groups`].
+    fn secondary_of(&self) -> Option<u64> {
+        (self.tid != self.pid && (self.pid as i64) >= 0).then_some(self.pid)
     }
 }
 
@@ -347,6 +378,7 @@ fn thread_from_info(t: &ThreadInfo) -> Thread {
         exepath: t.exepath.clone().unwrap_or_default(),
         args: t.args_list(),
         cwd: t.cwd.clone(),
+        clone_files: t.flags as u64 & PPM_CL_CLONE_FILES != 0,
         uid: Some(t.uid),
         gid: Some(t.gid),
         container_id: t.container_id(),
@@ -857,6 +889,10 @@ fn errno_name(e: i64) -> String {
 #[derive(Debug, Default)]
 pub struct State {
     pub threads: Map<u64, Thread>,
+    /// Live secondary threads (tid != pid) per process id: whether a main thread that exits is
+    /// kept (libsinsp `thread_group_info::get_thread_count`), and which processes an execve may
+    /// have to clear of other threads.
+    thread_groups: Map<u64, u32>,
     pub users: HashMap<u32, String>,
     pub groups: HashMap<u32, String>,
     /// Containers by (short) id, from the capture's container events.
@@ -875,6 +911,165 @@ pub struct State {
 }
 
 impl State {
+    /// The fd table thread `t` uses (libsinsp `sinsp_threadinfo::get_fd_table`, threadinfo.h):
+    /// its own, unless it shares its process's ([`Thread::uses_main_fds`]); then the main
+    /// thread's (the entry of its pid, itself a main thread), or none when the capture does not
+    /// have that thread (`get_main_thread` returns null: lookups find nothing and new fds are
+    /// dropped, as in libsinsp).
+    pub fn fd_table<'a>(&'a self, t: &'a Thread) -> Option<&'a Map<i64, FdEntry>> {
+        if t.uses_main_fds() {
+            self.main_fds(t.pid)
+        } else {
+            Some(&t.fds)
+        }
+    }
+
+    /// The fd table thread `tid` uses ([`State::fd_table`]).
+    pub fn fds_of(&self, tid: u64) -> Option<&Map<i64, FdEntry>> {
+        self.fd_table(self.threads.get(&tid)?)
+    }
+
+    /// The fd table of the main thread of process `pid` (none when it is not in the table).
+    fn main_fds(&self, pid: u64) -> Option<&Map<i64, FdEntry>> {
+        self.threads
+            .get(&pid)
+            .filter(|m| m.pid == pid)
+            .map(|m| &m.fds)
+    }
+
+    fn main_fds_mut(&mut self, pid: u64) -> Option<&mut Map<i64, FdEntry>> {
+        self.threads
+            .get_mut(&pid)
+            .filter(|m| m.pid == pid)
+            .map(|m| &mut m.fds)
+    }
+
+    /// Run `f` on the fd table thread `tid` uses ([`State::fd_table`]); `None` when there is
+    /// none. One map lookup for a thread with its own table, two for one that shares.
+    fn with_fds<R>(&mut self, tid: u64, f: impl FnOnce(&mut Map<i64, FdEntry>) -> R) -> Option<R> {
+        let t = self.threads.get_mut(&tid)?;
+        if !t.uses_main_fds() {
+            return Some(f(&mut t.fds));
+        }
+        let pid = t.pid;
+        self.main_fds_mut(pid).map(f)
+    }
+
+    /// An fd of the table thread `tid` uses.
+    fn fd_mut(&mut self, tid: u64, fd: i64) -> Option<&mut FdEntry> {
+        let t = self.threads.get(&tid)?;
+        let fds = if t.uses_main_fds() {
+            let pid = t.pid;
+            self.main_fds_mut(pid)?
+        } else {
+            &mut self.threads.get_mut(&tid)?.fds
+        };
+        fds.get_mut(&fd)
+    }
+
+    /// The working directory of thread `t` (libsinsp `get_cwd`, threadinfo.cpp): its main
+    /// thread's whatever the clone flags ("glibc and muslc use always CLONE_THREAD|CLONE_FS"),
+    /// its own for a main thread, a placeholder or a thread whose main thread the capture does
+    /// not have (libsinsp then answers `./`; see docs/runtime.md).
+    pub fn cwd_of<'a>(&'a self, t: &'a Thread) -> &'a str {
+        match t.secondary_of() {
+            Some(pid) => self
+                .threads
+                .get(&pid)
+                .filter(|m| m.pid == pid)
+                .map_or(&t.cwd, |m| &m.cwd),
+            None => &t.cwd,
+        }
+    }
+
+    /// The working directory a chdir/fchdir/execve of thread `tid` sets ([`State::cwd_of`]).
+    fn cwd_mut(&mut self, tid: u64) -> Option<&mut String> {
+        let owner = match self.threads.get(&tid)?.secondary_of() {
+            Some(pid) if self.threads.get(&pid).is_some_and(|m| m.pid == pid) => pid,
+            _ => tid,
+        };
+        self.threads.get_mut(&owner).map(|t| &mut t.cwd)
+    }
+
+    /// Add (or replace) a thread, keeping [`State::thread_groups`] right.
+    fn insert_thread(&mut self, t: Thread) -> Option<Thread> {
+        let tid = t.tid;
+        let old = self.threads.insert(tid, t);
+        if let Some(pid) = old.as_ref().and_then(|o| o.group) {
+            self.leave_group(pid);
+        }
+        self.regroup(tid);
+        old
+    }
+
+    /// Count thread `tid` in the group of its process if it is a secondary thread (after its pid
+    /// changed, or when it was added).
+    fn regroup(&mut self, tid: u64) {
+        let Some(t) = self.threads.get_mut(&tid) else {
+            return;
+        };
+        let want = t.secondary_of();
+        if t.group == want {
+            return;
+        }
+        let old = std::mem::replace(&mut t.group, want);
+        if let Some(pid) = want {
+            *self.thread_groups.entry(pid).or_default() += 1;
+        }
+        if let Some(pid) = old {
+            self.leave_group(pid);
+        }
+    }
+
+    /// One secondary thread of process `pid` less; the last one takes a dead main thread with it
+    /// (libsinsp `remove_thread`: "We remove the main thread if there are no other threads in
+    /// the group").
+    fn leave_group(&mut self, pid: u64) {
+        let Some(n) = self.thread_groups.get_mut(&pid) else {
+            return;
+        };
+        *n -= 1;
+        if *n == 0 {
+            self.thread_groups.remove(&pid);
+            if self.threads.get(&pid).is_some_and(|m| m.dead) {
+                self.threads.remove(&pid);
+            }
+        }
+    }
+
+    /// Remove thread `tid` after its `procexit` (libsinsp `remove_thread`): a main thread with
+    /// live secondary threads stays, dead.
+    fn remove_thread(&mut self, tid: u64) {
+        let Some(t) = self.threads.get_mut(&tid) else {
+            return;
+        };
+        if t.tid == t.pid && self.thread_groups.contains_key(&tid) {
+            t.dead = true;
+            return;
+        }
+        if let Some(pid) = self.threads.remove(&tid).and_then(|t| t.group) {
+            self.leave_group(pid);
+        }
+    }
+
+    /// libsinsp `parse_execve_exit`: "If any of the threads in a thread group performs an
+    /// execve, then all threads other than the thread group leader are terminated": the threads
+    /// of process `pid` other than its main thread and `tid` (the event's) are removed.
+    fn exec_clears_group(&mut self, pid: u64, tid: u64) {
+        if !self.thread_groups.contains_key(&pid) {
+            return;
+        }
+        let others: Vec<u64> = self
+            .threads
+            .values()
+            .filter(|t| t.group == Some(pid) && t.tid != tid)
+            .map(|t| t.tid)
+            .collect();
+        for o in others {
+            self.remove_thread(o);
+        }
+    }
+
     /// libsinsp `sinsp_network_interfaces::infer_ipv4_address` (userspace/libsinsp/ifinfo.cpp,
     /// as `update_fd` there and `infer_ipv6_address`): the interface address equal to
     /// `dest`, else the first one on its subnet, else the first that is not 127.0.0.1, else

@@ -90,12 +90,14 @@ impl Replayer {
                 Block::Processes { threads, .. } => {
                     for t in &threads {
                         let mut th = thread_from_info(t);
-                        if let Some(old) = self.state.threads.remove(&t.tid) {
-                            th.fds = old.fds;
+                        if let Some(old) = self.state.threads.get_mut(&t.tid) {
+                            th.fds = std::mem::take(&mut old.fds);
                         }
-                        self.state.threads.insert(t.tid, th);
+                        self.state.insert_thread(th);
                     }
                 }
+                // Into the thread's own table, as libsinsp's `add_fd_from_scap` (libscap lists the
+                // fds of main threads only; a secondary thread's list is empty).
                 Block::Fds { tid, fds } => {
                     let th = self
                         .state
@@ -128,12 +130,10 @@ impl Replayer {
 
     fn flush_pending(&mut self) {
         for (tid, fd) in self.pending_fd_removals.drain(..) {
-            if let Some(t) = self.state.threads.get_mut(&tid) {
-                t.fds.remove(&fd);
-            }
+            self.state.with_fds(tid, |fds| fds.remove(&fd));
         }
         for tid in self.pending_thread_removals.drain(..) {
-            self.state.threads.remove(&tid);
+            self.state.remove_thread(tid);
         }
     }
 
@@ -172,16 +172,23 @@ impl Replayer {
             let t = self.thread_mut(ev.tid);
             t.last_enter = Some((ev.code, fd));
             t.last_enter_event = Some(ev.clone());
-            if ev.name == "sendto"
-                && let Some(fd) = fd
-                && !t.fds.contains_key(&fd)
-            {
-                infer_sendto_socket(t, fd, ev);
+            let fd = fd?;
+            // The table the thread uses (`State::fd_table`), without looking the thread up again.
+            let fds = if t.uses_main_fds() {
+                let pid = t.pid;
+                self.state.main_fds_mut(pid)
+            } else {
+                Some(&mut t.fds)
+            };
+            if let Some(fds) = fds {
+                if ev.name == "sendto" && !fds.contains_key(&fd) {
+                    infer_sendto_socket(fds, fd, ev);
+                }
+                if let Some(e) = fds.get_mut(&fd) {
+                    e.oldname.clone_from(&e.name);
+                }
             }
-            if let Some(e) = fd.and_then(|fd| t.fds.get_mut(&fd)) {
-                e.oldname.clone_from(&e.name);
-            }
-            return fd;
+            return Some(fd);
         }
         // Exit event. Its thread gets a placeholder unless the event is a meta event or a
         // clone/fork exit (libsinsp looks those up without creating an entry; the clone parser
@@ -210,13 +217,12 @@ impl Replayer {
         let own_fd = param_int(ev, "fd").filter(|f| *f >= 0);
         let res = ev.params.first().and_then(|p| int_of(&p.value));
         // The fd this exit event looks up: libsinsp snapshots its name then (`m_oldname`).
-        if let Some(e) = enter_fd.or(own_fd).and_then(|fd| {
-            self.state
-                .threads
-                .get_mut(&ev.tid)
-                .and_then(|t| t.fds.get_mut(&fd))
-        }) {
-            e.oldname.clone_from(&e.name);
+        if let Some(fd) = enter_fd.or(own_fd) {
+            self.state.with_fds(ev.tid, |fds| {
+                if let Some(e) = fds.get_mut(&fd) {
+                    e.oldname.clone_from(&e.name);
+                }
+            });
         }
         let get = |name: &str| -> Option<&Value> {
             ev.param(name)
@@ -238,37 +244,36 @@ impl Replayer {
                     .unwrap_or_default();
                 let flags = get("flags").and_then(int_of).map(|f| f as u64);
                 let dirfd = get("dirfd").and_then(int_of).unwrap_or(AT_FDCWD);
-                let t = self.thread_mut(ev.tid);
+                let state = &self.state;
+                let t = &state.threads[&ev.tid];
                 let base = if dirfd == AT_FDCWD || ev.name == "open" || ev.name == "creat" {
-                    t.cwd.clone()
+                    state.cwd_of(t)
                 } else {
-                    t.fds
-                        .get(&dirfd)
-                        .map(|f| f.name.clone())
-                        .unwrap_or_default()
+                    state
+                        .fd_table(t)
+                        .and_then(|fds| fds.get(&dirfd))
+                        .map_or("", |f| f.name.as_str())
                 };
                 let name_raw = name.clone();
                 let name = if name.is_empty() {
                     name
                 } else {
-                    join_path(&base, &name)
+                    join_path(base, &name)
                 };
                 let typechar = if flags.is_some_and(|f| f & PPM_O_DIRECTORY != 0) {
                     'd'
                 } else {
                     'f'
                 };
-                t.fds.insert(
-                    fd,
-                    FdEntry {
-                        name,
-                        typechar,
-                        flags,
-                        name_raw,
-                        l4proto: L4_NA,
-                        ..Default::default()
-                    },
-                );
+                let e = FdEntry {
+                    name,
+                    typechar,
+                    flags,
+                    name_raw,
+                    l4proto: L4_NA,
+                    ..Default::default()
+                };
+                self.state.with_fds(ev.tid, |fds| fds.insert(fd, e));
                 Some(fd)
             }
             "socket" => {
@@ -288,15 +293,13 @@ impl Replayer {
                 } else {
                     L4_UNKNOWN
                 };
-                self.thread_mut(ev.tid).fds.insert(
-                    fd,
-                    FdEntry {
-                        typechar,
-                        l4proto,
-                        flags: cloexec_flags(sock_type & SOCK_CLOEXEC != 0),
-                        ..Default::default()
-                    },
-                );
+                let e = FdEntry {
+                    typechar,
+                    l4proto,
+                    flags: cloexec_flags(sock_type & SOCK_CLOEXEC != 0),
+                    ..Default::default()
+                };
+                self.state.with_fds(ev.tid, |fds| fds.insert(fd, e));
                 Some(fd)
             }
             "accept" | "accept4" => {
@@ -316,17 +319,15 @@ impl Replayer {
                     && get("flags")
                         .and_then(int_of)
                         .is_some_and(|f| f as u64 & SOCK_CLOEXEC != 0);
-                self.thread_mut(ev.tid).fds.insert(
-                    fd,
-                    FdEntry {
-                        name,
-                        typechar,
-                        l4proto,
-                        role: SockRole::Server,
-                        flags: cloexec_flags(cloexec),
-                        ..Default::default()
-                    },
-                );
+                let e = FdEntry {
+                    name,
+                    typechar,
+                    l4proto,
+                    role: SockRole::Server,
+                    flags: cloexec_flags(cloexec),
+                    ..Default::default()
+                };
+                self.state.with_fds(ev.tid, |fds| fds.insert(fd, e));
                 Some(fd)
             }
             "connect" => {
@@ -339,44 +340,44 @@ impl Replayer {
                 if let Some(Value::SockTuple(tu)) = get("tuple")
                     && let Some((name, tc)) = sockaddr_name(tu)
                 {
-                    let t = self.thread_mut(ev.tid);
-                    let e = t.fds.entry(fd).or_insert_with(|| FdEntry {
-                        typechar: tc,
-                        ..Default::default()
-                    });
-                    let mut name = name;
-                    if matches!(tc, '4' | '6') {
-                        // `fill_client_socket_info`: the fd becomes a connected IPv4/IPv6
-                        // socket (a bound server socket too); "connect done by a udp server,
-                        // swap the addresses" when the tuple changed (`is_udp_socket`: IPv4).
-                        let was_server = std::mem::take(&mut e.server_socket);
-                        let old = (!was_server && e.typechar == tc)
-                            .then(|| InetTuple::of_name(&e.name, tc == '4'))
-                            .flatten();
-                        if let Some(new) = InetTuple::of_name(&name, tc == '4')
-                            && e.role == SockRole::Server
-                            && tc == '4'
-                            && e.l4proto == L4_UDP
-                            && old != Some(new)
-                            && old != Some(new.swapped())
-                        {
-                            name = new.swapped().name();
+                    self.state.with_fds(ev.tid, |fds| {
+                        let e = fds.entry(fd).or_insert_with(|| FdEntry {
+                            typechar: tc,
+                            ..Default::default()
+                        });
+                        let mut name = name;
+                        if matches!(tc, '4' | '6') {
+                            // `fill_client_socket_info`: the fd becomes a connected IPv4/IPv6
+                            // socket (a bound server socket too); "connect done by a udp server,
+                            // swap the addresses" when the tuple changed (`is_udp_socket`: IPv4).
+                            let was_server = std::mem::take(&mut e.server_socket);
+                            let old = (!was_server && e.typechar == tc)
+                                .then(|| InetTuple::of_name(&e.name, tc == '4'))
+                                .flatten();
+                            if let Some(new) = InetTuple::of_name(&name, tc == '4')
+                                && e.role == SockRole::Server
+                                && tc == '4'
+                                && e.l4proto == L4_UDP
+                                && old != Some(new)
+                                && old != Some(new.swapped())
+                            {
+                                name = new.swapped().name();
+                            }
+                            e.typechar = tc;
+                        } else if e.typechar == 'o' {
+                            e.typechar = tc;
                         }
-                        e.typechar = tc;
-                    } else if e.typechar == 'o' {
-                        e.typechar = tc;
-                    }
-                    e.name = name;
-                    if e.role == SockRole::None {
-                        e.role = SockRole::Client;
-                    }
-                } else if let Some(Value::SockAddr(SockAddr::Inet { ip, port })) = get("addr") {
-                    let t = self.thread_mut(ev.tid);
-                    if let Some(e) = t.fds.get_mut(&fd) {
-                        e.name = format!("{ip}:{port}");
+                        e.name = name;
                         if e.role == SockRole::None {
                             e.role = SockRole::Client;
                         }
+                    });
+                } else if let Some(Value::SockAddr(SockAddr::Inet { ip, port })) = get("addr")
+                    && let Some(e) = self.state.fd_mut(ev.tid, fd)
+                {
+                    e.name = format!("{ip}:{port}");
+                    if e.role == SockRole::None {
+                        e.role = SockRole::Client;
                     }
                 }
                 Some(fd)
@@ -385,11 +386,7 @@ impl Replayer {
                 let fd = enter_fd.or(own_fd)?;
                 if res.is_some_and(|r| r >= 0)
                     && let Some(Value::SockAddr(addr)) = get("addr")
-                    && let Some(e) = self
-                        .state
-                        .threads
-                        .get_mut(&ev.tid)
-                        .and_then(|t| t.fds.get_mut(&fd))
+                    && let Some(e) = self.state.fd_mut(ev.tid, fd)
                 {
                     bind_socket(e, addr);
                 }
@@ -425,14 +422,15 @@ impl Replayer {
                         && get("flags")
                             .and_then(int_of)
                             .is_some_and(|f| f as u64 & PPM_O_CLOEXEC != 0);
-                    let t = self.thread_mut(ev.tid);
-                    if let Some(mut e) = t.fds.get(&old).cloned() {
-                        e.flags = match (e.flags, cloexec) {
-                            (Some(f), _) => Some(f & !PPM_O_CLOEXEC | cloexec_bit(cloexec)),
-                            (None, c) => cloexec_flags(c),
-                        };
-                        t.fds.insert(new, e);
-                    }
+                    self.state.with_fds(ev.tid, |fds| {
+                        if let Some(mut e) = fds.get(&old).cloned() {
+                            e.flags = match (e.flags, cloexec) {
+                                (Some(f), _) => Some(f & !PPM_O_CLOEXEC | cloexec_bit(cloexec)),
+                                (None, c) => cloexec_flags(c),
+                            };
+                            fds.insert(new, e);
+                        }
+                    });
                 }
                 new.or(old)
             }
@@ -442,18 +440,15 @@ impl Replayer {
                 if res.is_some_and(|r| r >= 0) {
                     // pipe2's flags are open flags (PPM_O_CLOEXEC for O_CLOEXEC).
                     let flags = param_int(ev, "flags").map(|f| f as u64);
-                    let t = self.thread_mut(ev.tid);
                     for k in ["fd1", "fd2"] {
                         if let Some(fd) = param_int(ev, k) {
-                            t.fds.insert(
-                                fd,
-                                FdEntry {
-                                    typechar: 'p',
-                                    l4proto: L4_NA,
-                                    flags,
-                                    ..Default::default()
-                                },
-                            );
+                            let e = FdEntry {
+                                typechar: 'p',
+                                l4proto: L4_NA,
+                                flags,
+                                ..Default::default()
+                            };
+                            self.state.with_fds(ev.tid, |fds| fds.insert(fd, e));
                             last = Some(fd);
                         }
                     }
@@ -461,11 +456,12 @@ impl Replayer {
                 last
             }
             "chdir" => {
+                // The process's cwd (libsinsp `set_cwd`/`update_cwd`: the main thread's).
                 if res == Some(0)
                     && let Some(p) = get("path").and_then(str_of)
+                    && let Some(cwd) = self.state.cwd_mut(ev.tid)
                 {
-                    let t = self.thread_mut(ev.tid);
-                    t.cwd = join_path(&t.cwd.clone(), &p);
+                    *cwd = join_path(cwd, &p);
                 }
                 None
             }
@@ -473,11 +469,14 @@ impl Replayer {
                 let fd = enter_fd.or(own_fd);
                 if res == Some(0)
                     && let Some(fd) = fd
+                    && let Some(dir) = self
+                        .state
+                        .fds_of(ev.tid)
+                        .and_then(|fds| fds.get(&fd))
+                        .map(|e| e.name.clone())
+                    && let Some(cwd) = self.state.cwd_mut(ev.tid)
                 {
-                    let t = self.thread_mut(ev.tid);
-                    if let Some(e) = t.fds.get(&fd) {
-                        t.cwd = e.name.clone();
-                    }
+                    *cwd = dir;
                 }
                 fd
             }
@@ -525,6 +524,9 @@ impl Replayer {
             args,
             comm,
             clone_ts: ev.ts,
+            // Current libsinsp flags every new thread so (threads always share the main
+            // thread's table), whatever the clone flags; a new process has its own table.
+            clone_files: flags & PPM_CL_CLONE_FILES != 0 || is_thread,
             vpid: -1,
             sid: -1,
             vpgid: -1,
@@ -547,6 +549,9 @@ impl Replayer {
             let in_pidns =
                 flags & (PPM_CL_CHILD_IN_PIDNS | PPM_CL_CLONE_NEWPID | PPM_CL_CLONE_PARENT) != 0
                     || caller.tid as i64 != caller.vtid;
+            if !valid {
+                self.state.regroup(ev.tid);
+            }
             let child_tid = res as u64;
             if in_pidns || self.state.threads.contains_key(&child_tid) {
                 return;
@@ -603,10 +608,7 @@ impl Replayer {
             child.exe_ino_mtime = lookup.exe_ino_mtime;
             child.exe_ino_ctime_duration_clone_ts = lookup.exe_ino_ctime_duration_clone_ts;
             child.container_id.clone_from(&lookup.container_id);
-            // Threads share the leader's fd table, cwd and environment (Bulkhead gives them a
-            // copy of the fds).
-            child.fds = lookup.fds.clone();
-            child.cwd.clone_from(&lookup.cwd);
+            // A thread uses its main thread's environment (and fd table and cwd, see below).
             if !is_thread {
                 child.env.clone_from(&lookup.env);
             }
@@ -620,7 +622,19 @@ impl Replayer {
                 lookup.ptid = child.ptid;
                 lookup.vpid = child.vpid;
                 lookup.vtid = lookup.vpid;
+                self.state.regroup(lookup_tid);
             }
+        }
+        if valid {
+            // A new process gets a copy of the fd table the caller uses (libsinsp
+            // `parse_clone_exit_caller`/`_child`: "if the child is NOT a thread, we copy all the
+            // parent fds"); a new thread keeps an empty one of its own and uses its main
+            // thread's ([`State::fd_table`]). The cwd is the caller's (the process's).
+            let lookup = &self.state.threads[&lookup_tid];
+            if !is_thread {
+                child.fds = self.state.fd_table(lookup).cloned().unwrap_or_default();
+            }
+            child.cwd = self.state.cwd_of(lookup).to_string();
         }
         // libsinsp gives the child the caller's cwd and ignores the event's; the replay takes the
         // event's (the same path, and known even when the caller is not).
@@ -634,16 +648,26 @@ impl Replayer {
         {
             child.container_id = container_from_cgroups(&cg);
         }
-        self.state.threads.insert(child.tid, child);
+        self.state.insert_thread(child);
     }
 
     /// A successful execve/execveat exit (libsinsp `parse_execve_exit`): the thread (a
     /// placeholder when the capture never described it) takes the new program's exe, comm,
     /// args, pid and the newer exits' terminal, exe flags, capabilities, exe inode, loginuid,
     /// process group and environment; an unknown parent is patched from the event; the fds
-    /// opened close-on-exec are closed.
+    /// opened close-on-exec are closed; the other threads of the process are gone.
     fn parse_execve(&mut self, ev: &Event, enter: Option<&Event>) {
-        let t = self.thread_mut(ev.tid);
+        self.thread_mut(ev.tid);
+        // exepath: the trusted one of newer exits, else the enter event's path resolved
+        // against the cwd (or the dirfd of execveat) the thread had; unchanged when neither is
+        // known.
+        let exepath = param_str(ev, "trusted_exepath")
+            .filter(|p| !p.is_empty())
+            .or_else(|| self.exec_path(ev.tid, enter?));
+        let t = self.state.threads.get_mut(&ev.tid).expect("added above");
+        // A main thread kept after its procexit runs again (libsinsp `resurrect_thread`: a
+        // secondary thread's execve when the main thread is already dead).
+        t.dead = false;
         if let Some(e) = param_str(ev, "exe") {
             t.exe = e;
         }
@@ -662,41 +686,8 @@ impl Replayer {
             t.vtid = t.tid as i64;
             t.vpid = t.pid as i64;
         }
-        // exepath: the trusted one of newer exits, else the enter event's path resolved
-        // against the cwd (or the dirfd of execveat); unchanged when neither is known.
-        if let Some(p) = param_str(ev, "trusted_exepath").filter(|p| !p.is_empty()) {
+        if let Some(p) = exepath {
             t.exepath = p;
-        } else if let Some(enter) = enter {
-            let resolved = match enter.name {
-                "execve" => param_str(enter, "filename")
-                    .map(|f| if f == NA { f } else { join_path(&t.cwd, &f) }),
-                "execveat" => {
-                    let dirfd = param_int(enter, "dirfd").unwrap_or(AT_FDCWD);
-                    let path = param_str(enter, "pathname").unwrap_or_default();
-                    let empty_path =
-                        param_int(enter, "flags").is_some_and(|f| f & PPM_EXVAT_AT_EMPTY_PATH != 0);
-                    let dir = if path.starts_with('/') {
-                        Some(String::new())
-                    } else if dirfd == AT_FDCWD {
-                        Some(t.cwd.clone())
-                    } else {
-                        t.fds.get(&dirfd).map(|f| f.name.clone())
-                    };
-                    Some(match dir {
-                        None => NA.to_string(),
-                        Some(_) if path == NA && !empty_path => NA.to_string(),
-                        Some(d) if empty_path => normalize(&d),
-                        Some(d) => join_path(&d, &path),
-                    })
-                }
-                _ => None,
-            };
-            if let Some(p) = resolved {
-                t.exepath = p;
-            }
-        }
-        if let Some(c) = param_str(ev, "cwd") {
-            t.cwd = c;
         }
         if let Some(u) = param_int(ev, "uid") {
             t.uid = Some(u as u32);
@@ -743,9 +734,57 @@ impl Replayer {
                 t.exe_ino_ctime_duration_clone_ts = t.clone_ts.wrapping_sub(t.exe_ino_ctime);
             }
         }
+        // The thread's flags are reset (`m_flags = PPM_CL_ACTIVE`): no PPM_CL_CLONE_FILES.
+        t.clone_files = false;
+        let pid = t.pid;
+        self.state.regroup(ev.tid);
+        if let Some(c) = param_str(ev, "cwd")
+            && let Some(cwd) = self.state.cwd_mut(ev.tid)
+        {
+            *cwd = c;
+        }
         // Close-on-exec: the new program does not have the fds opened with O_CLOEXEC
         // (libsinsp removes them since libs PR #2958; earlier versions kept them).
-        t.fds.retain(|_, e| !e.is_close_on_exec());
+        self.state
+            .with_fds(ev.tid, |fds| fds.retain(|_, e| !e.is_close_on_exec()));
+        self.state.exec_clears_group(pid, ev.tid);
+    }
+
+    /// The executable path of an execve/execveat enter event, resolved against the cwd (or the
+    /// dirfd) of thread `tid` (the libsinsp reconstruction for exits without
+    /// `trusted_exepath`).
+    fn exec_path(&self, tid: u64, enter: &Event) -> Option<String> {
+        let state = &self.state;
+        let t = state.threads.get(&tid)?;
+        let cwd = state.cwd_of(t);
+        match enter.name {
+            "execve" => {
+                param_str(enter, "filename").map(|f| if f == NA { f } else { join_path(cwd, &f) })
+            }
+            "execveat" => {
+                let dirfd = param_int(enter, "dirfd").unwrap_or(AT_FDCWD);
+                let path = param_str(enter, "pathname").unwrap_or_default();
+                let empty_path =
+                    param_int(enter, "flags").is_some_and(|f| f & PPM_EXVAT_AT_EMPTY_PATH != 0);
+                let dir = if path.starts_with('/') {
+                    Some(String::new())
+                } else if dirfd == AT_FDCWD {
+                    Some(cwd.to_string())
+                } else {
+                    state
+                        .fd_table(t)
+                        .and_then(|fds| fds.get(&dirfd))
+                        .map(|f| f.name.clone())
+                };
+                Some(match dir {
+                    None => NA.to_string(),
+                    Some(_) if path == NA && !empty_path => NA.to_string(),
+                    Some(d) if empty_path => normalize(&d),
+                    Some(d) => join_path(&d, &path),
+                })
+            }
+            _ => None,
+        }
     }
 }
 
@@ -753,12 +792,12 @@ impl Replayer {
 /// libs; current libs do it on send/sendto/sendmsg exits): a sendto on an fd the thread does
 /// not have, to an IPv4/IPv6 address, is taken for a UDP socket created before the capture
 /// (`add_socket(fd, domain, SOCK_DGRAM, IPPROTO_UDP)`: no name, no role yet).
-fn infer_sendto_socket(t: &mut Thread, fd: i64, ev: &Event) {
+fn infer_sendto_socket(fds: &mut Map<i64, FdEntry>, fd: i64, ev: &Event) {
     let Some(Value::SockTuple(SockTuple::Inet { sip, .. })) = ev.param("tuple").map(|p| &p.value)
     else {
         return;
     };
-    t.fds.insert(
+    fds.insert(
         fd,
         FdEntry {
             // The address family decides (AF_INET6 even for IPv4-mapped addresses).
@@ -837,10 +876,10 @@ impl Replayer {
     /// and a server's sent tuple are swapped, so that the name stays `client->server`. A unix
     /// tuple makes the fd a unix socket named after it.
     fn update_socket_tuple(&mut self, tid: u64, fd: i64, tuple: &SockTuple, incoming: bool) {
-        let Some(t) = self.state.threads.get(&tid) else {
+        let Some(fds) = self.state.fds_of(tid) else {
             return;
         };
-        let Some(e) = t.fds.get(&fd) else {
+        let Some(e) = fds.get(&fd) else {
             return;
         };
         let is_tcp = e.typechar == '4' && !e.server_socket && e.l4proto == L4_TCP;
@@ -880,7 +919,7 @@ impl Replayer {
         let role = if socket {
             self.state.complete_tuple(&mut new);
             match e.role {
-                SockRole::None => guess_role(&t.fds, fd, &new, incoming),
+                SockRole::None => guess_role(fds, fd, &new, incoming),
                 r => r,
             }
         } else {
@@ -911,10 +950,6 @@ impl Replayer {
 
     /// An fd known to exist.
     fn fd_mut(&mut self, tid: u64, fd: i64) -> &mut FdEntry {
-        self.state
-            .threads
-            .get_mut(&tid)
-            .and_then(|t| t.fds.get_mut(&fd))
-            .expect("fd looked up before")
+        self.state.fd_mut(tid, fd).expect("fd looked up before")
     }
 }
