@@ -610,3 +610,56 @@ fn replay_with_the_old_event_converter() {
         "{converted:?}"
     );
 }
+
+/// Every event of every shared capture, with ~40 fields in its output (process, user, fd, socket,
+/// container, capabilities, environment, buffers), prints the same from the `.scap` and from its
+/// conversion to Bulkhead's own format: the format carries the whole event model.
+#[test]
+fn own_format_carries_every_field_of_every_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("all.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: everything\n  desc: d\n  condition: evt.num > 0\n  output: \"%evt.num %evt.time %evt.type %evt.dir %evt.args %proc.name %proc.pid %proc.ppid %proc.cmdline %proc.exepath %proc.cwd %proc.aname[2] %proc.tty %proc.vpid %proc.sname %user.name %user.uid %user.loginuid %group.name %fd.num %fd.name %fd.nameraw %fd.type %fd.typechar %fd.l4proto %fd.cip %fd.sip %fd.cport %fd.sport %fd.lip %fd.rip %fd.name_changed %fd.types %container.id %container.name %thread.cap_effective %proc.env %evt.hostname %evt.is_open_exec %evt.buffer\"\n  priority: INFO\n  warn_evttypes: false\n",
+    )
+    .unwrap();
+    let mut captures = vec![
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../bulkhead-scap/tests/fixtures/cat_write.scap"),
+    ];
+    let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/falco/captures");
+    for c in [
+        "open-multiple-files.scap",
+        "ping_sendto.scap",
+        "libs/curl_google.scap",
+        "libs/sample.scap",
+    ] {
+        if shared.join(c).is_file() {
+            captures.push(shared.join(c));
+        } else {
+            println!("SKIP {c}: ../shared absent");
+        }
+    }
+    let r = rules.to_str().unwrap();
+    for c in &captures {
+        let own = dir.path().join("own.jsonl");
+        let out = bulkhead(&[
+            "runtime",
+            "convert",
+            "-e",
+            c.to_str().unwrap(),
+            "-o",
+            own.to_str().unwrap(),
+        ]);
+        assert!(out.status.success());
+        let replay = |p: &std::path::Path| {
+            let out = bulkhead(&["runtime", "replay", "-r", r, "-e", p.to_str().unwrap()]);
+            assert!(out.status.success());
+            String::from_utf8_lossy(&out.stdout).to_string()
+        };
+        let (a, b) = (replay(c), replay(&own));
+        assert!(a.lines().count() > 300, "{}", c.display());
+        assert_eq!(a, b, "{}", c.display());
+    }
+}
