@@ -148,14 +148,33 @@ pub const SYSCALL_FIELDS: &[&str] = &[
     "k8s.pod.name",
 ];
 
+/// A thread record as read: its fields and ancestors, shared by the thread's events.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ThreadRecord {
+    pub fields: Map<String, Value>,
+    pub ancestors: Vec<String>,
+}
+
+/// What a version-2 header gives its events.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Header {
+    pub hostname: Option<String>,
+}
+
 /// One event of the format.
 #[derive(Debug, Clone)]
 pub enum CapturedEvent {
     Syscall {
         ts: i128,
+        /// The event's own fields (in version 1 files, every field).
         fields: Map<String, Value>,
         args: Vec<(String, String)>,
         ancestors: Vec<String>,
+        /// Its thread's record (version 2), consulted for the fields the event does not carry.
+        thread: Option<std::sync::Arc<ThreadRecord>>,
+        /// The header of the version-2 file the event was read from: its time strings derive
+        /// from `ts` and `evt.hostname` is the header's.
+        header: Option<std::sync::Arc<Header>>,
     },
     Audit(AuditEvent),
 }
@@ -207,6 +226,8 @@ impl CapturedEvent {
             fields,
             args,
             ancestors,
+            thread: None,
+            header: None,
         }
     }
 
@@ -219,6 +240,7 @@ impl CapturedEvent {
                 fields,
                 args,
                 ancestors,
+                ..
             } => json!({
                 "ts": *ts as i64,
                 "source": "syscall",
@@ -270,6 +292,8 @@ impl CapturedEvent {
                     fields,
                     args,
                     ancestors,
+                    thread: None,
+                    header: None,
                 })
             }
             Some("k8s_audit") => {
@@ -293,10 +317,12 @@ impl FieldSource for CapturedEvent {
         match self {
             CapturedEvent::Audit(a) => a.extract(field, arg),
             CapturedEvent::Syscall {
+                ts,
                 fields,
                 args,
                 ancestors,
-                ..
+                thread,
+                header,
             } => match (field, arg) {
                 ("evt.arg" | "evt.rawarg", Some(a)) => match a.trim().parse::<usize>() {
                     Ok(i) => args.get(i).map(|(_, v)| vec![v.clone()]),
@@ -308,11 +334,34 @@ impl FieldSource for CapturedEvent {
                 ("proc.aname", Some(n)) => {
                     let i: usize = n.trim().parse().ok()?;
                     if i == 0 {
-                        return fields.get("proc.name").and_then(value_strings);
+                        return self.extract("proc.name", None);
                     }
+                    let ancestors = match thread {
+                        Some(t) if ancestors.is_empty() => &t.ancestors,
+                        _ => ancestors,
+                    };
                     ancestors.get(i - 1).map(|a| vec![a.clone()])
                 }
-                (f, None) => fields.get(f).and_then(value_strings),
+                (f, None) => {
+                    if let Some(v) = fields
+                        .get(f)
+                        .or_else(|| thread.as_ref().and_then(|t| t.fields.get(f)))
+                    {
+                        return value_strings(v);
+                    }
+                    // Version 2 derives the time strings from `ts` and takes the hostname from
+                    // the header.
+                    let header = header.as_ref()?;
+                    let t = *ts;
+                    Some(vec![match f {
+                        "evt.time" => crate::output::line_time(t, false),
+                        "evt.time.iso8601" => crate::output::iso_time(t, false),
+                        "evt.datetime" => crate::output::datetime(t),
+                        "evt.rawtime" => t.to_string(),
+                        "evt.hostname" => header.hostname.clone()?,
+                        _ => return None,
+                    }])
+                }
                 _ => None,
             },
         }
@@ -341,20 +390,16 @@ pub fn is_capture(head: &[u8]) -> bool {
 /// Largest line accepted (bytes).
 pub const MAX_LINE: usize = 16 << 20;
 
-/// Thread records kept while reading (bounded: a `procexit` event ends its thread's record).
-#[derive(Default)]
-struct Threads {
-    by_tid: std::collections::HashMap<i64, (Map<String, Value>, Vec<String>)>,
-}
-
 /// Largest number of live thread records a reader keeps.
 pub const MAX_THREADS: usize = 1 << 20;
 
 /// Read a capture: the header, then every event, calling `on_event` for each (streaming).
 pub fn read(reader: impl BufRead, on_event: &mut dyn FnMut(CapturedEvent)) -> Result<u64, String> {
     let mut n = 0u64;
-    let mut header: Option<(u64, Option<String>)> = None;
-    let mut threads = Threads::default();
+    let mut header: Option<(u64, std::sync::Arc<Header>)> = None;
+    // Live thread records (bounded: a `procexit` event ends its thread's record).
+    let mut threads: std::collections::HashMap<i64, std::sync::Arc<ThreadRecord>> =
+        std::collections::HashMap::new();
     for (i, line) in reader.lines().enumerate() {
         let line = line.map_err(|e| format!("line {}: {e}", i + 1))?;
         if line.len() > MAX_LINE {
@@ -365,7 +410,7 @@ pub fn read(reader: impl BufRead, on_event: &mut dyn FnMut(CapturedEvent)) -> Re
         }
         let v: Value = serde_json::from_str(&line)
             .map_err(|e| format!("line {}: invalid JSON: {e}", i + 1))?;
-        let Some((version, hostname)) = &header else {
+        let Some((version, file_header)) = &header else {
             let version = v
                 .get("bulkhead_capture")
                 .and_then(Value::as_u64)
@@ -376,7 +421,7 @@ pub fn read(reader: impl BufRead, on_event: &mut dyn FnMut(CapturedEvent)) -> Re
                 ));
             }
             let hostname = v.get("hostname").and_then(Value::as_str).map(String::from);
-            header = Some((version, hostname));
+            header = Some((version, std::sync::Arc::new(Header { hostname })));
             continue;
         };
         if *version >= 2
@@ -385,7 +430,7 @@ pub fn read(reader: impl BufRead, on_event: &mut dyn FnMut(CapturedEvent)) -> Re
             let tid = tid
                 .as_i64()
                 .ok_or_else(|| format!("line {}: invalid `thread`", i + 1))?;
-            if threads.by_tid.len() >= MAX_THREADS && !threads.by_tid.contains_key(&tid) {
+            if threads.len() >= MAX_THREADS && !threads.contains_key(&tid) {
                 return Err(format!(
                     "line {}: more than {MAX_THREADS} live threads",
                     i + 1
@@ -396,51 +441,25 @@ pub fn read(reader: impl BufRead, on_event: &mut dyn FnMut(CapturedEvent)) -> Re
                 .and_then(Value::as_object)
                 .cloned()
                 .unwrap_or_default();
-            threads
-                .by_tid
-                .insert(tid, (fields, strings(v.get("ancestors"))));
+            let ancestors = strings(v.get("ancestors"));
+            threads.insert(tid, std::sync::Arc::new(ThreadRecord { fields, ancestors }));
             continue;
         }
         let tid = v.get("tid").and_then(Value::as_i64);
         let mut ev = CapturedEvent::from_json(v, i + 1)?;
         if let CapturedEvent::Syscall {
-            ts,
             fields,
-            ancestors,
+            thread,
+            header: event_header,
             ..
         } = &mut ev
+            && *version >= 2
         {
-            if let Some((tf, ta)) = tid.and_then(|t| threads.by_tid.get(&t)) {
-                for (k, v) in tf {
-                    fields.entry(k.clone()).or_insert_with(|| v.clone());
-                }
-                if ancestors.is_empty() {
-                    ancestors.clone_from(ta);
-                }
-            }
-            if *version >= 2 {
-                let t = *ts;
-                let derived = [
-                    ("evt.time", crate::output::line_time(t, false)),
-                    ("evt.time.iso8601", crate::output::iso_time(t, false)),
-                    (
-                        "evt.datetime",
-                        crate::output::iso_time(t, false)[..29].replacen('T', " ", 1),
-                    ),
-                    ("evt.rawtime", t.to_string()),
-                ];
-                for (k, v) in derived {
-                    fields.insert(k.to_string(), Value::String(v));
-                }
-                if let Some(h) = hostname {
-                    fields
-                        .entry("evt.hostname".to_string())
-                        .or_insert_with(|| Value::String(h.clone()));
-                }
-            }
+            *thread = tid.and_then(|t| threads.get(&t).cloned());
+            *event_header = Some(file_header.clone());
             let exit = fields.get("evt.type").and_then(Value::as_str) == Some("procexit");
             if exit && let Some(t) = tid {
-                threads.by_tid.remove(&t);
+                threads.remove(&t);
             }
         }
         on_event(ev);
@@ -475,6 +494,7 @@ impl Writer {
             fields,
             args,
             ancestors,
+            ..
         } = ev
         else {
             return writeln!(out, "{}", ev.to_json());

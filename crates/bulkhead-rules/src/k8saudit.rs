@@ -413,9 +413,7 @@ impl FieldSource for AuditEvent {
             "evt.rawtime" => Some(vec![self.ts_ns.to_string()]),
             "evt.num" if self.num > 0 => Some(vec![self.num.to_string()]),
             // libsinsp's generic field: the host the events are processed on.
-            "evt.hostname" => std::fs::read_to_string("/proc/sys/kernel/hostname")
-                .ok()
-                .map(|h| vec![h.trim().to_string()]),
+            "evt.hostname" => Some(vec![crate::output::local_hostname().to_string()]),
             _ => None,
         }
     }

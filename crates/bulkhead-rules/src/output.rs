@@ -135,6 +135,22 @@ fn typed(source: &str, key: &str, v: Option<&str>, ts_ns: i128) -> Value {
     }
 }
 
+/// `%evt.datetime` (libsinsp's `ts_to_string` with the date): `2016-08-04 16:17:57.881781397`.
+pub fn datetime(ts_ns: i128) -> String {
+    iso_time(ts_ns, false)[..29].replacen('T', " ", 1)
+}
+
+/// This machine's hostname (the JSON alerts' `hostname`, `evt.hostname` of live-source events),
+/// read once.
+pub fn local_hostname() -> &'static str {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    })
+}
+
 /// `%evt.time` (`HH:MM:SS.nnnnnnnnn`, UTC here as on a UTC host) or `%evt.time.iso8601`.
 pub fn line_time(ts_ns: i128, iso8601: bool) -> String {
     if iso8601 {

@@ -280,14 +280,12 @@ fn replay(
             bail!("{text}");
         }
     }
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
+    let host = bulkhead_rules::output::local_hostname();
     let mut sink = Sink {
         out: std::io::stdout().lock(),
         enabled: cfg.stdout_output,
         broken: false,
-        fmt: OutputFormat::new(&cfg, &host),
+        fmt: OutputFormat::new(&cfg, host),
     };
     let source_enabled = |source: &str| {
         !disable_source.iter().any(|s| s == source)

@@ -407,10 +407,7 @@ impl FieldSource for SyscallEvent<'_> {
             // libsinsp's ts_to_iso_8601: `2016-08-04T16:17:57.881781397+0000`.
             "evt.time.iso8601" => one(crate::output::iso_time(ev.ts as i128, false)),
             // ts_to_string with the date: `2016-08-04 16:17:57.881781397`.
-            "evt.datetime" => {
-                let iso = crate::output::iso_time(ev.ts as i128, false);
-                one(iso[..29].replacen('T', " ", 1))
-            }
+            "evt.datetime" => one(crate::output::datetime(ev.ts as i128)),
             "evt.cpu" => one(ev.cpu.to_string()),
             "evt.res" => {
                 let r = self.res()?;
