@@ -6,6 +6,7 @@ use crate::run::write_output;
 use anyhow::{Context, Result, bail};
 use bulkhead_rules::Priority;
 use bulkhead_rules::detect::{Detector, RunOptions};
+use bulkhead_rules::eval::FieldSource;
 use bulkhead_rules::falco_config::{DROP_RULE, DropMonitor, DropNotice, FalcoConfig};
 use bulkhead_rules::output::{Alert, OutputFormat};
 use std::io::Write;
@@ -217,6 +218,46 @@ impl Sink {
     }
 }
 
+/// Falco's drop monitor over a syscall capture, with where its notices go.
+struct Drops {
+    monitor: DropMonitor,
+    notices: Vec<DropNotice>,
+    exited: bool,
+}
+
+impl Drops {
+    /// Account one syscall event and handle the notices; false once the `exit` action ran.
+    fn event(&mut self, ts_ns: i128, log: &Logger, sink: &mut Sink) -> bool {
+        self.monitor.on_event(ts_ns as u64, &mut self.notices);
+        self.exited |= !drop_notices(&mut self.notices, log, sink);
+        !self.exited
+    }
+
+    /// Falco's end of a capture: the summary on stderr, and an error when the `exit` action ran.
+    fn finish(&self) -> Result<ExitCode> {
+        eprint!("{}", self.monitor.summary());
+        if self.exited {
+            bail!("Drop manager internal error");
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Evaluate one event and print its alerts.
+fn evaluate(
+    det: &Detector,
+    ts_ns: i128,
+    ev: &dyn FieldSource,
+    alerts: &mut Vec<Alert>,
+    sink: &mut Sink,
+) {
+    alerts.clear();
+    det.process(ts_ns, ev, alerts);
+    for a in alerts.iter() {
+        sink.alert(a);
+    }
+}
+
 /// Handle the drop monitor's notices; false when the `exit` action ran.
 fn drop_notices(notices: &mut Vec<DropNotice>, log: &Logger, sink: &mut Sink) -> bool {
     let mut go_on = true;
@@ -302,8 +343,11 @@ fn replay(
     let n = std::fs::File::open(capture)
         .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
         .with_context(|| format!("reading {}", capture.display()))?;
-    let mut drops = DropMonitor::new(&cfg.drops);
-    let mut notices = Vec::new();
+    let mut drops = Drops {
+        monitor: DropMonitor::new(&cfg.drops),
+        notices: Vec::new(),
+        exited: false,
+    };
     let mut alerts = Vec::new();
     if head[..n].starts_with(&[0x1f, 0x8b]) || head[..n].starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) {
         // A .scap capture: syscall events through the `syscall` rules, watched by the drop
@@ -315,30 +359,19 @@ fn replay(
         let mut r = bulkhead_rules::syscall::Replayer::open(capture)
             .map_err(anyhow::Error::msg)?
             .with_conversion(convert_old_events);
-        let mut exit = false;
         loop {
             let ev = match r.next_event() {
                 Ok(Some(ev)) => ev,
                 Ok(None) => break,
                 Err(e) => bail!("{}: {e}", capture.display()),
             };
-            drops.on_event(ev.ts_ns() as u64, &mut notices);
-            if !drop_notices(&mut notices, &log, &mut sink) {
-                exit = true;
+            if !drops.event(ev.ts_ns(), &log, &mut sink) {
                 break;
             }
-            alerts.clear();
-            det.process(ev.ts_ns(), &ev, &mut alerts);
-            for a in &alerts {
-                sink.alert(a);
-            }
+            evaluate(&det, ev.ts_ns(), &ev, &mut alerts, &mut sink);
         }
         tracing::info!("{} events read", r.events_read);
-        eprint!("{}", drops.summary());
-        if exit {
-            bail!("Drop manager internal error");
-        }
-        return Ok(ExitCode::SUCCESS);
+        return drops.finish();
     }
     if bulkhead_rules::capture::is_capture(&head[..n]) {
         // Bulkhead's own capture: each event to the rules of its source; syscall events are
@@ -347,33 +380,22 @@ fn replay(
         let audit = detector("k8s_audit");
         let file = std::fs::File::open(capture)
             .with_context(|| format!("reading {}", capture.display()))?;
-        let mut exit = false;
         bulkhead_rules::capture::read(std::io::BufReader::new(file), &mut |ev| {
-            if exit || !source_enabled(ev.source()) {
+            if drops.exited || !source_enabled(ev.source()) {
                 return;
             }
             let det = if ev.source() == "syscall" {
-                drops.on_event(ev.ts() as u64, &mut notices);
-                if !drop_notices(&mut notices, &log, &mut sink) {
-                    exit = true;
+                if !drops.event(ev.ts(), &log, &mut sink) {
                     return;
                 }
                 &syscall
             } else {
                 &audit
             };
-            alerts.clear();
-            det.process(ev.ts(), &ev, &mut alerts);
-            for a in &alerts {
-                sink.alert(a);
-            }
+            evaluate(det, ev.ts(), &ev, &mut alerts, &mut sink);
         })
         .map_err(|e| anyhow::anyhow!("{}: {e}", capture.display()))?;
-        eprint!("{}", drops.summary());
-        if exit {
-            bail!("Drop manager internal error");
-        }
-        return Ok(ExitCode::SUCCESS);
+        return drops.finish();
     }
     let bytes = std::fs::read(capture).with_context(|| format!("reading {}", capture.display()))?;
     let source = "k8s_audit";
@@ -392,11 +414,7 @@ fn replay(
     }
     let det = detector(source);
     for e in &events {
-        alerts.clear();
-        det.process(e.ts_ns, e, &mut alerts);
-        for a in &alerts {
-            sink.alert(a);
-        }
+        evaluate(&det, e.ts_ns, e, &mut alerts, &mut sink);
         if sink.broken {
             break;
         }
