@@ -372,33 +372,32 @@ fn simple_rules(ctx: &Ctx, out: &mut Vec<Hit>) {
     }
 }
 
-fn dl3008_ok(s: &Script) -> bool {
+/// The package arguments of every `<tool> <sub>` command: its non-flag arguments once the flags
+/// taking a value (`flags_with_arg`) are dropped, without the subcommand word itself.
+fn package_args(s: &Script, tool: &str, sub: &str, flags_with_arg: &[&str]) -> Vec<String> {
     s.cmds
         .iter()
-        .filter(|c| c.has_args("apt-get", &["install"]))
+        .filter(|c| c.has_args(tool, &[sub]))
         .flat_map(|c| {
-            c.drop_flag_arg(&["t", "target-release"])
+            c.drop_flag_arg(flags_with_arg)
                 .args_no_flags()
                 .into_iter()
                 .map(str::to_string)
                 .collect::<Vec<_>>()
         })
-        .filter(|a| a != "install")
+        .filter(|a| a != sub)
+        .collect()
+}
+
+fn dl3008_ok(s: &Script) -> bool {
+    package_args(s, "apt-get", "install", &["t", "target-release"])
+        .iter()
         .all(|p| p.contains('=') || p.contains('/') || p.ends_with(".deb"))
 }
 
 fn dl3018_ok(s: &Script) -> bool {
-    s.cmds
+    package_args(s, "apk", "add", &["t", "virtual", "repository", "X"])
         .iter()
-        .filter(|c| c.has_args("apk", &["add"]))
-        .flat_map(|c| {
-            c.drop_flag_arg(&["t", "virtual", "repository", "X"])
-                .args_no_flags()
-                .into_iter()
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .filter(|a| a != "add")
         .all(|p| p.contains('=') || p.contains('~') || p.ends_with(".apk"))
 }
 
