@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Replay throughput of the runtime rules engine: the full falco_rules.yaml loaded; each shared .scap
 # capture looped into a long stream (~1M events each, see replay_bench.rs), replayed through the
-# syscall rules on one core (events read, decompressed for gzip, decoded, applied to process/fd
-# state and evaluated), memory sampled along the way.
+# syscall rules on one core by the library's runtime pipeline, the loop `bulkhead runtime replay`
+# runs (events read, decompressed for gzip, decoded, applied to process/fd state and evaluated),
+# memory sampled along the way.
 #
 # Usage: bench/replay.sh [EVENTS]   (default 4000000)
 # Each kind (plain, gzip) runs REPEAT times (default 5); the RESULT lines give the median, min

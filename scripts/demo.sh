@@ -4,7 +4,8 @@
 # builds bulkhead, inventories bookworm (table + CycloneDX SBOM in ./bookworm.cdx.json), builds an
 # advisory database from real OSV data and scans the vulnerable image (table, and SARIF in
 # ./pyvuln.sarif), failing the gate with --exit-code, then runs Falco rules over real captures
-# (Kubernetes audit events and a .scap syscall capture).
+# (Kubernetes audit events and a .scap syscall capture); checks the example Dockerfile and manifests
+# of docs/examples/config.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -39,6 +40,13 @@ echo "exit code: $rc"
 [ "$rc" = 3 ] || { echo "demo: expected the gate to fail with 3" >&2; exit 1; }
 $BH image "$T/pyvuln.docker.tar" --db "$DB" --format sarif -o pyvuln.sarif
 echo "wrote pyvuln.sarif ($(jq '.runs[0].results | length' pyvuln.sarif) results)"
+echo "== deploy time: Dockerfiles and Kubernetes manifests (Pod Security Standards, best practice; gate: exit code 4)"
+set +e
+$BH config docs/examples/config --exit-code 4 | tail -n 25
+rc=${PIPESTATUS[0]}
+set -e
+echo "exit code: $rc"
+[ "$rc" = 4 ] || { echo "demo: expected the config gate to fail with 4" >&2; exit 1; }
 echo "== runtime: Falco rules over real captures"
 # Falco's default rules and a Kubernetes audit capture from the shared data when present; else the
 # capture the repository ships (Falco's cat_write.scap) through Falco's single test rule.

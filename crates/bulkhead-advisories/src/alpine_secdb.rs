@@ -263,12 +263,16 @@ pub fn parse(
         ));
     }
     let v = values.pop().expect("one value");
-    convert(&v, modified).map_err(ParseError::Shape)
+    convert(&v, modified)
 }
 
 /// Convert a parsed secdb document. Fails only when the ecosystem cannot be told (or `packages` is
 /// missing); problems with single packages and lines are in the stats.
-pub fn convert(v: &Value, modified: Option<&str>) -> Result<ParsedSecdb, String> {
+pub fn convert(v: &Value, modified: Option<&str>) -> Result<ParsedSecdb, ParseError> {
+    convert_inner(v, modified).map_err(ParseError::Shape)
+}
+
+fn convert_inner(v: &Value, modified: Option<&str>) -> Result<ParsedSecdb, String> {
     let (distro, release) = distro_of(v)?;
     let ecosystem = match &release {
         Some(r) => format!("Alpine:{r}"),

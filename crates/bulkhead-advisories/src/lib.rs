@@ -9,6 +9,7 @@ pub mod alpine_secdb;
 pub mod debian_list;
 pub mod ecosystem;
 pub mod ignore;
+pub mod import;
 pub mod matcher;
 pub mod osv;
 pub mod rustsec;
@@ -103,6 +104,47 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+}
+
+/// A YAML error as users should read it: serde-saphyr's message without hints meant for developers
+/// (such as which API to call for several documents).
+pub(crate) fn yaml_reason(e: &serde_saphyr::Error) -> String {
+    match e {
+        serde_saphyr::Error::MultipleDocuments { .. } => {
+            "the file holds several YAML documents (`---`); put everything in one document".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Read a regular file as UTF-8 text of at most `limit` bytes (FIFOs and devices are refused, so a
+/// named pipe never blocks and `/dev/zero` is never read).
+pub(crate) fn read_bounded_text(path: &std::path::Path, limit: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path)?;
+    let meta = f.metadata()?;
+    if !meta.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    if meta.len() > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {limit} bytes"),
+        ));
+    }
+    let mut buf = Vec::new();
+    f.take(limit + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {limit} bytes"),
+        ));
+    }
+    String::from_utf8(buf)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
 
 /// Result of the store's operations.

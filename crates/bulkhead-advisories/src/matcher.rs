@@ -6,7 +6,9 @@
 
 use crate::osv::{Affected, Event, RangeType, Record};
 use crate::{Result, Store};
-use bulkhead_core::{OsInfo, Package, PackageKind, Severity, VulnStatus, Vulnerability};
+use bulkhead_core::{
+    Cvss, Finding, FindingKind, Fix, OsInfo, Package, PackageKind, PackageRef, Severity, VulnStatus,
+};
 use bulkhead_versions::{Ecosystem, compare};
 use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
@@ -486,9 +488,9 @@ fn enrich(
 
 /// Keep the findings a scan asked for: severities in `severities` (names, any case; empty keeps
 /// all) and, with `ignore_unfixed`, only those with a fixed version (as Trivy's `--ignore-unfixed`).
-pub fn filter(vulns: &mut Vec<Vulnerability>, severities: &[String], ignore_unfixed: bool) {
+pub fn filter(vulns: &mut Vec<Finding>, severities: &[Severity], ignore_unfixed: bool) {
     vulns.retain(|v| {
-        v.severity.selected_by(severities) && (!ignore_unfixed || v.fixed_version.is_some())
+        v.severity.selected_by(severities) && (!ignore_unfixed || v.fixed_version().is_some())
     });
 }
 
@@ -497,7 +499,7 @@ pub fn match_packages(
     store: &Store,
     os: Option<&OsInfo>,
     packages: &[Package],
-) -> Result<Vec<Vulnerability>> {
+) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
     let mut records: HashMap<String, Option<Rc<Record>>> = HashMap::new();
     // Entries per (family, name): binary packages of one source package, and several versions of one
@@ -675,55 +677,84 @@ pub fn match_packages(
             let mut advisories: Vec<String> = hits.iter().map(|h| h.record.id.clone()).collect();
             advisories.sort();
             advisories.dedup();
-            out.push(Vulnerability {
-                id,
-                aliases,
-                advisories,
-                package_key: pkg.key(),
-                package_name: pkg.name.clone(),
-                installed_version: pkg.full_version(),
-                status: if fixed.is_some() {
-                    VulnStatus::Fixed
-                } else {
-                    // Every unfixed record must name a no-fix status for the finding to carry it;
-                    // one plain "affected" record keeps it affected.
-                    let unfixed: Vec<Option<VulnStatus>> = hits
+            let status = if fixed.is_some() {
+                VulnStatus::Fixed
+            } else {
+                // Every unfixed record must name a no-fix status for the finding to carry it;
+                // one plain "affected" record keeps it affected.
+                let unfixed: Vec<Option<VulnStatus>> = hits
+                    .iter()
+                    .filter(|h| h.fixed.is_none())
+                    .map(|h| h.status)
+                    .collect();
+                if unfixed.iter().all(Option::is_some) {
+                    unfixed
                         .iter()
-                        .filter(|h| h.fixed.is_none())
-                        .map(|h| h.status)
-                        .collect();
-                    if unfixed.iter().all(Option::is_some) {
-                        unfixed
-                            .iter()
-                            .flatten()
-                            .max()
-                            .copied()
-                            .unwrap_or(VulnStatus::Affected)
-                    } else {
-                        VulnStatus::Affected
-                    }
-                },
-                fixed_version: fixed,
-                severity: best.0,
-                severity_source: best.1,
-                cvss_score: best.2,
-                cvss_vector: best.3,
-                title,
-                data_source: hits
-                    .first()
-                    .map(|h| h.ecosystem.clone())
-                    .unwrap_or_default(),
-                references,
+                        .flatten()
+                        .max()
+                        .copied()
+                        .unwrap_or(VulnStatus::Affected)
+                } else {
+                    VulnStatus::Affected
+                }
+            };
+            let installed = pkg.full_version();
+            let message = match &fixed {
+                Some(f) => format!("{} {installed} is affected by {id}; fixed in {f}", pkg.name),
+                None => format!(
+                    "{} {installed} is affected by {id}; no fixed version ({})",
+                    pkg.name,
+                    status.as_str()
+                ),
+            };
+            let mut f = Finding::new(
+                FindingKind::Vulnerability,
+                id.clone(),
+                best.0,
+                title.unwrap_or_else(|| id.clone()),
+                message,
+            );
+            f.aliases = aliases;
+            f.severity_source = best.1;
+            f.cvss = best.2.map(|score| Cvss {
+                score,
+                vector: best.3,
             });
+            f.package = Some(PackageRef {
+                key: pkg.key(),
+                name: pkg.name.clone(),
+                version: installed,
+                kind: pkg.kind,
+                purl: bulkhead_core::purl::package_purl(pkg, os),
+            });
+            if !pkg.db_path.is_empty() {
+                f.location.file = Some(pkg.db_path.trim_start_matches('/').to_string());
+            }
+            f.location.layer = pkg.layer.clone();
+            f.status = Some(status);
+            f.fix = fixed.map(|v| Fix {
+                version: Some(v),
+                remediation: None,
+            });
+            f.references = references;
+            f.evidence
+                .insert("advisories".into(), serde_json::json!(advisories));
+            if let Some(h) = hits.first() {
+                f.evidence
+                    .insert("data_source".into(), serde_json::json!(h.ecosystem));
+            }
+            out.push(f);
         }
     }
-    out.sort_by(|a, b| {
-        (&a.package_name, &a.installed_version, &a.id).cmp(&(
-            &b.package_name,
-            &b.installed_version,
-            &b.id,
-        ))
-    });
+    let key = |f: &Finding| {
+        let p = f.package.as_ref();
+        (
+            p.map(|p| p.name.clone()),
+            p.map(|p| p.version.clone()),
+            f.id.clone(),
+        )
+    };
+    out.sort_by_cached_key(key);
     Ok(out)
 }
 

@@ -735,7 +735,10 @@ impl<'c> Writer<'c> {
             Err(reason) => {
                 report.errors.push(ImportError {
                     source: source.to_string(),
-                    reason: format!("Alpine secdb: {reason}"),
+                    reason: match reason {
+                        crate::osv::ParseError::Shape(r) => format!("Alpine secdb: {r}"),
+                        other => format!("Alpine secdb: {other}"),
+                    },
                 });
                 return Ok(());
             }

@@ -4,9 +4,35 @@
 //! matched by purl: type, namespace, name and (when the statement gives one) version; qualifiers are
 //! ignored. An OpenVEX statement on an image with `subcomponents` applies to those subcomponents.
 
-use bulkhead_core::{OsInfo, Package, Vulnerability};
+use bulkhead_core::Finding;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Why a VEX document was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum VexError {
+    /// The file could not be read.
+    #[error("VEX document {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The document is not valid OpenVEX or CycloneDX VEX.
+    #[error("VEX document {origin}: {reason}")]
+    Invalid { origin: String, reason: String },
+}
+
+/// OpenVEX statuses (v0.2.0) and CycloneDX analysis states (1.4–1.6).
+const OPENVEX_STATUSES: &[&str] = &["not_affected", "affected", "fixed", "under_investigation"];
+const CYCLONEDX_STATES: &[&str] = &[
+    "resolved",
+    "resolved_with_pedigree",
+    "exploitable",
+    "in_triage",
+    "false_positive",
+    "not_affected",
+];
 
 /// One suppressing statement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,19 +78,30 @@ fn product_matches(product: &str, pkg_purl: &str) -> bool {
 
 impl Vex {
     /// Parse one document (OpenVEX or CycloneDX), naming `origin` in errors.
-    pub fn parse(text: &str, origin: &str) -> Result<Vec<Statement>, String> {
-        let doc: Value = serde_json::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
+    pub fn parse(text: &str, origin: &str) -> Result<Vec<Statement>, VexError> {
+        let invalid = |reason: String| VexError::Invalid {
+            origin: origin.to_string(),
+            reason,
+        };
+        let doc: Value =
+            serde_json::from_str(text).map_err(|e| invalid(format!("not JSON: {e}")))?;
         let mut out = Vec::new();
         if let Some(stmts) = doc.get("statements").and_then(|v| v.as_array()) {
             for (i, st) in stmts.iter().enumerate() {
                 let vuln = st
                     .get("vulnerability")
                     .and_then(|v| s(v).or_else(|| v.get("name").and_then(s)))
-                    .ok_or_else(|| format!("{origin}: statements[{i}]: no vulnerability name"))?;
+                    .ok_or_else(|| invalid(format!("statements[{i}]: no vulnerability name")))?;
                 let status = st
                     .get("status")
                     .and_then(s)
-                    .ok_or_else(|| format!("{origin}: statements[{i}]: no status"))?;
+                    .ok_or_else(|| invalid(format!("statements[{i}]: no status")))?;
+                if !OPENVEX_STATUSES.contains(&status.as_str()) {
+                    return Err(invalid(format!(
+                        "statements[{i}]: unknown status {status:?} (valid: {})",
+                        OPENVEX_STATUSES.join(", ")
+                    )));
+                }
                 let mut products = Vec::new();
                 for p in st
                     .get("products")
@@ -120,6 +157,12 @@ impl Vex {
                     continue;
                 };
                 let status = analysis.get("state").and_then(s).unwrap_or_default();
+                if !CYCLONEDX_STATES.contains(&status.as_str()) {
+                    return Err(invalid(format!(
+                        "vulnerability {id}: unknown analysis state {status:?} (valid: {})",
+                        CYCLONEDX_STATES.join(", ")
+                    )));
+                }
                 let products = v
                     .get("affects")
                     .and_then(|a| a.as_array())
@@ -140,29 +183,28 @@ impl Vex {
             }
             return Ok(out);
         }
-        Err(format!(
-            "{origin}: neither an OpenVEX document (statements) nor a CycloneDX BOM"
+        Err(invalid(
+            "neither an OpenVEX document (statements) nor a CycloneDX BOM".into(),
         ))
     }
 
-    /// Load several files.
-    pub fn load(paths: &[std::path::PathBuf]) -> Result<Vex, String> {
+    /// Load several files (each at most 64 MiB).
+    pub fn load(paths: &[PathBuf]) -> Result<Vex, VexError> {
         let mut vex = Vex::default();
         for p in paths {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            let text = crate::read_bounded_text(p, 64 << 20).map_err(|source| VexError::Read {
+                path: p.clone(),
+                source,
+            })?;
             vex.statements.extend(Self::parse(&text, &display(p))?);
         }
         Ok(vex)
     }
 
     /// Remove findings a statement declares not affecting (or fixed); returns them with the
-    /// statement's status and justification.
-    pub fn apply(
-        &self,
-        vulns: &mut Vec<Vulnerability>,
-        packages: &[Package],
-        os: Option<&OsInfo>,
-    ) -> Vec<(Vulnerability, String)> {
+    /// statement's status and justification. Findings are matched by id or alias and, when the
+    /// statement names products, by their package's purl.
+    pub fn apply(&self, findings: &mut Vec<Finding>) -> Vec<(Finding, String)> {
         let suppressing = |st: &Statement| {
             matches!(
                 st.status.as_str(),
@@ -170,18 +212,14 @@ impl Vex {
             )
         };
         let mut suppressed = Vec::new();
-        let mut kept = Vec::with_capacity(vulns.len());
-        for v in vulns.drain(..) {
-            let purl = packages
-                .iter()
-                .find(|p| p.key() == v.package_key)
-                .and_then(|p| bulkhead_core::purl::package_purl(p, os));
+        let mut kept = Vec::with_capacity(findings.len());
+        for v in findings.drain(..) {
+            let purl = v.package.as_ref().and_then(|p| p.purl.as_deref());
             let hit = self.statements.iter().find(|st| {
                 suppressing(st)
-                    && (st.vulnerability == v.id || v.aliases.contains(&st.vulnerability))
+                    && v.is_named(&st.vulnerability)
                     && (st.products.is_empty()
                         || purl
-                            .as_deref()
                             .is_some_and(|pu| st.products.iter().any(|pr| product_matches(pr, pu))))
             });
             match hit {
@@ -195,7 +233,7 @@ impl Vex {
                 None => kept.push(v),
             }
         }
-        *vulns = kept;
+        *findings = kept;
         suppressed
     }
 }
@@ -234,6 +272,14 @@ mod tests {
             "vulnerabilities":[{"id":"CVE-3","analysis":{"state":"not_affected","justification":"code_not_reachable"},"affects":[{"ref":"r1"}]}]}"#;
         let st = Vex::parse(cdx, "c").unwrap();
         assert_eq!(st[0].products, vec!["pkg:pypi/idna@2.7"]);
-        assert!(Vex::parse("{}", "x").unwrap_err().contains("neither"));
+        assert!(
+            Vex::parse("{}", "x")
+                .unwrap_err()
+                .to_string()
+                .contains("neither")
+        );
+        let typo = r#"{"statements":[{"vulnerability":"CVE-1","status":"not-affected"}]}"#;
+        let e = Vex::parse(typo, "t").unwrap_err().to_string();
+        assert!(e.contains("unknown status \"not-affected\""), "{e}");
     }
 }

@@ -147,7 +147,7 @@ fn fixtures_agree_with_vuln_list_update_goldens() {
     let found = match_packages(&store, Some(&os), &[pkg("2.4.33-r0")]).unwrap();
     let got: BTreeSet<(&str, VulnStatus, Option<&str>)> = found
         .iter()
-        .map(|v| (v.id.as_str(), v.status, v.fixed_version.as_deref()))
+        .map(|v| (v.id.as_str(), v.status.unwrap(), v.fixed_version()))
         .collect();
     assert_eq!(
         got,

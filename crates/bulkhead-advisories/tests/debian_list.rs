@@ -204,10 +204,10 @@ fn synthetic_list_through_the_store_and_matcher() {
         .iter()
         .map(|v| {
             (
-                v.package_name.as_str(),
+                v.package_name(),
                 v.id.as_str(),
-                v.status,
-                v.fixed_version.as_deref(),
+                v.status.unwrap(),
+                v.fixed_version(),
             )
         })
         .collect();
@@ -374,14 +374,14 @@ fn real_dpkg_status_matched_against_the_real_lists() {
     let with = |pkg: &str, adv: &str| {
         found
             .iter()
-            .filter(|v| v.package_name == pkg && v.advisories.iter().any(|a| a == adv))
+            .filter(|v| v.package_name() == pkg && v.advisories().contains(&adv))
             .collect::<Vec<_>>()
     };
     // systemd 237-3ubuntu10.3 (source of libsystemd0, libudev1, …): below the buster fixes
     // DSA-4942-1 (241-7~deb10u8) and DLA-3377-1 (241-7~deb10u9).
     let v = with("libsystemd0", "DLA-3377-1");
     assert_eq!(v.len(), 1, "{v:#?}");
-    assert_eq!(v[0].fixed_version.as_deref(), Some("241-7~deb10u9"));
+    assert_eq!(v[0].fixed_version(), Some("241-7~deb10u9"));
     assert_eq!(v[0].id, "CVE-2023-26604");
     assert_eq!(with("libsystemd0", "DSA-4942-1").len(), 1);
     // The same package at the fixed version is not reported for DLA-3377-1.
@@ -395,9 +395,9 @@ fn real_dpkg_status_matched_against_the_real_lists() {
     let after = match_packages(&store, Some(&os), &[patched]).unwrap();
     assert!(
         !after.iter().any(|v| v
-            .advisories
+            .advisories()
             .iter()
-            .any(|a| a == "DLA-3377-1" || a == "DSA-4942-1")),
+            .any(|a| *a == "DLA-3377-1" || *a == "DSA-4942-1")),
         "{after:#?}"
     );
     // git 1:2.20.1-2+deb10u3 is in the fixture as `deinstall ok config-files` (so not an installed
@@ -421,7 +421,7 @@ fn real_dpkg_status_matched_against_the_real_lists() {
     let git_with = |adv: &str| {
         git_found
             .iter()
-            .filter(|v| v.advisories.iter().any(|a| a == adv))
+            .filter(|v| v.advisories().contains(&adv))
             .collect::<Vec<_>>()
     };
     for adv in ["DSA-4581-1", "DSA-4657-1", "DSA-4659-1"] {
@@ -432,16 +432,16 @@ fn real_dpkg_status_matched_against_the_real_lists() {
     let ids: Vec<&str> = v.iter().map(|v| v.id.as_str()).collect();
     assert_eq!(ids, ["CVE-2021-21300", "CVE-2021-40330"], "{git_found:#?}");
     for v in &v {
-        assert_eq!(v.fixed_version.as_deref(), Some("1:2.20.1-2+deb10u4"));
-        assert_eq!(v.installed_version, "1:2.20.1-2+deb10u3");
-        assert_eq!(v.status, VulnStatus::Fixed);
+        assert_eq!(v.fixed_version(), Some("1:2.20.1-2+deb10u4"));
+        assert_eq!(v.installed_version(), "1:2.20.1-2+deb10u3");
+        assert_eq!(v.status, Some(VulnStatus::Fixed));
     }
     let v = git_with("DLA-3338-1");
     let ids: Vec<&str> = v.iter().map(|v| v.id.as_str()).collect();
     assert_eq!(ids, ["CVE-2023-22490", "CVE-2023-23946"], "{git_found:#?}");
     assert!(
         v.iter()
-            .all(|v| v.fixed_version.as_deref() == Some("1:2.20.1-2+deb10u8"))
+            .all(|v| v.fixed_version() == Some("1:2.20.1-2+deb10u8"))
     );
     // Matched as another release (Debian 11), the buster entries do not apply.
     let bullseye = OsInfo {
@@ -454,7 +454,7 @@ fn real_dpkg_status_matched_against_the_real_lists() {
     assert!(
         found11
             .iter()
-            .all(|v| v.advisories.iter().all(|a| a != "DLA-3377-1")),
+            .all(|v| v.advisories().iter().all(|a| *a != "DLA-3377-1")),
         "DLA-3377-1 is buster only"
     );
 }

@@ -50,10 +50,11 @@ fn unscored_findings_take_cvss_from_a_record_of_the_same_flaw() {
     let v = &found[0];
     assert_eq!(v.id, "CVE-2024-0001");
     assert_eq!(
-        v.data_source, "Debian:12",
+        v.data_source(),
+        "Debian:12",
         "the Ubuntu record must not match a Debian package"
     );
-    assert_eq!(v.cvss_score, Some(9.8));
+    assert_eq!(v.cvss.as_ref().map(|c| c.score), Some(9.8));
     assert_eq!(v.severity, Severity::Critical);
     assert!(
         v.severity_source

@@ -403,16 +403,14 @@ fn trivy_goldens_agree() {
         };
         let mut vulns = match_packages(&store, Some(&osinfo), &packages).unwrap();
         let (ignore_unfixed, severities, ignore_ids) = flags(name);
-        let severities: Vec<String> = severities.iter().map(|s| s.to_string()).collect();
+        let severities: Vec<bulkhead_core::Severity> =
+            severities.iter().map(|s| s.parse().unwrap()).collect();
         filter(&mut vulns, &severities, ignore_unfixed);
         if !ignore_ids.is_empty() {
-            // Trivy's .trivyignore, as a .bulkheadignore.
-            let path = tmp.path().join(format!("{name}.bulkheadignore"));
-            let yaml: String = ignore_ids
-                .iter()
-                .map(|id| format!("- id: {id}\n"))
-                .collect();
-            std::fs::write(&path, yaml).unwrap();
+            // Trivy's .trivyignore, in its own plain format.
+            let path = tmp.path().join(format!("{name}.trivyignore"));
+            let plain: String = ignore_ids.iter().map(|id| format!("{id}\n")).collect();
+            std::fs::write(&path, plain).unwrap();
             let file = bulkhead_advisories::ignore::IgnoreFile::load(&path).unwrap();
             file.apply(&mut vulns, &packages, "2024-01-01");
         }
@@ -436,10 +434,10 @@ fn trivy_goldens_agree() {
         for v in &vulns {
             let row: Row = (
                 v.id.clone(),
-                v.package_name.clone(),
-                v.installed_version.clone(),
-                v.fixed_version.clone().unwrap_or_default(),
-                v.status.as_str().into(),
+                v.package_name().to_string(),
+                v.installed_version().to_string(),
+                v.fixed_version().unwrap_or_default().to_string(),
+                v.status.unwrap().as_str().into(),
             );
             if let Some(s) = trivy_sev.get(&row) {
                 severity_total += 1;

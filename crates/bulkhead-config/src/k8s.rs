@@ -52,9 +52,19 @@ fn name_of(obj: &Value) -> String {
 
 /// Every pod spec of a document (objects of `List` kinds included, recursively).
 pub fn pods(doc: &Document) -> Vec<PodRef<'_>> {
+    pods_in(&doc.value)
+}
+
+/// Every pod spec of an object (a `List`'s items included, recursively).
+pub fn pods_in(obj: &Value) -> Vec<PodRef<'_>> {
     let mut out = Vec::new();
-    collect(&doc.value, String::new(), &mut out, 0);
+    collect(obj, String::new(), &mut out, 0);
     out
+}
+
+/// Whether a value is a Kubernetes object (a mapping with a string `kind`).
+pub fn is_object(v: &Value) -> bool {
+    v.get("kind").is_some_and(Value::is_string)
 }
 
 fn collect<'a>(obj: &'a Value, pointer: String, out: &mut Vec<PodRef<'a>>, depth: usize) {

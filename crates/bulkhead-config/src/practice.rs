@@ -26,7 +26,7 @@ pub static RULES: &[Rule] = &[
         id: "BH-K8S-001",
         severity: Severity::Low,
         title: "CPU and memory requests should be set",
-        remediation: "Set resources.requests.cpu and resources.requests.memory on every container.",
+        remediation: "Set resources.requests.cpu and resources.requests.memory (or limits, which requests default to) on every container.",
         aliases: &["CKV_K8S_10", "CKV_K8S_12", "KSV015", "KSV016"],
     },
     Rule {
@@ -215,9 +215,11 @@ pub fn check(pod: &PodRef) -> Vec<Hit> {
                 .and_then(|k| field(k, what))
                 .is_some()
         };
+        // The API server copies a limit into a missing request of every pod it creates
+        // (`SetDefaults_Pod`), so a limit counts as the request.
         let missing_req: Vec<&str> = ["cpu", "memory"]
             .into_iter()
-            .filter(|w| !get("requests", w))
+            .filter(|w| !get("requests", w) && !get("limits", w))
             .collect();
         if !missing_req.is_empty() {
             hit(
@@ -486,6 +488,15 @@ spec:
             assert!(got.contains(&want.to_string()), "missing {want}: {got:#?}");
         }
         assert!(!got.iter().any(|g| g.contains("LOG_LEVEL")));
+        // A limit is the request the API server defaults to.
+        let limits = "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: a:1, resources: {limits: {cpu: 1, memory: 1Gi}}}]}\n";
+        assert!(!ids(limits).iter().any(|(i, _)| i == "BH-K8S-001"));
+        assert!(ids(limits).iter().all(|(i, _)| i != "BH-K8S-002"));
+        let half = "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: a:1, resources: {limits: {cpu: 1}}}]}\n";
+        assert!(ids(half).contains(&(
+            "BH-K8S-001".to_string(),
+            "container \"a\" sets no memory request".to_string()
+        )));
         // Jobs are not long-running: no probe rule.
         let job = "kind: Job\nmetadata: {name: j}\nspec: {template: {spec: {containers: [{name: a, image: a:1}]}}}\n";
         assert!(!ids(job).iter().any(|(i, _)| i == "BH-K8S-003"));

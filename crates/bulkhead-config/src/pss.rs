@@ -4,6 +4,10 @@
 //! checks by restricted ones, the same Windows and `hostUsers: false` relaxations, the same order of
 //! evaluation (byte-wise order of the check IDs, baseline first) and the same reason/detail strings.
 //!
+//! [`evaluate`] judges a pod spec as given, exactly as PSA's library does (a volume without a source
+//! is "unknown" there); the API server defaults a pod before admission sees it, and the config
+//! pipeline applies that defaulting first ([`crate::defaults`]).
+//!
 //! Written by hand: no Rust crate implements PSA. The pod is read from `serde_json::Value` with Go's
 //! decoding semantics (absent or `null` = unset; `{}` = set with zero members; a non-boolean where a
 //! boolean belongs is treated as unset, since the API server would refuse such a pod before PSA).
@@ -29,20 +33,22 @@ pub struct Policy {
     pub minor: Option<u32>,
 }
 
+/// A `--pss` value that is not `LEVEL[:VERSION]`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// The level is not one of the three.
+    #[error("unknown PSS level {0:?} (valid: privileged, baseline, restricted)")]
+    Level(String),
+    /// The version is not `latest` or `v1.N` (PSA's `api.ParseVersion`: no leading zeros).
+    #[error("invalid PSS version {0:?} (valid: latest or v1.N, e.g. v1.30)")]
+    Version(String),
+}
+
 impl Policy {
     /// `restricted`, `baseline:v1.25`, `restricted:latest`, `privileged`.
-    pub fn parse(s: &str) -> Result<Policy, String> {
+    pub fn parse(s: &str) -> Result<Policy, PolicyError> {
         let (level, version) = s.split_once(':').unwrap_or((s, "latest"));
-        let level = match level {
-            "privileged" => Level::Privileged,
-            "baseline" => Level::Baseline,
-            "restricted" => Level::Restricted,
-            other => {
-                return Err(format!(
-                    "unknown PSS level {other:?} (expected privileged, baseline or restricted)"
-                ));
-            }
-        };
+        let level = level.parse()?;
         let minor = parse_version(version)?;
         Ok(Policy { level, minor })
     }
@@ -50,6 +56,36 @@ impl Policy {
     /// The minor version evaluated (latest and future versions clamp to [`NEWEST_MINOR`]).
     pub fn effective_minor(&self) -> u32 {
         self.minor.unwrap_or(NEWEST_MINOR).min(NEWEST_MINOR)
+    }
+}
+
+impl Default for Policy {
+    /// `restricted:latest`.
+    fn default() -> Self {
+        Policy {
+            level: Level::Restricted,
+            minor: None,
+        }
+    }
+}
+
+impl std::str::FromStr for Policy {
+    type Err = PolicyError;
+    fn from_str(s: &str) -> Result<Policy, PolicyError> {
+        Policy::parse(s)
+    }
+}
+
+impl std::str::FromStr for Level {
+    type Err = PolicyError;
+    /// `privileged`, `baseline` or `restricted` (lower case, as PSA's namespace labels write them).
+    fn from_str(s: &str) -> Result<Level, PolicyError> {
+        match s {
+            "privileged" => Ok(Level::Privileged),
+            "baseline" => Ok(Level::Baseline),
+            "restricted" => Ok(Level::Restricted),
+            other => Err(PolicyError::Level(other.to_string())),
+        }
     }
 }
 
@@ -75,11 +111,11 @@ impl std::fmt::Display for Policy {
 }
 
 /// `latest` → `None`; `v1.N` (no leading zeros) → `Some(N)`, as `api.ParseVersion` accepts them.
-pub fn parse_version(s: &str) -> Result<Option<u32>, String> {
+pub fn parse_version(s: &str) -> Result<Option<u32>, PolicyError> {
     if s == "latest" {
         return Ok(None);
     }
-    let bad = || format!("invalid PSS version {s:?} (expected latest or v1.N)");
+    let bad = || PolicyError::Version(s.to_string());
     let minor = s.strip_prefix("v1.").ok_or_else(bad)?;
     if minor.is_empty()
         || !minor.bytes().all(|b| b.is_ascii_digit())
@@ -1170,10 +1206,18 @@ struct Revision {
     overrides: &'static [&'static str],
 }
 
+/// One check: PSA's ID and level, its revisions, and the rule metadata findings carry (the one
+/// place a PSS rule's title, fix and peer IDs are written).
 struct CheckDef {
     id: &'static str,
+    /// `PSS-<id>`.
+    rule: &'static str,
     level: Level,
     revisions: &'static [Revision],
+    title: &'static str,
+    remediation: &'static str,
+    /// The same control in Trivy (KSV, from its PSS compliance specs) and Checkov (CKV_K8S).
+    aliases: &'static [&'static str],
 }
 
 macro_rules! rev {
@@ -1193,86 +1237,146 @@ macro_rules! rev {
     };
 }
 
+macro_rules! check {
+    ($id:literal, $level:ident, [$($rev:expr),+ $(,)?], $title:literal, $fix:literal, [$($a:literal),* $(,)?] $(,)?) => {
+        CheckDef {
+            id: $id,
+            rule: concat!("PSS-", $id),
+            level: Level::$level,
+            revisions: &[$($rev),+],
+            title: $title,
+            remediation: $fix,
+            aliases: &[$($a),*],
+        }
+    };
+}
+
 /// Every check, sorted by ID within each level (PSA's evaluation and message order).
 static CHECKS: &[CheckDef] = &[
-    CheckDef {
-        id: "appArmorProfile",
-        level: Level::Baseline,
-        revisions: &[rev!(0, |p, _| app_armor_profile(p))],
-    },
-    CheckDef {
-        id: "capabilities_baseline",
-        level: Level::Baseline,
-        revisions: &[rev!(0, |p, _| capabilities_baseline(p))],
-    },
-    CheckDef {
-        id: "hostNamespaces",
-        level: Level::Baseline,
-        revisions: &[rev!(0, |p, _| host_namespaces(p))],
-    },
-    CheckDef {
-        id: "hostPathVolumes",
-        level: Level::Baseline,
-        revisions: &[rev!(0, |p, _| host_path_volumes(p))],
-    },
-    CheckDef {
-        id: "hostPorts",
-        level: Level::Baseline,
-        revisions: &[rev!(0, |p, _| host_ports(p))],
-    },
-    CheckDef {
-        id: "hostProbesAndHostLifecycle",
-        level: Level::Baseline,
-        revisions: &[rev!(34, |p, _| host_probes_and_host_lifecycle(p))],
-    },
-    CheckDef {
-        id: "privileged",
-        level: Level::Baseline,
-        revisions: &[rev!(0, |p, _| privileged(p))],
-    },
-    CheckDef {
-        id: "procMount",
-        level: Level::Baseline,
-        revisions: &[
+    check!(
+        "appArmorProfile",
+        Baseline,
+        [rev!(0, |p, _| app_armor_profile(p))],
+        "AppArmor profile",
+        "Use the RuntimeDefault or a Localhost AppArmor profile (or leave it unset).",
+        ["KSV002"],
+    ),
+    check!(
+        "capabilities_baseline",
+        Baseline,
+        [rev!(0, |p, _| capabilities_baseline(p))],
+        "Non-default capabilities",
+        "Add only capabilities of the default set (e.g. NET_BIND_SERVICE); drop the others.",
+        ["KSV022", "CKV_K8S_39"],
+    ),
+    check!(
+        "hostNamespaces",
+        Baseline,
+        [rev!(0, |p, _| host_namespaces(p))],
+        "Host namespaces",
+        "Do not set hostNetwork, hostPID or hostIPC to true.",
+        [
+            "KSV008",
+            "KSV009",
+            "KSV010",
+            "CKV_K8S_17",
+            "CKV_K8S_18",
+            "CKV_K8S_19"
+        ],
+    ),
+    check!(
+        "hostPathVolumes",
+        Baseline,
+        [rev!(0, |p, _| host_path_volumes(p))],
+        "hostPath volumes",
+        "Replace hostPath volumes with persistentVolumeClaim, emptyDir, configMap or secret volumes.",
+        ["KSV023"],
+    ),
+    check!(
+        "hostPorts",
+        Baseline,
+        [rev!(0, |p, _| host_ports(p))],
+        "Host ports",
+        "Remove hostPort from container ports (with hostNetwork, every containerPort is a host port); expose the pod through a Service.",
+        ["KSV024", "CKV_K8S_26"],
+    ),
+    check!(
+        "hostProbesAndHostLifecycle",
+        Baseline,
+        [rev!(34, |p, _| host_probes_and_host_lifecycle(p))],
+        "Probe or lifecycle host",
+        "Leave httpGet.host and tcpSocket.host of probes and lifecycle hooks unset (the pod's IP).",
+        [],
+    ),
+    check!(
+        "privileged",
+        Baseline,
+        [rev!(0, |p, _| privileged(p))],
+        "Privileged containers",
+        "Remove securityContext.privileged=true.",
+        ["KSV017", "CKV_K8S_16"],
+    ),
+    check!(
+        "procMount",
+        Baseline,
+        [
             rev!(0, |p, _| proc_mount_1_0(p)),
             rev!(35, |p, _| proc_mount_1_35(p)),
         ],
-    },
-    CheckDef {
-        id: "seLinuxOptions",
-        level: Level::Baseline,
-        revisions: &[rev!(0, se_linux_options)],
-    },
-    CheckDef {
-        id: "seccompProfile_baseline",
-        level: Level::Baseline,
-        revisions: &[
+        "/proc mount type",
+        "Leave securityContext.procMount unset or Default.",
+        ["KSV027"],
+    ),
+    check!(
+        "seLinuxOptions",
+        Baseline,
+        [rev!(0, se_linux_options)],
+        "SELinux options",
+        "Use only the container_t, container_init_t, container_kvm_t or container_engine_t types and do not set user or role.",
+        ["KSV025"],
+    ),
+    check!(
+        "seccompProfile_baseline",
+        Baseline,
+        [
             rev!(0, |p, _| seccomp_baseline_1_0(p)),
             rev!(19, |p, _| seccomp_baseline_1_19(p)),
         ],
-    },
-    CheckDef {
-        id: "sysctls",
-        level: Level::Baseline,
-        revisions: &[rev!(0, sysctls)],
-    },
-    CheckDef {
-        id: "windowsHostProcess",
-        level: Level::Baseline,
-        revisions: &[rev!(0, |p, _| windows_host_process(p))],
-    },
-    CheckDef {
-        id: "allowPrivilegeEscalation",
-        level: Level::Restricted,
-        revisions: &[
+        "Seccomp profile",
+        "Do not set the seccomp profile to Unconfined.",
+        ["KSV104", "CKV_K8S_31"],
+    ),
+    check!(
+        "sysctls",
+        Baseline,
+        [rev!(0, sysctls)],
+        "Unsafe sysctls",
+        "Set only the safe sysctls of the Pod Security Standards.",
+        ["KSV026"],
+    ),
+    check!(
+        "windowsHostProcess",
+        Baseline,
+        [rev!(0, |p, _| windows_host_process(p))],
+        "Windows HostProcess",
+        "Do not run Windows HostProcess containers.",
+        ["KSV103"],
+    ),
+    check!(
+        "allowPrivilegeEscalation",
+        Restricted,
+        [
             rev!(8, |p, _| allow_privilege_escalation_1_8(p)),
             rev!(25, |p, _| allow_privilege_escalation_1_25(p)),
         ],
-    },
-    CheckDef {
-        id: "capabilities_restricted",
-        level: Level::Restricted,
-        revisions: &[
+        "Privilege escalation",
+        "Set securityContext.allowPrivilegeEscalation=false on every container.",
+        ["KSV001", "CKV_K8S_20"],
+    ),
+    check!(
+        "capabilities_restricted",
+        Restricted,
+        [
             rev!(
                 22,
                 |p, _| capabilities_restricted_1_22(p),
@@ -1284,37 +1388,52 @@ static CHECKS: &[CheckDef] = &[
                 &["capabilities_baseline"]
             ),
         ],
-    },
-    CheckDef {
-        id: "procMount_restricted",
-        level: Level::Restricted,
-        revisions: &[rev!(35, |p, _| proc_mount_1_0(p), &["procMount"])],
-    },
-    CheckDef {
-        id: "restrictedVolumes",
-        level: Level::Restricted,
-        revisions: &[rev!(0, |p, _| restricted_volumes(p), &["hostPathVolumes"])],
-    },
-    CheckDef {
-        id: "runAsNonRoot",
-        level: Level::Restricted,
-        revisions: &[
+        "Capabilities",
+        "Set securityContext.capabilities.drop=[\"ALL\"] and add at most NET_BIND_SERVICE.",
+        ["KSV003", "KSV106", "CKV_K8S_28", "CKV_K8S_37"],
+    ),
+    check!(
+        "procMount_restricted",
+        Restricted,
+        [rev!(35, |p, _| proc_mount_1_0(p), &["procMount"])],
+        "/proc mount type",
+        "Leave securityContext.procMount unset or Default.",
+        ["KSV027"],
+    ),
+    check!(
+        "restrictedVolumes",
+        Restricted,
+        [rev!(0, |p, _| restricted_volumes(p), &["hostPathVolumes"])],
+        "Volume types",
+        "Use only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret volumes.",
+        ["KSV028"],
+    ),
+    check!(
+        "runAsNonRoot",
+        Restricted,
+        [
             rev!(0, |p, _| run_as_non_root_1_0(p)),
             rev!(35, |p, _| run_as_non_root_1_35(p)),
         ],
-    },
-    CheckDef {
-        id: "runAsUser",
-        level: Level::Restricted,
-        revisions: &[
+        "Running as non-root",
+        "Set securityContext.runAsNonRoot=true on the pod (or every container) and run the image as a non-root user.",
+        ["KSV012", "CKV_K8S_23"],
+    ),
+    check!(
+        "runAsUser",
+        Restricted,
+        [
             rev!(23, |p, _| run_as_user_1_23(p)),
             rev!(35, |p, _| run_as_user_1_35(p)),
         ],
-    },
-    CheckDef {
-        id: "seccompProfile_restricted",
-        level: Level::Restricted,
-        revisions: &[
+        "Running as non-root user",
+        "Do not set runAsUser to 0; use a non-zero UID.",
+        ["KSV105"],
+    ),
+    check!(
+        "seccompProfile_restricted",
+        Restricted,
+        [
             rev!(
                 19,
                 |p, _| seccomp_restricted_1_19(p),
@@ -1326,8 +1445,45 @@ static CHECKS: &[CheckDef] = &[
                 &["seccompProfile_baseline"]
             ),
         ],
-    },
+        "Seccomp profile",
+        "Set securityContext.seccompProfile.type to RuntimeDefault (or Localhost) on the pod.",
+        ["KSV030", "CKV_K8S_31"],
+    ),
 ];
+
+/// A PSS check as listings and findings describe it (its entry in the check registry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckInfo {
+    /// PSA's check ID (`runAsNonRoot`).
+    pub id: &'static str,
+    /// The rule ID findings carry (`PSS-runAsNonRoot`).
+    pub rule: &'static str,
+    pub level: Level,
+    /// The first policy version that runs the check (`v1.<since>`).
+    pub since: u32,
+    pub title: &'static str,
+    pub remediation: &'static str,
+    pub aliases: &'static [&'static str],
+}
+
+impl CheckDef {
+    fn info(&self) -> CheckInfo {
+        CheckInfo {
+            id: self.id,
+            rule: self.rule,
+            level: self.level,
+            since: self.revisions.iter().map(|r| r.min).min().unwrap_or(0),
+            title: self.title,
+            remediation: self.remediation,
+            aliases: self.aliases,
+        }
+    }
+}
+
+/// The check with PSA's ID `id` (`runAsNonRoot`).
+pub fn check_info(id: &str) -> Option<CheckInfo> {
+    CHECKS.iter().find(|c| c.id == id).map(CheckDef::info)
+}
 
 fn active(c: &CheckDef, minor: u32) -> Option<&Revision> {
     c.revisions.iter().rev().find(|r| r.min <= minor)
@@ -1361,9 +1517,9 @@ fn plan(policy: Policy) -> Vec<(&'static CheckDef, &'static Revision)> {
         .collect()
 }
 
-/// All check IDs PSA knows (for documentation and rule listings).
-pub fn all_checks() -> Vec<(&'static str, Level)> {
-    CHECKS.iter().map(|c| (c.id, c.level)).collect()
+/// Every check PSA knows, baseline first (for documentation, rule listings and settings).
+pub fn all_checks() -> impl Iterator<Item = CheckInfo> {
+    CHECKS.iter().map(CheckDef::info)
 }
 
 /// Evaluate a pod (its metadata and spec) against a policy: the failed checks in PSA's order.

@@ -21,6 +21,15 @@ pub struct Document {
 }
 
 impl Document {
+    /// A document without line information (an object given in memory); `line_of` gives 0.
+    pub fn from_value(value: Value) -> Document {
+        Document {
+            value,
+            lines: HashMap::new(),
+            line: 0,
+        }
+    }
+
     /// The line of the node at `pointer`, or of its nearest ancestor that has one.
     pub fn line_of(&self, pointer: &str) -> u32 {
         let mut p = pointer;
@@ -185,20 +194,75 @@ fn convert(node: Spanned<Node>, pointer: &mut String, lines: &mut HashMap<String
     }
 }
 
+/// Text that is not valid YAML (or JSON): where and what, in words meant for the user (the parser's
+/// own wording with its location suffix and developer hints removed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", location_prefix(*line, *column))]
+pub struct YamlError {
+    /// 1-based line, when the parser knows it.
+    pub line: Option<u32>,
+    /// 1-based column, when the parser knows it.
+    pub column: Option<u32>,
+    pub message: String,
+}
+
+fn location_prefix(line: Option<u32>, column: Option<u32>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!("line {l}, column {c}: "),
+        (Some(l), None) => format!("line {l}: "),
+        _ => String::new(),
+    }
+}
+
+impl YamlError {
+    /// The user-facing form of a serde-saphyr error.
+    pub(crate) fn from_saphyr(e: &serde_saphyr::Error, text: &str) -> YamlError {
+        let loc = e.location().filter(|l| l.line() > 0);
+        let line = loc.map(|l| u32::try_from(l.line()).unwrap_or(u32::MAX));
+        let column = loc.map(|l| u32::try_from(l.column()).unwrap_or(u32::MAX));
+        let rendered = e.render_with_options(serde_saphyr::render_options! {
+            formatter: &serde_saphyr::UserMessageFormatter,
+            snippets: serde_saphyr::SnippetMode::Off,
+        });
+        // "… at line 3, column 4" → "…" (the location is kept apart).
+        let mut message = match rendered.rfind(" at line ") {
+            Some(i) if loc.is_some() => rendered[..i].to_string(),
+            _ => rendered,
+        };
+        if message.trim().is_empty() {
+            message = "not valid YAML".to_string();
+        }
+        if text.contains("{{") && text.contains("}}") {
+            message.push_str(
+                " (the file holds {{ }} template expressions: render it first, e.g. `helm template … | bulkhead config -`)",
+            );
+        }
+        YamlError {
+            line,
+            column,
+            message,
+        }
+    }
+}
+
 /// Parse every document of a YAML (or JSON) stream. Empty documents are skipped.
-pub fn parse_documents(text: &str) -> Result<Vec<Document>, String> {
+pub fn parse_documents(text: &str) -> Result<Vec<Document>, YamlError> {
     if text.len() > MAX_DOCUMENT_BYTES {
-        return Err(format!(
-            "refused: {} bytes, more than the limit of {MAX_DOCUMENT_BYTES}",
-            text.len()
-        ));
+        return Err(YamlError {
+            line: None,
+            column: None,
+            message: format!(
+                "refused: {} bytes, more than the limit of {MAX_DOCUMENT_BYTES}",
+                text.len()
+            ),
+        });
     }
     // A repeated key keeps its last value, as go-yaml v2 (and so kubectl) reads it.
     let options = serde_saphyr::options! {
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
     };
-    let docs: Vec<Option<Spanned<Node>>> =
-        serde_saphyr::from_multiple_with_options(text, options).map_err(|e| e.to_string())?;
+    let docs: Vec<Option<Spanned<Node>>> = serde_saphyr::from_multiple_with_options(text, options)
+        .map_err(|e| YamlError::from_saphyr(&e, text))?;
     let mut out = Vec::new();
     for d in docs.into_iter().flatten() {
         let line = d.referenced.line() as u32;
@@ -246,9 +310,18 @@ mod tests {
     }
 
     #[test]
-    fn bad_yaml_is_an_error() {
-        assert!(parse_documents("a: [1, 2\n").is_err());
-        assert!(parse_documents("a: b\n c: d\n").is_err());
+    fn bad_yaml_is_an_error_with_its_place() {
+        let e = parse_documents("a: [1, 2\n").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(1), Some(4)));
+        assert_eq!(e.to_string(), "line 1, column 4: unclosed bracket '['");
+        let e = parse_documents("a: b\n c: d\n").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(!e.message.contains(" at line "), "{e}");
+        let e = parse_documents("x: {{ .Values.image }}\n").unwrap_err();
+        assert!(e.message.contains("helm template"), "{e}");
+        let e = parse_documents("kind: Pod\nmetadata:\n\tname: x\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.message.contains("tab"), "{e}");
     }
 
     #[test]

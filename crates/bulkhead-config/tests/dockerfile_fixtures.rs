@@ -13,12 +13,15 @@ fn lint(name: &str) -> Vec<(String, u32)> {
     let mut v: Vec<(String, u32)> = lint_dockerfile(name, &text, &Settings::default())
         .into_iter()
         .map(|f| {
-            assert_eq!(f.file, name);
+            assert_eq!(f.location.file.as_deref(), Some(name));
             assert!(
-                f.object.as_deref().is_some_and(|o| o.starts_with("stage ")),
+                f.location
+                    .object
+                    .as_deref()
+                    .is_some_and(|o| o.starts_with("stage ")),
                 "{f:?}"
             );
-            (f.rule_id, f.line)
+            (f.id, f.location.line.unwrap())
         })
         .collect();
     v.sort();

@@ -675,7 +675,7 @@ const CASES: &[(&str, &str, bool)] = &[
 ];
 
 /// DL3043 (`ONBUILD FROM/MAINTAINER/ONBUILD`) cannot be reported: BuildKit rejects those triggers, and
-/// so does the parser, which gives DL1000 where hadolint gives DL3043.
+/// so does the parser, which gives BH-PARSE (alias DL1000) where hadolint gives DL3043.
 #[test]
 fn onbuild_triggers_that_buildkit_rejects_are_parse_errors() {
     for t in [
@@ -686,9 +686,10 @@ fn onbuild_triggers_that_buildkit_rejects_are_parse_errors() {
         let f = lint_dockerfile("Dockerfile", t, &Settings::default());
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(
-            (f[0].rule_id.as_str(), f[0].line, f[0].severity),
-            ("DL1000", 2, Severity::High)
+            (f[0].id.as_str(), f[0].location.line, f[0].severity),
+            ("BH-PARSE", Some(2), Severity::High)
         );
+        assert!(f[0].is_named("DL1000"), "hadolint's id is an alias");
     }
 }
 
@@ -708,10 +709,7 @@ fn ours(rule: &str, text: &str) -> bool {
     // a Bulkhead finding that replaces a hadolint one on the same line carries its ID as alias
     lint_dockerfile("Dockerfile", text, &settings)
         .iter()
-        .any(|f| {
-            f.rule_id == rule
-                || (f.rule_id.starts_with("BH-") && f.aliases.iter().any(|a| a == rule))
-        })
+        .any(|f| f.id == rule || (f.id.starts_with("BH-") && f.aliases.iter().any(|a| a == rule)))
 }
 
 #[test]

@@ -62,7 +62,7 @@ fn hadolint_parity() {
     }
     let ours_codes: BTreeSet<&str> = RULES
         .iter()
-        .filter(|r| r.id.starts_with("DL") && r.id != "DL1000")
+        .filter(|r| r.id.starts_with("DL"))
         .map(|r| r.id)
         .collect();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -102,7 +102,7 @@ fn hadolint_parity() {
         let text = std::fs::read_to_string(path).unwrap();
         let findings = bulkhead_config::lint_dockerfile(&name, &text, &settings);
         let h_fail = hits.iter().any(|(_, c)| c == "DL1000");
-        let o_fail = findings.iter().any(|f| f.rule_id == "DL1000");
+        let o_fail = findings.iter().any(|f| f.is_named("DL1000"));
         match (h_fail, o_fail) {
             (true, false) => {
                 let line = hits.iter().find(|(_, c)| c == "DL1000").unwrap().0;
@@ -139,8 +139,8 @@ fn hadolint_parity() {
             }
         }
         for f in findings {
-            if ours_codes.contains(f.rule_id.as_str()) {
-                ours.insert((name.clone(), f.line, f.rule_id));
+            if ours_codes.contains(f.id.as_str()) {
+                ours.insert((name.clone(), f.location.line.unwrap_or(0), f.id));
             }
         }
     }

@@ -96,6 +96,7 @@ fn psa_conformance_fixtures() {
             let opts = Options {
                 pss: policy,
                 best_practice: false,
+                ..Options::default()
             };
             dirs += 1;
             for verdict in ["pass", "fail"] {
@@ -111,7 +112,7 @@ fn psa_conformance_fixtures() {
                     let findings = check_manifest(&name, &text, &opts).unwrap();
                     let ids: Vec<String> = findings
                         .iter()
-                        .map(|f| f.rule_id.trim_start_matches("PSS-").to_string())
+                        .map(|f| f.id.trim_start_matches("PSS-").to_string())
                         .collect();
                     let ok = if verdict == "pass" {
                         ids.is_empty()
@@ -139,14 +140,13 @@ fn psa_conformance_fixtures() {
                     for kind in ["Deployment", "Job", "CronJob"] {
                         let w = serde_json::to_string(&wrap(&pod, kind)).unwrap();
                         let wf = check_manifest(&name, &w, &opts).unwrap();
-                        let wids: Vec<&str> = wf.iter().map(|f| f.rule_id.as_str()).collect();
-                        let pids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+                        let wids: Vec<&str> = wf.iter().map(|f| f.id.as_str()).collect();
+                        let pids: Vec<&str> = findings.iter().map(|f| f.id.as_str()).collect();
                         wrapped_total += 1;
                         assert_eq!(wids, pids, "{name} as a {kind}");
-                        assert!(
-                            wf.iter()
-                                .all(|f| f.object.as_deref() == Some(&format!("{kind}/w")[..]))
-                        );
+                        assert!(wf.iter().all(
+                            |f| f.location.object.as_deref() == Some(&format!("{kind}/w")[..])
+                        ));
                     }
                 }
             }

@@ -1,10 +1,8 @@
-//! The scanned artifact: what was read and what it contains. Renderers take this.
+//! The scanned artifact: what was read and what it contains (the inventory of an image or
+//! filesystem target).
 
-use crate::{OsInfo, Package, Vulnerability};
+use crate::{OsInfo, Package};
 use serde::{Deserialize, Serialize};
-
-/// Schema version of Bulkhead's own JSON report.
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
 
 /// One layer of the artifact.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -17,7 +15,7 @@ pub struct Layer {
 }
 
 /// An image or filesystem with its inventory.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Artifact {
     /// The target as given by the user.
     pub name: String,
@@ -40,9 +38,6 @@ pub struct Artifact {
     pub file_count: usize,
     pub os: Option<OsInfo>,
     pub packages: Vec<Package>,
-    /// Vulnerabilities found (only when a scan matched against an advisory database).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vulnerabilities: Option<Vec<Vulnerability>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }

@@ -1,12 +1,11 @@
 //! The one error type of the parser.
 
-use std::fmt;
-
 /// A Dockerfile that BuildKit would reject (or that is over the parser's limits).
 ///
 /// `line` is 1-based and always within the file (a file with no lines reports line 1 only for the
 /// "empty file" and size-limit errors); `column` is 1-based in characters when the parser knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Dockerfile:{line}: {message}")]
 pub struct ParseError {
     /// 1-based line of the instruction (its first line) or of the offending line.
     pub line: usize,
@@ -38,11 +37,3 @@ impl ParseError {
         format!("{path}:{}: {}", self.line, self.message)
     }
 }
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Dockerfile:{}: {}", self.line, self.message)
-    }
-}
-
-impl std::error::Error for ParseError {}

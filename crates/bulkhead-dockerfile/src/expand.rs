@@ -10,7 +10,6 @@
 //! empty) when the environment does not contain it: `${VAR-x}` differs from `${VAR:-x}` only there.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt;
 use std::hash::BuildHasher;
 
 /// Nesting depth of `${...${...}}` beyond which the lexer gives up (BuildKit has no limit; this keeps
@@ -75,21 +74,14 @@ impl EnvLookup for NoEnv {
 }
 
 /// Why a word could not be processed (BuildKit fails the build with the same condition).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("failed to process {word:?}: {message}")]
 pub struct ExpandError {
     /// The word that was being processed.
     pub word: String,
     /// What went wrong, e.g. `syntax error: bad substitution`.
     pub message: String,
 }
-
-impl fmt::Display for ExpandError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "failed to process {:?}: {}", self.word, self.message)
-    }
-}
-
-impl std::error::Error for ExpandError {}
 
 /// The result of processing one word.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -135,6 +135,28 @@ impl ImageIndex {
         }
     }
 
+    /// Remove the paths `skip(path, is_dir)` accepts; a removed directory takes everything below it
+    /// along. Returns the number of paths removed.
+    pub fn remove_matching(&mut self, skip: impl Fn(&str, bool) -> bool) -> usize {
+        let before = self.files.len();
+        let doomed: Vec<(String, bool)> = self
+            .files
+            .values()
+            .filter(|e| skip(&e.path, e.kind == FileKind::Dir))
+            .map(|e| (e.path.clone(), e.kind == FileKind::Dir))
+            .collect();
+        if doomed.is_empty() {
+            return 0;
+        }
+        for (path, _) in doomed {
+            self.remove_subtree(&path, true);
+        }
+        // Captured contents whose entry was skipped by a pattern on the file itself.
+        let files = &self.files;
+        self.contents.retain(|p, _| files.contains_key(p));
+        before - self.files.len()
+    }
+
     /// Every path of the final image, sorted.
     pub fn files(&self) -> impl Iterator<Item = &FileEntry> {
         self.files.values()
@@ -289,6 +311,37 @@ mod tests {
         assert!(idx.entry("opt/d").is_some());
         // Same-layer entries survive that layer's whiteout.
         assert_eq!(idx.entry("etc/gone").unwrap().layer, 1);
+    }
+
+    #[test]
+    fn skipped_paths_take_their_subtree_and_contents() {
+        let mut idx = ImageIndex::new();
+        idx.apply_layer(
+            info("l0"),
+            LayerFacts {
+                entries: vec![
+                    entry("app", FileKind::Dir, None),
+                    entry("app/node_modules", FileKind::Dir, None),
+                    entry("app/node_modules/a.json", FileKind::File, None),
+                    entry("app/main.py", FileKind::File, None),
+                    entry("app/secret.txt", FileKind::File, None),
+                ],
+                contents: vec![
+                    ("app/node_modules/a.json".into(), b"{}".to_vec()),
+                    ("app/main.py".into(), b"print()".to_vec()),
+                ],
+                ..Default::default()
+            },
+        );
+        let n = idx.remove_matching(|p, dir| {
+            (dir && p.ends_with("node_modules")) || (!dir && p.ends_with(".txt"))
+        });
+        assert_eq!(n, 3);
+        let left: Vec<&str> = idx.files().map(|e| e.path.as_str()).collect();
+        assert_eq!(left, vec!["app", "app/main.py"]);
+        assert!(idx.read("app/node_modules/a.json").is_none());
+        assert_eq!(idx.read("app/main.py"), Some(&b"print()"[..]));
+        assert_eq!(idx.remove_matching(|_, _| false), 0);
     }
 
     #[test]

@@ -19,12 +19,12 @@ pub mod reference;
 pub mod rootfs;
 pub mod scan;
 pub mod source;
-pub mod tarext;
+pub(crate) mod tarext;
 pub mod walk;
 
 pub use error::{Error, Result};
 pub use index::{FileEntry, FileKind, ImageIndex};
-pub use scan::{ScanOptions, ScannedImage, scan_target};
+pub use scan::{ProgressFn, ScanOptions, ScanProgress, ScannedImage, SkipFn, scan_target};
 pub use source::{ImageMeta, ImageSource, LayerDesc};
 
 /// The paths analyzers want to read, and a version string that changes whenever that set or the

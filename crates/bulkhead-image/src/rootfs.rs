@@ -12,6 +12,18 @@ use std::path::Path;
 
 /// Walk `root` into an index.
 pub fn index_rootfs(root: &Path, wanted: &Wanted, limits: &Limits) -> Result<ImageIndex> {
+    index_rootfs_with(root, wanted, limits, None, None)
+}
+
+/// [`index_rootfs`], reporting the paths walked to `progress` and leaving out the paths `skip`
+/// accepts (a skipped directory is not descended into).
+pub fn index_rootfs_with(
+    root: &Path,
+    wanted: &Wanted,
+    limits: &Limits,
+    progress: Option<&crate::scan::ProgressFn>,
+    skip: Option<&crate::scan::SkipFn>,
+) -> Result<ImageIndex> {
     let meta = fs::metadata(root).map_err(|e| Error::io(root.display(), e))?;
     if !meta.is_dir() {
         return Err(Error::Invalid(format!(
@@ -65,6 +77,16 @@ pub fn index_rootfs(root: &Path, wanted: &Wanted, limits: &Limits) -> Result<Ima
                 )));
             }
             let ft = m.file_type();
+            if let Some(skip) = skip
+                && skip(&path, ft.is_dir())
+            {
+                continue;
+            }
+            if let Some(p) = progress
+                && facts.entries.len() % 4096 == 0
+            {
+                p(crate::scan::ScanProgress::Files(facts.entries.len() as u64));
+            }
             let kind = if ft.is_dir() {
                 FileKind::Dir
             } else if ft.is_symlink() {

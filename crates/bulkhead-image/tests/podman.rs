@@ -202,6 +202,7 @@ fn podman_socket_exports_and_scans_an_image() {
         Some(&svc.socket),
         Some(dir.path()),
         &Limits::default(),
+        None,
     )
     .unwrap();
     let spool = src.spool_path().to_path_buf();
@@ -215,10 +216,17 @@ fn podman_socket_exports_and_scans_an_image() {
         max_layer_uncompressed: 1024,
         ..Default::default()
     };
-    let e = PodmanImage::open(&name, &spec, Some(&svc.socket), Some(dir.path()), &tiny)
-        .err()
-        .unwrap()
-        .to_string();
+    let e = PodmanImage::open(
+        &name,
+        &spec,
+        Some(&svc.socket),
+        Some(dir.path()),
+        &tiny,
+        None,
+    )
+    .err()
+    .unwrap()
+    .to_string();
     println!("expected error: {e}");
     assert!(e.contains("exceeds 1024 bytes"), "{e}");
 

@@ -1,191 +1,66 @@
-//! Renderers of configuration findings (`bulkhead config`): table, JSON, SARIF 2.1.0, JUnit XML.
+//! Tables and JUnit XML of configuration reports (`bulkhead config`): one target per checked file.
+//! A file that could not be parsed carries a `BH-PARSE` finding, so it shows in the table and fails
+//! its JUnit test case like any other finding (it was not checked).
 
-use crate::sarif::{band_score, level};
-use crate::{TOOL_NAME, TOOL_VERSION};
-use bulkhead_core::{Finding, Severity};
-use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use crate::RenderOptions;
+use crate::table::{new_table, severity_cell, severity_summary};
+use bulkhead_core::{Finding, Report};
+use comfy_table::Cell;
 
-/// Output formats of `bulkhead config`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConfigFormat {
-    Table,
-    Json,
-    Sarif,
-    Junit,
-}
-
-impl std::str::FromStr for ConfigFormat {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "table" => Ok(ConfigFormat::Table),
-            "json" => Ok(ConfigFormat::Json),
-            "sarif" => Ok(ConfigFormat::Sarif),
-            "junit" => Ok(ConfigFormat::Junit),
-            other => Err(format!(
-                "unknown format {other:?} (expected table, json, sarif or junit)"
-            )),
-        }
-    }
-}
-
-/// What `bulkhead config` read and found.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct ConfigReport {
-    /// Files (or `-`) that were checked.
-    pub files: Vec<String>,
-    /// Findings, sorted by file, line, rule.
-    pub findings: Vec<Finding>,
-    /// Files that could not be read or parsed, with the reason (also reported as findings when the
-    /// parser gives a position).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<(String, String)>,
-}
-
-/// Render the report.
-pub fn render(report: &ConfigReport, format: ConfigFormat, color: bool) -> String {
-    let mut s = match format {
-        ConfigFormat::Table => table(report, color),
-        ConfigFormat::Json => {
-            #[derive(serde::Serialize)]
-            struct Versioned<'a> {
-                schema_version: u32,
-                #[serde(flatten)]
-                report: &'a ConfigReport,
-            }
-            serde_json::to_string_pretty(&Versioned {
-                schema_version: 1,
-                report,
-            })
-            .unwrap_or_default()
-        }
-        ConfigFormat::Sarif => serde_json::to_string_pretty(&sarif(report)).unwrap_or_default(),
-        ConfigFormat::Junit => junit(report),
-    };
-    if !s.ends_with('\n') {
-        s.push('\n');
-    }
-    s
-}
-
-fn table(report: &ConfigReport, color: bool) -> String {
-    use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+/// The table: per file with findings, a summary line and one row per finding (sorted by line, rule);
+/// then the count of files checked.
+pub fn table(report: &Report, opts: &RenderOptions) -> String {
     let mut out = String::new();
-    let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for f in &report.findings {
-        by_file.entry(f.file.as_str()).or_default().push(f);
-    }
-    for (file, findings) in by_file {
-        let mut counts: BTreeMap<Severity, usize> = BTreeMap::new();
-        for f in &findings {
-            *counts.entry(f.severity).or_default() += 1;
+    for t in &report.targets {
+        if t.findings.is_empty() {
+            continue;
         }
+        let mut findings: Vec<&Finding> = t.findings.iter().collect();
+        findings.sort_by(|a, b| (a.location.line, &a.id).cmp(&(b.location.line, &b.id)));
         out.push_str(&format!(
-            "\n{file}\nFindings: {} (CRITICAL: {}, HIGH: {}, MEDIUM: {}, LOW: {})\n",
-            findings.len(),
-            counts.get(&Severity::Critical).unwrap_or(&0),
-            counts.get(&Severity::High).unwrap_or(&0),
-            counts.get(&Severity::Medium).unwrap_or(&0),
-            counts.get(&Severity::Low).unwrap_or(&0),
+            "\n{}\n{}\n",
+            t.name,
+            severity_summary("Findings", &findings)
         ));
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(160)
-            .set_header(vec!["Line", "Rule", "Severity", "Object", "Message"]);
+        let mut tb = new_table(opts);
+        tb.set_header(vec!["Line", "Rule", "Severity", "Object", "Message"]);
         for f in findings {
-            let mut sc = Cell::new(f.severity.as_str());
-            if color {
-                sc = sc.fg(match f.severity {
-                    Severity::Critical => Color::Red,
-                    Severity::High => Color::DarkRed,
-                    Severity::Medium => Color::Yellow,
-                    Severity::Low => Color::Blue,
-                    Severity::Unknown => Color::Grey,
-                });
-            }
-            t.add_row(vec![
-                Cell::new(f.line),
-                Cell::new(&f.rule_id),
-                sc,
-                Cell::new(f.object.as_deref().unwrap_or("")),
+            tb.add_row(vec![
+                Cell::new(f.location.line.map(|l| l.to_string()).unwrap_or_default()),
+                Cell::new(&f.id),
+                severity_cell(f.severity, opts.color),
+                Cell::new(f.location.object.as_deref().unwrap_or("")),
                 Cell::new(&f.message),
             ]);
         }
-        out.push_str(&t.to_string());
+        out.push_str(&tb.to_string());
         out.push('\n');
     }
-    for (file, why) in &report.errors {
-        out.push_str(&format!("error: {file}: {why}\n"));
-    }
+    let total: usize = report.targets.iter().map(|t| t.findings.len()).sum();
+    let unparsed = report
+        .targets
+        .iter()
+        .filter(|t| {
+            t.findings
+                .iter()
+                .any(|f| f.id == bulkhead_core::PARSE_RULE_ID)
+        })
+        .count();
     out.push_str(&format!(
-        "\n{} file(s) checked, {} finding(s)\n",
-        report.files.len(),
-        report.findings.len()
+        "\n{} file(s) checked, {total} finding(s)",
+        report.targets.len()
     ));
-    out
-}
-
-/// SARIF 2.1.0: one rule per rule ID, one result per finding located at file:line.
-pub fn sarif(report: &ConfigReport) -> Value {
-    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut rules: Vec<Value> = Vec::new();
-    let mut results: Vec<Value> = Vec::new();
-    for f in &report.findings {
-        let idx = *index.entry(f.rule_id.as_str()).or_insert_with(|| {
-            let mut props = json!({
-                "precision": "very-high",
-                "security-severity": band_score(f.severity),
-                "tags": ["misconfiguration", "security", f.severity.as_str()],
-            });
-            if !f.aliases.is_empty() {
-                props["aliases"] = json!(f.aliases);
-            }
-            let help = f.remediation.clone().unwrap_or_else(|| f.title.clone());
-            rules.push(json!({
-                "id": f.rule_id,
-                "name": f.rule_id.replace(['-', '_'], ""),
-                "shortDescription": {"text": f.title},
-                "fullDescription": {"text": f.title},
-                "defaultConfiguration": {"level": level(f.severity)},
-                "help": {"text": help, "markdown": help},
-                "properties": props,
-            }));
-            rules.len() - 1
-        });
-        let mut text = f.message.clone();
-        if let Some(o) = &f.object {
-            text = format!("{o}: {text}");
-        }
-        results.push(json!({
-            "ruleId": f.rule_id,
-            "ruleIndex": idx,
-            "level": level(f.severity),
-            "message": {"text": text},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": f.file, "uriBaseId": "ROOTPATH"},
-                    "region": {"startLine": f.line.max(1), "startColumn": 1, "endLine": f.line.max(1), "endColumn": 1},
-                },
-            }],
-        }));
+    if unparsed > 0 {
+        out.push_str(&format!(", {unparsed} file(s) could not be parsed"));
     }
-    json!({
-        "version": "2.1.0",
-        "$schema": crate::sarif::SCHEMA_URI,
-        "runs": [{
-            "tool": {"driver": {
-                "name": TOOL_NAME,
-                "fullName": "Bulkhead container security scanner",
-                "version": TOOL_VERSION,
-                "rules": rules,
-            }},
-            "results": results,
-            "columnKind": "utf16CodeUnits",
-            "originalUriBaseIds": {"ROOTPATH": {"uri": "file:///"}},
-        }],
-    })
+    if !report.suppressed.is_empty() {
+        out.push_str(&format!(
+            ", {} suppressed by settings (listed in the JSON report)",
+            report.suppressed.len()
+        ));
+    }
+    out.push('\n');
+    out
 }
 
 fn xml(s: &str) -> String {
@@ -205,48 +80,47 @@ fn xml(s: &str) -> String {
     out
 }
 
-/// JUnit XML: a test suite per checked file, a failing test case per finding, a passing one for a
-/// file without findings (so CI dashboards count clean files).
-pub fn junit(report: &ConfigReport) -> String {
-    let mut by_file: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-    for f in &report.files {
-        by_file.entry(f.as_str()).or_default();
-    }
-    for f in &report.findings {
-        by_file.entry(f.file.as_str()).or_default().push(f);
-    }
-    let total: usize = by_file.values().map(|v| v.len().max(1)).sum();
+/// JUnit XML: a test suite per checked file, a failing test case per finding (an unparseable file
+/// fails with its `BH-PARSE` finding), a passing one for a file without findings (so CI dashboards
+/// count clean files).
+pub fn junit(report: &Report) -> String {
+    let total: usize = report.targets.iter().map(|t| t.findings.len().max(1)).sum();
+    let failures: usize = report.targets.iter().map(|t| t.findings.len()).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites name=\"bulkhead config\" tests=\"{total}\" failures=\"{}\">\n",
-        report.findings.len()
+        "<testsuites name=\"bulkhead\" tests=\"{total}\" failures=\"{failures}\">\n"
     ));
-    for (file, findings) in by_file {
+    for t in &report.targets {
+        let file = t.name.as_str();
         out.push_str(&format!(
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n",
             xml(file),
-            findings.len().max(1),
-            findings.len()
+            t.findings.len().max(1),
+            t.findings.len()
         ));
-        if findings.is_empty() {
+        if t.findings.is_empty() {
             out.push_str(&format!(
-                "    <testcase classname=\"{}\" name=\"no misconfigurations\"/>\n",
+                "    <testcase classname=\"{}\" name=\"no findings\"/>\n",
                 xml(file)
             ));
         }
-        for f in findings {
-            let name = match &f.object {
-                Some(o) => format!("[{}] {} {o}", f.severity.as_str(), f.rule_id),
-                None => format!("[{}] {}", f.severity.as_str(), f.rule_id),
+        for f in &t.findings {
+            let name = match &f.location.object {
+                Some(o) => format!("[{}] {} {o}", f.severity.as_str(), f.id),
+                None => format!("[{}] {}", f.severity.as_str(), f.id),
+            };
+            let place = match (&f.location.file, f.location.line) {
+                (Some(p), Some(l)) => format!("{p}:{l}"),
+                (Some(p), None) => p.clone(),
+                (None, _) => file.to_string(),
             };
             out.push_str(&format!(
-                "    <testcase classname=\"{}\" name=\"{}\">\n      <failure message=\"{}\" type=\"{}\">{}:{}: {}</failure>\n    </testcase>\n",
+                "    <testcase classname=\"{}\" name=\"{}\">\n      <failure message=\"{}\" type=\"{}\">{}: {}</failure>\n    </testcase>\n",
                 xml(file),
                 xml(&name),
                 xml(&f.title),
                 xml(f.severity.as_str()),
-                xml(file),
-                f.line,
+                xml(&place),
                 xml(&f.message)
             ));
         }
@@ -254,4 +128,42 @@ pub fn junit(report: &ConfigReport) -> String {
     }
     out.push_str("</testsuites>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bulkhead_core::{Target, TargetKind};
+
+    #[test]
+    fn unparseable_files_fail_in_junit_and_show_in_the_table() {
+        let mut r = Report::default();
+        let mut bad = Target::new("deploy.yaml", TargetKind::Kubernetes);
+        bad.findings
+            .push(Finding::input_error("deploy.yaml", Some(3), "bad <indent>"));
+        r.targets.push(bad);
+        r.targets
+            .push(Target::new("Dockerfile", TargetKind::Dockerfile));
+        let x = junit(&r);
+        assert!(x.contains("tests=\"2\" failures=\"1\""), "{x}");
+        assert!(x.contains("[HIGH] BH-PARSE"), "{x}");
+        assert!(x.contains("deploy.yaml:3: bad &lt;indent&gt;"), "{x}");
+        assert!(x.contains("name=\"no findings\""), "{x}");
+        let t = table(&r, &RenderOptions::default());
+        assert!(t.contains("BH-PARSE") && t.contains("HIGH"), "{t}");
+        assert!(
+            t.contains("2 file(s) checked, 1 finding(s), 1 file(s) could not be parsed\n"),
+            "{t}"
+        );
+        r.suppressed.push(bulkhead_core::Suppressed {
+            id: "DL3008".into(),
+            subject: "Dockerfile:3".into(),
+            by: ".bulkhead.yaml (ignored)".into(),
+        });
+        let t = table(&r, &RenderOptions::default());
+        assert!(
+            t.contains(", 1 suppressed by settings (listed in the JSON report)"),
+            "{t}"
+        );
+    }
 }

@@ -5,7 +5,7 @@
 
 use crate::{TOOL_NAME, TOOL_VERSION};
 use bulkhead_core::purl::package_purl;
-use bulkhead_core::{Artifact, Package};
+use bulkhead_core::{Artifact, Finding, FindingKind, Package, Report};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
@@ -42,8 +42,27 @@ fn package_properties(p: &Package) -> Vec<Value> {
     props
 }
 
-/// Build the BOM document.
-pub fn bom(a: &Artifact) -> Value {
+/// The BOM of a report's first image or filesystem target, with its vulnerabilities when a
+/// vulnerability scan ran (an empty document for a report without one).
+pub fn bom_of_report(r: &Report) -> Value {
+    let vulns_scanned = r.scanners.contains(&FindingKind::Vulnerability);
+    match r.targets.iter().find(|t| t.artifact.is_some()) {
+        Some(t) => {
+            let vulns: Vec<&Finding> = t
+                .findings
+                .iter()
+                .filter(|f| f.kind == FindingKind::Vulnerability)
+                .collect();
+            let a = t.artifact.as_ref().expect("found with an artifact");
+            bom(a, vulns_scanned.then_some(&vulns[..]))
+        }
+        None => bom(&Artifact::default(), None),
+    }
+}
+
+/// Build the BOM document; `vulns` adds `vulnerabilities[]` (present, maybe empty, when a
+/// vulnerability scan ran).
+pub fn bom(a: &Artifact, vulns: Option<&[&Finding]>) -> Value {
     let image_ref = a
         .image_id
         .clone()
@@ -161,7 +180,7 @@ pub fn bom(a: &Artifact) -> Value {
         "components": components,
         "dependencies": deps,
     });
-    if let Some(vulns) = &a.vulnerabilities {
+    if let Some(vulns) = vulns {
         doc["vulnerabilities"] = Value::Array(vulnerabilities(a, vulns));
     }
     doc
@@ -180,7 +199,7 @@ fn source_of(id: &str) -> Value {
 
 /// CycloneDX `vulnerabilities[]`: one entry per finding, `affects[].ref` pointing at the package's
 /// bom-ref (its purl, as in `components`).
-fn vulnerabilities(a: &Artifact, vulns: &[bulkhead_core::Vulnerability]) -> Vec<Value> {
+fn vulnerabilities(a: &Artifact, vulns: &[&Finding]) -> Vec<Value> {
     let refs: std::collections::HashMap<String, String> = a
         .packages
         .iter()
@@ -194,26 +213,31 @@ fn vulnerabilities(a: &Artifact, vulns: &[bulkhead_core::Vulnerability]) -> Vec<
     vulns
         .iter()
         .map(|v| {
-            let bom_ref = refs.get(&v.package_key).cloned().unwrap_or_else(|| v.package_key.clone());
-            let sev = format!("{:?}", v.severity).to_lowercase();
-            let mut rating = json!({"severity": if sev == "unknown" { "unknown".to_string() } else { sev }});
-            if let Some(score) = v.cvss_score {
-                rating["score"] = json!(score);
+            let key = v.package.as_ref().map_or("", |p| p.key.as_str());
+            let bom_ref = refs.get(key).cloned().unwrap_or_else(|| key.to_string());
+            let sev = v.severity.as_str().to_lowercase();
+            let mut rating = json!({"severity": sev});
+            if let Some(c) = &v.cvss {
+                rating["score"] = json!(c.score);
             }
-            if let Some(vector) = &v.cvss_vector {
-                rating["vector"] = json!(vector);
-                rating["method"] = json!(if vector.starts_with("CVSS:4") {
-                    "CVSSv4"
-                } else if vector.starts_with("CVSS:3.1") {
-                    "CVSSv31"
-                } else if vector.starts_with("CVSS:3") {
-                    "CVSSv3"
-                } else {
-                    "CVSSv2"
-                });
-            } else {
-                rating["method"] = json!("other");
+            match v.cvss.as_ref().and_then(|c| c.vector.as_ref()) {
+                Some(vector) => {
+                    rating["vector"] = json!(vector);
+                    rating["method"] = json!(if vector.starts_with("CVSS:4") {
+                        "CVSSv4"
+                    } else if vector.starts_with("CVSS:3.1") {
+                        "CVSSv31"
+                    } else if vector.starts_with("CVSS:3") {
+                        "CVSSv3"
+                    } else {
+                        "CVSSv2"
+                    });
+                }
+                None => rating["method"] = json!("other"),
             }
+            let status = v
+                .status
+                .map_or("affected", bulkhead_core::VulnStatus::as_str);
             let mut e = json!({
                 "bom-ref": format!("{}#{}", v.id, bom_ref),
                 "id": v.id,
@@ -221,21 +245,27 @@ fn vulnerabilities(a: &Artifact, vulns: &[bulkhead_core::Vulnerability]) -> Vec<
                 "ratings": [rating],
                 "affects": [{
                     "ref": bom_ref,
-                    "versions": [{"version": v.installed_version, "status": "affected"}],
+                    "versions": [{"version": v.installed_version(), "status": "affected"}],
                 }],
-                "properties": [prop("Status", format!("{:?}", v.status).to_lowercase()), prop("DataSource", &v.data_source)],
+                "properties": [prop("Status", status), prop("DataSource", v.data_source())],
             });
             if !v.aliases.is_empty() {
                 e["references"] = Value::Array(
-                    v.aliases.iter().map(|al| json!({"id": al, "source": source_of(al)})).collect(),
+                    v.aliases
+                        .iter()
+                        .map(|al| json!({"id": al, "source": source_of(al)}))
+                        .collect(),
                 );
             }
-            if let Some(t) = &v.title {
-                e["description"] = json!(t);
+            if v.title != v.id {
+                e["description"] = json!(v.title);
             }
-            if let Some(f) = &v.fixed_version {
-                e["recommendation"] = json!(format!("Upgrade {} to {f}", v.package_name));
-                e["properties"].as_array_mut().unwrap().push(prop("FixedVersion", f));
+            if let Some(f) = v.fixed_version() {
+                e["recommendation"] = json!(format!("Upgrade {} to {f}", v.package_name()));
+                e["properties"]
+                    .as_array_mut()
+                    .expect("an array")
+                    .push(prop("FixedVersion", f));
             }
             e
         })

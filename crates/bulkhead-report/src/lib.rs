@@ -1,72 +1,123 @@
-//! Renderers. Stages return data; these turn it into tables and documents. Machine formats are pure
-//! functions of their input (plus a serial number and timestamp for SBOMs).
+//! Renderers. Every stage returns a [`bulkhead_core::Report`]; these turn it into tables and
+//! documents. Machine formats are pure functions of their input (plus a serial number and timestamp
+//! for SBOMs). Runtime alerts keep Falco's own JSON line shape (in `bulkhead-rules`); everything else
+//! goes through [`render`].
 
 pub mod config;
 pub mod cyclonedx;
+pub mod json;
 pub mod sarif;
 pub mod spdx;
 pub mod table;
 pub mod time;
 
-use bulkhead_core::Artifact;
+use bulkhead_core::{Report, TargetKind};
 
-/// Output formats of the inventory commands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Output formats. Each command accepts the subset that makes sense for it ([`Format::name`] is the
+/// flag value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
+    /// Human-readable tables (coloured on a terminal).
     Table,
+    /// Bulkhead's JSON report (schema: `docs/report.schema.json`).
     Json,
-    CycloneDx,
-    SpdxJson,
+    /// SARIF 2.1.0 (code-scanning dashboards).
     Sarif,
+    /// CycloneDX 1.6 JSON (SBOM, with vulnerabilities when they were scanned).
+    CycloneDx,
+    /// SPDX 2.3 JSON (SBOM).
+    SpdxJson,
+    /// JUnit XML (CI test dashboards).
+    Junit,
 }
 
-impl std::str::FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "table" => Ok(Format::Table),
-            "json" => Ok(Format::Json),
-            "cyclonedx" | "cyclonedx-json" => Ok(Format::CycloneDx),
-            "spdx-json" | "spdx" => Ok(Format::SpdxJson),
-            "sarif" => Ok(Format::Sarif),
-            other => Err(format!(
-                "unknown format {other:?} (expected table, json, cyclonedx, spdx-json or sarif)"
-            )),
+impl Format {
+    /// Every format.
+    pub const ALL: [Format; 6] = [
+        Format::Table,
+        Format::Json,
+        Format::Sarif,
+        Format::CycloneDx,
+        Format::SpdxJson,
+        Format::Junit,
+    ];
+
+    /// The flag value (`spdx-json`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::CycloneDx => "cyclonedx",
+            Format::SpdxJson => "spdx-json",
+            Format::Junit => "junit",
         }
     }
 }
 
-/// Render an artifact in `format`. `color` only affects the table.
-pub fn render(artifact: &Artifact, format: Format, color: bool) -> String {
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = bulkhead_core::UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "cyclonedx-json" => return Ok(Format::CycloneDx),
+            "spdx" => return Ok(Format::SpdxJson),
+            _ => {}
+        }
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| bulkhead_core::UnknownValue {
+                what: "format",
+                value: s.to_string(),
+                valid: &["table", "json", "sarif", "cyclonedx", "spdx-json", "junit"],
+            })
+    }
+}
+
+/// How to render.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// ANSI colours in tables.
+    pub color: bool,
+    /// Table width in columns (a terminal's); `None`: as wide as the content.
+    pub width: Option<u16>,
+    /// Tables of image/filesystem targets list every package, not only the vulnerable ones.
+    pub list_all_pkgs: bool,
+}
+
+fn is_config(kind: TargetKind) -> bool {
+    matches!(
+        kind,
+        TargetKind::Dockerfile | TargetKind::Kubernetes | TargetKind::File
+    )
+}
+
+/// Render a report.
+pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
+    let pretty = |v: &serde_json::Value| {
+        let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+        s.push('\n');
+        s
+    };
     match format {
-        Format::Table => table::render(artifact, color),
-        Format::Json => {
-            let mut v = serde_json::to_value(artifact).unwrap_or_default();
-            if let Some(o) = v.as_object_mut() {
-                o.insert(
-                    "schema_version".into(),
-                    bulkhead_core::artifact::REPORT_SCHEMA_VERSION.into(),
-                );
+        Format::Table => {
+            if !report.targets.is_empty() && report.targets.iter().all(|t| is_config(t.kind)) {
+                config::table(report, opts)
+            } else {
+                table::render(report, opts)
             }
-            let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
-            s.push('\n');
-            s
         }
-        Format::CycloneDx => {
-            let mut s = serde_json::to_string_pretty(&cyclonedx::bom(artifact)).unwrap_or_default();
-            s.push('\n');
-            s
-        }
-        Format::SpdxJson => {
-            let mut s = serde_json::to_string_pretty(&spdx::document(artifact)).unwrap_or_default();
-            s.push('\n');
-            s
-        }
-        Format::Sarif => {
-            let mut s = serde_json::to_string_pretty(&sarif::log(artifact)).unwrap_or_default();
-            s.push('\n');
-            s
-        }
+        Format::Json => pretty(&json::report(report)),
+        Format::Sarif => pretty(&sarif::log(report)),
+        Format::CycloneDx => pretty(&cyclonedx::bom_of_report(report)),
+        Format::SpdxJson => pretty(&spdx::document_of_report(report)),
+        Format::Junit => config::junit(report),
     }
 }
 
@@ -74,3 +125,20 @@ pub fn render(artifact: &Artifact, format: Format, color: bool) -> String {
 pub const TOOL_NAME: &str = "bulkhead";
 /// The tool version written into documents.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_round_trip_and_unknown_ones_list_the_valid() {
+        for f in Format::ALL {
+            assert_eq!(f.name().parse::<Format>().unwrap(), f);
+        }
+        let e = "xml".parse::<Format>().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "unknown format \"xml\" (valid: table, json, sarif, cyclonedx, spdx-json, junit)"
+        );
+    }
+}

@@ -1,17 +1,17 @@
-//! SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning, Azure DevOps, GitLab). Written
-//! with serde_json values: the `serde-sarif` crate models the schema but adds a large generated type
-//! tree for the dozen fields used here; the output is validated against the OASIS 2.1.0 schema in
-//! tests.
+//! SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning, Azure DevOps, GitLab): the one
+//! writer for every kind of finding. Written with serde_json values: the `serde-sarif` crate models the
+//! schema but adds a large generated type tree for the dozen fields used here; the output is validated
+//! against the OASIS 2.1.0 schema in tests.
 //!
-//! Shape as Trivy writes it, so dashboards treat both alike: one rule per vulnerability id (short
-//! description = title, `properties.security-severity` = CVSS base score or a score standing for the
-//! severity, tags), one result per (package, vulnerability) with `level` from the severity, a message
-//! naming package, installed and fixed versions, and a location. The location is the package's
-//! database inside the image (`var/lib/dpkg/status`, `lib/apk/db/installed`, a `METADATA` file…),
-//! which is where the finding comes from; the image itself is named in `run.properties`.
+//! Shape as Trivy writes it, so dashboards treat both alike: one rule per finding id (short description
+//! = title, `properties.security-severity` = CVSS base score or a score standing for the severity,
+//! tags), one result per finding with `level` from the severity and a location. A vulnerability's
+//! location is its package's database inside the image (`var/lib/dpkg/status`, a `METADATA` file…),
+//! which is where the finding comes from; a misconfiguration's is file and line; a runtime alert's is
+//! logical (container, process). The image itself is named in `run.properties`.
 
 use crate::{TOOL_NAME, TOOL_VERSION};
-use bulkhead_core::{Artifact, Severity, Vulnerability};
+use bulkhead_core::{Finding, FindingKind, Report, Severity, Target};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 pub const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
-/// SARIF `level` of a severity (shared by the vulnerability and configuration reports).
-pub(crate) fn level(s: Severity) -> &'static str {
+/// SARIF `level` of a severity.
+pub fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -29,7 +29,7 @@ pub(crate) fn level(s: Severity) -> &'static str {
 }
 
 /// The `security-severity` score (GitHub: 0.0–10.0 as a string) Trivy uses for a severity band.
-pub(crate) fn band_score(s: Severity) -> &'static str {
+pub fn band_score(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "9.5",
         Severity::High => "8.0",
@@ -40,125 +40,232 @@ pub(crate) fn band_score(s: Severity) -> &'static str {
 }
 
 /// `security-severity`: the CVSS base score when known, else the band's score.
-fn security_severity(v: &Vulnerability) -> String {
-    match v.cvss_score {
-        Some(s) => format!("{s:.1}"),
-        None => band_score(v.severity).into(),
+fn security_severity(f: &Finding) -> String {
+    match &f.cvss {
+        Some(c) => format!("{:.1}", c.score),
+        None => band_score(f.severity).into(),
     }
 }
 
 /// The public page of a vulnerability id: NVD for CVEs, GitHub for GHSAs, OSV for the rest.
-fn help_uri(v: &Vulnerability) -> String {
-    if v.id.starts_with("CVE-") {
-        format!("https://nvd.nist.gov/vuln/detail/{}", v.id)
-    } else if v.id.starts_with("GHSA-") {
-        format!("https://github.com/advisories/{}", v.id)
+fn help_uri(id: &str) -> String {
+    if id.starts_with("CVE-") {
+        format!("https://nvd.nist.gov/vuln/detail/{id}")
+    } else if id.starts_with("GHSA-") {
+        format!("https://github.com/advisories/{id}")
     } else {
-        format!("https://osv.dev/vulnerability/{}", v.id)
+        format!("https://osv.dev/vulnerability/{id}")
     }
 }
 
-fn fixed_text(v: &Vulnerability) -> String {
-    v.fixed_version
-        .clone()
-        .unwrap_or_else(|| format!("none ({})", v.status.as_str()))
+fn fixed_text(f: &Finding) -> String {
+    match f.fixed_version() {
+        Some(v) => v.to_string(),
+        None => format!(
+            "none ({})",
+            f.status
+                .map_or("affected", bulkhead_core::VulnStatus::as_str)
+        ),
+    }
 }
 
-/// Build the SARIF log. Findings are read from `artifact.vulnerabilities` (none: an empty run).
-pub fn log(a: &Artifact) -> Value {
-    let vulns: &[Vulnerability] = a.vulnerabilities.as_deref().unwrap_or(&[]);
-    let db_paths: BTreeMap<String, &str> = a
-        .packages
-        .iter()
-        .map(|p| (p.key(), p.db_path.as_str()))
-        .collect();
-    let mut rule_index: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut rules: Vec<Value> = Vec::new();
-    let mut results: Vec<Value> = Vec::new();
-    for v in vulns {
-        let idx = *rule_index.entry(v.id.as_str()).or_insert_with(|| {
-            let title = v.title.clone().unwrap_or_else(|| v.id.clone());
-            let mut props = json!({
-                "precision": "very-high",
-                "security-severity": security_severity(v),
-                "tags": ["vulnerability", "security", v.severity.as_str()],
-            });
-            if let Some(vec) = &v.cvss_vector {
-                props["cvss_vector"] = json!(vec);
-            }
-            if !v.aliases.is_empty() {
-                props["aliases"] = json!(v.aliases);
-            }
-            rules.push(json!({
-                "id": v.id,
-                "name": "OsPackageVulnerability",
-                "shortDescription": {"text": title},
-                "fullDescription": {"text": title},
-                "defaultConfiguration": {"level": level(v.severity)},
-                "helpUri": help_uri(v),
+/// The tag naming a finding's kind in rule properties.
+fn kind_tag(k: FindingKind) -> &'static str {
+    k.as_str()
+}
+
+fn rule(f: &Finding) -> Value {
+    let mut props = json!({
+        "precision": "very-high",
+        "security-severity": security_severity(f),
+        "tags": [kind_tag(f.kind), "security", f.severity.as_str()],
+    });
+    if let Some(vec) = f.cvss.as_ref().and_then(|c| c.vector.as_ref()) {
+        props["cvss_vector"] = json!(vec);
+    }
+    if !f.aliases.is_empty() {
+        props["aliases"] = json!(f.aliases);
+    }
+    match f.kind {
+        FindingKind::Vulnerability => {
+            let name = if f
+                .package
+                .as_ref()
+                .and_then(|p| p.kind)
+                .is_none_or(|k| k.is_os())
+            {
+                "OsPackageVulnerability"
+            } else {
+                "LanguagePackageVulnerability"
+            };
+            let uri = help_uri(&f.id);
+            json!({
+                "id": f.id,
+                "name": name,
+                "shortDescription": {"text": f.title},
+                "fullDescription": {"text": f.title},
+                "defaultConfiguration": {"level": level(f.severity)},
+                "helpUri": uri,
                 "help": {
                     "text": format!(
-                        "Vulnerability {}\nSeverity: {}\nPackage: {}\nFixed Version: {}\nLink: {}",
-                        v.id, v.severity.as_str(), v.package_name, fixed_text(v), help_uri(v)
+                        "Vulnerability {}\nSeverity: {}\nPackage: {}\nFixed Version: {}\nLink: {uri}",
+                        f.id, f.severity.as_str(), f.package_name(), fixed_text(f)
                     ),
                     "markdown": format!(
-                        "**Vulnerability {}**\n| Severity | Package | Fixed Version | Link |\n| --- | --- | --- | --- |\n|{}|{}|{}|[{}]({})|\n",
-                        v.id, v.severity.as_str(), v.package_name, fixed_text(v), v.id, help_uri(v)
+                        "**Vulnerability {}**\n| Severity | Package | Fixed Version | Link |\n| --- | --- | --- | --- |\n|{}|{}|{}|[{}]({uri})|\n",
+                        f.id, f.severity.as_str(), f.package_name(), fixed_text(f), f.id
                     ),
                 },
                 "properties": props,
-            }));
-            rules.len() - 1
-        });
-        let db_path = db_paths
-            .get(&v.package_key)
-            .copied()
-            .filter(|p| !p.is_empty())
-            .unwrap_or(a.name.as_str());
-        results.push(json!({
-            "ruleId": v.id,
-            "ruleIndex": idx,
-            "level": level(v.severity),
-            "message": {"text": format!(
-                "Package: {}\nInstalled Version: {}\nVulnerability {}\nSeverity: {}\nFixed Version: {}\nLink: {}",
-                v.package_name, v.installed_version, v.id, v.severity.as_str(), fixed_text(v), help_uri(v)
-            )},
-            "locations": [{
+            })
+        }
+        _ => {
+            let help = f.remediation().unwrap_or(&f.title).to_string();
+            let mut r = json!({
+                "id": f.id,
+                "name": f.id.replace(['-', '_', ' '], ""),
+                "shortDescription": {"text": f.title},
+                "fullDescription": {"text": f.title},
+                "defaultConfiguration": {"level": level(f.severity)},
+                "help": {"text": help, "markdown": help},
+                "properties": props,
+            });
+            if let Some(u) = f.references.first() {
+                r["helpUri"] = json!(u);
+            }
+            r
+        }
+    }
+}
+
+fn message(f: &Finding) -> String {
+    match f.kind {
+        FindingKind::Vulnerability => format!(
+            "Package: {}\nInstalled Version: {}\nVulnerability {}\nSeverity: {}\nFixed Version: {}\nLink: {}",
+            f.package_name(),
+            f.installed_version(),
+            f.id,
+            f.severity.as_str(),
+            fixed_text(f),
+            help_uri(&f.id)
+        ),
+        _ => match &f.location.object {
+            Some(o) => format!("{o}: {}", f.message),
+            None => f.message.clone(),
+        },
+    }
+}
+
+fn location(t: &Target, f: &Finding) -> Option<Value> {
+    let l = &f.location;
+    let line = l.line.unwrap_or(1).max(1);
+    let mut loc = match l.file.as_deref().filter(|p| !p.is_empty()) {
+        Some(file) => {
+            // Image paths are relative to the image root; checked files are as the user named them.
+            let uri = if matches!(
+                t.kind,
+                bulkhead_core::TargetKind::Image | bulkhead_core::TargetKind::Filesystem
+            ) {
+                file.trim_start_matches('/')
+            } else {
+                file
+            };
+            json!({
                 "physicalLocation": {
-                    "artifactLocation": {"uri": db_path.trim_start_matches('/'), "uriBaseId": "ROOTPATH"},
-                    "region": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1},
+                    "artifactLocation": {"uri": uri, "uriBaseId": "ROOTPATH"},
+                    "region": {"startLine": line, "startColumn": 1, "endLine": line, "endColumn": 1},
                 },
-                "message": {"text": format!("{}: {}@{}", a.name, v.package_name, v.installed_version)},
-            }],
-        }));
+            })
+        }
+        None => json!({}),
+    };
+    let mut logical = Vec::new();
+    if let Some(c) = &l.container {
+        logical.push(json!({"name": c.id, "kind": "container",
+            "fullyQualifiedName": c.image.clone().unwrap_or_else(|| c.id.clone())}));
     }
-    let mut run_props = json!({"imageName": a.name, "artifactKind": a.kind});
-    if let Some(id) = &a.image_id {
-        run_props["imageID"] = json!(id);
+    if let Some(p) = &l.process {
+        let name = p.name.clone().unwrap_or_default();
+        let mut v = json!({"name": name, "kind": "process"});
+        if let Some(cmd) = &p.cmdline {
+            v["fullyQualifiedName"] = json!(cmd);
+        }
+        logical.push(v);
     }
-    if !a.repo_tags.is_empty() {
-        run_props["repoTags"] = json!(a.repo_tags);
+    if let Some(o) = &l.object {
+        let mut v = json!({"name": o, "kind": "object"});
+        if let Some(p) = &l.pointer {
+            v["fullyQualifiedName"] = json!(format!("{o}{p}"));
+        }
+        logical.push(v);
     }
-    if !a.repo_digests.is_empty() {
-        run_props["repoDigests"] = json!(a.repo_digests);
+    if !logical.is_empty() {
+        loc["logicalLocations"] = Value::Array(logical);
     }
-    if let Some(os) = &a.os {
-        run_props["os"] = json!(os.distro_qualifier());
+    if f.kind == FindingKind::Vulnerability {
+        loc["message"] = json!({"text": format!(
+            "{}: {}@{}", t.name, f.package_name(), f.installed_version()
+        )});
+    }
+    (loc.as_object().is_some_and(|o| !o.is_empty())).then_some(loc)
+}
+
+/// Build the SARIF log of a report: one run, every target's findings.
+pub fn log(report: &Report) -> Value {
+    let mut rule_index: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut rules: Vec<Value> = Vec::new();
+    let mut results: Vec<Value> = Vec::new();
+    for t in &report.targets {
+        for f in &t.findings {
+            let idx = *rule_index.entry(f.id.as_str()).or_insert_with(|| {
+                rules.push(rule(f));
+                rules.len() - 1
+            });
+            let mut r = json!({
+                "ruleId": f.id,
+                "ruleIndex": idx,
+                "level": level(f.severity),
+                "message": {"text": message(f)},
+            });
+            if let Some(loc) = location(t, f) {
+                r["locations"] = json!([loc]);
+            }
+            results.push(r);
+        }
+    }
+    let mut run = json!({
+        "tool": {"driver": {
+            "name": TOOL_NAME,
+            "fullName": "Bulkhead container security scanner",
+            "version": TOOL_VERSION,
+            "rules": rules,
+        }},
+        "results": results,
+        "columnKind": "utf16CodeUnits",
+        "originalUriBaseIds": {"ROOTPATH": {"uri": "file:///"}},
+    });
+    // An image or filesystem scan names its artifact, as Trivy does.
+    if let [t] = report.targets.as_slice()
+        && let Some(a) = &t.artifact
+    {
+        let mut props = json!({"imageName": a.name, "artifactKind": a.kind});
+        if let Some(id) = &a.image_id {
+            props["imageID"] = json!(id);
+        }
+        if !a.repo_tags.is_empty() {
+            props["repoTags"] = json!(a.repo_tags);
+        }
+        if !a.repo_digests.is_empty() {
+            props["repoDigests"] = json!(a.repo_digests);
+        }
+        if let Some(os) = &a.os {
+            props["os"] = json!(os.distro_qualifier());
+        }
+        run["properties"] = props;
     }
     json!({
         "version": "2.1.0",
         "$schema": SCHEMA_URI,
-        "runs": [{
-            "tool": {"driver": {
-                "name": TOOL_NAME,
-                "fullName": "Bulkhead container security scanner",
-                "version": TOOL_VERSION,
-                "rules": rules,
-            }},
-            "results": results,
-            "columnKind": "utf16CodeUnits",
-            "originalUriBaseIds": {"ROOTPATH": {"uri": "file:///"}},
-            "properties": run_props,
-        }],
+        "runs": [run],
     })
 }

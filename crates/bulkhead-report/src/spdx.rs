@@ -52,6 +52,14 @@ fn package_entry(p: &Package, a: &Artifact, id: &str) -> Value {
     v
 }
 
+/// The SPDX document of a report's first image or filesystem target.
+pub fn document_of_report(r: &bulkhead_core::Report) -> Value {
+    match r.targets.iter().find_map(|t| t.artifact.as_ref()) {
+        Some(a) => document(a),
+        None => document(&Artifact::default()),
+    }
+}
+
 /// Build the SPDX document.
 pub fn document(a: &Artifact) -> Value {
     let root_id = spdx_id(

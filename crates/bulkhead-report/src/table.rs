@@ -1,11 +1,63 @@
-//! Human-readable table of an inventory.
+//! Human-readable tables of image and filesystem targets: a summary, the vulnerabilities (grouped by
+//! package, highest severity first, with status and fixed version), and the package list when asked
+//! (`--list-all-pkgs`) or when no vulnerability scan ran (the inventory is then the result).
 
-use bulkhead_core::Artifact;
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use crate::RenderOptions;
+use bulkhead_core::{Artifact, Finding, FindingKind, Report, Severity, Target, VulnStatus};
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
-/// Render the artifact summary and its packages.
-pub fn render(a: &Artifact, _color: bool) -> String {
-    let mut out = String::new();
+/// The colour of a severity in every table (vulnerabilities, misconfigurations).
+pub fn severity_cell(s: Severity, color: bool) -> Cell {
+    let c = Cell::new(s.as_str());
+    if !color {
+        return c;
+    }
+    c.fg(match s {
+        Severity::Critical => Color::Red,
+        Severity::High => Color::DarkRed,
+        Severity::Medium => Color::Yellow,
+        Severity::Low => Color::Blue,
+        Severity::Unknown => Color::Grey,
+    })
+}
+
+/// A table with Bulkhead's look, as wide as `opts.width` allows.
+pub fn new_table(opts: &RenderOptions) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    match opts.width {
+        Some(w) => {
+            t.set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(w);
+        }
+        None => {
+            t.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
+    // Colour and width are the caller's decision (NO_COLOR, CLICOLOR_FORCE, `-o FILE`), not
+    // comfy-table's guess from stdout.
+    t.force_no_tty();
+    if opts.color {
+        t.enforce_styling();
+    }
+    t
+}
+
+/// The summary line of findings by severity.
+pub fn severity_summary(what: &str, findings: &[&Finding]) -> String {
+    let count = |s: Severity| findings.iter().filter(|v| v.severity == s).count();
+    format!(
+        "{what}: {} (CRITICAL: {}, HIGH: {}, MEDIUM: {}, LOW: {}, UNKNOWN: {})",
+        findings.len(),
+        count(Severity::Critical),
+        count(Severity::High),
+        count(Severity::Medium),
+        count(Severity::Low),
+        count(Severity::Unknown)
+    )
+}
+
+fn header(a: &Artifact, out: &mut String) {
     out.push_str(&format!("{} ({})\n", a.name, a.kind));
     if let Some(id) = &a.image_id {
         out.push_str(&format!("Image ID: {id}\n"));
@@ -26,119 +78,174 @@ pub fn render(a: &Artifact, _color: bool) -> String {
         None => out.push_str("OS: not detected\n"),
     }
     out.push_str(&format!(
-        "Layers: {}  Files: {}  Packages: {}\n\n",
+        "Layers: {}  Files: {}  Packages: {}\n",
         a.layers.len().max(1),
         a.file_count,
         a.packages.len()
     ));
-    if !a.packages.is_empty() {
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header(vec![
-                "Type", "Package", "Version", "Arch", "Source", "Files",
-            ]);
-        for p in &a.packages {
-            let src = match (&p.src_name, &p.src_version) {
-                (Some(n), _) if *n == p.name => String::new(),
-                (Some(n), Some(v)) if *v != p.full_version() && *v != p.version => {
-                    format!("{n} {v}")
-                }
-                (Some(n), _) => n.clone(),
-                _ => String::new(),
-            };
-            t.add_row(vec![
-                p.kind.map(|k| k.purl_type()).unwrap_or("").to_string(),
-                p.name.clone(),
-                p.full_version(),
-                p.arch.clone().unwrap_or_default(),
-                src,
-                p.files.len().to_string(),
-            ]);
-        }
-        out.push_str(&t.to_string());
-        out.push('\n');
-    }
-    if let Some(vulns) = &a.vulnerabilities {
-        out.push_str(&render_vulnerabilities(vulns));
-    }
-    for w in &a.warnings {
-        out.push_str(&format!("warning: {w}\n"));
-    }
-    out
 }
 
-/// The vulnerability table: grouped by package (sorted by package, then severity, highest first), with
-/// the fixed version and the severity's source; a summary line by severity first.
-pub fn render_vulnerabilities(vulns: &[bulkhead_core::Vulnerability]) -> String {
-    use bulkhead_core::Severity;
-    let mut out = String::new();
-    let count = |s: Severity| vulns.iter().filter(|v| v.severity == s).count();
-    out.push_str(&format!(
-        "\nVulnerabilities: {} (CRITICAL: {}, HIGH: {}, MEDIUM: {}, LOW: {}, UNKNOWN: {})\n",
-        vulns.len(),
-        count(Severity::Critical),
-        count(Severity::High),
-        count(Severity::Medium),
-        count(Severity::Low),
-        count(Severity::Unknown)
-    ));
+fn packages(a: &Artifact, opts: &RenderOptions) -> String {
+    let mut t = new_table(opts);
+    t.set_header(vec![
+        "Type", "Package", "Version", "Arch", "Source", "Files",
+    ]);
+    for p in &a.packages {
+        let src = match (&p.src_name, &p.src_version) {
+            (Some(n), _) if *n == p.name => String::new(),
+            (Some(n), Some(v)) if *v != p.full_version() && *v != p.version => format!("{n} {v}"),
+            (Some(n), _) => n.clone(),
+            _ => String::new(),
+        };
+        t.add_row(vec![
+            p.kind.map(|k| k.purl_type()).unwrap_or("").to_string(),
+            p.name.clone(),
+            p.full_version(),
+            p.arch.clone().unwrap_or_default(),
+            src,
+            p.files.len().to_string(),
+        ]);
+    }
+    format!("{t}\n")
+}
+
+fn status_text(f: &Finding) -> &'static str {
+    f.status.map_or("", VulnStatus::as_str)
+}
+
+/// The vulnerability table: a summary line by severity, then one row per finding grouped by package
+/// (sorted by package, then severity, highest first).
+pub fn vulnerabilities(vulns: &[&Finding], opts: &RenderOptions) -> String {
+    let mut out = format!("\n{}\n", severity_summary("Vulnerabilities", vulns));
     if vulns.is_empty() {
         return out;
     }
-    let mut sorted: Vec<&bulkhead_core::Vulnerability> = vulns.iter().collect();
+    let mut sorted: Vec<&Finding> = vulns.to_vec();
     sorted.sort_by(|a, b| {
         (
-            &a.package_name,
-            &a.installed_version,
+            a.package_name(),
+            a.installed_version(),
             std::cmp::Reverse(a.severity),
             &a.id,
         )
             .cmp(&(
-                &b.package_name,
-                &b.installed_version,
+                b.package_name(),
+                b.installed_version(),
                 std::cmp::Reverse(b.severity),
                 &b.id,
             ))
     });
-    let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header(vec![
-            "Package",
-            "Installed",
-            "Vulnerability",
-            "Severity",
-            "Fixed in",
-            "Title",
-        ]);
-    let mut last = String::new();
+    let mut t = new_table(opts);
+    t.set_header(vec![
+        "Package",
+        "Installed",
+        "Vulnerability",
+        "Severity",
+        "Status",
+        "Fixed in",
+        "Title",
+    ]);
+    let mut last = "";
     for v in sorted {
-        let pkg = if v.package_key == last {
+        let key = v.package.as_ref().map_or("", |p| p.key.as_str());
+        let pkg = if key == last {
             String::new()
         } else {
-            v.package_name.clone()
+            v.package_name().to_string()
         };
-        last = v.package_key.clone();
-        let mut title = v.title.clone().unwrap_or_default();
-        if title.chars().count() > 60 {
+        last = key;
+        let mut title = if v.title == v.id {
+            String::new()
+        } else {
+            v.title.clone()
+        };
+        if opts.width.is_none() && title.chars().count() > 60 {
             title = title.chars().take(57).collect::<String>() + "...";
         }
         t.add_row(vec![
-            pkg,
-            v.installed_version.clone(),
-            v.id.clone(),
-            format!("{:?}", v.severity).to_uppercase(),
-            v.fixed_version.clone().unwrap_or_else(|| match v.status {
-                bulkhead_core::VulnStatus::WillNotFix => "(will not fix)".into(),
-                bulkhead_core::VulnStatus::FixDeferred => "(fix deferred)".into(),
-                bulkhead_core::VulnStatus::EndOfLife => "(end of life)".into(),
-                _ => "(no fix)".into(),
-            }),
-            title,
+            Cell::new(pkg),
+            Cell::new(v.installed_version()),
+            Cell::new(&v.id),
+            severity_cell(v.severity, opts.color),
+            Cell::new(status_text(v)),
+            Cell::new(v.fixed_version().unwrap_or("")),
+            Cell::new(title),
         ]);
     }
     out.push_str(&t.to_string());
     out.push('\n');
+    out
+}
+
+fn target(t: &Target, report: &Report, opts: &RenderOptions, out: &mut String) {
+    let vuln_scan = report.scanners.contains(&FindingKind::Vulnerability);
+    if let Some(a) = &t.artifact {
+        header(a, out);
+        if !a.packages.is_empty() && (opts.list_all_pkgs || !vuln_scan) {
+            out.push('\n');
+            out.push_str(&packages(a, opts));
+        }
+    } else {
+        out.push_str(&format!("{}\n", t.name));
+    }
+    if vuln_scan {
+        let vulns: Vec<&Finding> = t
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Vulnerability)
+            .collect();
+        out.push_str(&vulnerabilities(&vulns, opts));
+    }
+    let others: Vec<&Finding> = t
+        .findings
+        .iter()
+        .filter(|f| f.kind != FindingKind::Vulnerability)
+        .collect();
+    if !others.is_empty() {
+        out.push_str(&format!("\n{}\n", severity_summary("Findings", &others)));
+        let mut tb = new_table(opts);
+        tb.set_header(vec!["Rule", "Severity", "Where", "Message"]);
+        for f in others {
+            let place = f
+                .location
+                .file
+                .clone()
+                .map(|p| match f.location.line {
+                    Some(l) => format!("{p}:{l}"),
+                    None => p,
+                })
+                .unwrap_or_default();
+            tb.add_row(vec![
+                Cell::new(&f.id),
+                severity_cell(f.severity, opts.color),
+                Cell::new(place),
+                Cell::new(&f.message),
+            ]);
+        }
+        out.push_str(&tb.to_string());
+        out.push('\n');
+    }
+    if let Some(a) = &t.artifact {
+        for w in &a.warnings {
+            out.push_str(&format!("warning: {w}\n"));
+        }
+    }
+}
+
+/// Render every target of an image or filesystem report.
+pub fn render(report: &Report, opts: &RenderOptions) -> String {
+    let mut out = String::new();
+    for (i, t) in report.targets.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        target(t, report, opts, &mut out);
+    }
+    if !report.suppressed.is_empty() {
+        out.push_str(&format!(
+            "\n{} finding(s) suppressed (ignore file / VEX)\n",
+            report.suppressed.len()
+        ));
+    }
     out
 }

@@ -11,8 +11,9 @@
 
 use bulkhead_rules::RulesEngine;
 use bulkhead_rules::detect::{Detector, RunOptions};
-use bulkhead_rules::syscall::Replayer;
-use bulkhead_scap::{BlockReader, Capture, Limits, RawBlock};
+use bulkhead_rules::pipeline::{FnSink, Pipeline};
+use bulkhead_rules::source::{Counters, EventSource, ScapSource, SourceError, SourceEvent};
+use bulkhead_scap::{BlockReader, Limits, RawBlock};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -134,23 +135,57 @@ fn gzipped(streams: &[PathBuf]) -> Vec<PathBuf> {
         .collect()
 }
 
+/// A source that samples the RSS once `at` events went through it.
+struct Sampled<S> {
+    inner: S,
+    events: u64,
+    at: u64,
+    rss: u64,
+}
+
+impl<S: EventSource> EventSource for Sampled<S> {
+    fn next_event(&mut self) -> Result<Option<SourceEvent>, SourceError> {
+        let ev = self.inner.next_event()?;
+        if matches!(ev, Some(SourceEvent::Syscall(_))) {
+            self.events += 1;
+            if self.events == self.at {
+                self.rss = rss_kib();
+            }
+        }
+        Ok(ev)
+    }
+
+    fn rules_sources(&self) -> &'static [&'static str] {
+        self.inner.rules_sources()
+    }
+
+    fn counters(&self) -> Option<Counters> {
+        self.inner.counters()
+    }
+}
+
+/// The streams through the library's runtime pipeline (the loop `bulkhead runtime replay` runs:
+/// source → state → detector → sink), one pipeline per stream.
 fn run(kind: &str, streams: &[PathBuf], detector: &Detector, target: u64) -> f64 {
     let start_rss = rss_kib();
     let (mut events, mut alerts) = (0u64, 0u64);
     let mut quarter_rss = 0;
-    let mut alerts_buf = Vec::new();
     let t = Instant::now();
     for s in streams {
-        let cap = Capture::open(s).expect("stream");
-        let mut r = Replayer::new(cap);
-        while let Some(ev) = r.next_event().expect("replay") {
-            detector.process(ev.ts_ns(), &ev, &mut alerts_buf);
-            alerts += alerts_buf.len() as u64;
-            alerts_buf.clear();
-            events += 1;
-            if events == target / 4 {
-                quarter_rss = rss_kib();
-            }
+        let mut source = Sampled {
+            inner: ScapSource::open(s).expect("stream"),
+            // Counting on from the streams before: the RSS after a quarter of all events.
+            events,
+            at: target / 4,
+            rss: 0,
+        };
+        let mut sink = FnSink(|_: &bulkhead_rules::output::Alert| {});
+        let mut p = Pipeline::with_detectors(vec![detector]);
+        let summary = p.run(&mut source, &mut [&mut sink]).expect("replay");
+        events += summary.events;
+        alerts += summary.alerts;
+        if source.rss != 0 {
+            quarter_rss = source.rss;
         }
     }
     let secs = t.elapsed().as_secs_f64();

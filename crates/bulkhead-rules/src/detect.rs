@@ -3,7 +3,7 @@
 //! first-match semantics (or every match with `rule_matching: all`).
 
 use crate::Priority;
-use crate::eval::{FieldSource, Node, compile};
+use crate::eval::{CompileError, FieldSource, Node, compile};
 use crate::evttypes::EvtTypes;
 use crate::loader::{CompiledRule, RulesEngine};
 use crate::output::Alert;
@@ -34,10 +34,12 @@ pub struct Active {
 
 /// Rules ready to evaluate for one source.
 pub struct Detector {
+    /// The rules source (`syscall`, `k8s_audit`) the detector evaluates events of.
+    pub source: String,
     pub rules: Vec<Active>,
     pub match_all: bool,
     /// Rules that could not be compiled for evaluation, with the reason.
-    pub skipped: Vec<(String, String)>,
+    pub skipped: Vec<(String, CompileError)>,
     /// Rules by event type (indices into `rules`, in rule order), as Falco buckets them: an event
     /// is only evaluated against the rules whose condition can match its type.
     by_type: HashMap<String, Vec<usize>>,
@@ -118,6 +120,7 @@ impl Detector {
             }
         }
         Detector {
+            source: source.to_string(),
             rules,
             match_all: opts.match_all,
             skipped,

@@ -181,7 +181,28 @@ pub enum Node {
 /// case folding, regexes) and field references are resolved once here, not per event. Errors
 /// name what cannot be evaluated (bad regex, an operand that is not a field, a transformer the
 /// engine does not implement).
-pub fn compile(expr: &Expr) -> Result<Node, String> {
+/// Why a condition cannot be evaluated (the loader accepted it; the evaluator lacks something).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompileError {
+    #[error("undefined macro '{0}' at evaluation")]
+    UndefinedMacro(String),
+    #[error("unknown operator {0:?}")]
+    UnknownOperator(String),
+    #[error("invalid regex {pattern:?}: {detail}")]
+    Regex { pattern: String, detail: String },
+    #[error("transformer {0}() is not implemented")]
+    Transformer(String),
+    #[error("{0}() needs a field argument")]
+    MissingArgument(String),
+    /// An operand that is not a field (a constant or list where a field must be).
+    #[error("an operand of a check is not a field")]
+    NotAField,
+    /// A node that is not a condition (a bare value or list).
+    #[error("a part of the condition is not a check")]
+    NotACondition,
+}
+
+pub fn compile(expr: &Expr) -> Result<Node, CompileError> {
     Ok(match expr {
         Expr::And { children, .. } => {
             Node::And(children.iter().map(compile).collect::<Result<_, _>>()?)
@@ -191,11 +212,11 @@ pub fn compile(expr: &Expr) -> Result<Node, String> {
         }
         Expr::Not { child, .. } => Node::Not(Box::new(compile(child)?)),
         Expr::Identifier { name, .. } => {
-            return Err(format!("undefined macro '{name}' at evaluation"));
+            return Err(CompileError::UndefinedMacro(name.clone()));
         }
         Expr::UnaryCheck { left, op, .. } => Node::Check {
             left: operand(left)?,
-            op: Op::parse(op).ok_or_else(|| format!("unknown operator {op:?}"))?,
+            op: Op::parse(op).ok_or_else(|| CompileError::UnknownOperator(op.clone()))?,
             all: false,
             rhs: Rhs::None,
         },
@@ -206,20 +227,25 @@ pub fn compile(expr: &Expr) -> Result<Node, String> {
             right,
             ..
         } => {
-            let op_ = Op::parse(op).ok_or_else(|| format!("unknown operator {op:?}"))?;
+            let op_ = Op::parse(op).ok_or_else(|| CompileError::UnknownOperator(op.clone()))?;
             let rhs = match right.as_ref() {
-                Expr::Value { value, .. } if op_ == Op::Regex => Rhs::Regex(
-                    Regex::new(&format!("^(?:{value})$"))
-                        .map_err(|e| format!("invalid regex {value:?}: {e}"))?,
-                ),
+                Expr::Value { value, .. } if op_ == Op::Regex => {
+                    Rhs::Regex(Regex::new(&format!("^(?:{value})$")).map_err(|e| {
+                        CompileError::Regex {
+                            pattern: value.clone(),
+                            detail: e.to_string(),
+                        }
+                    })?)
+                }
                 Expr::Value { value, .. } => Rhs::Value(Const::new(value, op_)),
                 Expr::List { values, .. } => Rhs::List(
                     values.iter().map(|v| Const::new(v, op_)).collect(),
                     values.iter().cloned().collect(),
                 ),
-                Expr::Transformer { name, args, .. } if name == "val" => {
-                    Rhs::Field(operand(args.first().ok_or("val() needs a field")?)?)
-                }
+                Expr::Transformer { name, args, .. } if name == "val" => Rhs::Field(operand(
+                    args.first()
+                        .ok_or_else(|| CompileError::MissingArgument("val".into()))?,
+                )?),
                 other => Rhs::Field(operand(other)?),
             };
             Node::Check {
@@ -229,11 +255,11 @@ pub fn compile(expr: &Expr) -> Result<Node, String> {
                 rhs,
             }
         }
-        other => return Err(format!("not a condition: {other:?}")),
+        _ => return Err(CompileError::NotACondition),
     })
 }
 
-fn operand(e: &Expr) -> Result<FieldRef, String> {
+fn operand(e: &Expr) -> Result<FieldRef, CompileError> {
     match e {
         Expr::Field { name, arg, .. } => Ok(FieldRef {
             name: name.clone(),
@@ -250,13 +276,16 @@ fn operand(e: &Expr) -> Result<FieldRef, String> {
                 "b64" => Transform::B64,
                 "basename" => Transform::Basename,
                 "len" => Transform::Len,
-                other => return Err(format!("transformer {other}() is not implemented")),
+                other => return Err(CompileError::Transformer(other.to_string())),
             };
-            let mut inner = operand(args.first().ok_or("transformer without argument")?)?;
+            let mut inner = operand(
+                args.first()
+                    .ok_or_else(|| CompileError::MissingArgument(name.clone()))?,
+            )?;
             inner.transforms.push(t);
             Ok(inner)
         }
-        other => Err(format!("not a field: {other:?}")),
+        _ => Err(CompileError::NotAField),
     }
 }
 
@@ -766,7 +795,12 @@ mod tests {
         assert!(compile(&parse_condition("proc.name regex '('").unwrap()).is_err());
         let e = parse_condition("concat(proc.name, proc.exe) = x");
         if let Ok(e) = e {
-            assert!(compile(&e).unwrap_err().contains("not implemented"));
+            assert!(
+                compile(&e)
+                    .unwrap_err()
+                    .to_string()
+                    .contains("not implemented")
+            );
         }
     }
 

@@ -48,7 +48,46 @@ pub struct FalcoConfig {
     /// `rules_files` (or the deprecated `rules_file`), used when no `-r` is given.
     pub rules_files: Vec<PathBuf>,
     pub drops: DropsConfig,
+    /// Keys that are enabled (in the file or by `-o`) but that Bulkhead does not implement, with
+    /// what they would have done: the caller warns about each (they are never silently ignored).
+    pub unimplemented: Vec<Unimplemented>,
 }
+
+/// A Falco configuration key Bulkhead reads but does not act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unimplemented {
+    /// The key as written (`file_output`, `http_output`, `append_output`).
+    pub key: String,
+    /// What Falco would have done with it.
+    pub what: &'static str,
+}
+
+impl std::fmt::Display for Unimplemented {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` is set but Bulkhead does not implement it yet ({}): ignored",
+            self.key, self.what
+        )
+    }
+}
+
+/// Output channels and servers of Falco's configuration that Bulkhead does not implement, each
+/// with an `enabled` key (the live monitor, issue 12, brings the outputs).
+const UNIMPLEMENTED_SECTIONS: &[(&str, &str)] = &[
+    ("file_output", "alerts appended to a file"),
+    ("http_output", "alerts POSTed to a URL, e.g. falcosidekick"),
+    ("program_output", "alerts piped to a program"),
+    ("syslog_output", "alerts sent to syslog"),
+    ("grpc_output", "alerts served over gRPC"),
+    ("grpc", "Falco's gRPC server"),
+    (
+        "webserver",
+        "Falco's web server: /healthz and Prometheus metrics",
+    ),
+    ("metrics", "periodic internal metrics"),
+    ("capture", "captures written when rules match"),
+];
 
 /// One configuration document and the `-o` overrides on top of it.
 struct Doc {
@@ -74,18 +113,46 @@ impl Doc {
     }
 }
 
+/// A configuration error, worded as Falco words it (scripts match these texts).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The configuration file could not be read.
+    #[error("Error reading config file ({file}): {error}")]
+    Read { file: String, error: std::io::Error },
+    /// A key of the file (or of `-o`) has an invalid value; `what` names the key and the fix.
+    #[error("Error reading config file ({file}): {what}")]
+    Invalid { file: String, what: String },
+    /// A `-o` option that is not `key=value`.
+    #[error("Error parsing config option \"{0}\". Must be of the form key=val or key.subkey=val")]
+    Option(String),
+    /// A `-o key={...}` value that is not a YAML object.
+    #[error("-o {key}: invalid YAML object {value:?}")]
+    OptionObject { key: String, value: String },
+    #[error("Unknown rule matching strategy \"{0}\"--must be one of first, all")]
+    RuleMatching(String),
+    #[error(
+        "Unknown priority \"{0}\"--must be one of emergency, alert, critical, error, warning, notice, informational, debug"
+    )]
+    Priority(String),
+}
+
 /// A configuration error, as Falco words it.
-fn bad(file: &str, what: &str) -> String {
-    format!("Error reading config file ({file}): {what}")
+fn bad(file: &str, what: &str) -> ConfigError {
+    ConfigError::Invalid {
+        file: file.to_string(),
+        what: what.to_string(),
+    }
 }
 
 impl FalcoConfig {
     /// Read the configuration file (if any), then apply `-o key=value` options in order.
-    pub fn load(file: Option<&Path>, options: &[String]) -> Result<FalcoConfig, String> {
+    pub fn load(file: Option<&Path>, options: &[String]) -> Result<FalcoConfig, ConfigError> {
         match file {
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .map_err(|e| format!("Error reading config file ({}): {e}", p.display()))?;
+                let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Read {
+                    file: p.display().to_string(),
+                    error: e,
+                })?;
                 FalcoConfig::parse(Some(&text), &p.display().to_string(), options)
             }
             None => FalcoConfig::parse(None, "<defaults>", options),
@@ -98,7 +165,7 @@ impl FalcoConfig {
         text: Option<&str>,
         name: &str,
         options: &[String],
-    ) -> Result<FalcoConfig, String> {
+    ) -> Result<FalcoConfig, ConfigError> {
         let name = name.to_string();
         let root = match text {
             Some(text) => {
@@ -125,15 +192,16 @@ impl FalcoConfig {
         let mut overrides = Vec::new();
         for o in options {
             let Some((k, v)) = o.split_once('=') else {
-                return Err(format!(
-                    "Error parsing config option \"{o}\". Must be of the form key=val or key.subkey=val"
-                ));
+                return Err(ConfigError::Option(o.clone()));
             };
             let node = if v.starts_with('{') && v.ends_with('}') {
                 yaml::load_all(v)
                     .ok()
                     .and_then(|d| d.into_iter().next())
-                    .ok_or_else(|| format!("-o {k}: invalid YAML object {v:?}"))?
+                    .ok_or_else(|| ConfigError::OptionObject {
+                        key: k.to_string(),
+                        value: v.to_string(),
+                    })?
             } else {
                 Node {
                     kind: Kind::Scalar(v.to_string()),
@@ -144,14 +212,14 @@ impl FalcoConfig {
         }
         let doc = Doc { root, overrides };
         let shipped = file.is_none();
-        let boolean = |path: &str, default: bool| -> Result<bool, String> {
+        let boolean = |path: &str, default: bool| -> Result<bool, ConfigError> {
             match doc.scalar(path) {
                 None => Ok(default),
                 Some(s) => yaml::decode_bool(&s)
                     .ok_or_else(|| bad(&name, &format!("{path}: {s:?} is not a boolean"))),
             }
         };
-        let double = |path: &str, default: f64| -> Result<f64, String> {
+        let double = |path: &str, default: f64| -> Result<f64, ConfigError> {
             match doc.scalar(path) {
                 None => Ok(default),
                 Some(s) => s
@@ -166,18 +234,11 @@ impl FalcoConfig {
         let rule_matching_all = match rule_matching.as_str() {
             "first" => false,
             "all" => true,
-            other => {
-                return Err(format!(
-                    "Unknown rule matching strategy \"{other}\"--must be one of first, all"
-                ));
-            }
+            other => return Err(ConfigError::RuleMatching(other.to_string())),
         };
         let priority = doc.scalar("priority").unwrap_or_else(|| "debug".into());
-        let priority = Priority::parse(&priority).ok_or_else(|| {
-            format!(
-                "Unknown priority \"{priority}\"--must be one of emergency, alert, critical, error, warning, notice, informational, debug"
-            )
-        })?;
+        let priority =
+            Priority::parse(&priority).ok_or_else(|| ConfigError::Priority(priority.clone()))?;
         let log_level = doc.scalar("log_level").unwrap_or_else(|| "info".into());
         let log_level = Priority::parse(&log_level)
             .ok_or_else(|| bad(&name, &format!("unknown log_level \"{log_level}\"")))?;
@@ -231,7 +292,38 @@ impl FalcoConfig {
                 "syscall event drops threshold must be a double in the range [0, 1]",
             ));
         }
+        let mut unimplemented = Vec::new();
+        for (key, what) in UNIMPLEMENTED_SECTIONS {
+            if boolean(&format!("{key}.enabled"), false)? {
+                unimplemented.push(Unimplemented {
+                    key: key.to_string(),
+                    what,
+                });
+            }
+        }
+        if boolean("json_include_message_property", false)? {
+            unimplemented.push(Unimplemented {
+                key: "json_include_message_property".into(),
+                what: "a `message` property in JSON alerts",
+            });
+        }
+        for (key, what) in [
+            ("append_output", "text and fields appended to rule outputs"),
+            (
+                "load_plugins",
+                "plugins loaded as event sources and extractors",
+            ),
+        ] {
+            if matches!(doc.get(key).map(|n| &n.kind), Some(Kind::Seq(items)) if !items.is_empty())
+            {
+                unimplemented.push(Unimplemented {
+                    key: key.to_string(),
+                    what,
+                });
+            }
+        }
         Ok(FalcoConfig {
+            unimplemented,
             json_output: boolean("json_output", false)?,
             json_include_output_property: boolean("json_include_output_property", true)?,
             json_include_tags_property: boolean("json_include_tags_property", true)?,
@@ -321,6 +413,8 @@ pub struct DropMonitor {
     pub drops_detected: u64,
     /// Times the actions were taken (`num times actions taken: N`).
     pub actions_taken: u64,
+    /// The source's counters at the last check (live sources).
+    last: Option<crate::source::Counters>,
 }
 
 /// The rule name Falco gives drop alerts.
@@ -339,11 +433,25 @@ impl DropMonitor {
             evts_since_check: 0,
             drops_detected: 0,
             actions_taken: 0,
+            last: None,
         }
     }
 
-    /// Account one event at `ts` (ns); notices are appended to `out`.
+    /// Account one event at `ts` (ns) of a source without kernel counters (a capture); notices
+    /// are appended to `out`.
     pub fn on_event(&mut self, ts: u64, out: &mut Vec<DropNotice>) {
+        self.on_event_with(ts, None, out)
+    }
+
+    /// Account one event at `ts` (ns); `counters` are the source's kernel counters so far (a
+    /// live source: the drops and events of each interval are their differences, as Falco
+    /// computes them from `scap_stats`). Notices are appended to `out`.
+    pub fn on_event_with(
+        &mut self,
+        ts: u64,
+        counters: Option<crate::source::Counters>,
+        out: &mut Vec<DropNotice>,
+    ) {
         self.evts_since_check += 1;
         if self.next_check == 0 {
             self.next_check = ts + 1_000_000_000;
@@ -352,8 +460,20 @@ impl DropMonitor {
             return;
         }
         self.next_check = ts + 1_000_000_000;
-        let n_evts = std::mem::take(&mut self.evts_since_check);
-        let mut n_drops = 0u64;
+        let mut n_evts = std::mem::take(&mut self.evts_since_check);
+        let mut delta = crate::source::Counters::default();
+        if let Some(c) = counters {
+            let last = self.last.unwrap_or_default();
+            delta = crate::source::Counters {
+                events: c.events.saturating_sub(last.events),
+                drops_buffer: c.drops_buffer.saturating_sub(last.drops_buffer),
+                drops_page_faults: c.drops_page_faults.saturating_sub(last.drops_page_faults),
+                drops_bug: c.drops_bug.saturating_sub(last.drops_bug),
+            };
+            self.last = Some(c);
+            n_evts = delta.events;
+        }
+        let mut n_drops = delta.drops();
         if self.cfg.simulate_drops {
             out.push(DropNotice::Log(
                 Priority::Informational,
@@ -389,7 +509,8 @@ impl DropMonitor {
                         ts_ns: ts,
                         message: message.clone(),
                         // Falco's keys, in its (alphabetical, JSON object) order; a replay has
-                        // no per-category kernel counters, so those are 0.
+                        // no kernel counters, so those are 0; a live source gives the buffer,
+                        // page-fault and bug drops (not split by syscall category).
                         fields: vec![
                             ("ebpf_enabled", zero()),
                             ("n_drops", n_drops.to_string()),
@@ -401,9 +522,9 @@ impl DropMonitor {
                             ("n_drops_buffer_open_exit", zero()),
                             ("n_drops_buffer_other_interest_exit", zero()),
                             ("n_drops_buffer_proc_exit", zero()),
-                            ("n_drops_buffer_total", zero()),
-                            ("n_drops_bug", zero()),
-                            ("n_drops_page_faults", zero()),
+                            ("n_drops_buffer_total", delta.drops_buffer.to_string()),
+                            ("n_drops_bug", delta.drops_bug.to_string()),
+                            ("n_drops_page_faults", delta.drops_page_faults.to_string()),
                             ("n_drops_scratch_map", zero()),
                             ("n_evts", n_evts.to_string()),
                         ],
@@ -436,7 +557,7 @@ mod tests {
         let p = dir.path().join("falco.yaml");
         std::fs::write(&p, yaml).unwrap();
         let opts: Vec<String> = opts.iter().map(|s| s.to_string()).collect();
-        FalcoConfig::load(Some(&p), &opts)
+        FalcoConfig::load(Some(&p), &opts).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -455,6 +576,49 @@ mod tests {
         assert_eq!(c.priority, Priority::Warning);
         assert_eq!(c.drops.actions, vec![DropAction::Log, DropAction::Alert]);
         assert_eq!((c.drops.threshold, c.drops.max_burst), (0.5, 10.0));
+    }
+
+    /// Output channels Bulkhead does not implement are reported (by key), whether the file or
+    /// `-o` enables them; disabled ones are not.
+    #[test]
+    fn unimplemented_keys_are_reported() {
+        let keys = |c: &FalcoConfig| {
+            c.unimplemented
+                .iter()
+                .map(|u| u.key.clone())
+                .collect::<Vec<_>>()
+        };
+        let c = cfg(
+            "file_output:\n  enabled: true\n  filename: /tmp/x\nhttp_output:\n  enabled: false\nsyslog_output:\n  enabled: true\nappend_output:\n  - match: {source: syscall}\n    extra_output: x\n",
+            &["program_output.enabled=true", "http_output.enabled=true"],
+        )
+        .unwrap();
+        assert_eq!(
+            keys(&c),
+            [
+                "file_output",
+                "http_output",
+                "program_output",
+                "syslog_output",
+                "append_output"
+            ]
+        );
+        assert!(
+            c.unimplemented[0]
+                .to_string()
+                .contains("`file_output` is set but Bulkhead does not implement it")
+        );
+        assert!(
+            FalcoConfig::load(None, &[])
+                .unwrap()
+                .unimplemented
+                .is_empty()
+        );
+        let e = cfg("file_output:\n  enabled: maybe\n", &[]).unwrap_err();
+        assert!(
+            e.contains("file_output.enabled: \"maybe\" is not a boolean"),
+            "{e}"
+        );
     }
 
     #[test]

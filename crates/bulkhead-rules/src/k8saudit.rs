@@ -49,12 +49,24 @@ fn to_event(v: Value) -> Option<AuditEvent> {
     })
 }
 
+/// Why audit events could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuditError {
+    #[error("refused: more than {MAX_AUDIT_BYTES} bytes of audit events (split the file)")]
+    TooLarge,
+    /// A line that is not JSON, in a file that is not one JSON document.
+    #[error(
+        "line {line}: invalid JSON ({detail}); give one audit event, an EventList, a JSON array or one event per line"
+    )]
+    Json { line: usize, detail: String },
+}
+
 /// Read audit events from text: one event, an `EventList` (`items`), a JSON array, or JSON lines.
 /// Documents that are not audit events are counted in the second value (the plugin skips them
 /// with [`NOT_AUDIT`]).
-pub fn read_events(text: &str) -> Result<(Vec<AuditEvent>, usize), String> {
+pub fn read_events(text: &str) -> Result<(Vec<AuditEvent>, usize), AuditError> {
     if text.len() > MAX_AUDIT_BYTES {
-        return Err(format!("refused: more than {MAX_AUDIT_BYTES} bytes"));
+        return Err(AuditError::TooLarge);
     }
     let mut docs: Vec<Value> = Vec::new();
     match serde_json::from_str::<Value>(text) {
@@ -65,10 +77,10 @@ pub fn read_events(text: &str) -> Result<(Vec<AuditEvent>, usize), String> {
                 if line.is_empty() {
                     continue;
                 }
-                docs.push(
-                    serde_json::from_str(line)
-                        .map_err(|e| format!("line {}: invalid JSON: {e}", i + 1))?,
-                );
+                docs.push(serde_json::from_str(line).map_err(|e| AuditError::Json {
+                    line: i + 1,
+                    detail: json_detail(&e),
+                })?);
             }
         }
     }
@@ -95,6 +107,17 @@ pub fn read_events(text: &str) -> Result<(Vec<AuditEvent>, usize), String> {
         }
     }
     Ok((out, skipped))
+}
+
+/// What is wrong in a JSON text, without serde's position suffix (the line is given apart).
+pub(crate) fn json_detail(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Eof => "unexpected end of input".into(),
+        Category::Syntax => format!("syntax error at column {}", e.column()),
+        Category::Data => "unexpected value".into(),
+        Category::Io => "read error".into(),
+    }
 }
 
 /// A JSON value as the plugin renders it: strings as they are, anything else as compact JSON.
@@ -397,6 +420,9 @@ impl FieldSource for AuditEvent {
             "ka.response.code" => one(j, &["responseStatus", "code"]),
             "ka.response.reason" => one(j, &["responseStatus", "reason"]),
             "ka.useragent" => one(j, &["userAgent"]),
+            "ka.sourceips" => get(j, &["sourceIPs"])
+                .and_then(Value::as_array)
+                .map(|a| a.iter().map(text).collect()),
             "jevt.value" | "json.value" => {
                 let ptr = arg?;
                 j.pointer(ptr)
@@ -411,6 +437,10 @@ impl FieldSource for AuditEvent {
                 Some(vec![crate::output::iso_time(self.ts_ns, false)])
             }
             "evt.rawtime" => Some(vec![self.ts_ns.to_string()]),
+            "evt.time.s" => Some(vec![crate::output::time_s(self.ts_ns)]),
+            "evt.datetime" => Some(vec![crate::output::datetime(self.ts_ns)]),
+            "evt.datetime.s" => Some(vec![crate::output::datetime_s(self.ts_ns)]),
+            "evt.source" => Some(vec!["k8s_audit".to_string()]),
             "evt.num" if self.num > 0 => Some(vec![self.num.to_string()]),
             // libsinsp's generic field: the host the events are processed on.
             "evt.hostname" => Some(vec![crate::output::local_hostname().to_string()]),

@@ -6,10 +6,17 @@
 //!   override, exceptions, visibility, list substitution), with Falco's error and warning codes
 //!   and the `falco -V` text and JSON shapes ([`result`]).
 //! * [`evttypes`]: the event types a condition can match (libsinsp `ppm_codes.cpp` semantics).
-//! * [`fields`]: the static field table (names, types, argument rules) used for validation.
+//! * [`fields`]: the field table (names, types, argument rules, descriptions, whether and how
+//!   Bulkhead extracts each) that validation, the capture format and `runtime fields` derive from.
+//! * The runtime pipeline `source → state → detector → sinks`: [`source`] (the [`source::EventSource`]
+//!   trait and the `.scap`, own-capture and k8s-audit sources), [`syscall`] (the libsinsp-like state,
+//!   [`syscall::Inspector`], without I/O), [`detect`] (rules bucketed by event type), [`pipeline`]
+//!   ([`pipeline::Pipeline::run`], [`pipeline::Sink`]s), [`output`] (Falco's alert shapes, alerts as
+//!   findings).
 
 pub mod ast;
 pub mod capture;
+pub mod describe;
 pub mod detect;
 pub mod eval;
 pub mod evttypes;
@@ -19,7 +26,9 @@ pub mod k8saudit;
 pub mod loader;
 pub mod output;
 pub mod parser;
+pub mod pipeline;
 pub mod result;
+pub mod source;
 pub mod syscall;
 pub mod yaml;
 

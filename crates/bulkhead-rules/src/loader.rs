@@ -80,50 +80,8 @@ impl fmt::Display for Version {
 /// Falco's engine version this loader claims (Falco 0.44).
 pub const ENGINE_VERSION: Version = Version::new(0, 62, 0);
 
-/// Rule priorities (`falco_common::priority_type`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Priority {
-    Emergency,
-    Alert,
-    Critical,
-    Error,
-    Warning,
-    Notice,
-    Informational,
-    Debug,
-}
-
-impl Priority {
-    /// Case-insensitive, with `info` for `informational`.
-    pub fn parse(s: &str) -> Option<Priority> {
-        let l = s.to_ascii_lowercase();
-        Some(match l.as_str() {
-            "emergency" => Priority::Emergency,
-            "alert" => Priority::Alert,
-            "critical" => Priority::Critical,
-            "error" => Priority::Error,
-            "warning" => Priority::Warning,
-            "notice" => Priority::Notice,
-            "informational" | "info" => Priority::Informational,
-            "debug" => Priority::Debug,
-            _ => return None,
-        })
-    }
-
-    /// Falco's name for the priority (`Warning`, `Informational`...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::Emergency => "Emergency",
-            Priority::Alert => "Alert",
-            Priority::Critical => "Critical",
-            Priority::Error => "Error",
-            Priority::Warning => "Warning",
-            Priority::Notice => "Notice",
-            Priority::Informational => "Informational",
-            Priority::Debug => "Debug",
-        }
-    }
-}
+/// Rule priorities: Bulkhead's one definition, with its mapping to finding severities.
+pub use bulkhead_core::Priority;
 
 /// Loader settings.
 #[derive(Debug, Clone)]
@@ -2087,7 +2045,7 @@ fn validate_condition(source: &str, ast: &Expr) -> Result<(), (String, Pos, bool
                     return; // reported when the field node is visited
                 };
                 if let Err(m) = fields::check_operator(info, op) {
-                    result = Err((m, *pos, false));
+                    result = Err((m.to_string(), *pos, false));
                     return;
                 }
                 let values: Vec<&str> = match right.as_ref() {
@@ -2105,7 +2063,7 @@ fn validate_condition(source: &str, ast: &Expr) -> Result<(), (String, Pos, bool
                         return;
                     }
                     if let Err(m) = fields::check_value(info, op, v) {
-                        result = Err((m, *pos, false));
+                        result = Err((m.to_string(), *pos, false));
                         return;
                     }
                 }

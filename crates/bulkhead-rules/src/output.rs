@@ -62,6 +62,77 @@ impl Alert {
         )
     }
 
+    /// The alert as a Bulkhead finding (kind `runtime-alert`): id and title the rule name,
+    /// severity from the priority ([`crate::Priority::severity`]), message the output; the
+    /// container (`container.id`, `.name`, `.image.repository`:`.image.tag`, `.image.digest`),
+    /// process (`proc.pid`, `proc.name`, `proc.cmdline`, `user.name`) and Kubernetes object
+    /// (`ka.target.*`) from the output fields that have a value; evidence the output fields (typed
+    /// as in the JSON alert), tags, source and priority. Falco's own JSON line is [`Alert::json`].
+    pub fn to_finding(&self) -> bulkhead_core::Finding {
+        use bulkhead_core::{ContainerRef, Finding, FindingKind, ProcessRef};
+        let mut f = Finding::new(
+            FindingKind::RuntimeAlert,
+            self.rule.clone(),
+            self.priority.severity(),
+            self.rule.clone(),
+            self.output.clone(),
+        );
+        f.severity_source = Some(format!("Falco priority {}", self.priority.as_str()));
+        let field = |k: &str| {
+            self.output_fields
+                .iter()
+                .find(|(n, _)| n == k)
+                .and_then(|(_, v)| v.clone())
+                .filter(|v| !v.is_empty() && v != "<NA>")
+        };
+        if let Some(id) = field("container.id") {
+            let image =
+                field("container.image.repository").map(|r| match field("container.image.tag") {
+                    Some(t) => format!("{r}:{t}"),
+                    None => r,
+                });
+            f.location.container = Some(ContainerRef {
+                id,
+                name: field("container.name"),
+                image: image.or_else(|| field("container.image")),
+                image_digest: field("container.image.digest"),
+            });
+        }
+        let process = ProcessRef {
+            pid: field("proc.pid").and_then(|p| p.parse().ok()),
+            name: field("proc.name"),
+            cmdline: field("proc.cmdline"),
+            user: field("user.name"),
+        };
+        if process != ProcessRef::default() {
+            f.location.process = Some(process);
+        }
+        let object: Vec<String> = [
+            "ka.target.namespace",
+            "ka.target.resource",
+            "ka.target.name",
+        ]
+        .iter()
+        .filter_map(|k| field(k))
+        .collect();
+        if !object.is_empty() {
+            f.location.object = Some(object.join("/"));
+        }
+        let mut fields = Map::new();
+        for (k, v) in &self.output_fields {
+            fields.insert(k.clone(), typed(&self.source, k, v.as_deref(), self.ts_ns));
+        }
+        f.evidence
+            .insert("output_fields".into(), Value::Object(fields));
+        f.evidence.insert("tags".into(), json!(self.tags));
+        f.evidence.insert("source".into(), json!(self.source));
+        f.evidence
+            .insert("priority".into(), json!(self.priority.as_str()));
+        f.evidence
+            .insert("time".into(), json!(iso_time(self.ts_ns, true)));
+        f
+    }
+
     /// Falco's JSON object; `output` holds the text line. `output_fields` holds every field of
     /// the line — the time of its prefix (`evt.time`, or `evt.time.iso8601`) included — typed as
     /// libsinsp renders them in JSON: numbers for numeric fields, booleans for flags, the event
@@ -133,6 +204,16 @@ fn typed(source: &str, key: &str, v: Option<&str>, ts_ns: i128) -> Value {
         },
         _ => Value::String(s.to_string()),
     }
+}
+
+/// `%evt.time.s`: `16:17:57` (the time without nanoseconds).
+pub fn time_s(ts_ns: i128) -> String {
+    line_time(ts_ns, false)[..8].to_string()
+}
+
+/// `%evt.datetime.s`: `2016-08-04 16:17:57` (the date and time without nanoseconds).
+pub fn datetime_s(ts_ns: i128) -> String {
+    datetime(ts_ns)[..19].to_string()
 }
 
 /// `%evt.datetime` (libsinsp's `ts_to_string` with the date): `2016-08-04 16:17:57.881781397`.
@@ -249,6 +330,62 @@ impl OutputFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An alert of a container process as a finding: the location and evidence from its fields.
+    #[test]
+    fn alerts_as_findings() {
+        let a = Alert {
+            ts_ns: 1_470_327_477_881_785_348,
+            rule: "Terminal shell in container".into(),
+            priority: crate::Priority::Notice,
+            source: "syscall".into(),
+            output: "A shell was spawned (user=root)".into(),
+            output_fields: vec![
+                ("container.id".into(), Some("ad64969c62e5".into())),
+                ("container.name".into(), Some("web".into())),
+                ("container.image.repository".into(), Some("nginx".into())),
+                ("container.image.tag".into(), Some("1.25".into())),
+                ("container.image.digest".into(), None),
+                ("proc.pid".into(), Some("4242".into())),
+                ("proc.cmdline".into(), Some("bash -i".into())),
+                ("user.name".into(), Some("root".into())),
+            ],
+            tags: vec!["container".into(), "shell".into()],
+        };
+        let f = a.to_finding();
+        assert_eq!(f.kind, bulkhead_core::FindingKind::RuntimeAlert);
+        assert_eq!(
+            (f.id.as_str(), f.title.as_str()),
+            ("Terminal shell in container", "Terminal shell in container")
+        );
+        assert_eq!(f.severity, bulkhead_core::Severity::Low);
+        assert_eq!(f.severity_source.as_deref(), Some("Falco priority Notice"));
+        assert_eq!(f.message, "A shell was spawned (user=root)");
+        let c = f.location.container.as_ref().unwrap();
+        assert_eq!(
+            (c.id.as_str(), c.name.as_deref(), c.image.as_deref()),
+            ("ad64969c62e5", Some("web"), Some("nginx:1.25"))
+        );
+        assert_eq!(c.image_digest, None);
+        let p = f.location.process.as_ref().unwrap();
+        assert_eq!(
+            (
+                p.pid,
+                p.cmdline.as_deref(),
+                p.user.as_deref(),
+                p.name.as_deref()
+            ),
+            (Some(4242), Some("bash -i"), Some("root"), None)
+        );
+        assert_eq!(f.evidence["output_fields"]["proc.pid"], 4242);
+        assert!(f.evidence["output_fields"]["container.image.digest"].is_null());
+        assert_eq!(f.evidence["tags"][1], "shell");
+        assert_eq!(f.evidence["source"], "syscall");
+        assert_eq!(f.evidence["priority"], "Notice");
+        // The finding serializes (the report's JSON).
+        let v = serde_json::to_value(&f).unwrap();
+        assert_eq!(v["kind"], "runtime-alert");
+    }
 
     /// JSON `output_fields` as Falco types them: the time of the line's prefix in ns, numbers,
     /// booleans, strings, `null` for `<NA>`.

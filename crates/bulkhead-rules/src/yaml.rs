@@ -28,7 +28,8 @@ pub struct Node {
 }
 
 /// A YAML syntax error: message in yaml-cpp's shape and where it happened.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("line {}, column {}: {message}", mark.line + 1, mark.column + 1)]
 pub struct YamlError {
     pub message: String,
     pub mark: Mark,

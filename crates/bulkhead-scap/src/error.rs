@@ -1,7 +1,5 @@
-use std::fmt;
-
 /// What went wrong while reading a capture.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// Underlying read / decompression error.
     Io,
@@ -13,8 +11,10 @@ pub enum ErrorKind {
     Unsupported,
 }
 
-/// An error with the (decompressed) file offset it refers to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An error with the (decompressed) file offset it refers to. The message says what was being
+/// read (`truncated event params`, `block length 12 below minimum 16`); callers name the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("scap: {message} at offset {offset}")]
 pub struct ScapError {
     pub kind: ErrorKind,
     pub offset: u64,
@@ -51,11 +51,3 @@ impl ScapError {
         }
     }
 }
-
-impl fmt::Display for ScapError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "scap: {} at offset {}", self.message, self.offset)
-    }
-}
-
-impl std::error::Error for ScapError {}

@@ -5,7 +5,8 @@
 //! * [`Capture`] parses metadata blocks (section header, machine info, interfaces,
 //!   users/groups, process list V1..V9, fd lists) and yields [`Block`]s or typed
 //!   [`Event`]s, optionally through the old-event [`Converter`];
-//! * [`table`] is the event table (code -> name, direction, parameter schema).
+//! * [`table`] is the event table (code -> name, direction, parameter schema); [`syscalls`]
+//!   names the syscalls of generic events.
 //!
 //! Format reference: falcosecurity/libs `userspace/libscap/scap_savefile.h`,
 //! `engine/savefile/scap_savefile.c`, `engine/savefile/converter/`, `driver/event_table.c`.
@@ -15,6 +16,7 @@ mod convert;
 mod error;
 mod event;
 mod meta;
+pub mod syscalls;
 pub mod table;
 
 pub use block::{BlockReader, DEFAULT_MAX_BLOCK, Limits, RawBlock};

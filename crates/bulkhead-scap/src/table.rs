@@ -92,6 +92,48 @@ impl ParamType {
         }
     }
 
+    /// The libs name of the type (`param_type_to_string`: `FD`, `FSPATH`, `FLAGS32`, …).
+    pub fn pt_name(self) -> &'static str {
+        use ParamType::*;
+        match self {
+            Int8 => "INT8",
+            Int16 => "INT16",
+            Int32 => "INT32",
+            Int64 => "INT64",
+            Uint8 => "UINT8",
+            Uint16 => "UINT16",
+            Uint32 => "UINT32",
+            Uint64 => "UINT64",
+            Errno => "ERRNO",
+            Fd => "FD",
+            Pid => "PID",
+            Charbuf => "CHARBUF",
+            Bytebuf => "BYTEBUF",
+            FsPath => "FSPATH",
+            FsRelPath => "FSRELPATH",
+            SockAddr => "SOCKADDR",
+            SockTuple => "SOCKTUPLE",
+            FdList => "FDLIST",
+            Flags8 => "FLAGS8",
+            Flags16 => "FLAGS16",
+            Flags32 => "FLAGS32",
+            EnumFlags8 => "ENUMFLAGS8",
+            EnumFlags16 => "ENUMFLAGS16",
+            EnumFlags32 => "ENUMFLAGS32",
+            Uid => "UID",
+            Gid => "GID",
+            Mode => "MODE",
+            SigType => "SIGTYPE",
+            SigSet => "SIGSET",
+            RelTime => "RELTIME",
+            AbsTime => "ABSTIME",
+            SyscallId => "SYSCALLID",
+            Dyn => "DYN",
+            CharbufArray => "CHARBUFARRAY",
+            CharbufPairArray => "CHARBUF_PAIR_ARRAY",
+        }
+    }
+
     /// Fixed encoded size of the type, `None` for variable-length types.
     pub fn fixed_size(self) -> Option<usize> {
         use ParamType::*;

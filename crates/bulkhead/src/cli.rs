@@ -1,17 +1,21 @@
-//! Command-line definitions: every flag once, with its help.
+//! Command-line definitions: every flag once, with its help; completions and man pages are
+//! generated from these definitions (`bulkhead completion`, `bulkhead man`).
 
-use clap::{Args, Parser, Subcommand};
+use bulkhead_core::Severity;
+use bulkhead_report::Format;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
-/// Container security across the lifecycle: image inventory and SBOMs (more stages to come).
+/// Container security across the lifecycle: image inventory, SBOMs and vulnerabilities; Dockerfile
+/// and Kubernetes checks; Falco-compatible runtime rules.
 #[derive(Parser, Debug)]
 #[command(name = "bulkhead", version, about, propagate_version = true)]
 pub struct Cli {
-    /// Only print errors on stderr.
-    #[arg(short, long, global = true)]
+    /// Only print errors on stderr (no notices, no progress).
+    #[arg(short, long, global = true, env = "BULKHEAD_QUIET")]
     pub quiet: bool,
     /// Verbose diagnostics on stderr.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "BULKHEAD_DEBUG")]
     pub debug: bool,
     #[command(subcommand)]
     pub command: Command,
@@ -19,9 +23,10 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Inventory a container image: OS and OS packages with the files they own.
+    /// Scan a container image: OS and language packages with the files they own, and their
+    /// vulnerabilities when an advisory database is available.
     Image(ScanArgs),
-    /// Inventory a directory or unpacked root filesystem.
+    /// Scan a directory or unpacked root filesystem.
     Fs(ScanArgs),
     /// Write a software bill of materials (CycloneDX 1.6 by default) for an image or directory.
     Sbom(ScanArgs),
@@ -29,10 +34,7 @@ pub enum Command {
     /// exactly as Kubernetes applies them, best practices).
     Config(ConfigArgs),
     /// Runtime detection with Falco-compatible rules.
-    Runtime {
-        #[command(subcommand)]
-        action: RuntimeAction,
-    },
+    Runtime(RuntimeArgs),
     /// Manage the advisory database.
     Db {
         #[command(subcommand)]
@@ -43,6 +45,58 @@ pub enum Command {
         #[command(subcommand)]
         action: CacheAction,
     },
+    /// Print the version and the advisory database in use (path, build time, age, record counts).
+    Version {
+        /// Database file (default: $BULKHEAD_DB, else $XDG_CACHE_HOME/bulkhead/db/bulkhead.db).
+        #[arg(long, env = "BULKHEAD_DB")]
+        db: Option<PathBuf>,
+        /// Output format.
+        #[arg(short, long, default_value = "table", value_parser = format_parser(&[Format::Table, Format::Json]))]
+        format: Format,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completion {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages (bulkhead.1 and one per subcommand) into a directory.
+    Man {
+        /// Where to write them (created if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+/// A `--format` parser accepting only `allowed`; an unknown value is a usage error listing them.
+pub fn format_parser(
+    allowed: &'static [Format],
+) -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(allowed.iter().map(|f| f.name()))
+        .map(|s| s.parse::<Format>().expect("a listed format"))
+}
+
+/// What a scan looks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Scanner {
+    /// Match packages against the advisory database (needs one).
+    Vuln,
+    /// Nothing but the inventory (packages, OS, layers).
+    None,
+}
+
+/// Where a bare image name is looked up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImageSrc {
+    /// A path if it exists, else a registry.
+    Auto,
+    /// The podman store, through its API socket.
+    Podman,
+}
+
+/// A duration like `30s`, `5m`, `1h30m`, `500ms`.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (expected e.g. 30s, 5m, 1h)"))
 }
 
 #[derive(Subcommand, Debug)]
@@ -76,13 +130,69 @@ pub enum DbAction {
         /// Database file (default: $BULKHEAD_DB, else $XDG_CACHE_HOME/bulkhead/db/bulkhead.db).
         #[arg(long, env = "BULKHEAD_DB")]
         db: Option<PathBuf>,
-        /// Output format: table or json.
-        #[arg(short, long, default_value = "table")]
-        format: String,
+        /// Output format.
+        #[arg(short, long, default_value = "table", value_parser = format_parser(&[Format::Table, Format::Json]))]
+        format: Format,
     },
 }
 
+/// A rules source (the `source:` of a rule).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum RulesSource {
+    /// System calls (.scap captures, Bulkhead captures, the live sensor).
+    #[value(name = "syscall")]
+    Syscall,
+    /// Kubernetes audit events.
+    #[value(name = "k8s_audit")]
+    K8sAudit,
+}
+
+impl RulesSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RulesSource::Syscall => "syscall",
+            RulesSource::K8sAudit => "k8s_audit",
+        }
+    }
+}
+
+/// `bulkhead runtime`: a subcommand, or Falco's own flags (`-V`, `-L`, `-l`, `--list`,
+/// `--list-events`) used as with `falco`. `-V` validates here (it is not `--version`).
+#[derive(Args, Debug)]
+#[command(disable_version_flag = true, arg_required_else_help = true)]
+pub struct RuntimeArgs {
+    #[command(subcommand)]
+    pub action: Option<RuntimeAction>,
+    /// Falco's -V: load these rules files in order, print the errors and warnings as Falco does
+    /// and exit (repeatable; the same as `runtime validate`).
+    #[arg(short = 'V', long = "validate", value_name = "RULES")]
+    pub validate: Vec<PathBuf>,
+    /// Falco's -L: print the name and description of every rule of the rules files (-r, else the
+    /// configuration's rules_files) and exit; JSON with `-o json_output=true`.
+    #[arg(short = 'L')]
+    pub list_rules: bool,
+    /// Falco's -l RULE: print the name and description of one rule and exit.
+    #[arg(short = 'l', value_name = "RULE")]
+    pub describe_rule: Option<String>,
+    /// Falco's --list [SOURCE]: the fields rules can use (as `runtime fields`).
+    #[arg(long = "list", value_name = "SOURCE", num_args = 0..=1)]
+    pub list_fields: Option<Option<RulesSource>>,
+    /// Falco's --list-events: the syscall and meta events Bulkhead knows, with their parameters.
+    #[arg(long = "list-events", visible_alias = "list-syscall-events")]
+    pub list_events: bool,
+    /// Rules files or directories for -L/-l (repeatable).
+    #[arg(short = 'r', value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
+    /// Falco configuration file, for -L/-l/-V (rules_files, json_output).
+    #[arg(short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Falco configuration options as key=value, for -L/-l/-V.
+    #[arg(short = 'o', value_name = "KEY=VALUE")]
+    pub options: Vec<String>,
+}
+
 #[derive(Subcommand, Debug)]
+#[command(disable_version_flag = true)]
 pub enum RuntimeAction {
     /// Load Falco rules files (in order, as `falco -V a.yaml -V b.yaml`) and print the errors and
     /// warnings as Falco does; exits 0 when every file loads without error.
@@ -97,7 +207,7 @@ pub enum RuntimeAction {
     /// Replay a capture through Falco rules and print the alerts as Falco does: a .scap capture
     /// (gzip or plain) through the syscall rules, a Bulkhead capture (its own JSON Lines format),
     /// or Kubernetes audit events (one event, an EventList, a JSON array or JSON lines) through the
-    /// k8s_audit rules.
+    /// k8s_audit rules. `-q` leaves out the drop monitor's summary.
     Replay {
         /// Rules files or directories, loaded in order (repeatable; default: the configuration's
         /// rules_files).
@@ -107,7 +217,9 @@ pub enum RuntimeAction {
         #[arg(short = 'e', long = "capture")]
         capture: std::path::PathBuf,
         /// Falco configuration file (falco.yaml): outputs, priority, rule_matching, logging,
-        /// syscall_event_drops. Without it, the defaults of the falco.yaml Falco ships.
+        /// syscall_event_drops. Without it, the defaults of the falco.yaml Falco ships. Keys Bulkhead
+        /// does not implement (file_output, http_output, program_output, syslog_output, …) are
+        /// reported on stderr.
         #[arg(short = 'c', long = "config", value_name = "FILE")]
         config: Option<std::path::PathBuf>,
         /// Falco configuration options as key=value (dotted keys), applied over the file:
@@ -125,12 +237,12 @@ pub enum RuntimeAction {
         /// Disable rules whose name contains this text (repeatable).
         #[arg(short = 'D', value_name = "RULE")]
         disable_rules: Vec<String>,
-        /// Enable only these sources' rules (default: the capture's source).
-        #[arg(long = "enable-source")]
-        enable_source: Vec<String>,
-        /// Disable a source.
-        #[arg(long = "disable-source")]
-        disable_source: Vec<String>,
+        /// Enable only these sources' rules (repeatable; default: every source).
+        #[arg(long = "enable-source", value_name = "SOURCE")]
+        enable_source: Vec<RulesSource>,
+        /// Disable a source (repeatable).
+        #[arg(long = "disable-source", value_name = "SOURCE")]
+        disable_source: Vec<RulesSource>,
         /// Accepted for compatibility with Falco's command line (all events are evaluated).
         #[arg(short = 'A')]
         all_events: bool,
@@ -145,11 +257,12 @@ pub enum RuntimeAction {
         #[arg(short = 'p', long = "print", value_name = "FORMAT")]
         print: Option<String>,
     },
-    /// List the fields rules can use: name, type, source, whether Bulkhead extracts it, description.
+    /// List the fields rules can use: name, type, source, whether Bulkhead extracts it (and why
+    /// not), description.
     Fields {
-        /// Only fields of this source (syscall, k8s_audit).
+        /// Only fields of this source.
         #[arg(long)]
-        source: Option<String>,
+        source: Option<RulesSource>,
         /// JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -179,15 +292,17 @@ pub enum CacheAction {
 #[derive(Args, Debug)]
 pub struct ConfigArgs {
     /// Files or directories (recursed: Dockerfile, Dockerfile.*, *.dockerfile, Containerfile*,
-    /// *.yaml, *.yml, *.json); `-` reads stdin (a manifest, or a Dockerfile with --stdin-dockerfile).
+    /// *.yaml, *.yml, *.json; a named file with another name is judged by its content); `-` reads
+    /// stdin (a manifest, or a Dockerfile with --stdin-dockerfile). A file that cannot be read or
+    /// parsed is a BH-PARSE finding (HIGH); an image archive or other binary is refused.
     #[arg(required_unless_present = "list_rules")]
     pub paths: Vec<String>,
     /// Print every rule (ID, severity, title, fix, aliases) as a Markdown table and exit.
     #[arg(long)]
     pub list_rules: bool,
     /// Settings file (ignored rule IDs, severity overrides, trusted registries, failure threshold;
-    /// hadolint's .hadolint.yaml keys are accepted). Default: .bulkhead.yaml in the working
-    /// directory when present.
+    /// hadolint's .hadolint.yaml keys are accepted). Default: the first of .bulkhead.yaml,
+    /// .bulkhead.yml, .hadolint.yaml, .hadolint.yml in the working directory.
     #[arg(long, value_name = "FILE")]
     pub config: Option<std::path::PathBuf>,
     /// Treat stdin as a Dockerfile instead of a Kubernetes manifest.
@@ -195,88 +310,158 @@ pub struct ConfigArgs {
     pub stdin_dockerfile: bool,
     /// Pod Security Standards policy: LEVEL[:VERSION], LEVEL one of privileged, baseline, restricted;
     /// VERSION v1.N or latest.
-    #[arg(long, default_value = "restricted:latest")]
-    pub pss: String,
+    #[arg(long, value_name = "LEVEL[:VERSION]", default_value = "restricted:latest",
+          value_parser = clap::value_parser!(bulkhead_config::pss::Policy))]
+    pub pss: bulkhead_config::pss::Policy,
     /// Only the Pod Security Standards checks (no BH-K8S best-practice rules).
     #[arg(long)]
     pub pss_only: bool,
-    /// Output format: table, json, sarif, junit.
-    #[arg(short, long, default_value = "table")]
-    pub format: String,
-    /// Write the report to FILE instead of stdout (written atomically).
-    #[arg(short, long, value_name = "FILE")]
+    /// Output format.
+    #[arg(short, long, default_value = "table", env = "BULKHEAD_FORMAT",
+          value_parser = format_parser(&[Format::Table, Format::Json, Format::Sarif, Format::Junit]))]
+    pub format: Format,
+    /// Write the report to FILE instead of stdout (written atomically; `-` is stdout).
+    #[arg(short, long, value_name = "FILE", env = "BULKHEAD_OUTPUT")]
     pub output: Option<std::path::PathBuf>,
-    /// Report only these severities (comma-separated: LOW,MEDIUM,HIGH,CRITICAL).
-    #[arg(long, value_delimiter = ',')]
-    pub severity: Vec<String>,
+    /// Report only these severities (comma-separated). Input errors (BH-PARSE) are always reported.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        ignore_case = true,
+        env = "BULKHEAD_SEVERITY"
+    )]
+    pub severity: Vec<bulkhead_core::Severity>,
     /// Exit with this code when findings are reported (after --severity; only findings at or
-    /// above the settings' failure-threshold count, when it sets one).
-    #[arg(long, default_value_t = 0)]
+    /// above the settings' failure-threshold count, when it sets one; a BH-PARSE finding always
+    /// counts).
+    #[arg(long, default_value_t = 0, env = "BULKHEAD_EXIT_CODE")]
     pub exit_code: u8,
+    /// Directories to leave out of the directories walked (glob relative to each, repeatable or
+    /// comma-separated; `**` crosses `/`).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "GLOB",
+        env = "BULKHEAD_SKIP_DIRS"
+    )]
+    pub skip_dirs: Vec<String>,
+    /// Files to leave out of the directories walked (glob, repeatable or comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "GLOB",
+        env = "BULKHEAD_SKIP_FILES"
+    )]
+    pub skip_files: Vec<String>,
 }
 
-/// Options shared by image, fs and sbom.
+/// Options shared by image, fs and sbom. Every flag also reads `BULKHEAD_<FLAG>` (upper case,
+/// `-` as `_`), as Trivy's `TRIVY_<FLAG>`.
 #[derive(Args, Debug)]
 pub struct ScanArgs {
     /// What to scan: docker-archive or oci-archive tar, OCI layout dir (dir[:tag|@digest]), root
     /// filesystem dir, registry://host/repo:tag (or a plain reference), or podman://name:tag.
     pub target: String,
-    /// Output format: table, json, cyclonedx, spdx-json, sarif (sbom defaults to cyclonedx).
-    #[arg(short, long)]
-    pub format: Option<String>,
-    /// Write the report to FILE instead of stdout (written atomically).
-    #[arg(short, long, value_name = "FILE")]
+    /// Output format (sbom defaults to cyclonedx, the others to table).
+    #[arg(short, long, env = "BULKHEAD_FORMAT", value_parser = format_parser(&[Format::Table, Format::Json, Format::Sarif, Format::CycloneDx, Format::SpdxJson]))]
+    pub format: Option<Format>,
+    /// Write the report to FILE (atomically, with the umask's permissions); `-` is stdout.
+    #[arg(short, long, value_name = "FILE", env = "BULKHEAD_OUTPUT")]
     pub output: Option<PathBuf>,
+    /// What to look for (comma-separated). Default: vulnerabilities when an advisory database is
+    /// available (an error when a vulnerability option asks for them and none is), else the
+    /// inventory only; `sbom` defaults to `none`.
+    #[arg(long, value_delimiter = ',', env = "BULKHEAD_SCANNERS")]
+    pub scanners: Vec<Scanner>,
+    /// List every package in the table, not only the vulnerable ones.
+    #[arg(long, env = "BULKHEAD_LIST_ALL_PKGS")]
+    pub list_all_pkgs: bool,
     /// Layer cache directory (default: $XDG_CACHE_HOME/bulkhead).
     #[arg(long, env = "BULKHEAD_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Do not read or write the layer cache.
-    #[arg(long)]
+    #[arg(long, env = "BULKHEAD_NO_CACHE")]
     pub no_cache: bool,
     /// Largest size of the layer cache, in MiB; least recently used layers are evicted past it.
-    #[arg(long, default_value_t = 2048, value_name = "MIB")]
+    #[arg(
+        long,
+        default_value_t = 2048,
+        value_name = "MIB",
+        env = "BULKHEAD_CACHE_MAX_MIB"
+    )]
     pub cache_max_mib: u64,
-    /// Platform of a multi-platform image: os/arch[/variant] (default: this machine's).
-    #[arg(long)]
-    pub platform: Option<String>,
-    /// Registry user name (also BULKHEAD_REGISTRY_USERNAME; else docker/podman auth files).
-    #[arg(long)]
+    /// Platform of the image: os/arch[/variant] (default: this machine's for multi-platform
+    /// images; an image of another platform is an error).
+    #[arg(long, env = "BULKHEAD_PLATFORM", value_parser = parse_platform)]
+    pub platform: Option<bulkhead_image::source::Platform>,
+    /// Registry user name (else docker/podman auth files).
+    #[arg(long, env = "BULKHEAD_USERNAME")]
     pub username: Option<String>,
-    /// Registry password or token (also BULKHEAD_REGISTRY_PASSWORD).
-    #[arg(long)]
+    /// Registry password or token.
+    #[arg(long, env = "BULKHEAD_PASSWORD", hide_env_values = true)]
     pub password: Option<String>,
     /// Allow plain HTTP and unverified TLS to the registry.
-    #[arg(long)]
+    #[arg(long, env = "BULKHEAD_INSECURE")]
     pub insecure: bool,
     /// PEM file of CA certificates to trust for the registry (verification stays on).
-    #[arg(long, value_name = "PEM")]
+    #[arg(long, value_name = "PEM", env = "BULKHEAD_CA_FILE")]
     pub ca_file: Option<PathBuf>,
     /// Podman API socket for podman:// images (default: $CONTAINER_HOST, /run/podman/podman.sock).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", env = "BULKHEAD_PODMAN_SOCKET")]
     pub podman_socket: Option<PathBuf>,
-    /// Advisory database to match packages against (default: $BULKHEAD_DB, else the default database
-    /// when it exists). Without one, only the inventory is reported.
+    /// How long a registry or socket operation may make no progress before the scan fails
+    /// (e.g. 30s, 5m).
+    #[arg(long, default_value = "5m", value_parser = parse_duration, env = "BULKHEAD_TIMEOUT")]
+    pub timeout: std::time::Duration,
+    /// Directories to leave out (glob, repeatable or comma-separated; `**` crosses `/`).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "GLOB",
+        env = "BULKHEAD_SKIP_DIRS"
+    )]
+    pub skip_dirs: Vec<String>,
+    /// Files to leave out (glob, repeatable or comma-separated).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "GLOB",
+        env = "BULKHEAD_SKIP_FILES"
+    )]
+    pub skip_files: Vec<String>,
+    /// Advisory database to match packages against (default: the default database when it exists).
     #[arg(long, env = "BULKHEAD_DB")]
     pub db: Option<PathBuf>,
-    /// Report only these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
-    #[arg(long, value_delimiter = ',')]
-    pub severity: Vec<String>,
+    /// Report only these severities (comma-separated, any case).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        ignore_case = true,
+        env = "BULKHEAD_SEVERITY"
+    )]
+    pub severity: Vec<Severity>,
     /// Hide vulnerabilities that have no fixed version.
-    #[arg(long)]
+    #[arg(long, env = "BULKHEAD_IGNORE_UNFIXED")]
     pub ignore_unfixed: bool,
-    /// Ignore file of accepted risks (YAML; default: .bulkheadignore in the working directory if present).
-    #[arg(long, value_name = "FILE")]
+    /// Ignore file of accepted risks: Bulkhead's YAML, Trivy's .trivyignore or .trivyignore.yaml
+    /// (default: .bulkheadignore, else .trivyignore, in the working directory).
+    #[arg(long, value_name = "FILE", env = "BULKHEAD_IGNOREFILE")]
     pub ignorefile: Option<PathBuf>,
     /// Record this scan (inventory and findings) by image digest in this scan store (SQLite).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "BULKHEAD_STORE")]
     pub store: Option<PathBuf>,
     /// VEX documents (OpenVEX or CycloneDX VEX); `not_affected`/`fixed` statements suppress findings.
     #[arg(long, value_name = "FILE")]
     pub vex: Vec<PathBuf>,
-    /// Exit with this code when vulnerabilities are reported (after --severity/--ignore-unfixed).
-    #[arg(long, default_value_t = 0)]
+    /// Exit with this code when findings are reported (after --severity/--ignore-unfixed).
+    #[arg(long, default_value_t = 0, env = "BULKHEAD_EXIT_CODE")]
     pub exit_code: u8,
-    /// Where IMAGE lives when it is a bare name: auto (path, else registry) or podman.
-    #[arg(long, default_value = "auto")]
-    pub image_src: String,
+    /// Where IMAGE lives when it is a bare name.
+    #[arg(long, default_value = "auto", env = "BULKHEAD_IMAGE_SRC")]
+    pub image_src: ImageSrc,
+}
+
+fn parse_platform(s: &str) -> Result<bulkhead_image::source::Platform, String> {
+    bulkhead_image::source::Platform::parse(s).map_err(|e| e.to_string())
 }

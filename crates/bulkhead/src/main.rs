@@ -1,8 +1,12 @@
 //! `bulkhead`: the CLI. Thin wiring over the stage crates; every flag is defined once in [`cli`].
 
 mod cli;
+mod config_cmd;
+mod db;
+mod output;
 mod run;
 mod runtime;
+mod scan;
 
 use clap::Parser;
 use std::io::IsTerminal;
@@ -30,7 +34,7 @@ fn main() -> ExitCode {
     match run::run(args) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("bulkhead: error: {}", escape_controls(&format!("{e:#}")));
+            eprintln!("bulkhead: error: {}", escape_controls(&error_text(&e)));
             if e.is::<runtime::FalcoError>() {
                 ExitCode::from(1)
             } else {
@@ -38,6 +42,24 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// The error and its causes, each said once: library errors already quote their cause in their
+/// own message, so a cause whose text is already there is not repeated (a missing file is reported
+/// once, not twice).
+fn error_text(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let s = cause.to_string();
+        if s.is_empty() || out.contains(&s) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&s);
+    }
+    out
 }
 
 /// Error messages quote names taken from images; never let their control characters (terminal escape

@@ -1,19 +1,21 @@
-//! `bulkhead runtime`: validate rules files, replay captures through them as Falco does, list
-//! fields, convert captures.
+//! `bulkhead runtime`: flags into requests for the runtime library (`bulkhead_rules`): validate
+//! rules files, replay captures through the pipeline (`source → state → detector → sinks`), list
+//! rules, events and fields, convert captures. Falco's own flags (`-V`, `-L`, `-l`, `--list`,
+//! `--list-events`) work as with `falco`.
 
-use crate::cli::RuntimeAction;
+use crate::cli::{RulesSource, RuntimeAction, RuntimeArgs};
 use crate::run::write_output;
 use anyhow::{Context, Result, bail};
 use bulkhead_rules::Priority;
-use bulkhead_rules::detect::{Detector, RunOptions};
-use bulkhead_rules::eval::FieldSource;
-use bulkhead_rules::falco_config::{DROP_RULE, DropMonitor, DropNotice, FalcoConfig};
-use bulkhead_rules::output::{Alert, OutputFormat};
+use bulkhead_rules::detect::RunOptions;
+use bulkhead_rules::falco_config::FalcoConfig;
+use bulkhead_rules::output::OutputFormat;
+use bulkhead_rules::pipeline::{FalcoSink, Pipeline, Sink, SourceSelection};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// An error of `runtime replay`: the process exits 1, as Falco does.
+/// An error of the Falco-compatible commands: the process exits 1, as Falco does.
 #[derive(Debug)]
 pub struct FalcoError(pub String);
 
@@ -25,31 +27,27 @@ impl std::fmt::Display for FalcoError {
 
 impl std::error::Error for FalcoError {}
 
-pub fn runtime(action: RuntimeAction) -> Result<ExitCode> {
+/// Run `f`, turning its error into a [`FalcoError`] (exit 1, as Falco exits).
+fn falco<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    f().map_err(|e| anyhow::Error::new(FalcoError(format!("{e:#}"))))
+}
+
+pub fn runtime(args: RuntimeArgs, quiet: bool) -> Result<ExitCode> {
+    let falco_flags = !args.validate.is_empty()
+        || args.list_rules
+        || args.describe_rule.is_some()
+        || args.list_fields.is_some()
+        || args.list_events;
+    let Some(action) = args.action else {
+        return falco_flags_command(args);
+    };
+    if falco_flags || !args.rules.is_empty() || args.config.is_some() || !args.options.is_empty() {
+        bail!(
+            "`bulkhead runtime` takes Falco's flags (-V, -L, -l, --list, --list-events, with -r/-c/-o) or a subcommand, not both"
+        );
+    }
     match action {
-        RuntimeAction::Validate { rules, json } => {
-            let mut engine = bulkhead_rules::RulesEngine::default();
-            let results: Vec<bulkhead_rules::LoadResult> =
-                bulkhead_rules::RulesEngine::expand_paths(&rules)
-                    .iter()
-                    .map(|p| engine.load_file(p))
-                    .collect();
-            if json {
-                let v = bulkhead_rules::validation_json(&results, engine.contents());
-                write_output(None, format!("{v}\n").as_bytes())?;
-            } else {
-                let (out, err) = bulkhead_rules::validation_summary(&results, engine.contents());
-                write_output(None, format!("{out}\n").as_bytes())?;
-                if !err.is_empty() {
-                    eprint!("{err}");
-                }
-            }
-            Ok(if results.iter().all(|r| r.successful()) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
+        RuntimeAction::Validate { rules, json } => validate(&rules, json),
         RuntimeAction::Replay {
             rules,
             capture,
@@ -63,84 +61,191 @@ pub fn runtime(action: RuntimeAction) -> Result<ExitCode> {
             all_events: _,
             print,
             convert_old_events,
-        } => replay(
-            &rules,
-            &capture,
-            config.as_deref(),
-            &options,
-            RunOptions {
-                only_tags: tags,
-                disabled_tags: disable_tags,
-                disabled_rules: disable_rules,
-                extra_output: print.map(|p| extra_output(&p)),
-                ..Default::default()
-            },
-            &enable_source,
-            &disable_source,
-            convert_old_events,
-        )
-        // Falco exits 1 on errors (other Bulkhead commands exit 2): scripts rely on it.
-        .map_err(|e| anyhow::Error::new(FalcoError(format!("{e:#}")))),
-        RuntimeAction::Fields { source, json } => {
-            let extracted = bulkhead_rules::fields::extracted;
-            let fields: Vec<&bulkhead_rules::fields::FieldInfo> = bulkhead_rules::fields::FIELDS
-                .iter()
-                .filter(|f| source.as_deref().is_none_or(|s| s == f.source))
-                .collect();
-            if json {
-                let v: Vec<serde_json::Value> = fields
-                    .iter()
-                    .map(|f| {
-                        serde_json::json!({"name": f.name, "type": f.ty.name(), "source": f.source,
-                            "list": f.list, "extracted": extracted(f), "description": f.desc})
-                    })
-                    .collect();
-                write_output(
-                    None,
-                    format!("{}\n", serde_json::to_string_pretty(&v)?).as_bytes(),
-                )?;
+        } => falco(|| {
+            replay(Replay {
+                rules: &rules,
+                capture: &capture,
+                config: config.as_deref(),
+                options: &options,
+                run: RunOptions {
+                    only_tags: tags,
+                    disabled_tags: disable_tags,
+                    disabled_rules: disable_rules,
+                    extra_output: print.map(|p| extra_output(&p)),
+                    ..Default::default()
+                },
+                sources: SourceSelection {
+                    enable: enable_source.iter().map(|s| s.as_str().into()).collect(),
+                    disable: disable_source.iter().map(|s| s.as_str().into()).collect(),
+                },
+                convert_old_events,
+                quiet,
+            })
+        }),
+        RuntimeAction::Fields { source, json } => fields(source, json),
+        RuntimeAction::Convert { capture, output } => convert(&capture, &output),
+    }
+}
+
+/// `bulkhead runtime -V …`, `-L`, `-l RULE`, `--list [SOURCE]`, `--list-events`, as Falco runs
+/// them (the first of them given, in this order).
+fn falco_flags_command(args: RuntimeArgs) -> Result<ExitCode> {
+    if !args.validate.is_empty() {
+        let json = falco(|| Ok(config(&args)?.json_output))?;
+        return validate(&args.validate, json);
+    }
+    if args.list_rules || args.describe_rule.is_some() {
+        return falco(|| {
+            let cfg = config(&args)?;
+            let engine = load_rules(&args.rules, &cfg)?;
+            let rule = args.describe_rule.as_deref();
+            let text = if cfg.json_output {
+                format!("{}\n", bulkhead_rules::describe::rules_json(&engine, rule)?)
             } else {
-                let mut text = String::new();
-                for f in &fields {
-                    text.push_str(&format!(
-                        "{:<44} {:<10} {:<10} {:<3} {}\n",
-                        f.name,
-                        f.ty.name(),
-                        f.source,
-                        if extracted(f) { "yes" } else { "no" },
-                        f.desc
-                    ));
-                }
-                let n = fields.iter().filter(|f| extracted(f)).count();
-                text.push_str(&format!(
-                    "\n{} fields, {n} extracted by Bulkhead today\n",
-                    fields.len()
-                ));
-                write_output(None, text.as_bytes())?;
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        RuntimeAction::Convert { capture, output } => {
-            let dir = output
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)
-                .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-            let n = {
-                let mut w = std::io::BufWriter::new(tmp.as_file_mut());
-                let n = bulkhead_rules::capture::convert_scap(&capture, &mut w)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", capture.display()))?;
-                w.flush()
-                    .with_context(|| format!("writing {}", output.display()))?;
-                n
+                bulkhead_rules::describe::rules_text(&engine, rule)?
             };
-            tmp.persist(&output)
-                .with_context(|| format!("writing {}", output.display()))?;
-            eprintln!("{}: {n} events", output.display());
+            write_output(None, text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
+        });
+    }
+    if let Some(source) = args.list_fields {
+        return fields(source, false);
+    }
+    if args.list_events {
+        write_output(None, bulkhead_rules::describe::events_text().as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    bail!(
+        "give a subcommand (replay, validate, fields, convert) or one of -V, -L, -l, --list, --list-events"
+    )
+}
+
+/// The configuration of Falco's flags (`-c`, `-o`), its unimplemented keys reported.
+fn config(args: &RuntimeArgs) -> Result<FalcoConfig> {
+    let cfg = FalcoConfig::load(args.config.as_deref(), &args.options)?;
+    warn_unimplemented(&cfg);
+    Ok(cfg)
+}
+
+/// Every configuration key Bulkhead reads but does not implement, named on stderr (never
+/// silently ignored).
+fn warn_unimplemented(cfg: &FalcoConfig) {
+    for u in &cfg.unimplemented {
+        eprintln!("bulkhead: warning: falco configuration: {u}");
+    }
+}
+
+/// The rules files (`-r`, else the configuration's `rules_files`) loaded in order; the first
+/// that fails is an error with Falco's text.
+fn load_rules(rules: &[PathBuf], cfg: &FalcoConfig) -> Result<bulkhead_rules::RulesEngine> {
+    let rules = bulkhead_rules::RulesEngine::expand_paths(if rules.is_empty() {
+        &cfg.rules_files
+    } else {
+        rules
+    });
+    if rules.is_empty() {
+        bail!("no rules files: give -r RULES or rules_files in the configuration");
+    }
+    let mut engine = bulkhead_rules::RulesEngine::default();
+    for r in &rules {
+        let res = engine.load_file(r);
+        if !res.successful() {
+            let (text, _) = bulkhead_rules::validation_summary(&[res], engine.contents());
+            bail!("{text}");
         }
     }
+    Ok(engine)
+}
+
+fn validate(rules: &[PathBuf], json: bool) -> Result<ExitCode> {
+    let mut engine = bulkhead_rules::RulesEngine::default();
+    let results: Vec<bulkhead_rules::LoadResult> = bulkhead_rules::RulesEngine::expand_paths(rules)
+        .iter()
+        .map(|p| engine.load_file(p))
+        .collect();
+    if json {
+        let v = bulkhead_rules::validation_json(&results, engine.contents());
+        write_output(None, format!("{v}\n").as_bytes())?;
+    } else {
+        let (out, err) = bulkhead_rules::validation_summary(&results, engine.contents());
+        write_output(None, format!("{out}\n").as_bytes())?;
+        if !err.is_empty() {
+            eprint!("{err}");
+        }
+    }
+    Ok(if results.iter().all(|r| r.successful()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn fields(source: Option<RulesSource>, json: bool) -> Result<ExitCode> {
+    use bulkhead_rules::fields::{FIELDS, FieldInfo};
+    let fields: Vec<&FieldInfo> = FIELDS
+        .iter()
+        .filter(|f| source.is_none_or(|s| s.as_str() == f.source))
+        .collect();
+    if json {
+        let v: Vec<serde_json::Value> = fields
+            .iter()
+            .map(|f| {
+                let mut j = serde_json::json!({"name": f.name, "type": f.ty.name(), "source": f.source,
+                    "list": f.list, "extracted": f.extracted(), "description": f.desc});
+                if let Some(why) = f.not_extracted() {
+                    j["not_extracted"] = why.into();
+                }
+                j
+            })
+            .collect();
+        write_output(
+            None,
+            format!("{}\n", serde_json::to_string_pretty(&v)?).as_bytes(),
+        )?;
+    } else {
+        let mut text = String::new();
+        for f in &fields {
+            text.push_str(&format!(
+                "{:<44} {:<10} {:<10} {:<3} {}",
+                f.name,
+                f.ty.name(),
+                f.source,
+                if f.extracted() { "yes" } else { "no" },
+                f.desc
+            ));
+            if let Some(why) = f.not_extracted() {
+                text.push_str(&format!(" [not extracted: {why}]"));
+            }
+            text.push('\n');
+        }
+        let n = fields.iter().filter(|f| f.extracted()).count();
+        text.push_str(&format!(
+            "\n{} fields, {n} extracted by Bulkhead today\n",
+            fields.len()
+        ));
+        write_output(None, text.as_bytes())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn convert(capture: &Path, output: &Path) -> Result<ExitCode> {
+    let dir = output
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    let n = {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        let n = bulkhead_rules::capture::convert_scap(capture, &mut w)?;
+        w.flush()
+            .with_context(|| format!("writing {}", output.display()))?;
+        n
+    };
+    tmp.persist(output)
+        .with_context(|| format!("writing {}", output.display()))?;
+    eprintln!("{}: {n} events", output.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Falco's `-p` argument as the text appended to syscall rule outputs: the container (`c`) and
@@ -196,108 +301,31 @@ impl Logger {
     }
 }
 
-/// Where alerts go: stdout when `stdout_output.enabled`; a closed stdout stops printing.
-struct Sink {
-    out: std::io::StdoutLock<'static>,
-    enabled: bool,
-    broken: bool,
-    fmt: OutputFormat,
-}
-
-impl Sink {
-    fn line(&mut self, line: &str) {
-        if self.enabled && !self.broken {
-            self.broken = writeln!(self.out, "{line}").is_err();
-        }
-    }
-    fn alert(&mut self, a: &Alert) {
-        if self.enabled && !self.broken {
-            let line = self.fmt.line(a);
-            self.line(&line);
-        }
-    }
-}
-
-/// Falco's drop monitor over a syscall capture, with where its notices go.
-struct Drops {
-    monitor: DropMonitor,
-    notices: Vec<DropNotice>,
-    exited: bool,
-}
-
-impl Drops {
-    /// Account one syscall event and handle the notices; false once the `exit` action ran.
-    fn event(&mut self, ts_ns: i128, log: &Logger, sink: &mut Sink) -> bool {
-        self.monitor.on_event(ts_ns as u64, &mut self.notices);
-        self.exited |= !drop_notices(&mut self.notices, log, sink);
-        !self.exited
-    }
-
-    /// Falco's end of a capture: the summary on stderr, and an error when the `exit` action ran.
-    fn finish(&self) -> Result<ExitCode> {
-        eprint!("{}", self.monitor.summary());
-        if self.exited {
-            bail!("Drop manager internal error");
-        }
-        Ok(ExitCode::SUCCESS)
-    }
-}
-
-/// Evaluate one event and print its alerts.
-fn evaluate(
-    det: &Detector,
-    ts_ns: i128,
-    ev: &dyn FieldSource,
-    alerts: &mut Vec<Alert>,
-    sink: &mut Sink,
-) {
-    alerts.clear();
-    det.process(ts_ns, ev, alerts);
-    for a in alerts.iter() {
-        sink.alert(a);
-    }
-}
-
-/// Handle the drop monitor's notices; false when the `exit` action ran.
-fn drop_notices(notices: &mut Vec<DropNotice>, log: &Logger, sink: &mut Sink) -> bool {
-    let mut go_on = true;
-    for n in notices.drain(..) {
-        match n {
-            DropNotice::Log(level, msg) => log.log(level, &msg),
-            DropNotice::Alert {
-                ts_ns,
-                message,
-                fields,
-            } => {
-                let line =
-                    sink.fmt
-                        .internal_line(ts_ns, Priority::Debug, DROP_RULE, &message, &fields);
-                sink.line(&line);
-            }
-            DropNotice::Exit => go_on = false,
-        }
-    }
-    go_on
-}
-
-#[allow(clippy::too_many_arguments)]
-fn replay(
-    rules: &[PathBuf],
-    capture: &Path,
-    config: Option<&Path>,
-    options: &[String],
-    mut run: RunOptions,
-    enable_source: &[String],
-    disable_source: &[String],
+/// A `runtime replay` request.
+struct Replay<'a> {
+    rules: &'a [PathBuf],
+    capture: &'a Path,
+    config: Option<&'a Path>,
+    options: &'a [String],
+    run: RunOptions,
+    sources: SourceSelection,
     convert_old_events: bool,
-) -> Result<ExitCode> {
+    /// `-q`: no drop monitor summary.
+    quiet: bool,
+}
+
+/// Flags to a pipeline run: configuration, rules, the capture's source, a Falco line sink on
+/// stdout; the drop summary on stderr and exit 1 when the drop monitor's `exit` action ran.
+fn replay(r: Replay) -> Result<ExitCode> {
+    let mut run = r.run;
     if !run.only_tags.is_empty()
         && (!run.disabled_tags.is_empty() || !run.disabled_rules.is_empty())
     {
         // Falco's own check (and text).
         bail!("You can not specify both disabled (-D/-T) and enabled (-t) rules");
     }
-    let cfg = FalcoConfig::load(config, options).map_err(anyhow::Error::msg)?;
+    let cfg = FalcoConfig::load(r.config, r.options)?;
+    warn_unimplemented(&cfg);
     run.min_priority = Some(cfg.priority);
     run.match_all = cfg.rule_matching_all;
     let log = Logger {
@@ -305,118 +333,50 @@ fn replay(
         level: cfg.log_level,
         iso8601: cfg.time_format_iso_8601,
     };
-    let rules = bulkhead_rules::RulesEngine::expand_paths(if rules.is_empty() {
-        &cfg.rules_files
-    } else {
-        rules
-    });
-    if rules.is_empty() {
-        bail!("no rules files: give -r RULES or rules_files in the configuration");
-    }
-    let mut engine = bulkhead_rules::RulesEngine::default();
-    for r in &rules {
-        let res = engine.load_file(r);
-        if !res.successful() {
-            let (text, _) = bulkhead_rules::validation_summary(&[res], engine.contents());
-            bail!("{text}");
-        }
-    }
-    let host = bulkhead_rules::output::local_hostname();
-    let mut sink = Sink {
-        out: std::io::stdout().lock(),
-        enabled: cfg.stdout_output,
-        broken: false,
-        fmt: OutputFormat::new(&cfg, host),
-    };
-    let source_enabled = |source: &str| {
-        !disable_source.iter().any(|s| s == source)
-            && (enable_source.is_empty() || enable_source.iter().any(|s| s == source))
-    };
-    let detector = |source: &str| {
-        let d = Detector::new(&engine, source, &run);
+    let engine = load_rules(r.rules, &cfg)?;
+    let mut source = bulkhead_rules::source::open(r.capture, r.convert_old_events)?;
+    // A progress spinner for long replays: only when alerts do not go to the same terminal.
+    use std::io::IsTerminal;
+    let bar = crate::output::bar(crate::output::progress_allowed(
+        r.quiet,
+        std::io::stdout().is_terminal(),
+    ));
+    bar.set_style(crate::output::style(
+        "{spinner} replaying {msg}: {pos} events ({per_sec})",
+    ));
+    bar.set_message(r.capture.display().to_string());
+    let mut pipeline = Pipeline::new(&engine, &run, &r.sources, Some(&cfg.drops))
+        .with_log(|level, msg| log.log(level, msg))
+        .with_progress(|n| bar.set_position(n));
+    for d in pipeline.detectors() {
         for (name, why) in &d.skipped {
             tracing::warn!("rule {name:?} cannot be evaluated: {why}");
         }
-        d
-    };
-    let mut head = [0u8; 32];
-    let n = std::fs::File::open(capture)
-        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-        .with_context(|| format!("reading {}", capture.display()))?;
-    let mut drops = Drops {
-        monitor: DropMonitor::new(&cfg.drops),
-        notices: Vec::new(),
-        exited: false,
-    };
-    let mut alerts = Vec::new();
-    if head[..n].starts_with(&[0x1f, 0x8b]) || head[..n].starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) {
-        // A .scap capture: syscall events through the `syscall` rules, watched by the drop
-        // monitor as Falco does in capture mode.
-        if !source_enabled("syscall") {
-            return Ok(ExitCode::SUCCESS);
+    }
+    let host = bulkhead_rules::output::local_hostname();
+    let mut stdout = FalcoSink::new(std::io::stdout().lock(), OutputFormat::new(&cfg, host));
+    let mut sinks: Vec<&mut dyn Sink> = Vec::new();
+    if cfg.stdout_output {
+        sinks.push(&mut stdout);
+    }
+    let summary = pipeline.run(source.as_mut(), &mut sinks);
+    bar.finish_and_clear();
+    let summary = summary?;
+    for w in &summary.warnings {
+        eprintln!("{w}");
+    }
+    tracing::info!(
+        "{} events read, {} evaluated, {} alerts",
+        summary.events,
+        summary.evaluated,
+        summary.alerts
+    );
+    if let Some(d) = summary.drops {
+        if !r.quiet {
+            eprint!("{}", d.text());
         }
-        let det = detector("syscall");
-        let mut r = bulkhead_rules::syscall::Replayer::open(capture)
-            .map_err(anyhow::Error::msg)?
-            .with_conversion(convert_old_events);
-        loop {
-            let ev = match r.next_event() {
-                Ok(Some(ev)) => ev,
-                Ok(None) => break,
-                Err(e) => bail!("{}: {e}", capture.display()),
-            };
-            if !drops.event(ev.ts_ns(), &log, &mut sink) {
-                break;
-            }
-            evaluate(&det, ev.ts_ns(), &ev, &mut alerts, &mut sink);
-        }
-        tracing::info!("{} events read", r.events_read);
-        return drops.finish();
-    }
-    if bulkhead_rules::capture::is_capture(&head[..n]) {
-        // Bulkhead's own capture: each event to the rules of its source; syscall events are
-        // watched by the drop monitor.
-        let syscall = detector("syscall");
-        let audit = detector("k8s_audit");
-        let file = std::fs::File::open(capture)
-            .with_context(|| format!("reading {}", capture.display()))?;
-        bulkhead_rules::capture::read(std::io::BufReader::new(file), &mut |ev| {
-            if drops.exited || !source_enabled(ev.source()) {
-                return;
-            }
-            let det = if ev.source() == "syscall" {
-                if !drops.event(ev.ts(), &log, &mut sink) {
-                    return;
-                }
-                &syscall
-            } else {
-                &audit
-            };
-            evaluate(det, ev.ts(), &ev, &mut alerts, &mut sink);
-        })
-        .map_err(|e| anyhow::anyhow!("{}: {e}", capture.display()))?;
-        return drops.finish();
-    }
-    let bytes = std::fs::read(capture).with_context(|| format!("reading {}", capture.display()))?;
-    let source = "k8s_audit";
-    if !source_enabled(source) {
-        return Ok(ExitCode::SUCCESS);
-    }
-    let text = String::from_utf8_lossy(&bytes);
-    let (events, skipped) = bulkhead_rules::k8saudit::read_events(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", capture.display()))?;
-    if skipped > 0 {
-        eprintln!(
-            "{}: {skipped} document(s): {}",
-            capture.display(),
-            bulkhead_rules::k8saudit::NOT_AUDIT
-        );
-    }
-    let det = detector(source);
-    for e in &events {
-        evaluate(&det, e.ts_ns, e, &mut alerts, &mut sink);
-        if sink.broken {
-            break;
+        if d.exited {
+            bail!("Drop manager internal error");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -20,7 +20,11 @@ fn bad_input_exits_2_with_reason() {
 
     let out = bulkhead(&["image", "/definitely/not/here.tar", "--format", "bogus"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown format"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("invalid value 'bogus'") && err.contains("possible values: table, json"),
+        "{err}"
+    );
 
     let out = bulkhead(&["fs", junk.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));

@@ -33,7 +33,23 @@ pub fn bulkhead(args: &[&str]) -> Output {
         .expect("run bulkhead")
 }
 
-/// Run and parse JSON stdout, asserting success.
+/// Run with extra environment variables, in `dir` when given. `XDG_CACHE_HOME` points at a
+/// fresh directory unless set here, so no default database or cache of the machine is used.
+pub fn bulkhead_in(dir: Option<&std::path::Path>, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let cache = tempfile::tempdir().unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bulkhead"));
+    c.args(args).env("XDG_CACHE_HOME", cache.path());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    if let Some(d) = dir {
+        c.current_dir(d);
+    }
+    c.output().expect("run bulkhead")
+}
+
+/// Run and parse JSON stdout, asserting success. A Bulkhead report (it has `schema_version`) is
+/// validated against docs/report.schema.json.
 pub fn bulkhead_json(args: &[&str]) -> serde_json::Value {
     let out = bulkhead(args);
     assert!(
@@ -41,7 +57,54 @@ pub fn bulkhead_json(args: &[&str]) -> serde_json::Value {
         "bulkhead {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("JSON output")
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    if v.get("schema_version").is_some() {
+        validate_report(&v);
+    }
+    v
+}
+
+/// Assert that `v` validates against the report schema (docs/report.schema.json).
+pub fn validate_report(v: &serde_json::Value) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/report.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("docs/report.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the report schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(v)
+        .take(20)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "JSON report does not match docs/report.schema.json: {errors:#?}"
+    );
+}
+
+/// Run and return the inventory (the single target's artifact) of a JSON report, validated.
+pub fn inventory_json(args: &[&str]) -> serde_json::Value {
+    let r = bulkhead_json(args);
+    assert_eq!(r["targets"].as_array().map(Vec::len), Some(1), "{r:#}");
+    artifact(&r).clone()
+}
+
+/// The inventory of a JSON report in `stdout`, validated against the schema.
+pub fn inventory_of(stdout: &[u8]) -> serde_json::Value {
+    let r: serde_json::Value = serde_json::from_slice(stdout).expect("JSON output");
+    validate_report(&r);
+    artifact(&r).clone()
+}
+
+/// The first target's inventory of a JSON report.
+pub fn artifact(report: &serde_json::Value) -> &serde_json::Value {
+    &report["targets"][0]["artifact"]
+}
+
+/// The first target's findings of a JSON report.
+pub fn findings(report: &serde_json::Value) -> &Vec<serde_json::Value> {
+    report["targets"][0]["findings"]
+        .as_array()
+        .expect("findings of the first target")
 }
 
 /// (name, version, arch) rows of an expected-packages file.
@@ -65,7 +128,12 @@ pub fn expected_packages(path: &std::path::Path) -> Vec<(String, String, String)
 
 /// (name, full version, arch) rows of our JSON report.
 pub fn report_packages(report: &serde_json::Value) -> Vec<(String, String, String)> {
-    let mut v: Vec<_> = report["packages"]
+    let pkgs = if report.get("targets").is_some() {
+        &artifact(report)["packages"]
+    } else {
+        &report["packages"]
+    };
+    let mut v: Vec<_> = pkgs
         .as_array()
         .unwrap()
         .iter()
@@ -121,4 +189,26 @@ pub fn scan_with_db(
     ];
     args.extend_from_slice(extra);
     bulkhead_json(&args)
+}
+
+/// A root filesystem with the given Python packages (dist-info METADATA only) and an advisory database
+/// imported from the repo's PyPI fixture records (pypa/advisory-database).
+pub fn python_tree_with_db(dir: &std::path::Path, packages: &[(&str, &str)]) -> (PathBuf, PathBuf) {
+    let root = dir.join("root");
+    for (name, version) in packages {
+        let di = root.join(format!(
+            "usr/lib/python3/dist-packages/{name}-{version}.dist-info"
+        ));
+        std::fs::create_dir_all(&di).unwrap();
+        std::fs::write(
+            di.join("METADATA"),
+            format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nLicense: MIT\n"),
+        )
+        .unwrap();
+    }
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../bulkhead-advisories/tests/fixtures/osv/PyPI");
+    let db = dir.join("adv.db");
+    import_db(&db, &fixtures);
+    (root, db)
 }

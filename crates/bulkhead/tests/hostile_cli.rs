@@ -7,7 +7,9 @@
 //! hostile scan peaks under 15 MiB except the zstd bomb with a 128 MiB window (~141 MiB); the
 //! 10^5-file image peaks at ~42 MiB and scans in ~1 s cold, ~0.5 s cached.
 
+mod common;
 use bulkhead_image::source::digest::{ThreadedDigestReader, sha256_of};
+use common::inventory_of;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
@@ -528,7 +530,7 @@ fn traversal_names_are_skipped_with_warnings() {
             "stderr does not warn about {name}: {err}"
         );
     }
-    let report: serde_json::Value = serde_json::from_slice(&run.out.stdout).unwrap();
+    let report = inventory_of(&run.out.stdout);
     // etc/os-release and abs/file (absolute names are normalised into the image).
     assert_eq!(report["file_count"], 2, "{report:#}");
     let warnings = report["warnings"].as_array().unwrap();
@@ -644,7 +646,7 @@ fn hand_made_gzip_is_valid() {
         docker_archive(&target, &[(gzip_zeros(&head, zeros), sha256_of(&raw))]);
         let run = sb.run(&target, &["--format", "json", "--no-cache"]);
         assert!(run.out.status.success(), "{zeros}: {}", run.stderr());
-        let report: serde_json::Value = serde_json::from_slice(&run.out.stdout).unwrap();
+        let report = inventory_of(&run.out.stdout);
         assert_eq!(report["file_count"], 1, "{zeros}");
     }
     // ...and the trailer is really checked: a wrong CRC fails the layer.
@@ -741,7 +743,7 @@ fn hundred_thousand_files() {
     );
     let run = sb.run(&target, &["--format", "json"]);
     assert!(run.out.status.success(), "{}", run.stderr());
-    let report: serde_json::Value = serde_json::from_slice(&run.out.stdout).unwrap();
+    let report = inventory_of(&run.out.stdout);
     assert_eq!(report["file_count"], 100_001);
     check_rss("100k files (cold)", &run, RSS_BOUND_KB);
     let warm = sb.run(&target, &["--format", "json"]);

@@ -20,7 +20,7 @@ fn dpkg_images_match_dpkg_query_in_every_format() {
         }
         for form in forms {
             let path = t.join(&form);
-            let r = bulkhead_json(&[
+            let r = inventory_json(&[
                 "image",
                 path.to_str().unwrap(),
                 "--format",
@@ -59,7 +59,7 @@ fn dpkg_images_match_dpkg_query_in_every_format() {
 #[test]
 fn debian_version_comes_from_debian_version_file() {
     let Some(t) = testdata() else { return };
-    let r = bulkhead_json(&[
+    let r = inventory_json(&[
         "image",
         t.join("bookworm.docker.tar").to_str().unwrap(),
         "--format",
@@ -103,7 +103,7 @@ fn multilayer_whiteouts_match_the_merged_filesystem() {
         "--no-cache",
     ]);
     assert!(out.status.success());
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = inventory_of(&out.stdout);
     assert_eq!(
         r["file_count"].as_u64().unwrap() as usize,
         expected.len(),
@@ -119,7 +119,7 @@ fn multilayer_whiteouts_match_the_merged_filesystem() {
 fn rpm_image_matches_rpm_qa() {
     let Some(t) = testdata() else { return };
     let expected = expected_packages(&t.join("rpm.expected-packages.txt"));
-    let r = bulkhead_json(&[
+    let r = inventory_json(&[
         "image",
         t.join("rpm.docker.tar").to_str().unwrap(),
         "--format",
@@ -134,7 +134,7 @@ fn rpm_image_matches_rpm_qa() {
 #[test]
 fn busybox_has_no_packages_and_no_os() {
     let Some(t) = testdata() else { return };
-    let r = bulkhead_json(&[
+    let r = inventory_json(&[
         "image",
         t.join("busybox.docker.tar").to_str().unwrap(),
         "--format",
@@ -159,7 +159,7 @@ fn warm_cache_gives_identical_inventory() {
         "--cache-dir",
         cache.path().to_str().unwrap(),
     ];
-    let cold = bulkhead_json(&args);
+    let cold = inventory_json(&args);
     let entries = std::fs::read_dir(cache.path().join("layers"))
         .unwrap()
         .count();
@@ -168,7 +168,7 @@ fn warm_cache_gives_identical_inventory() {
         cold["layers"].as_array().unwrap().len(),
         "one cache entry per layer"
     );
-    let warm = bulkhead_json(&args);
+    let warm = inventory_json(&args);
     assert_eq!(cold, warm);
     let out = bulkhead(&[
         "cache",
@@ -213,9 +213,9 @@ fn concurrent_scans_share_the_cache_without_a_lock() {
     for o in &outs {
         assert!(o.status.success());
     }
-    let a: serde_json::Value = serde_json::from_slice(&outs[0].stdout).unwrap();
+    let a = inventory_of(&outs[0].stdout);
     for o in &outs[1..] {
-        let b: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let b = inventory_of(&o.stdout);
         assert_eq!(a["packages"], b["packages"]);
     }
 }

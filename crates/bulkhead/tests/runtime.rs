@@ -300,6 +300,28 @@ fn fields_lists_types_and_what_is_extracted() {
     assert_eq!(get("proc.name")["extracted"], true);
     assert_eq!(get("ka.verb")["extracted"], true);
     assert!(get("ka.user.groups")["list"].as_bool().unwrap());
+    // Container image id and digest are extracted; a field that is not says why.
+    assert_eq!(get("container.image.id")["extracted"], true);
+    assert_eq!(get("container.image.digest")["extracted"], true);
+    assert!(get("container.image.id").get("not_extracted").is_none());
+    assert_eq!(get("fd.sip.name")["extracted"], false);
+    assert!(
+        get("fd.sip.name")["not_extracted"]
+            .as_str()
+            .unwrap()
+            .contains("DNS"),
+        "{}",
+        get("fd.sip.name")
+    );
+    let text = String::from_utf8(bulkhead(&["runtime", "fields"]).stdout).unwrap();
+    let latency = text
+        .lines()
+        .find(|l| l.starts_with("evt.latency "))
+        .unwrap();
+    assert!(
+        latency.contains(" no ") && latency.contains("[not extracted: "),
+        "{latency}"
+    );
     let k8s = bulkhead_json(&["runtime", "fields", "--json", "--source", "k8s_audit"]);
     assert!(
         k8s.as_array()
@@ -662,4 +684,241 @@ fn own_format_carries_every_field_of_every_event() {
         assert!(a.lines().count() > 300, "{}", c.display());
         assert_eq!(a, b, "{}", c.display());
     }
+}
+
+/// Falco's own flags under `bulkhead runtime`: `-V` validates (not `--version`), `-L` lists the
+/// rules with their descriptions in Falco's layout (JSON with `-o json_output=true`), `-l RULE`
+/// describes one (an unknown one exits 1, as Falco), `--list-events` lists the events and the
+/// syscalls that come as generic events, `--list SOURCE` the fields.
+#[test]
+fn falco_flags_under_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: Shell in container\n  desc: A shell was spawned in a container.\n  condition: evt.type=execve and proc.name=bash\n  output: shell\n  priority: NOTICE\n  tags: [shell]\n- rule: Madvise seen\n  desc: Any madvise.\n  condition: evt.type=madvise\n  output: m\n  priority: INFO\n",
+    )
+    .unwrap();
+    let r = rules.to_str().unwrap();
+    let out = bulkhead(&["runtime", "-V", r]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("{r}: Ok")
+    );
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "- rule: x\n  desc: x\n  condition: proc.nope = 1\n  output: x\n  priority: INFO\n",
+    )
+    .unwrap();
+    let out = bulkhead(&["runtime", "-V", r, "-V", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("bad.yaml: Invalid"));
+    let out = bulkhead(&["runtime", "-L", "-r", r]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], format!("{:<50} Description", "Rule"));
+    assert_eq!(lines[1], format!("{:<50} -----------", "----"));
+    assert_eq!(
+        lines[2],
+        format!(
+            "{:<50} A shell was spawned in a container. ",
+            "Shell in container"
+        )
+    );
+    assert!(text.contains("Madvise seen"), "{text}");
+    let out = bulkhead(&["runtime", "-l", "Madvise seen", "-r", r]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Madvise seen") && !text.contains("Shell in container"),
+        "{text}"
+    );
+    let out = bulkhead(&["runtime", "-l", "No such rule", "-r", r]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Rule \"No such rule\" not found"));
+    let j = bulkhead_json(&["runtime", "-L", "-r", r, "-o", "json_output=true"]);
+    assert_eq!(j["rules"][0]["info"]["name"], "Shell in container");
+    assert_eq!(j["rules"][0]["info"]["priority"], "Notice");
+    let out = bulkhead(&["runtime", "--list-events"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("> execve(FSPATH filename)"), "{text}");
+    assert!(text.lines().any(|l| l == "28 madvise"), "{text}");
+    let fields = String::from_utf8(bulkhead(&["runtime", "--list", "k8s_audit"]).stdout).unwrap();
+    assert!(fields.contains("ka.verb") && !fields.contains("proc.name"));
+    // -V is not --version here; --version is not a runtime flag.
+    let out = bulkhead(&["runtime", "--version"]);
+    assert_eq!(out.status.code(), Some(2));
+    // Falco flags and a subcommand together are a usage error.
+    let out = bulkhead(&["runtime", "-L", "fields"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// Enum-valued flags are typed: an unknown source is a usage error (exit 2) that lists the valid
+/// values, never a silent "no rules of that source".
+#[test]
+fn unknown_sources_are_usage_errors() {
+    for args in [
+        vec!["runtime", "fields", "--source", "k8saudit"],
+        vec![
+            "runtime",
+            "replay",
+            "-e",
+            "x.scap",
+            "--enable-source",
+            "syscalls",
+        ],
+        vec![
+            "runtime",
+            "replay",
+            "-e",
+            "x.scap",
+            "--disable-source",
+            "audit",
+        ],
+        vec!["runtime", "--list", "sycall"],
+    ] {
+        let out = bulkhead(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("[possible values: syscall, k8s_audit]"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// Falco configuration keys Bulkhead does not implement are named on stderr, whether the file or
+/// `-o` enables them (even with logging off), and the replay still runs; disabled ones are quiet.
+#[test]
+fn unimplemented_falco_outputs_are_reported() {
+    let capture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bulkhead-scap/tests/fixtures/cat_write.scap");
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: open_from_cat\n  desc: d\n  condition: evt.type=open and proc.name=cat\n  output: \"open (command=%proc.cmdline)\"\n  priority: WARNING\n",
+    )
+    .unwrap();
+    let conf = dir.path().join("falco.yaml");
+    std::fs::write(
+        &conf,
+        "stdout_output:\n  enabled: true\nfile_output:\n  enabled: true\n  filename: /tmp/events.txt\nprogram_output:\n  enabled: false\n  program: mail\nsyslog_output:\n  enabled: true\n",
+    )
+    .unwrap();
+    let out = bulkhead(&[
+        "runtime",
+        "replay",
+        "-c",
+        conf.to_str().unwrap(),
+        "-o",
+        "http_output.enabled=true",
+        "-o",
+        "http_output.url=http://sidekick:2801/",
+        "-r",
+        rules.to_str().unwrap(),
+        "-e",
+        capture.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 8);
+    let err = String::from_utf8_lossy(&out.stderr);
+    for key in ["file_output", "http_output", "syslog_output"] {
+        assert!(
+            err.contains(&format!("warning: falco configuration: `{key}` is set but Bulkhead does not implement it yet")),
+            "{key}: {err}"
+        );
+    }
+    assert!(!err.contains("program_output"), "{err}");
+    // The same through Falco's -L.
+    let out = bulkhead(&[
+        "runtime",
+        "-L",
+        "-r",
+        rules.to_str().unwrap(),
+        "-o",
+        "grpc_output.enabled=true",
+    ]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`grpc_output` is set"));
+}
+
+/// `-q` leaves out the drop monitor's summary (and nothing else).
+#[test]
+fn quiet_silences_the_drop_summary() {
+    let capture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bulkhead-scap/tests/fixtures/cat_write.scap");
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: open_from_cat\n  desc: d\n  condition: evt.type=open and proc.name=cat\n  output: \"open (command=%proc.cmdline)\"\n  priority: WARNING\n",
+    )
+    .unwrap();
+    let (r, c) = (rules.to_str().unwrap(), capture.to_str().unwrap());
+    let loud = bulkhead(&["runtime", "replay", "-r", r, "-e", c]);
+    assert!(String::from_utf8_lossy(&loud.stderr).contains("Syscall event drop monitoring:"));
+    for args in [
+        ["runtime", "replay", "-q", "-r", r, "-e", c],
+        ["runtime", "-q", "replay", "-r", r, "-e", c],
+    ] {
+        let quiet = bulkhead(&args);
+        assert!(quiet.status.success());
+        assert!(
+            quiet.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&quiet.stderr)
+        );
+        assert_eq!(quiet.stdout, loud.stdout);
+    }
+}
+
+/// Generic events get their syscall's name: Falco's `Syscalls` test rules
+/// (`evt.type=madvise and evt.dir=<`) on curl_google.scap, whose curl calls madvise (recorded as
+/// the generic event with native id 28).
+#[test]
+fn generic_events_match_by_syscall_name() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/falco");
+    let capture = root.join("captures/libs/curl_google.scap");
+    if !capture.is_file() {
+        assert!(
+            std::env::var_os("BULKHEAD_STRICT").is_none(),
+            "../shared absent"
+        );
+        println!("SKIP: ../shared absent");
+        return;
+    }
+    let rules = root.join("rules/testing-embedded/syscalls.yaml");
+    let out = bulkhead(&[
+        "runtime",
+        "replay",
+        "-r",
+        rules.to_str().unwrap(),
+        "-e",
+        capture.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let madvise: Vec<&str> = text.lines().filter(|l| l.contains("madvise")).collect();
+    assert_eq!(
+        madvise,
+        [
+            "17:35:48.531220764: Informational A madvise syscall was seen (command=curl -6 http://www.google.com evt=madvise)"
+        ],
+        "{text}"
+    );
 }

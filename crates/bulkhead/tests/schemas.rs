@@ -221,7 +221,7 @@ fn sarif_validates_and_matches_the_findings() {
         "schema accepted a result without message"
     );
 
-    let vulns = json["vulnerabilities"].as_array().unwrap();
+    let vulns = findings(&json);
     let run = &sarif["runs"][0];
     let results = run["results"].as_array().unwrap();
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
@@ -260,9 +260,7 @@ fn ignore_file_suppresses_by_alias_and_expired_entries_warn() {
     let (root, db) = python_tree_with_db(dir.path(), &[("PyYAML", "5.1"), ("Jinja2", "2.7")]);
     let all = scan_with_db(&root, &db, &["--format", "json"]);
     let ids = |r: &serde_json::Value| -> Vec<String> {
-        r["vulnerabilities"]
-            .as_array()
-            .unwrap()
+        findings(r)
             .iter()
             .map(|v| v["id"].as_str().unwrap().to_string())
             .collect()
@@ -291,11 +289,23 @@ fn ignore_file_suppresses_by_alias_and_expired_entries_warn() {
     ]);
     assert!(out.status.success());
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    validate_report(&r);
     assert!(!ids(&r).contains(&"CVE-2019-20477".to_string()));
+    // The report says what was suppressed, and by what.
+    let sup = r["suppressed"].as_array().unwrap();
+    assert_eq!(sup.len(), 1, "{sup:#?}");
+    assert_eq!(sup[0]["id"], "CVE-2019-20477");
+    assert!(
+        sup[0]["by"]
+            .as_str()
+            .unwrap()
+            .ends_with("ignore.yaml: test")
+    );
     assert!(ids(&r).contains(&other));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("expired on 2001-01-01") && err.contains("1 finding(s) suppressed"),
+        err.contains("expired on 2001-01-01")
+            && err.contains("suppressed: CVE-2019-20477 in PyYAML 5.1"),
         "{err}"
     );
 }
@@ -328,38 +338,50 @@ fn openvex_not_affected_suppresses_with_justification() {
         String::from_utf8_lossy(&out.stderr)
     );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(
-        r["vulnerabilities"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|v| v["id"] != "CVE-2019-20477")
-    );
+    validate_report(&r);
+    assert!(findings(&r).iter().all(|v| v["id"] != "CVE-2019-20477"));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("suppressed by VEX: CVE-2019-20477 in PyYAML 5.1 (not_affected: vulnerable_code_not_in_execute_path)"),
+        err.contains("suppressed: CVE-2019-20477 in PyYAML 5.1 (by VEX (not_affected: vulnerable_code_not_in_execute_path))"),
         "{err}"
     );
 }
 
-/// A root filesystem with the given Python packages (dist-info METADATA only) and an advisory database
-/// imported from the repo's PyPI fixture records (pypa/advisory-database).
-fn python_tree_with_db(dir: &std::path::Path, packages: &[(&str, &str)]) -> (PathBuf, PathBuf) {
-    let root = dir.join("root");
-    for (name, version) in packages {
-        let di = root.join(format!(
-            "usr/lib/python3/dist-packages/{name}-{version}.dist-info"
-        ));
-        std::fs::create_dir_all(&di).unwrap();
-        std::fs::write(
-            di.join("METADATA"),
-            format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nLicense: MIT\n"),
+#[test]
+fn json_reports_validate_against_docs_report_schema() {
+    // Inventory only, and with vulnerabilities; `bulkhead_json` validates every report it parses.
+    let dir = tempfile::tempdir().unwrap();
+    let (root, db) = python_tree_with_db(dir.path(), &[("PyYAML", "5.1")]);
+    let inv = bulkhead_json(&["fs", root.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(inv["schema_version"], 2);
+    assert!(inv.get("scanners").is_none(), "no scanner ran: {inv:#}");
+    let r = scan_with_db(&root, &db, &["--format", "json"]);
+    assert_eq!(r["scanners"], serde_json::json!(["vulnerability"]));
+    let f = &findings(&r)[0];
+    assert_eq!(f["kind"], "vulnerability");
+    assert!(
+        f["package"]["purl"]
+            .as_str()
+            .unwrap()
+            .starts_with("pkg:pypi/pyyaml@")
+    );
+    // The schema is a working detector: drift in the model is refused.
+    let s: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/report.schema.json"),
         )
-        .unwrap();
-    }
-    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../bulkhead-advisories/tests/fixtures/osv/PyPI");
-    let db = dir.join("adv.db");
-    import_db(&db, &fixtures);
-    (root, db)
+        .unwrap(),
+    )
+    .unwrap();
+    let v = jsonschema::validator_for(&s).unwrap();
+    assert!(v.is_valid(&r));
+    let mut broken = r.clone();
+    broken["targets"][0]["findings"][0]["severity"] = serde_json::json!("SEVERE");
+    assert!(!v.is_valid(&broken));
+    let mut broken = r.clone();
+    broken["targets"][0]["findings"][0]["package_name"] = serde_json::json!("x");
+    assert!(!v.is_valid(&broken), "unknown fields are refused");
+    let mut broken = r.clone();
+    broken["schema_version"] = serde_json::json!(1);
+    assert!(!v.is_valid(&broken));
 }

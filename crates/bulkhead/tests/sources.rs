@@ -97,7 +97,7 @@ fn registry_pull_of_a_real_image_matches_dpkg_query() {
         "--cache-dir",
         cache.path().to_str().unwrap(),
     ];
-    let r = bulkhead_json(&args);
+    let r = inventory_json(&args);
     let expected = expected_packages(&t.join("bullseye.expected-packages.txt"));
     assert_eq!(report_packages(&r), expected);
     assert_eq!(r["kind"], "registry");
@@ -112,7 +112,7 @@ fn registry_pull_of_a_real_image_matches_dpkg_query() {
         expected.len()
     );
     // Warm: served from the cache, identical.
-    assert_eq!(bulkhead_json(&args)["packages"], r["packages"]);
+    assert_eq!(inventory_json(&args)["packages"], r["packages"]);
 }
 
 #[test]
@@ -155,7 +155,7 @@ fn podman_socket_image_matches_dpkg_query() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = inventory_of(&out.stdout);
     let expected = expected_packages(&t.join("bookworm.expected-packages.txt"));
     assert_eq!(report_packages(&r), expected);
     assert_eq!(r["kind"], "podman");

@@ -55,15 +55,15 @@ fn pyvuln_findings_match_the_packaging_oracle() {
     import_db(&db, &pypi);
 
     let r = scan_with_db(&image, &db, &["--format", "json"]);
-    let vulns = r["vulnerabilities"]
-        .as_array()
-        .expect("vulnerabilities reported");
+    assert_eq!(r["scanners"], serde_json::json!(["vulnerability"]));
+    let vulns = findings(&r);
     let mut ours: BTreeSet<(String, String, String)> = BTreeSet::new();
     for v in vulns {
-        for adv in v["advisories"].as_array().unwrap() {
+        assert_eq!(v["kind"], "vulnerability");
+        for adv in v["evidence"]["advisories"].as_array().unwrap() {
             ours.insert((
-                v["package_name"].as_str().unwrap().to_lowercase(),
-                v["installed_version"].as_str().unwrap().to_string(),
+                v["package"]["name"].as_str().unwrap().to_lowercase(),
+                v["package"]["version"].as_str().unwrap().to_string(),
                 adv.as_str().unwrap().to_string(),
             ));
         }
@@ -115,7 +115,7 @@ fn pyvuln_findings_match_the_packaging_oracle() {
     for v in vulns {
         assert!(
             keys.insert((
-                v["package_key"].as_str().unwrap(),
+                v["package"]["key"].as_str().unwrap(),
                 v["id"].as_str().unwrap()
             )),
             "duplicate finding {v}"
@@ -132,12 +132,12 @@ fn pyvuln_findings_match_the_packaging_oracle() {
     );
     let st = bulkhead_advisories::scanstore::ScanStore::open(&store).unwrap();
     let latest = st
-        .latest(stored["image_id"].as_str().unwrap())
+        .latest(artifact(&stored)["image_id"].as_str().unwrap())
         .unwrap()
         .expect("scan recorded");
     assert_eq!(
-        latest.artifact["vulnerabilities"],
-        stored["vulnerabilities"]
+        serde_json::to_value(&latest.target.findings).unwrap(),
+        stored["targets"][0]["findings"]
     );
 
     // Gates: --exit-code with findings; --severity CRITICAL narrows; --ignore-unfixed drops no-fix ones.
@@ -152,15 +152,13 @@ fn pyvuln_findings_match_the_packaging_oracle() {
     ]);
     assert_eq!(out.status.code(), Some(3));
     let crit = scan_with_db(&image, &db, &["--format", "json", "--severity", "CRITICAL"]);
-    let crit = crit["vulnerabilities"].as_array().unwrap();
+    let crit = findings(&crit);
     assert!(crit.iter().all(|v| v["severity"] == "CRITICAL"));
     assert!(crit.len() < vulns.len());
     let fixed = scan_with_db(&image, &db, &["--format", "json", "--ignore-unfixed"]);
     assert!(
-        fixed["vulnerabilities"]
-            .as_array()
-            .unwrap()
+        findings(&fixed)
             .iter()
-            .all(|v| v["fixed_version"].is_string())
+            .all(|v| v["fix"]["version"].is_string())
     );
 }

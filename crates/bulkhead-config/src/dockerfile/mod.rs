@@ -2,7 +2,8 @@
 //! messages close to hadolint's) and Bulkhead's own `BH-DF-*` rules, on the BuildKit-dialect parser
 //! of `bulkhead-dockerfile`.
 //!
-//! * A file that does not parse gives one `DL1000` finding (the parser's message and line).
+//! * A file that does not parse gives one input-error finding (`BH-PARSE`, HIGH, with hadolint's
+//!   `DL1000` as its alias: the parser's message and line).
 //! * Every finding names its stage (`object: "stage builder"` / `"stage 1"`; `"global"` for ARGs
 //!   before the first FROM) and the first line of the instruction, as hadolint reports it.
 //! * Pragmas, compatible with hadolint: `# hadolint ignore=DL3008,DL3009` on the line right before
@@ -25,7 +26,7 @@ pub mod sh;
 mod tests;
 
 use crate::settings::Settings;
-use bulkhead_core::{Finding, Severity};
+use bulkhead_core::{Finding, FindingKind, Fix, Severity};
 use bulkhead_dockerfile::{Command, CommandLine, Dockerfile, Env, Instruction};
 use sh::Script;
 use std::collections::BTreeSet;
@@ -79,14 +80,6 @@ macro_rules! dl {
 
 /// Every rule this module implements.
 pub static RULES: &[RuleMeta] = &[
-    dl!(
-        "DL1000",
-        Error,
-        "Dockerfile does not parse",
-        "",
-        "Fix the syntax error; BuildKit rejects this Dockerfile.",
-        []
-    ),
     dl!(
         "DL3000",
         Error,
@@ -782,33 +775,43 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Lint one Dockerfile. `file` is the name findings carry; `text` its content.
+/// Lint one Dockerfile. `file` is the name findings carry; `text` its content. A Dockerfile that
+/// does not parse gives one input-error finding ([`parse_error_finding`]).
 pub fn lint_dockerfile(file: &str, text: &str, settings: &Settings) -> Vec<Finding> {
-    let df = match bulkhead_dockerfile::parse(text) {
-        Ok(df) => df,
-        Err(e) => {
-            let meta = rule_meta("DL1000").expect("DL1000 is defined");
-            let mut out = vec![Finding {
-                rule_id: "DL1000".into(),
-                severity: Severity::High,
-                title: meta.title.into(),
-                message: e.message.clone(),
-                file: file.into(),
-                line: u32::try_from(e.line).unwrap_or(u32::MAX),
-                object: None,
-                path: None,
-                remediation: Some(meta.remediation.into()),
-                aliases: Vec::new(),
-            }];
-            settings.apply(&mut out);
-            return out;
-        }
-    };
-    lint_parsed(file, &df, settings)
+    let mut out = lint_unfiltered(file, text, settings);
+    settings.apply(&mut out);
+    out
+}
+
+/// [`lint_dockerfile`] before `Settings::apply` (ignored ids, severity overrides), which the
+/// pipeline applies itself to record what was suppressed. Pragmas are applied.
+pub(crate) fn lint_unfiltered(file: &str, text: &str, settings: &Settings) -> Vec<Finding> {
+    match bulkhead_dockerfile::parse(text) {
+        Ok(df) => lint_parsed_unfiltered(file, &df, settings),
+        Err(e) => vec![parse_error_finding(file, &e)],
+    }
+}
+
+/// The finding of a Dockerfile that does not parse: `BH-PARSE` (HIGH) with hadolint's `DL1000` as
+/// alias, the parser's message and line.
+pub fn parse_error_finding(file: &str, e: &bulkhead_dockerfile::ParseError) -> Finding {
+    let mut f = Finding::input_error(
+        file,
+        Some(u32::try_from(e.line).unwrap_or(u32::MAX)),
+        format!("Dockerfile does not parse: {}", e.message),
+    );
+    f.aliases = vec!["DL1000".to_string()];
+    f
 }
 
 /// Lint an already parsed Dockerfile.
 pub fn lint_parsed(file: &str, df: &Dockerfile, settings: &Settings) -> Vec<Finding> {
+    let mut out = lint_parsed_unfiltered(file, df, settings);
+    settings.apply(&mut out);
+    out
+}
+
+fn lint_parsed_unfiltered(file: &str, df: &Dockerfile, settings: &Settings) -> Vec<Finding> {
     let ctx = Ctx::new(df, settings);
     let mut hits = Vec::new();
     rules::run_all(&ctx, &mut hits);
@@ -864,22 +867,32 @@ pub fn lint_parsed(file: &str, df: &Dockerfile, settings: &Settings) -> Vec<Find
         if pragmas.ignores(h.code, &aliases, h.line) {
             continue;
         }
-        out.push(Finding {
-            rule_id: meta.id.to_string(),
-            severity: meta.default_severity(),
-            title: meta.title.to_string(),
-            message: h.message.unwrap_or_else(|| meta.message.to_string()),
-            file: file.to_string(),
-            line: u32::try_from(h.line).unwrap_or(u32::MAX),
-            object: Some(ctx.stage_label(h.stage)),
-            path: None,
+        let mut f = Finding::new(
+            FindingKind::Misconfiguration,
+            meta.id,
+            meta.default_severity(),
+            meta.title,
+            h.message.unwrap_or_else(|| meta.message.to_string()),
+        );
+        f.aliases = aliases;
+        f.location.file = Some(file.to_string());
+        f.location.line = Some(u32::try_from(h.line).unwrap_or(u32::MAX));
+        f.location.object = Some(ctx.stage_label(h.stage));
+        f.fix = Some(Fix {
+            version: None,
             remediation: Some(meta.remediation.to_string()),
-            aliases,
         });
+        out.push(f);
     }
-    out.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.rule_id.cmp(&b.rule_id)));
-    out.dedup_by(|a, b| a.line == b.line && a.rule_id == b.rule_id && a.message == b.message);
-    settings.apply(&mut out);
+    out.sort_by(|a, b| {
+        a.location
+            .line
+            .cmp(&b.location.line)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    out.dedup_by(|a, b| {
+        a.location.line == b.location.line && a.id == b.id && a.message == b.message
+    });
     out
 }
 
@@ -987,15 +1000,4 @@ impl Pragmas {
                 .iter()
                 .any(|(a, b, ids)| (*a..=*b).contains(&line) && hit(ids))
     }
-}
-
-/// Whether a file name is a Dockerfile by the usual conventions: `Dockerfile`, `Dockerfile.*`,
-/// `*.Dockerfile`, `*.dockerfile`, `Containerfile*`.
-pub fn is_dockerfile_name(name: &str) -> bool {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    base == "Dockerfile"
-        || base.starts_with("Dockerfile.")
-        || base.ends_with(".Dockerfile")
-        || base.ends_with(".dockerfile")
-        || base.starts_with("Containerfile")
 }

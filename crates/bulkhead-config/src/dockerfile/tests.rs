@@ -1,4 +1,5 @@
 use super::*;
+use crate::input::is_dockerfile_name;
 use crate::settings::Settings;
 use bulkhead_core::Severity;
 
@@ -11,11 +12,14 @@ fn lint_with(text: &str, s: &Settings) -> Vec<Finding> {
 }
 
 fn ids(f: &[Finding]) -> Vec<(String, u32)> {
-    f.iter().map(|f| (f.rule_id.clone(), f.line)).collect()
+    f.iter()
+        .map(|f| (f.id.clone(), f.location.line.unwrap_or(0)))
+        .collect()
 }
 
 fn has(f: &[Finding], id: &str, line: u32) -> bool {
-    f.iter().any(|x| x.rule_id == id && x.line == line)
+    f.iter()
+        .any(|x| x.id == id && x.location.line == Some(line))
 }
 
 const GOOD: &str = "FROM alpine:3.20\nRUN adduser -D -u 10001 app\nHEALTHCHECK CMD [\"true\"]\nUSER 10001\nCMD [\"app\"]\n";
@@ -26,12 +30,14 @@ fn clean_file_has_no_findings() {
 }
 
 #[test]
-fn parse_error_is_one_dl1000() {
+fn parse_error_is_one_input_error() {
     let f = lint("FROM alpine:3\nFOO bar\n");
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].rule_id, "DL1000");
+    assert_eq!(f[0].id, "BH-PARSE");
+    assert_eq!(f[0].kind, bulkhead_core::FindingKind::InputError);
+    assert_eq!(f[0].aliases, ["DL1000"]);
     assert_eq!(f[0].severity, Severity::High);
-    assert_eq!(f[0].line, 2);
+    assert_eq!(f[0].location.line, Some(2));
     assert!(
         f[0].message.contains("unknown instruction"),
         "{}",
@@ -56,27 +62,27 @@ fn findings_carry_stage_and_metadata() {
     let f = lint("FROM golang:1.22 AS build\nRUN cd /x\nFROM alpine\nRUN cd /y\n");
     let a = f
         .iter()
-        .find(|x| x.rule_id == "DL3003" && x.line == 2)
+        .find(|x| x.id == "DL3003" && x.location.line == Some(2))
         .unwrap();
-    assert_eq!(a.object.as_deref(), Some("stage build"));
+    assert_eq!(a.location.object.as_deref(), Some("stage build"));
     assert_eq!(a.severity, Severity::Medium);
     assert_eq!(a.aliases, ["DS-0013"]);
-    assert!(a.remediation.is_some() && !a.title.is_empty());
+    assert!(a.remediation().is_some() && !a.title.is_empty());
     let b = f
         .iter()
-        .find(|x| x.rule_id == "DL3003" && x.line == 4)
+        .find(|x| x.id == "DL3003" && x.location.line == Some(4))
         .unwrap();
-    assert_eq!(b.object.as_deref(), Some("stage 1"));
+    assert_eq!(b.location.object.as_deref(), Some("stage 1"));
     let g = lint("ARG GITHUB_TOKEN\nFROM alpine:3\n");
-    let t = g.iter().find(|x| x.rule_id == "DL3064").unwrap();
-    assert_eq!(t.object.as_deref(), Some("global"));
+    let t = g.iter().find(|x| x.id == "DL3064").unwrap();
+    assert_eq!(t.location.object.as_deref(), Some("global"));
 }
 
 #[test]
 fn severities_follow_hadolint_levels() {
     let f =
         lint("FROM alpine:3\nWORKDIR x\nRUN apk add --no-cache x\nRUN wget -O - x\nLABEL Foo=1\n");
-    let sev = |id: &str| f.iter().find(|x| x.rule_id == id).unwrap().severity;
+    let sev = |id: &str| f.iter().find(|x| x.id == id).unwrap().severity;
     assert_eq!(sev("DL3000"), Severity::High); // error
     assert_eq!(sev("DL3018"), Severity::Medium); // warning
     assert_eq!(sev("DL3047"), Severity::Low); // info
@@ -100,8 +106,7 @@ fn line_pragmas() {
     // a pragma naming a hadolint ID silences the Bulkhead finding that carries it as alias
     let f = lint("FROM alpine:3\n# hadolint ignore=DL3002\nUSER root\n");
     assert!(
-        !f.iter()
-            .any(|x| x.rule_id == "BH-DF-001" || x.rule_id == "DL3002"),
+        !f.iter().any(|x| x.id == "BH-DF-001" || x.id == "DL3002"),
         "{:?}",
         ids(&f)
     );
@@ -111,13 +116,13 @@ fn line_pragmas() {
 fn global_and_stage_pragmas() {
     let t = "# hadolint global ignore=DL3018\nFROM alpine:3\nRUN apk add x\nFROM alpine:3\nRUN apk add y\n";
     let f = lint(t);
-    assert!(!f.iter().any(|x| x.rule_id == "DL3018"));
+    assert!(!f.iter().any(|x| x.id == "DL3018"));
     let t = "FROM alpine:3 AS a\n# hadolint stage ignore=DL3018\nRUN apk add x\nRUN apk add y\nFROM alpine:3\nRUN apk add z\n";
     let f = lint(t);
     assert!(!has(&f, "DL3018", 3) && !has(&f, "DL3018", 4));
     assert!(has(&f, "DL3018", 6));
     let t = "# bulkhead global ignore=BH-DF-004\nFROM alpine:3\nUSER 1\n";
-    assert!(!lint(t).iter().any(|x| x.rule_id == "BH-DF-004"));
+    assert!(!lint(t).iter().any(|x| x.id == "BH-DF-004"));
 }
 
 #[test]
@@ -159,9 +164,9 @@ fn settings_ignore_and_override() {
         ..Default::default()
     };
     let f = lint_with("FROM alpine:3\nRUN apk add x\n", &s);
-    assert!(!f.iter().any(|x| x.rule_id == "DL3018"));
+    assert!(!f.iter().any(|x| x.id == "DL3018"));
     assert_eq!(
-        f.iter().find(|x| x.rule_id == "DL3019").unwrap().severity,
+        f.iter().find(|x| x.id == "DL3019").unwrap().severity,
         Severity::Critical
     );
     // DL1000 too
@@ -175,7 +180,7 @@ fn settings_ignore_and_override() {
 #[test]
 fn dl3057_is_off_by_default() {
     let t = "FROM alpine:3 AS a\nRUN true\nFROM a\nUSER 1\n";
-    assert!(!lint(t).iter().any(|x| x.rule_id == "DL3057"));
+    assert!(!lint(t).iter().any(|x| x.id == "DL3057"));
     let s = Settings {
         overrides: [("DL3057".to_string(), Severity::Low)].into(),
         ..Default::default()
@@ -190,25 +195,25 @@ fn dl3057_is_off_by_default() {
 fn bh_df_001_root_user() {
     // no USER at all
     let f = lint("FROM alpine:3\nHEALTHCHECK NONE\n");
-    let x = f.iter().find(|x| x.rule_id == "BH-DF-001").unwrap();
-    assert_eq!((x.line, x.severity), (1, Severity::High));
+    let x = f.iter().find(|x| x.id == "BH-DF-001").unwrap();
+    assert_eq!((x.location.line, x.severity), (Some(1), Severity::High));
     assert_eq!(x.aliases, ["DS-0002", "CKV_DOCKER_3"]);
     // explicit root in the final stage: hadolint's DL3002 is reported (same ID as hadolint), not
     // BH-DF-001 on the same line
     let f = lint("FROM alpine:3\nUSER app\nUSER root\n");
     assert!(has(&f, "DL3002", 3), "{:?}", ids(&f));
-    assert!(!f.iter().any(|x| x.rule_id == "BH-DF-001"));
+    assert!(!f.iter().any(|x| x.id == "BH-DF-001"));
     // root in a builder stage only: DL3002 there, nothing from BH-DF-001
     let f = lint("FROM alpine:3 AS b\nUSER root\nFROM alpine:3\nUSER 1000\n");
-    assert!(has(&f, "DL3002", 2) && !f.iter().any(|x| x.rule_id == "BH-DF-001"));
+    assert!(has(&f, "DL3002", 2) && !f.iter().any(|x| x.id == "BH-DF-001"));
     // inherited from the stage the final one is built on
     let f = lint("FROM alpine:3 AS base\nUSER 1000\nFROM base\nRUN true\n");
-    assert!(!f.iter().any(|x| x.rule_id == "BH-DF-001"));
+    assert!(!f.iter().any(|x| x.id == "BH-DF-001"));
     // resolved through ARG / ENV
     let f = lint("FROM alpine:3\nARG U=0\nUSER $U\n");
     assert!(has(&f, "BH-DF-001", 3));
     let f = lint("FROM alpine:3\nARG U\nUSER $U\n");
-    assert!(!f.iter().any(|x| x.rule_id == "BH-DF-001"));
+    assert!(!f.iter().any(|x| x.id == "BH-DF-001"));
     let f =
         lint("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nUSER ContainerAdministrator\n");
     assert!(has(&f, "BH-DF-001", 2));
@@ -219,15 +224,15 @@ fn bh_df_002_secrets() {
     // A value hadolint's DL3064 also reports: hadolint's ID wins on that line.
     let f = lint("FROM alpine:3\nENV DB_PASSWORD=hunter2\n");
     assert!(has(&f, "DL3064", 2), "{:?}", ids(&f));
-    assert!(!f.iter().any(|x| x.rule_id == "BH-DF-002"));
+    assert!(!f.iter().any(|x| x.id == "BH-DF-002"));
     assert!(
         f.iter().all(|x| !x.message.contains("hunter2")),
         "the value must not be echoed"
     );
     // One DL3064 does not cover (a known token format under an innocent name) stays BH-DF-002.
     let f = lint("FROM alpine:3\nENV X=AKIAIOSFODNN7EXAMPLE\n");
-    let x = f.iter().find(|x| x.rule_id == "BH-DF-002").unwrap();
-    assert_eq!((x.line, x.severity), (2, Severity::High));
+    let x = f.iter().find(|x| x.id == "BH-DF-002").unwrap();
+    assert_eq!((x.location.line, x.severity), (Some(2), Severity::High));
     assert!(
         x.aliases.contains(&"DS-0031".to_string()),
         "{:?}",
@@ -258,7 +263,7 @@ fn bh_df_002_secrets() {
         "FROM a:1\nENV POSTGRES_PASSWORD_FILE=/run/secrets/pw\n",
         "FROM a:1\nENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D\n",
     ] {
-        assert!(!lint(t).iter().any(|x| x.rule_id == "BH-DF-002"), "{t}");
+        assert!(!lint(t).iter().any(|x| x.id == "BH-DF-002"), "{t}");
     }
     // DL3064 stays where no literal is set
     assert!(has(&lint("FROM a:1\nARG GITHUB_TOKEN\n"), "DL3064", 2));
@@ -267,8 +272,8 @@ fn bh_df_002_secrets() {
 #[test]
 fn bh_df_003_remote_add() {
     let f = lint("FROM a:1\nADD https://example.com/x.tgz /x\n");
-    let x = f.iter().find(|x| x.rule_id == "BH-DF-003").unwrap();
-    assert_eq!((x.line, x.severity), (2, Severity::Medium));
+    let x = f.iter().find(|x| x.id == "BH-DF-003").unwrap();
+    assert_eq!((x.location.line, x.severity), (Some(2), Severity::Medium));
     assert!(has(
         &lint("FROM a:1\nADD git@github.com:a/b.git /src\n"),
         "BH-DF-003",
@@ -277,31 +282,31 @@ fn bh_df_003_remote_add() {
     assert!(
         !lint("FROM a:1\nADD --checksum=sha256:0123 https://example.com/x.tgz /x\n")
             .iter()
-            .any(|x| x.rule_id == "BH-DF-003")
+            .any(|x| x.id == "BH-DF-003")
     );
     assert!(
         !lint("FROM a:1\nADD x.tgz /x\n")
             .iter()
-            .any(|x| x.rule_id == "BH-DF-003")
+            .any(|x| x.id == "BH-DF-003")
     );
 }
 
 #[test]
 fn bh_df_004_healthcheck() {
     let f = lint("FROM a:1 AS b\nHEALTHCHECK CMD [\"x\"]\nFROM c:1\nUSER 1\n");
-    let x = f.iter().find(|x| x.rule_id == "BH-DF-004").unwrap();
-    assert_eq!((x.line, x.severity), (3, Severity::Low));
+    let x = f.iter().find(|x| x.id == "BH-DF-004").unwrap();
+    assert_eq!((x.location.line, x.severity), (Some(3), Severity::Low));
     assert_eq!(x.aliases, ["DL3057", "DS-0026", "CKV_DOCKER_2"]);
     // inherited, or explicitly NONE
     assert!(
         !lint("FROM a:1 AS b\nHEALTHCHECK CMD [\"x\"]\nFROM b\nUSER 1\n")
             .iter()
-            .any(|x| x.rule_id == "BH-DF-004")
+            .any(|x| x.id == "BH-DF-004")
     );
     assert!(
         !lint("FROM a:1\nHEALTHCHECK NONE\nUSER 1\n")
             .iter()
-            .any(|x| x.rule_id == "BH-DF-004")
+            .any(|x| x.id == "BH-DF-004")
     );
 }
 
@@ -309,7 +314,7 @@ fn bh_df_004_healthcheck() {
 fn bh_df_005_trusted_registries() {
     let t = "ARG REG=quay.io\nFROM ${REG}/x/y:1 AS a\nFROM gcr.io/distroless/static:nonroot AS b\nFROM eu.gcr.io/p/i:1 AS c\nFROM alpine:3 AS d\nFROM a\nFROM scratch\n";
     assert!(
-        !lint(t).iter().any(|x| x.rule_id == "BH-DF-005"),
+        !lint(t).iter().any(|x| x.id == "BH-DF-005"),
         "off without trustedRegistries"
     );
     let s = Settings {
@@ -319,11 +324,11 @@ fn bh_df_005_trusted_registries() {
     let f = lint_with(t, &s);
     let lines: Vec<u32> = f
         .iter()
-        .filter(|x| x.rule_id == "BH-DF-005")
-        .map(|x| x.line)
+        .filter(|x| x.id == "BH-DF-005")
+        .map(|x| x.location.line.unwrap_or(0))
         .collect();
     assert_eq!(lines, [2, 3], "quay.io (via ARG) and bare gcr.io");
-    let x = f.iter().find(|x| x.rule_id == "BH-DF-005").unwrap();
+    let x = f.iter().find(|x| x.id == "BH-DF-005").unwrap();
     assert_eq!(x.severity, Severity::High);
     assert_eq!(x.aliases, ["DL3026"]);
 }
@@ -394,8 +399,8 @@ fn label_schema_rules() {
     // which reports DL3051 on line 2 and DL3050 on line 3
     let s = Settings {
         label_schema: [
-            ("author".to_string(), "text".to_string()),
-            ("version".to_string(), "semver".to_string()),
+            ("author".to_string(), crate::settings::LabelFormat::Text),
+            ("version".to_string(), crate::settings::LabelFormat::Semver),
         ]
         .into(),
         strict_labels: true,
@@ -404,8 +409,8 @@ fn label_schema_rules() {
     let t = "FROM a:1\nLABEL author=\"\" version=1.0.0\nLABEL other=x\nLABEL author=me\n";
     let f: Vec<_> = lint_with(t, &s)
         .into_iter()
-        .filter(|x| x.rule_id.starts_with("DL"))
-        .map(|x| (x.rule_id, x.line, x.message))
+        .filter(|x| x.id.starts_with("DL"))
+        .map(|x| (x.id, x.location.line.unwrap_or(0), x.message))
         .collect();
     assert_eq!(
         f,
@@ -422,9 +427,5 @@ fn label_schema_rules() {
             ),
         ]
     );
-    assert!(
-        !lint(t)
-            .iter()
-            .any(|x| x.rule_id == "DL3050" || x.rule_id == "DL3051")
-    );
+    assert!(!lint(t).iter().any(|x| x.id == "DL3050" || x.id == "DL3051"));
 }

@@ -176,11 +176,15 @@ impl<R: Read> Read for Exact<R> {
     }
 }
 
-/// Send `GET path` over the unix socket and read the response head.
-pub fn get(socket: &Path, path: &str) -> io::Result<Response> {
+/// How long a socket read or write may make no progress by default (`--timeout` overrides it).
+pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Send `GET path` over the unix socket and read the response head. A read or write that makes no
+/// progress for `timeout` fails (a stalled service is an error, not a hang).
+pub fn get(socket: &Path, path: &str, timeout: Duration) -> io::Result<Response> {
     let stream = UnixStream::connect(socket)?;
-    stream.set_read_timeout(Some(Duration::from_secs(600)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(60)))?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
     (&stream).write_all(
         format!(
             "GET {path} HTTP/1.1\r\nHost: d\r\nUser-Agent: bulkhead/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
@@ -312,7 +316,9 @@ impl PodmanImage {
         socket: Option<&Path>,
         spool_dir: Option<&Path>,
         limits: &Limits,
+        timeout: Option<Duration>,
     ) -> Result<Self> {
+        let timeout = timeout.unwrap_or(DEFAULT_STALL_TIMEOUT);
         if name.is_empty()
             || name
                 .chars()
@@ -328,7 +334,7 @@ impl PodmanImage {
         let mut failures = Vec::new();
         let mut found = None;
         for s in &candidates {
-            match get(s, &format!("/images/{}/json", encode_name(name))) {
+            match get(s, &format!("/images/{}/json", encode_name(name)), timeout) {
                 Ok(resp) => {
                     found = Some((s.clone(), resp));
                     break;
@@ -393,7 +399,7 @@ impl PodmanImage {
         let (repo_tags, repo_digests) = (strings("RepoTags"), strings("RepoDigests"));
 
         // Export by ID so a concurrent re-tag cannot swap the image between inspect and export.
-        let resp = get(&sock, &format!("/images/{id_hex}/get"))
+        let resp = get(&sock, &format!("/images/{id_hex}/get"), timeout)
             .map_err(|e| Error::io(where_(&sock), e))?;
         if resp.status != 200 {
             let status = resp.status;
@@ -524,6 +530,7 @@ mod tests {
             Some(&dir.path().join("none.sock")),
             None,
             &Limits::default(),
+            None,
         )
         .err()
         .unwrap()

@@ -48,6 +48,9 @@ pub struct RegistryOptions {
     /// PEM file of CA certificates to trust instead of the built-in Mozilla roots; certificates are then
     /// verified even on loopback.
     pub ca_file: Option<PathBuf>,
+    /// How long a connection, a response or a read of a body may make no progress before the pull
+    /// fails (default: 30 s to connect, 120 s for a response, 300 s per read).
+    pub timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for RegistryOptions {
@@ -57,6 +60,7 @@ impl std::fmt::Debug for RegistryOptions {
             .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field("insecure", &self.insecure)
             .field("ca_file", &self.ca_file)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -433,7 +437,7 @@ pub struct RegistryClient {
     max_json: u64,
 }
 
-fn agent(verify: bool, ca_file: Option<&Path>) -> Result<ureq::Agent> {
+fn agent(verify: bool, ca_file: Option<&Path>, timeout: Option<Duration>) -> Result<ureq::Agent> {
     let mut tls = ureq::tls::TlsConfig::builder().disable_verification(!verify);
     if let Some(f) = ca_file {
         let pem = std::fs::read(f).map_err(|e| Error::io(f.display(), e))?;
@@ -457,9 +461,11 @@ fn agent(verify: bool, ca_file: Option<&Path>) -> Result<ureq::Agent> {
         .user_agent(concat!("bulkhead/", env!("CARGO_PKG_VERSION")))
         // Blobs are content-addressed: never let a transport encoding change their bytes.
         .accept_encoding("identity")
-        .timeout_connect(Some(Duration::from_secs(30)))
-        .timeout_recv_response(Some(Duration::from_secs(120)))
-        .timeout_per_read(Some(Duration::from_secs(300)))
+        .timeout_connect(Some(
+            timeout.map_or(Duration::from_secs(30), |t| t.min(Duration::from_secs(30))),
+        ))
+        .timeout_recv_response(Some(timeout.unwrap_or(Duration::from_secs(120))))
+        .timeout_per_read(Some(timeout.unwrap_or(Duration::from_secs(300))))
         .tls_config(tls.build())
         .build();
     Ok(ureq::Agent::new_with_config(config))
@@ -511,7 +517,7 @@ impl RegistryClient {
     pub fn connect(r: &Reference, opts: &RegistryOptions, limits: &Limits) -> Result<Self> {
         // An explicit CA file asks for verification, even on loopback.
         let lax_tls = opts.insecure || (r.is_loopback() && opts.ca_file.is_none());
-        let agent = agent(!lax_tls, opts.ca_file.as_deref())?;
+        let agent = agent(!lax_tls, opts.ca_file.as_deref(), opts.timeout)?;
         let host = r.api_host().to_string();
         let mut client = RegistryClient {
             agent,

@@ -403,6 +403,12 @@ impl FieldSource for SyscallEvent<'_> {
             "evt.dir" => one(ev.direction.as_char().to_string()),
             "evt.num" => one(self.num.to_string()),
             "evt.rawtime" => one(ev.ts.to_string()),
+            "evt.rawtime.s" => one((ev.ts / 1_000_000_000).to_string()),
+            "evt.rawtime.ns" => one((ev.ts % 1_000_000_000).to_string()),
+            // `ts_to_string` without the nanoseconds: `16:17:57`, `2016-08-04 16:17:57`.
+            "evt.time.s" => one(crate::output::time_s(ev.ts as i128)),
+            "evt.datetime.s" => one(crate::output::datetime_s(ev.ts as i128)),
+            "evt.source" => one("syscall"),
             "evt.time" => one(crate::output::line_time(ev.ts as i128, false)),
             // libsinsp's ts_to_iso_8601: `2016-08-04T16:17:57.881781397+0000`.
             "evt.time.iso8601" => one(crate::output::iso_time(ev.ts as i128, false)),
@@ -707,6 +713,20 @@ impl FieldSource for SyscallEvent<'_> {
             // a replay): no value for host processes, nor for a container the capture describes
             // without it, as libsinsp.
             "container.image.repository" => nonempty(&self.container_info()?.image_repository),
+            "container.image" => nonempty(&self.container_info()?.image),
+            "container.image.tag" => nonempty(&self.container_info()?.image_tag),
+            "container.image.id" => nonempty(&self.container_info()?.image_id),
+            "container.image.digest" => nonempty(&self.container_info()?.image_digest),
+            // The host's processes are `host`, as for `container.id`.
+            "container.full_id" => match self.thread()?.container_id {
+                None => one("host"),
+                Some(_) => nonempty(&self.container_info()?.full_id),
+            },
+            "container.type" => match self.thread()?.container_id {
+                None => one("host"),
+                Some(_) => one(self.container_info()?.type_name()?),
+            },
+            "container.ip" => one(self.container_info()?.ip?.to_string()),
             "container.privileged" => {
                 // Only known for docker-compatible container types.
                 let c = self.container_info()?;

@@ -1,6 +1,7 @@
-//! The `syscall` source for `.scap` replay: a [`Replayer`] walks a capture's events, keeps the
-//! thread and fd state libsinsp keeps for the fields rules use, and yields each event as a
-//! [`FieldSource`] ([`SyscallEvent`]).
+//! The `syscall` source's state: an [`Inspector`] takes events (from a `.scap` capture, the
+//! live sensor, …) and keeps the thread and fd state libsinsp keeps for the fields rules use,
+//! without I/O ([`Inspector::apply`]); each event is then a [`FieldSource`] ([`SyscallEvent`]).
+//! [`Replayer`] is a `.scap` file read into an inspector.
 //!
 //! Semantics (after libsinsp's parsers and `sinsp_filtercheck_*`, as of the Falco 0.34.1 the
 //! regression tests are pinned to):
@@ -36,8 +37,8 @@ use crate::detect::Detector;
 use crate::eval::FieldSource;
 use crate::output::Alert;
 use bulkhead_scap::{
-    Block, Capture, Converter, Direction, Event, FdDetail, FdInfo, InterfaceAddr, ParamType,
-    SockAddr, SockTuple, ThreadInfo, Value, decode, table,
+    Direction, Event, FdDetail, FdInfo, InterfaceAddr, ParamType, SockAddr, SockTuple, ThreadInfo,
+    Value, table,
 };
 use std::collections::HashMap;
 
@@ -558,6 +559,8 @@ fn dedup_slashes(s: &str) -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContainerInfo {
     pub id: String,
+    /// `full_id` (`container.full_id`: the 64-character id).
+    pub full_id: String,
     /// `sinsp_container_type`: 0 docker, 1 lxc, 2 libvirt-lxc, 3 mesos, 4 rkt, 5 custom, 6 cri,
     /// 7 containerd, 8 cri-o, ...
     pub ctype: u64,
@@ -565,6 +568,11 @@ pub struct ContainerInfo {
     pub image: String,
     /// `imagerepo` (`container.image.repository`).
     pub image_repository: String,
+    /// `imagetag`, `imageid` and `imagedigest` (`container.image.tag`, `.image.id`,
+    /// `.image.digest`), as libsinsp's container manager writes them in the container event.
+    pub image_tag: String,
+    pub image_id: String,
+    pub image_digest: String,
     pub privileged: bool,
     pub labels: HashMap<String, String>,
     /// `ip` (IPv4), used to tell local from remote socket ends of containerized threads.
@@ -606,6 +614,25 @@ impl ContainerInfo {
                 .find(|m| crate::eval::fnmatch(arg, &m.source, false)),
         }
     }
+    /// libsinsp's name of the container type (`container.type`).
+    fn type_name(&self) -> Option<&'static str> {
+        Some(match self.ctype {
+            0 => "docker",
+            1 => "lxc",
+            2 => "libvirt-lxc",
+            3 => "mesos",
+            4 => "rkt",
+            5 => "custom",
+            6 => "cri",
+            7 => "containerd",
+            8 => "cri-o",
+            9 => "bpm",
+            10 => "static",
+            11 => "podman",
+            _ => return None,
+        })
+    }
+
     /// libsinsp `is_docker_compatible`: the types whose privileged status is known.
     fn docker_compatible(&self) -> bool {
         matches!(self.ctype, 0 | 6 | 7 | 8)
@@ -634,10 +661,14 @@ impl ContainerInfo {
                 .unwrap_or_default();
             return Some(ContainerInfo {
                 id: c.get("id")?.as_str()?.to_string(),
+                full_id: s("full_id"),
                 ctype: c.get("type").and_then(|t| t.as_u64()).unwrap_or(0),
                 name: s("name"),
                 image: s("image"),
                 image_repository: s("imagerepo"),
+                image_tag: s("imagetag"),
+                image_id: s("imageid"),
+                image_digest: s("imagedigest"),
                 privileged: c
                     .get("privileged")
                     .and_then(|p| p.as_bool())
@@ -1131,19 +1162,86 @@ impl State {
     }
 }
 
-/// A capture being replayed.
-pub struct Replayer {
-    cap: Capture,
-    converter: Option<Converter>,
+/// A record of the state around the events: what a capture's metadata blocks say (machine,
+/// interfaces, users and groups, the process list, fd lists), and what a live sensor's `/proc`
+/// scan will say at its start. [`Inspector::apply_state`] takes them in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateRecord {
+    Machine(bulkhead_scap::MachineInfo),
+    Interfaces(Vec<bulkhead_scap::Interface>),
+    Users {
+        users: Vec<bulkhead_scap::User>,
+        groups: Vec<bulkhead_scap::Group>,
+    },
+    /// Processes and threads (a process list).
+    Threads(Vec<ThreadInfo>),
+    /// The open fds of a thread.
+    Fds {
+        tid: u64,
+        fds: Vec<FdInfo>,
+    },
+}
+
+/// libsinsp's inspector state without its I/O: the threads, fds, users, containers and machine
+/// that events update ([`Inspector::apply`]), and the last event as the rules see it. It reads
+/// nothing itself; a `.scap` reader, Bulkhead's capture reader or the live sensor feed it.
+#[derive(Debug, Default)]
+pub struct Inspector {
     pub state: State,
-    /// Events read (after conversion, if enabled).
-    pub events_read: u64,
+    /// Events applied (`evt.num` of the last one).
+    events: u64,
     current: Option<Event>,
     current_fd: Option<i64>,
     /// The enter event matching the current exit event (for parameters only enter events have).
     current_enter: Option<Event>,
     pending_fd_removals: Vec<(u64, i64)>,
     pending_thread_removals: Vec<u64>,
+}
+
+/// A `.scap` capture replayed into an [`Inspector`]: the capture's events one by one, each
+/// applied to the state (a convenience over [`crate::source::ScapSource`] for tests and tools;
+/// the runtime pipeline, [`crate::pipeline`], does the same for any source).
+pub struct Replayer {
+    source: crate::source::ScapSource,
+    pub inspector: Inspector,
+}
+
+impl Replayer {
+    pub fn open(path: &Path) -> Result<Replayer, crate::source::SourceError> {
+        Ok(Replayer {
+            source: crate::source::ScapSource::open(path)?,
+            inspector: Inspector::new(),
+        })
+    }
+
+    /// Apply libscap's old-event converter (newer libsinsp semantics) before parsing.
+    pub fn with_conversion(mut self, on: bool) -> Self {
+        self.source = self.source.with_conversion(on);
+        self
+    }
+
+    /// The next event, applied to the state, ready for evaluation.
+    pub fn next_event(&mut self) -> Result<Option<SyscallEvent<'_>>, crate::source::SourceError> {
+        use crate::source::{EventSource, SourceEvent};
+        loop {
+            match self.source.next_event()? {
+                None => return Ok(None),
+                Some(SourceEvent::State(r)) => self.inspector.apply_state(&r),
+                Some(SourceEvent::Syscall(ev)) => return Ok(Some(self.inspector.apply(ev))),
+                // A .scap source yields nothing else.
+                Some(_) => {}
+            }
+        }
+    }
+
+    /// Events read so far.
+    pub fn events_read(&self) -> u64 {
+        self.inspector.events()
+    }
+
+    pub fn state(&self) -> &State {
+        &self.inspector.state
+    }
 }
 
 /// Counts of a replay.
@@ -1157,30 +1255,24 @@ pub struct ReplayStats {
     pub alerts: u64,
 }
 
-/// Replay a `.scap` capture through a `syscall` detector, calling `on_alert` for every alert.
-/// A capture that cannot be read (or is corrupt mid-way) is an error; alerts raised before the
-/// error have been delivered.
+/// Replay a `.scap` capture through a `syscall` detector, calling `on_alert` for every alert
+/// (the runtime pipeline, [`crate::pipeline::Pipeline`], with one sink). A capture that cannot be
+/// read (or is corrupt mid-way) is an error; alerts raised before the error have been delivered.
 pub fn replay_scap(
     path: &Path,
     detector: &Detector,
     on_alert: &mut dyn FnMut(&Alert),
-) -> Result<ReplayStats, String> {
-    let mut r = Replayer::open(path)?;
-    let mut stats = ReplayStats::default();
-    let mut alerts = Vec::new();
-    loop {
-        let ev = match r.next_event() {
-            Ok(Some(ev)) => ev,
-            Ok(None) => break,
-            Err(e) => return Err(format!("{}: {e}", path.display())),
-        };
-        stats.events_evaluated += 1;
-        detector.process(ev.ts_ns(), &ev, &mut alerts);
-        for a in alerts.drain(..) {
-            stats.alerts += 1;
-            on_alert(&a);
-        }
-    }
-    stats.events_read = r.events_read;
-    Ok(stats)
+) -> Result<ReplayStats, crate::pipeline::RuntimeError> {
+    let mut source = crate::source::ScapSource::open(path)?;
+    let mut sink = crate::pipeline::FnSink(|a: &Alert| on_alert(a));
+    let mut p = crate::pipeline::Pipeline::with_detectors(vec![detector]);
+    let s = p.run(&mut source, &mut [&mut sink])?;
+    Ok(ReplayStats {
+        events_read: s.events,
+        events_evaluated: s.evaluated,
+        alerts: s.alerts,
+    })
 }
+
+#[cfg(test)]
+mod table_tests;

@@ -1,130 +1,120 @@
-//! The replay loop: blocks read, events decoded (and converted), thread/fd/container state
-//! updated as libsinsp's parsers do.
+//! The state updates: thread/fd/container state updated by each event as libsinsp's parsers do
+//! (no I/O: the events come from an [`crate::source::EventSource`]).
 
 use super::*;
 
-impl Replayer {
-    pub fn open(path: &Path) -> Result<Replayer, String> {
-        let cap = Capture::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(Replayer::new(cap))
+impl Inspector {
+    /// An inspector with an empty state (no machine, no processes).
+    pub fn new() -> Inspector {
+        Inspector::default()
     }
 
-    pub fn new(cap: Capture) -> Replayer {
-        Replayer {
-            cap,
-            converter: None,
-            state: State::default(),
-            events_read: 0,
-            current: None,
-            current_fd: None,
-            current_enter: None,
-            pending_fd_removals: Vec::new(),
-            pending_thread_removals: Vec::new(),
+    /// Apply a record of the state around the events (the machine, its users, processes and
+    /// fds, as a capture's metadata blocks or a sensor's `/proc` scan give them).
+    pub fn apply_state(&mut self, record: &StateRecord) {
+        match record {
+            StateRecord::Machine(mi) => {
+                self.state.hostname = Some(mi.hostname.clone());
+                self.state.boot_ts_epoch = mi.boot_ts_epoch;
+            }
+            StateRecord::Interfaces(ifs) => {
+                for i in ifs {
+                    match i.addr {
+                        InterfaceAddr::V4 { addr, netmask, .. } => {
+                            self.state.ipv4_interfaces.push(addr);
+                            self.state.ipv4_netmasks.push(netmask);
+                        }
+                        InterfaceAddr::V6 { addr, .. } => self.state.ipv6_interfaces.push(addr),
+                    }
+                }
+            }
+            StateRecord::Users { users, groups } => {
+                for u in users {
+                    self.state.users.insert(u.uid, u.name.clone());
+                }
+                for g in groups {
+                    self.state.groups.insert(g.gid, g.name.clone());
+                }
+            }
+            StateRecord::Threads(threads) => {
+                for t in threads {
+                    let mut th = thread_from_info(t);
+                    if let Some(old) = self.state.threads.get_mut(&t.tid) {
+                        th.fds = std::mem::take(&mut old.fds);
+                    }
+                    self.state.insert_thread(th);
+                }
+            }
+            // Into the thread's own table, as libsinsp's `add_fd_from_scap` (libscap lists the
+            // fds of main threads only; a secondary thread's list is empty).
+            StateRecord::Fds { tid, fds } => {
+                let th = self
+                    .state
+                    .threads
+                    .entry(*tid)
+                    .or_insert_with(|| Thread::placeholder(*tid));
+                for fd in fds {
+                    th.fds.insert(fd.fd, fd_entry(fd));
+                }
+            }
         }
     }
 
-    /// Apply libscap's old-event converter (newer libsinsp semantics) before parsing.
-    pub fn with_conversion(mut self, on: bool) -> Self {
-        self.converter = if on { Some(Converter::new()) } else { None };
-        self
+    /// Apply one event (libsinsp's parsers: thread, fd and container state updated, removals of
+    /// the previous event done first) and return it as the rules see it, numbered (`evt.num`)
+    /// from 1. A generic event (`syscall`) is named after its syscall first (see
+    /// [`bulkhead_scap::syscalls`]). No I/O: everything the update needs is in the event and
+    /// the state.
+    pub fn apply(&mut self, mut ev: Event) -> SyscallEvent<'_> {
+        self.events += 1;
+        self.flush_pending();
+        self.name_generic(&mut ev);
+        self.current_fd = self.parse(&ev);
+        self.current = Some(ev);
+        self.current().expect("just set")
     }
 
-    /// The next event, parsed into the state, ready for evaluation.
-    pub fn next_event(&mut self) -> Result<Option<SyscallEvent<'_>>, String> {
-        if !self.advance()? {
-            return Ok(None);
-        }
-        Ok(self.current_event())
-    }
-
-    /// The event last processed, with the state after its parsing.
-    pub(super) fn current_event(&self) -> Option<SyscallEvent<'_>> {
+    /// The event last applied, with the state after it.
+    pub fn current(&self) -> Option<SyscallEvent<'_>> {
         Some(SyscallEvent {
             event: self.current.as_ref()?,
-            num: self.events_read,
+            num: self.events,
             state: &self.state,
             fd: self.current_fd,
             enter: self.current_enter.as_ref(),
         })
     }
 
-    /// Count one (decoded, converted) event and parse it into the state.
-    pub(super) fn process(&mut self, ev: Event) {
-        self.events_read += 1;
-        self.flush_pending();
-        self.current_fd = self.parse(&ev);
-        self.current = Some(ev);
+    /// Events applied.
+    pub fn events(&self) -> u64 {
+        self.events
     }
 
-    /// Read up to the next event and parse it; false at the end of the capture.
-    fn advance(&mut self) -> Result<bool, String> {
-        loop {
-            let block = self.cap.next_block().map_err(|e| e.to_string())?;
-            let Some(block) = block else {
-                return Ok(false);
-            };
-            match block {
-                Block::MachineInfo(mi) => {
-                    self.state.hostname = Some(mi.hostname);
-                    self.state.boot_ts_epoch = mi.boot_ts_epoch;
+    /// libsinsp names a generic event after its syscall (`sinsp_filter_check_event`
+    /// `TYPE_TYPE`): the enter event by its `nativeID` (the x86_64 table), the exit event as its
+    /// thread's last enter event when that is the generic enter of the same syscall `ID` (the
+    /// exit event carries only `ID`, libs' own syscall code). An unknown number keeps `syscall`.
+    fn name_generic(&self, ev: &mut Event) {
+        use bulkhead_scap::syscalls::{GENERIC_E, GENERIC_X, generic_name};
+        match ev.code {
+            GENERIC_E => {
+                if let Some(n) = generic_name(ev) {
+                    ev.name = n;
                 }
-                Block::Interfaces(ifs) => {
-                    for i in ifs {
-                        match i.addr {
-                            InterfaceAddr::V4 { addr, netmask, .. } => {
-                                self.state.ipv4_interfaces.push(addr);
-                                self.state.ipv4_netmasks.push(netmask);
-                            }
-                            InterfaceAddr::V6 { addr, .. } => self.state.ipv6_interfaces.push(addr),
-                        }
-                    }
-                }
-                Block::Users { users, groups } => {
-                    for u in users {
-                        self.state.users.insert(u.uid, u.name);
-                    }
-                    for g in groups {
-                        self.state.groups.insert(g.gid, g.name);
-                    }
-                }
-                Block::Processes { threads, .. } => {
-                    for t in &threads {
-                        let mut th = thread_from_info(t);
-                        if let Some(old) = self.state.threads.get_mut(&t.tid) {
-                            th.fds = std::mem::take(&mut old.fds);
-                        }
-                        self.state.insert_thread(th);
-                    }
-                }
-                // Into the thread's own table, as libsinsp's `add_fd_from_scap` (libscap lists the
-                // fds of main threads only; a secondary thread's list is empty).
-                Block::Fds { tid, fds } => {
-                    let th = self
-                        .state
-                        .threads
-                        .entry(tid)
-                        .or_insert_with(|| Thread::placeholder(tid));
-                    for fd in &fds {
-                        th.fds.insert(fd.fd, fd_entry(fd));
-                    }
-                }
-                Block::Event(raw) => {
-                    if raw.code >= table::event_max() {
-                        continue;
-                    }
-                    let ev = decode(&raw);
-                    let ev = match &mut self.converter {
-                        None => ev,
-                        Some(c) => match c.convert(ev).0 {
-                            Some(ev) => ev,
-                            None => continue,
-                        },
-                    };
-                    self.process(ev);
-                    return Ok(true);
-                }
-                _ => {}
             }
+            GENERIC_X => {
+                let id = ev.param("ID").map(|p| &p.value);
+                if let Some(enter) = self
+                    .state
+                    .threads
+                    .get(&ev.tid)
+                    .and_then(|t| t.last_enter_event.as_ref())
+                    .filter(|e| e.code == GENERIC_E && e.param("ID").map(|p| &p.value) == id)
+                {
+                    ev.name = enter.name;
+                }
+            }
+            _ => {}
         }
     }
 
@@ -196,7 +186,8 @@ impl Replayer {
         if !info.meta && !matches!(ev.name, "clone" | "fork" | "vfork" | "clone3") {
             self.thread_mut(ev.tid);
         }
-        // The fd of the matching enter event, or the event's own.
+        // The fd of the matching enter event, or the event's own. Events are paired by their
+        // table names (a generic event's own name is its syscall's).
         let enter = self.state.threads.get_mut(&ev.tid).and_then(|t| {
             let e = t.last_enter.take();
             let ee = t.last_enter_event.take();
@@ -204,7 +195,7 @@ impl Replayer {
                 // A successful execveat returns as an execve exit.
                 Some((code, fd))
                     if table::event_info(code).is_some_and(|i| {
-                        i.name == ev.name || (i.name == "execveat" && ev.name == "execve")
+                        i.name == info.name || (i.name == "execveat" && info.name == "execve")
                     }) =>
                 {
                     Some((fd, ee))
@@ -235,7 +226,8 @@ impl Replayer {
                         .map(|p| &p.value)
                 })
         };
-        match ev.name {
+        // Dispatched on the table name: a generic event renamed after its syscall updates nothing.
+        match info.name {
             "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => {
                 let fd = own_fd?;
                 let name = get("name")
@@ -865,7 +857,7 @@ fn guess_role(fds: &Map<i64, FdEntry>, fd: i64, cur: &InetTuple, incoming: bool)
     }
 }
 
-impl Replayer {
+impl Inspector {
     /// A successful read or write that carries a socket address, on a socket not named yet or
     /// not an IPv4 TCP one (`is_tcp_socket`): libsinsp `parse_rw_exit` with `update_fd`
     /// (parsers.cpp) and `sinsp_network_interfaces::update_fd` (ifinfo.cpp). The tuple (an IPv4

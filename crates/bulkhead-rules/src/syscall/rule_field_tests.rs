@@ -4,7 +4,7 @@
 //! constructed events fed through the replay state.
 
 use super::*;
-use bulkhead_scap::RawEvent;
+use bulkhead_scap::{RawEvent, decode};
 use std::path::PathBuf;
 
 pub(super) fn capture(name: &str) -> Option<PathBuf> {
@@ -67,16 +67,13 @@ pub(super) fn mk(name: &str, dir: Direction, ts: u64, tid: u64, args: &[(&str, P
     decode(&RawEvent::from_params(0, 0, 0, 0, ts, tid, code, params))
 }
 
-/// A replayer with an empty state, to feed constructed events to.
-pub(super) fn replayer() -> Replayer {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../bulkhead-scap/tests/fixtures/cat_write.scap");
-    Replayer::open(&p).unwrap()
+/// An inspector with an empty state, to feed constructed events to.
+pub(super) fn replayer() -> Inspector {
+    Inspector::new()
 }
 
-pub(super) fn feed(r: &mut Replayer, ev: Event) -> SyscallEvent<'_> {
-    r.process(ev);
-    r.current_event().unwrap()
+pub(super) fn feed(r: &mut Inspector, ev: Event) -> SyscallEvent<'_> {
+    r.apply(ev)
 }
 
 #[test]
@@ -313,7 +310,7 @@ fn fd_nameraw_is_the_path_as_passed() {
         },
     );
     let name = "..//..//..//etc/passwd";
-    let open = |r: &mut Replayer, ts, fd: i64, name| {
+    let open = |r: &mut Inspector, ts, fd: i64, name| {
         feed(
             r,
             mk(
@@ -328,7 +325,7 @@ fn fd_nameraw_is_the_path_as_passed() {
                 ],
             ),
         );
-        r.process(mk(
+        r.apply(mk(
             "openat",
             Direction::Exit,
             ts + 1,
@@ -342,7 +339,7 @@ fn fd_nameraw_is_the_path_as_passed() {
         ));
     };
     open(&mut r, 10, 3, name);
-    let ev = r.current_event().unwrap();
+    let ev = r.current().unwrap();
     assert_eq!(get(&ev, "fd.name").as_deref(), Some("/etc/passwd"));
     assert_eq!(
         get(&ev, "fd.nameraw").as_deref(),
@@ -353,7 +350,7 @@ fn fd_nameraw_is_the_path_as_passed() {
     assert!(!cond(&ev, "fd.name contains '../'"));
     // A failed openat has no fd: the name comes from the event (as passed).
     open(&mut r, 20, -2, "../../etc/shadow");
-    let ev = r.current_event().unwrap();
+    let ev = r.current().unwrap();
     assert_eq!(get(&ev, "evt.res").as_deref(), Some("ENOENT"));
     assert_eq!(get(&ev, "fd.nameraw").as_deref(), Some("../../etc/shadow"));
     assert!(cond(&ev, traversal));
@@ -503,7 +500,7 @@ fn execve_and_clone_carry_exe_flags_terminal_and_capabilities() {
     // No clone was seen for it: no duration.
     assert_eq!(get(&ev, "proc.duration"), None);
     // A fork: the child takes the parent's values and starts its clock at the clone.
-    r.process(mk(
+    r.apply(mk(
         "clone",
         Direction::Exit,
         2_000,
@@ -774,7 +771,7 @@ fn placeholder_threads_are_filled_by_execve_and_clone() {
     assert!(r.state.threads[&70].is_invalid());
     // A fork of it: the caller is patched from the event (pid, ptid, exe, comm, args) and
     // the child takes the event's values, nothing from the unknown caller.
-    r.process(mk(
+    r.apply(mk(
         "clone",
         Direction::Exit,
         2,
@@ -984,7 +981,7 @@ fn socket_family_client_and_remote_networks_from_captures() {
 fn open_with_exec_mode() {
     let mut r = replayer();
     let o_creat = 1 << 2 | 2; // O_CREAT | O_WRONLY
-    let openat = |r: &mut Replayer, ts, flags: i64, mode: i64| {
+    let openat = |r: &mut Inspector, ts, flags: i64, mode: i64| {
         feed(
             r,
             mk(
@@ -1001,7 +998,7 @@ fn open_with_exec_mode() {
                 ],
             ),
         );
-        get(&r.current_event().unwrap(), "evt.is_open_exec").unwrap()
+        get(&r.current().unwrap(), "evt.is_open_exec").unwrap()
     };
     // Modes are PPM_S_* bits, which follow the octal permission bits.
     assert_eq!(openat(&mut r, 1, o_creat, 0o755), "true");
@@ -1172,8 +1169,8 @@ fn parent_duration_and_exe_ctime_to_process_start() {
             ],
         ),
     );
-    let fork = |r: &mut Replayer, ts, caller: i64, child: i64| {
-        r.process(mk(
+    let fork = |r: &mut Inspector, ts, caller: i64, child: i64| {
+        r.apply(mk(
             "clone",
             Direction::Exit,
             ts,
@@ -1270,8 +1267,8 @@ fn parent_duration_and_exe_ctime_to_process_start() {
 fn execve_closes_the_close_on_exec_fds() {
     let mut r = replayer();
     let o_cloexec = 1 << 12;
-    let open = |r: &mut Replayer, ts, fd: i64, name, flags: i64| {
-        r.process(mk(
+    let open = |r: &mut Inspector, ts, fd: i64, name, flags: i64| {
+        r.apply(mk(
             "openat",
             Direction::Exit,
             ts,
@@ -1286,7 +1283,7 @@ fn execve_closes_the_close_on_exec_fds() {
     };
     open(&mut r, 1, 3, "/etc/ld.so.cache", 1 | o_cloexec);
     open(&mut r, 2, 4, "/var/log/app.log", 2);
-    r.process(mk(
+    r.apply(mk(
         "pipe2",
         Direction::Exit,
         3,
@@ -1313,17 +1310,17 @@ fn execve_closes_the_close_on_exec_fds() {
             ],
         ),
     );
-    r.process(mk("socket", Direction::Exit, 5, 60, &[("fd", P::I(7))]));
+    r.apply(mk("socket", Direction::Exit, 5, 60, &[("fd", P::I(7))]));
     // dup2 of the close-on-exec library fd: the copy survives exec; dup3 with O_CLOEXEC
     // of the log fd: the copy does not.
-    r.process(mk(
+    r.apply(mk(
         "dup2",
         Direction::Exit,
         6,
         60,
         &[("res", P::I(8)), ("oldfd", P::I(3)), ("newfd", P::I(8))],
     ));
-    r.process(mk(
+    r.apply(mk(
         "dup3",
         Direction::Exit,
         7,
@@ -1335,14 +1332,14 @@ fn execve_closes_the_close_on_exec_fds() {
             ("flags", P::I(o_cloexec)),
         ],
     ));
-    let fds = |r: &Replayer| {
+    let fds = |r: &Inspector| {
         let mut v: Vec<i64> = r.state.threads[&60].fds.keys().copied().collect();
         v.sort_unstable();
         v
     };
     assert_eq!(fds(&r), [3, 4, 5, 6, 7, 8, 9]);
     // A failed execve changes nothing.
-    r.process(mk(
+    r.apply(mk(
         "execve",
         Direction::Exit,
         8,
@@ -1408,7 +1405,7 @@ fn execve_closes_the_close_on_exec_fds() {
     t.fds.insert(0, file(0, 2));
     t.fds.insert(3, file(3, 1 | 1 << 12));
     r.state.threads.insert(61, t);
-    r.process(mk(
+    r.apply(mk(
         "execve",
         Direction::Exit,
         12,
@@ -1424,7 +1421,7 @@ fn execve_closes_the_close_on_exec_fds() {
 }
 
 /// A web application (`php-fpm` under `nginx`) in `/var/www/html/` for the failed-open tests.
-fn web_app(r: &mut Replayer, parent: &str) {
+fn web_app(r: &mut Inspector, parent: &str) {
     for (tid, ptid, comm, cwd) in [(30, 1, parent, "/"), (31, 30, "php-fpm", "/var/www/html/")] {
         r.state.threads.insert(
             tid,
@@ -1505,15 +1502,15 @@ fn failed_opens_have_libsinsp_fd_fields_without_an_fd() {
     assert!(r.state.threads[&31].fds.is_empty(), "no fd added");
     // Relative to a directory fd; EACCES.
     let [enter, exit] = openat_pair(20, -100, "/srv/app", 5);
-    r.process(enter);
-    r.process(exit);
+    r.apply(enter);
+    r.apply(exit);
     let ev = feed(
         &mut r,
         mk("close", Direction::Enter, 22, 31, &[("fd", P::I(9))]),
     );
     assert_eq!(get(&ev, "fd.typechar").as_deref(), Some("o"), "unknown fd");
     let [enter, exit] = openat_pair(30, 5, "../../root/.ssh//id_rsa", -13);
-    r.process(enter);
+    r.apply(enter);
     let ev = feed(&mut r, exit);
     assert_eq!(get(&ev, "evt.res").as_deref(), Some("EACCES"));
     assert_eq!(get(&ev, "fd.name").as_deref(), Some("/root/.ssh/id_rsa"));
@@ -1614,8 +1611,8 @@ fn directory_traversal_rule_fires_on_a_failed_open() {
         web_app(&mut r, parent);
         let mut alerts = Vec::new();
         for ev in openat_pair(100, -100, name, res) {
-            r.process(ev);
-            let ev = r.current_event().unwrap();
+            r.apply(ev);
+            let ev = r.current().unwrap();
             d.process(ev.ts_ns(), &ev, &mut alerts);
         }
         alerts

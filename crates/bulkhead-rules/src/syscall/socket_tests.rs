@@ -44,7 +44,7 @@ fn addr6(ip: Ipv6Addr, port: u16) -> Vec<u8> {
 }
 
 /// A host with a loopback and one interface, 10.0.0.5/24 (interfaces in capture order).
-fn host() -> Replayer {
+fn host() -> Inspector {
     let mut r = replayer();
     for (a, m) in [
         ([127, 0, 0, 1], [255, 0, 0, 0]),
@@ -57,8 +57,8 @@ fn host() -> Replayer {
 }
 
 /// socket(domain, type, 0) = fd by thread `tid`.
-fn socket(r: &mut Replayer, ts: u64, tid: u64, domain: i64, ty: i64, fd: i64) {
-    r.process(mk(
+fn socket(r: &mut Inspector, ts: u64, tid: u64, domain: i64, ty: i64, fd: i64) {
+    r.apply(mk(
         "socket",
         Direction::Enter,
         ts,
@@ -69,7 +69,7 @@ fn socket(r: &mut Replayer, ts: u64, tid: u64, domain: i64, ty: i64, fd: i64) {
             ("proto", P::I(0)),
         ],
     ));
-    r.process(mk(
+    r.apply(mk(
         "socket",
         Direction::Exit,
         ts + 1,
@@ -80,14 +80,14 @@ fn socket(r: &mut Replayer, ts: u64, tid: u64, domain: i64, ty: i64, fd: i64) {
 
 /// sendto(fd, tuple) = res: the tuple is in the enter event (old layouts).
 fn sendto<'r>(
-    r: &'r mut Replayer,
+    r: &'r mut Inspector,
     ts: u64,
     tid: u64,
     fd: i64,
     t: &[u8],
     res: i64,
 ) -> SyscallEvent<'r> {
-    r.process(mk(
+    r.apply(mk(
         "sendto",
         Direction::Enter,
         ts,
@@ -107,8 +107,8 @@ fn sendto<'r>(
 }
 
 /// recvfrom(fd) = res with the tuple of the exit event.
-fn recvfrom<'r>(r: &'r mut Replayer, ts: u64, tid: u64, fd: i64, t: &[u8]) -> SyscallEvent<'r> {
-    r.process(mk(
+fn recvfrom<'r>(r: &'r mut Inspector, ts: u64, tid: u64, fd: i64, t: &[u8]) -> SyscallEvent<'r> {
+    r.apply(mk(
         "recvfrom",
         Direction::Enter,
         ts,
@@ -293,7 +293,7 @@ fn udp_client_and_server_tuples_roles_and_inferred_addresses() {
     assert_eq!(get(&ev, "fd.name_changed").as_deref(), Some("false"));
     // Server, thread 100: socket = 3, bind 0.0.0.0:53 (a server socket, role server).
     socket(&mut r, 30, 100, 2, 2, 3);
-    r.process(mk("bind", Direction::Enter, 32, 100, &[("fd", P::I(3))]));
+    r.apply(mk("bind", Direction::Enter, 32, 100, &[("fd", P::I(3))]));
     let ev = feed(
         &mut r,
         mk(
@@ -442,7 +442,7 @@ fn bind_makes_a_server_socket() {
     // fd (role server, TCP).
     let mut r = host();
     socket(&mut r, 1, 400, 2, 1, 3);
-    r.process(mk("bind", Direction::Enter, 3, 400, &[("fd", P::I(3))]));
+    r.apply(mk("bind", Direction::Enter, 3, 400, &[("fd", P::I(3))]));
     let ev = feed(
         &mut r,
         mk(
@@ -464,7 +464,7 @@ fn bind_makes_a_server_socket() {
         "fd.ip = 0.0.0.0 and fd.port = 8080 and fd.sport = 8080"
     ));
     assert!(cond(&ev, r#"fd.snet in ("0.0.0.0/8")"#));
-    r.process(mk(
+    r.apply(mk(
         "listen",
         Direction::Enter,
         5,
@@ -516,7 +516,7 @@ fn bind_makes_a_server_socket() {
         let fd = 10 + i as i64;
         let ts = 100 + 10 * i as u64;
         socket(&mut r, ts, 400, *domain, *ty, fd);
-        r.process(mk(
+        r.apply(mk(
             "bind",
             Direction::Enter,
             ts + 2,
@@ -553,15 +553,15 @@ fn bind_makes_a_server_socket() {
     // A UDP server socket that connects: "connect done by a udp server, swap the addresses"
     // (`fill_client_socket_info`), so the name stays client -> server.
     socket(&mut r, 200, 400, 2, 2, 20);
-    r.process(mk("bind", Direction::Enter, 202, 400, &[("fd", P::I(20))]));
-    r.process(mk(
+    r.apply(mk("bind", Direction::Enter, 202, 400, &[("fd", P::I(20))]));
+    r.apply(mk(
         "bind",
         Direction::Exit,
         203,
         400,
         &[("res", P::I(0)), ("addr", P::B(&addr4([0, 0, 0, 0], 5000)))],
     ));
-    r.process(mk(
+    r.apply(mk(
         "connect",
         Direction::Enter,
         204,

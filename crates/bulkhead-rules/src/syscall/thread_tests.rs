@@ -12,8 +12,8 @@ use super::*;
 const THREAD_FLAGS: i64 = 0xba03;
 
 /// A successful execve exit: `tid` becomes the main thread of process `tid` (parent 1) in `cwd`.
-fn exec(r: &mut Replayer, ts: u64, tid: u64, comm: &str, cwd: &str) {
-    r.process(mk(
+fn exec(r: &mut Inspector, ts: u64, tid: u64, comm: &str, cwd: &str) {
+    r.apply(mk(
         "execve",
         Direction::Exit,
         ts,
@@ -32,8 +32,8 @@ fn exec(r: &mut Replayer, ts: u64, tid: u64, comm: &str, cwd: &str) {
 }
 
 /// The caller's exit of a clone by `caller` (of process `pid`) that created `child`.
-fn clone(r: &mut Replayer, ts: u64, caller: u64, pid: u64, child: u64, flags: i64) {
-    r.process(mk(
+fn clone(r: &mut Inspector, ts: u64, caller: u64, pid: u64, child: u64, flags: i64) {
+    r.apply(mk(
         "clone",
         Direction::Exit,
         ts,
@@ -94,7 +94,7 @@ fn procexit(ts: u64, tid: u64) -> Event {
 }
 
 /// The fds of the table thread `tid` uses, sorted.
-fn fds(r: &Replayer, tid: u64) -> Vec<i64> {
+fn fds(r: &Inspector, tid: u64) -> Vec<i64> {
     let mut v: Vec<i64> = r.state.fds_of(tid).unwrap().keys().copied().collect();
     v.sort_unstable();
     v
@@ -108,7 +108,7 @@ fn threads_of_a_process_share_its_fds_and_cwd() {
     clone(&mut r, 2, 100, 100, 101, THREAD_FLAGS);
     let b = &r.state.threads[&101];
     assert_eq!((b.pid, b.ptid, b.clone_files), (100, 1, true));
-    r.process(openat(3, 100, 5, "data.txt", 1));
+    r.apply(openat(3, 100, 5, "data.txt", 1));
     // B reads the fd A opened after B was created.
     let ev = feed(&mut r, enter("read", 4, 101, 5));
     assert_eq!(get(&ev, "fd.name").as_deref(), Some("/srv/data.txt"));
@@ -126,7 +126,7 @@ fn threads_of_a_process_share_its_fds_and_cwd() {
     assert!(r.state.threads[&101].fds.is_empty());
     assert_eq!(fds(&r, 101), [5]);
     // B closes it: the close exit still sees it, A's next event no longer does.
-    r.process(enter("close", 6, 101, 5));
+    r.apply(enter("close", 6, 101, 5));
     let ev = feed(
         &mut r,
         mk("close", Direction::Exit, 7, 101, &[("res", P::I(0))]),
@@ -136,14 +136,14 @@ fn threads_of_a_process_share_its_fds_and_cwd() {
     assert_eq!(get(&ev, "fd.name"), None);
     assert!(fds(&r, 100).is_empty());
     // A chdir in one thread moves the other (relative to the process's cwd).
-    r.process(chdir(9, 101, "logs"));
+    r.apply(chdir(9, 101, "logs"));
     let ev = feed(&mut r, enter("fstat", 10, 100, 0));
     assert_eq!(get(&ev, "proc.cwd").as_deref(), Some("/srv/logs/"));
-    r.process(chdir(11, 100, "/tmp"));
+    r.apply(chdir(11, 100, "/tmp"));
     let ev = feed(&mut r, enter("fstat", 12, 101, 0));
     assert_eq!(get(&ev, "proc.cwd").as_deref(), Some("/tmp/"));
     // B opens a file relative to that cwd; A sees it.
-    r.process(openat(13, 101, 6, "out.txt", 2));
+    r.apply(openat(13, 101, 6, "out.txt", 2));
     let ev = feed(&mut r, enter("write", 14, 100, 6));
     assert_eq!(get(&ev, "fd.name").as_deref(), Some("/tmp/out.txt"));
     // A fork by B copies the process's table and cwd; the child's close is its own.
@@ -154,20 +154,20 @@ fn threads_of_a_process_share_its_fds_and_cwd() {
         (102, 101, "/tmp")
     );
     assert_eq!(fds(&r, 102), [6]);
-    r.process(enter("close", 16, 102, 6));
-    r.process(mk("close", Direction::Exit, 17, 102, &[("res", P::I(0))]));
+    r.apply(enter("close", 16, 102, 6));
+    r.apply(mk("close", Direction::Exit, 17, 102, &[("res", P::I(0))]));
     let ev = feed(&mut r, enter("write", 18, 101, 6));
     assert_eq!(get(&ev, "fd.name").as_deref(), Some("/tmp/out.txt"));
     assert!(fds(&r, 102).is_empty());
     // A (the main thread) exits first: it stays, dead, while B lives, and B keeps the table.
-    r.process(procexit(19, 100));
+    r.apply(procexit(19, 100));
     let ev = feed(&mut r, enter("write", 20, 101, 6));
     assert_eq!(get(&ev, "fd.name").as_deref(), Some("/tmp/out.txt"));
     assert_eq!(get(&ev, "proc.cwd").as_deref(), Some("/tmp/"));
     assert!(r.state.threads[&100].dead);
     // The last thread takes the dead main thread with it.
-    r.process(procexit(21, 101));
-    r.process(enter("write", 22, 102, 1));
+    r.apply(procexit(21, 101));
+    r.apply(enter("write", 22, 102, 1));
     assert!(!r.state.threads.contains_key(&101));
     assert!(!r.state.threads.contains_key(&100));
     assert!(r.state.thread_groups.is_empty());
@@ -180,21 +180,21 @@ fn an_execve_leaves_only_the_exec_thread() {
     clone(&mut r, 2, 200, 200, 201, THREAD_FLAGS);
     clone(&mut r, 3, 201, 200, 202, THREAD_FLAGS);
     assert_eq!(r.state.threads[&202].ptid, 1, "the process's parent");
-    r.process(openat(4, 202, 3, "/etc/ld.so.cache", 1 | 1 << 12));
-    r.process(openat(5, 200, 4, "/var/log/app.log", 2));
+    r.apply(openat(4, 202, 3, "/etc/ld.so.cache", 1 | 1 << 12));
+    r.apply(openat(5, 200, 4, "/var/log/app.log", 2));
     assert_eq!(fds(&r, 201), [3, 4]);
     // Thread 201 execs: the kernel ends the other threads (the main thread included), then
     // the exec'ing thread returns as the main thread (tid 200).
-    r.process(mk(
+    r.apply(mk(
         "execve",
         Direction::Enter,
         6,
         201,
         &[("filename", P::S("/bin/true"))],
     ));
-    r.process(procexit(7, 202));
-    r.process(procexit(8, 200));
-    r.process(enter("write", 9, 201, 4));
+    r.apply(procexit(7, 202));
+    r.apply(procexit(8, 200));
+    r.apply(enter("write", 9, 201, 4));
     assert!(r.state.threads[&200].dead, "kept while 201 lives");
     assert!(!r.state.threads.contains_key(&202));
     let ev = feed(
@@ -241,7 +241,7 @@ fn a_thread_whose_main_thread_is_unknown_has_no_fd_table() {
         clone_files: true,
         ..Default::default()
     });
-    r.process(openat(1, 301, 7, "x.db", 2));
+    r.apply(openat(1, 301, 7, "x.db", 2));
     assert!(r.state.fds_of(301).is_none());
     let ev = feed(&mut r, enter("read", 2, 301, 7));
     assert_eq!(get(&ev, "fd.name"), None);
@@ -249,7 +249,7 @@ fn a_thread_whose_main_thread_is_unknown_has_no_fd_table() {
     assert_eq!(get(&ev, "proc.cwd").as_deref(), Some("/opt/"));
     // Without PPM_CL_CLONE_FILES a thread keeps a table of its own.
     r.state.threads.get_mut(&301).unwrap().clone_files = false;
-    r.process(openat(3, 301, 7, "x.db", 2));
+    r.apply(openat(3, 301, 7, "x.db", 2));
     let ev = feed(&mut r, enter("read", 4, 301, 7));
     assert_eq!(get(&ev, "fd.name").as_deref(), Some("/opt/x.db"));
 }
