@@ -3,6 +3,7 @@
 
 pub mod artifact;
 pub mod finding;
+pub mod input;
 pub mod os;
 pub mod package;
 pub mod purl;

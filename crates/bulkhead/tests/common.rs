@@ -212,3 +212,144 @@ pub fn python_tree_with_db(dir: &std::path::Path, packages: &[(&str, &str)]) -> 
     import_db(&db, &fixtures);
     (root, db)
 }
+
+/// A run of the CLI under resource bounds (the hostile-input suites).
+pub struct Bounded {
+    pub status: std::process::ExitStatus,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    /// Peak RSS in KiB (`/usr/bin/time`), when it could be measured.
+    pub rss_kb: Option<u64>,
+    pub took: std::time::Duration,
+    /// Killed at the wall-time limit.
+    pub timed_out: bool,
+}
+
+/// Address-space limit of the hostile runs (as the attacker ran them): 4 GiB.
+pub const HOSTILE_AS_KIB: u64 = 4 << 20;
+
+/// Run `bulkhead ARGS` (in `dir`, with `stdin` bytes when given) under a 4 GiB address-space limit
+/// and `/usr/bin/time`, killed after `limit`. `XDG_CACHE_HOME` points at a fresh directory.
+pub fn run_bounded(
+    args: &[&str],
+    dir: Option<&std::path::Path>,
+    stdin: Option<&[u8]>,
+    limit: std::time::Duration,
+) -> Bounded {
+    use std::io::Write;
+    use std::process::Stdio;
+    let scratch = tempfile::tempdir().unwrap();
+    let rss_file = scratch.path().join("rss");
+    let time = std::path::Path::new("/usr/bin/time");
+    let mut script = format!("ulimit -v {HOSTILE_AS_KIB}; exec ");
+    if time.exists() {
+        script.push_str(&format!("/usr/bin/time -f %M -o '{}' ", rss_file.display()));
+    }
+    script.push_str("\"$@\"");
+    let mut c = Command::new("sh");
+    c.arg("-c")
+        .arg(script)
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_bulkhead"))
+        .args(args)
+        .env("XDG_CACHE_HOME", scratch.path().join("cache"))
+        .env_remove("BULKHEAD_LOG")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(d) = dir {
+        c.current_dir(d);
+    }
+    let start = std::time::Instant::now();
+    let mut child = c.spawn().expect("run bulkhead");
+    if let Some(data) = stdin {
+        let mut w = child.stdin.take().unwrap();
+        let data = data.to_vec();
+        std::thread::spawn(move || {
+            let _ = w.write_all(&data);
+        });
+    }
+    // Drain the pipes on threads so a chatty child never blocks on a full pipe.
+    let mut out_pipe = child.stdout.take().unwrap();
+    let mut err_pipe = child.stderr.take().unwrap();
+    let out_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut out_pipe, &mut v);
+        v
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut err_pipe, &mut v);
+        v
+    });
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > limit {
+            timed_out = true;
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let took = start.elapsed();
+    let stdout = out_t.join().unwrap();
+    let stderr = String::from_utf8_lossy(&err_t.join().unwrap()).into_owned();
+    let rss_kb = std::fs::read_to_string(&rss_file)
+        .ok()
+        .and_then(|s| s.lines().last()?.trim().parse().ok());
+    Bounded {
+        status,
+        stdout,
+        stderr,
+        rss_kb,
+        took,
+        timed_out,
+    }
+}
+
+/// Assert a hostile run ended well: not killed, no signal (no abort), an exit code of `codes` with a
+/// message on stderr for a non-zero one, peak RSS under `rss_mib`, and no panic text. Prints the
+/// figures.
+pub fn assert_bounded(what: &str, r: &Bounded, codes: &[i32], rss_mib: u64) {
+    use std::os::unix::process::ExitStatusExt;
+    eprintln!(
+        "{what}: exit {:?}, {:?}, peak RSS {} MiB",
+        r.status.code(),
+        r.took,
+        r.rss_kb.map_or("?".into(), |k| (k / 1024).to_string())
+    );
+    assert!(!r.timed_out, "{what}: killed after {:?} (hang)", r.took);
+    assert!(
+        r.status.signal().is_none() && r.status.code() != Some(134),
+        "{what}: ended by a signal ({:?}): {}",
+        r.status,
+        r.stderr
+    );
+    let code = r.status.code().unwrap_or(-1);
+    assert!(codes.contains(&code), "{what}: exit {code}: {}", r.stderr);
+    if code != 0 {
+        assert!(
+            r.stderr.contains("bulkhead: error:") || r.stderr.contains("error:"),
+            "{what}: exit {code} without a message"
+        );
+    }
+    assert!(
+        !r.stderr.contains("panicked") && !r.stderr.contains("memory allocation of"),
+        "{what}: {}",
+        r.stderr
+    );
+    if let Some(kb) = r.rss_kb {
+        assert!(
+            kb <= rss_mib * 1024,
+            "{what}: peak RSS {} MiB over the {rss_mib} MiB bound",
+            kb / 1024
+        );
+    }
+}
