@@ -1,8 +1,18 @@
 //! Fuzz the Dockerfile parser, and on success the shell splitter and variable expansion over
-//! what it produced. Checks that positions stay inside the file.
+//! what it produced: per stage (`for_each_with_env`) and over the whole file under a small
+//! expansion budget (`walk_env`), whose limits must hold. Checks that positions stay inside the
+//! file.
 #![no_main]
-use bulkhead_dockerfile::{Command, expand, shell::split_commands};
+use bulkhead_dockerfile::{
+    Command, ExpandBudget, ExpandLimits, ParseOptions, expand, parse_with, shell::split_commands,
+};
 use libfuzzer_sys::fuzz_target;
+use std::rc::Rc;
+
+const EXPAND: ExpandLimits = ExpandLimits {
+    max_word_bytes: 4 << 10,
+    max_file_bytes: 64 << 10,
+};
 
 fuzz_target!(|data: &[u8]| {
     let df = match bulkhead_dockerfile::parse_bytes(data) {
@@ -29,11 +39,43 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
-    for s in 0..df.stages.len() {
+    for s in 0..df.stages.len().min(16) {
         df.for_each_with_env(s, |i, t| {
             if let Command::Workdir(w) = &i.command {
                 let _ = t.expand(&w.raw);
             }
         });
+    }
+    // The whole file in one pass under a small budget: no word gains more than the per-word
+    // limit from its variables (a value is at most its literal text plus that).
+    let text = String::from_utf8_lossy(data);
+    let opts = ParseOptions {
+        expand: EXPAND,
+        ..ParseOptions::default()
+    };
+    let Ok(df) = parse_with(&text, &opts) else {
+        return;
+    };
+    let budget = Rc::new(ExpandBudget::new(EXPAND));
+    df.walk_env(budget.clone(), |_, i, t| {
+        let word = match &i.command {
+            Command::User(u) => &u.word,
+            Command::Workdir(w) => w,
+            _ => return,
+        };
+        let v = t.expand(&word.raw);
+        assert!(
+            v.len() <= word.raw.len() + EXPAND.max_word_bytes,
+            "{}",
+            v.len()
+        );
+    });
+    if let Some(b) = budget.breach() {
+        assert!(
+            b.line <= df.line_count,
+            "breach at line {} of {}",
+            b.line,
+            df.line_count
+        );
     }
 });

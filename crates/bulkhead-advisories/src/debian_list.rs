@@ -18,7 +18,7 @@
 //! `<end-of-life>` one marked `"end_of_life"`, and `<unfixed>` one marked `"unfixed"`. Lines that fit no form are
 //! counted as errors and skipped; they never stop the import.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 use serde_json::json;
@@ -89,9 +89,22 @@ pub struct ListStats {
     pub unknown_release: BTreeMap<String, u64>,
     /// `NOTE:` lines (ignored).
     pub notes: u64,
-    /// Lines that fit no form.
+    /// Lines that fit no form: the first [`MAX_LINE_ERRORS_KEPT`] (`errors_total` counts all).
     pub errors: Vec<LineError>,
+    /// How many lines fit no form (or were over a limit).
+    pub errors_total: u64,
 }
+
+/// Most line errors kept per list (the rest are counted).
+pub const MAX_LINE_ERRORS_KEPT: usize = 1_000;
+/// Most ids (CVEs) one advisory may list; a real DSA lists at most a few hundred.
+pub const MAX_IDS_PER_ADVISORY: usize = 5_000;
+/// Most package lines one advisory may have.
+pub const MAX_ENTRIES_PER_ADVISORY: usize = 10_000;
+/// Most distinct unknown release names counted by name (the rest count under `…`).
+pub const MAX_UNKNOWN_RELEASES: usize = 100;
+/// Longest line text quoted in an error.
+const MAX_QUOTED: usize = 200;
 
 impl ListStats {
     /// Package lines skipped because of their release.
@@ -210,15 +223,26 @@ fn parse_header_start(line: &str) -> Option<(String, &str)> {
 
 /// Convert a whole list. Never fails: unreadable lines are in [`ListStats::errors`].
 pub fn parse_list(text: &str, kind: ListKind) -> ParsedList {
-    let mut out = ParsedList::default();
+    let mut records = Vec::new();
+    let stats = parse_list_each(text, kind, &mut |r| records.push(r));
+    ParsedList { records, stats }
+}
+
+/// Convert a list, handing each record to `emit` as soon as its advisory ends (a list is never
+/// held as records whole). Linear in the lines; ids and entries per advisory are bounded
+/// ([`MAX_IDS_PER_ADVISORY`], [`MAX_ENTRIES_PER_ADVISORY`]).
+pub fn parse_list_each(text: &str, kind: ListKind, emit: &mut dyn FnMut(Record)) -> ListStats {
+    let mut stats = ListStats::default();
     let mut current: Option<Record> = None;
-    let flush = |current: &mut Option<Record>, out: &mut ParsedList| {
+    // The ids of the current advisory, for linear de-duplication.
+    let mut ids: HashSet<String> = HashSet::new();
+    let mut flush = |current: &mut Option<Record>, stats: &mut ListStats| {
         if let Some(rec) = current.take() {
             if rec.affected.is_empty() {
-                out.stats.advisories_without_entries += 1;
+                stats.advisories_without_entries += 1;
             } else {
-                out.stats.records += 1;
-                out.records.push(rec);
+                stats.records += 1;
+                emit(rec);
             }
         }
     };
@@ -228,87 +252,112 @@ pub fn parse_list(text: &str, kind: ListKind) -> ParsedList {
         if line.is_empty() {
             continue;
         }
-        let mut error = |reason: &str| {
-            out.stats.errors.push(LineError {
-                line: line_no,
-                reason: reason.to_string(),
-                text: raw.to_string(),
-            })
+        let error = |stats: &mut ListStats, reason: &str| {
+            stats.errors_total += 1;
+            if stats.errors.len() < MAX_LINE_ERRORS_KEPT {
+                let mut text: String = raw.chars().take(MAX_QUOTED).collect();
+                if text.len() < raw.len() {
+                    text.push('…');
+                }
+                stats.errors.push(LineError {
+                    line: line_no,
+                    reason: reason.to_string(),
+                    text,
+                })
+            }
         };
         if line.starts_with('[') && !raw.starts_with(char::is_whitespace) {
             match parse_header_start(line) {
                 Some((date, rest)) => {
-                    flush(&mut current, &mut out);
-                    out.stats.advisories += 1;
+                    flush(&mut current, &mut stats);
+                    ids.clear();
+                    stats.advisories += 1;
                     current = Some(new_record(date, rest, kind));
                 }
                 None => {
                     // Lines up to the next good header belong to no advisory and are errors too.
-                    error("unreadable advisory header (expected `[DD Mon YYYY] DSA-…`)");
-                    flush(&mut current, &mut out);
+                    error(
+                        &mut stats,
+                        "unreadable advisory header (expected `[DD Mon YYYY] DSA-…`)",
+                    );
+                    flush(&mut current, &mut stats);
                 }
             }
             continue;
         }
         let Some(rec) = current.as_mut() else {
-            error("line outside any advisory");
+            error(&mut stats, "line outside any advisory");
             continue;
         };
         if line.starts_with("NOTE:") {
-            out.stats.notes += 1;
+            stats.notes += 1;
         } else if let Some(body) = line.strip_prefix('{') {
             match body.strip_suffix('}') {
-                Some(ids) => {
-                    for id in ids.split_whitespace() {
-                        if !rec.aliases.iter().any(|a| a == id) {
+                Some(list) => {
+                    for id in list.split_whitespace() {
+                        if ids.len() == MAX_IDS_PER_ADVISORY {
+                            error(
+                                &mut stats,
+                                "more ids than an advisory may list (5000); the rest ignored",
+                            );
+                            break;
+                        }
+                        if ids.insert(id.to_string()) {
                             rec.aliases.push(id.to_string());
                         }
                     }
                 }
-                None => error("unterminated `{` id list"),
+                None => error(&mut stats, "unterminated `{` id list"),
             }
         } else if line.starts_with('[') {
+            if rec.affected.len() == MAX_ENTRIES_PER_ADVISORY {
+                error(
+                    &mut stats,
+                    "more package lines than an advisory may have (10000); ignored",
+                );
+                continue;
+            }
             match parse_package_line(line) {
-                Err(reason) => error(reason),
+                Err(reason) => error(&mut stats, reason),
                 Ok((release, package, state)) => {
                     let Some(number) = release_number(release) else {
-                        *out.stats
-                            .unknown_release
-                            .entry(release.to_string())
-                            .or_default() += 1;
+                        let known = stats.unknown_release.len() < MAX_UNKNOWN_RELEASES
+                            || stats.unknown_release.contains_key(release);
+                        let key = if known { release } else { "…" };
+                        *stats.unknown_release.entry(key.to_string()).or_default() += 1;
                         continue;
                     };
                     let ecosystem = format!("Debian:{number}");
                     let affected = match state {
                         State::NotAffected => {
-                            out.stats.not_affected += 1;
+                            stats.not_affected += 1;
                             continue;
                         }
                         State::Fixed(version) => {
-                            out.stats.entries_fixed += 1;
+                            stats.entries_fixed += 1;
                             entry(&ecosystem, package, Some(version), None)
                         }
                         State::NoFix(status) => {
                             match status {
                                 STATUS_WILL_NOT_FIX | STATUS_FIX_DEFERRED => {
-                                    out.stats.entries_will_not_fix += 1
+                                    stats.entries_will_not_fix += 1
                                 }
-                                STATUS_END_OF_LIFE => out.stats.entries_end_of_life += 1,
-                                _ => out.stats.entries_unfixed += 1,
+                                STATUS_END_OF_LIFE => stats.entries_end_of_life += 1,
+                                _ => stats.entries_unfixed += 1,
                             }
                             entry(&ecosystem, package, None, Some(status))
                         }
                     };
-                    out.stats.entries += 1;
+                    stats.entries += 1;
                     rec.affected.push(affected);
                 }
             }
         } else {
-            error("unrecognised line");
+            error(&mut stats, "unrecognised line");
         }
     }
-    flush(&mut current, &mut out);
-    out
+    flush(&mut current, &mut stats);
+    stats
 }
 
 fn new_record(date: String, rest: &str, kind: ListKind) -> Record {

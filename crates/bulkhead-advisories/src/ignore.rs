@@ -30,11 +30,11 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum IgnoreError {
     /// The file could not be read.
-    #[error("ignore file {}: {source}", path.display())]
+    #[error("ignore file {source}")]
     Read {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: bulkhead_core::input::InputError,
     },
     /// The file is not a valid ignore file.
     #[error("ignore file {origin}: {reason}")]

@@ -27,8 +27,8 @@ pub enum ImportFailed {
     },
     /// Some inputs could not be read or parsed.
     #[error(
-        "{} input(s) could not be imported (first: {}: {}); {} left unchanged",
-        report.errors.len(),
+        "{} problem(s) in the inputs (first: {}: {}); {} left unchanged",
+        report.errors_total,
         report.errors[0].source,
         report.errors[0].reason,
         db.display()
@@ -41,7 +41,7 @@ pub enum ImportFailed {
     #[error(
         "no advisory record found in {inputs} ({} document(s) read, {} refused); {} left unchanged",
         report.files_read,
-        report.skipped.len(),
+        report.skipped_total,
         db.display()
     )]
     Empty {
@@ -72,11 +72,18 @@ pub fn import_atomically(
         move |cause| ImportFailed::Io { path, cause }
     };
     fs::create_dir_all(&dir).map_err(io(&dir))?;
+    remove_stale_work_dirs(&dir);
     let work = tempfile::Builder::new()
         .prefix(".bulkhead-import-")
         .tempdir_in(&dir)
         .map_err(io(&dir))?;
     let copy = work.path().join("bulkhead.db");
+    // Interrupted, the copy and its directory go (the journal SQLite may write beside it too).
+    let _guards = [
+        bulkhead_core::cleanup::remove_on_signal(&copy),
+        bulkhead_core::cleanup::remove_on_signal(&work.path().join("bulkhead.db-journal")),
+        bulkhead_core::cleanup::remove_on_signal(work.path()),
+    ];
     if db.exists() {
         // Refuse a file that is not an advisory database before copying anything.
         drop(Store::open_read_only(db)?);
@@ -108,6 +115,31 @@ pub fn import_atomically(
         .map_err(io(&copy))?;
     fs::rename(&copy, db).map_err(io(db))?;
     Ok(report)
+}
+
+/// Work directories of imports and updates (`.bulkhead-import-*`, `.bulkhead-update-*`) that a
+/// killed process left beside the database more than an hour ago are removed (a concurrent run's
+/// are younger).
+pub fn remove_stale_work_dirs(dir: &Path) {
+    let Ok(rd) = fs::read_dir(dir) else { return };
+    let hour = std::time::Duration::from_secs(3600);
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with(".bulkhead-import-") || name.starts_with(".bulkhead-update-")) {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .ok()
+            .filter(|m| m.is_dir())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > hour);
+        if old {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 #[cfg(test)]

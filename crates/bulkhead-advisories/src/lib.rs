@@ -119,32 +119,15 @@ pub(crate) fn yaml_reason(e: &serde_saphyr::Error) -> String {
 
 /// Read a regular file as UTF-8 text of at most `limit` bytes (FIFOs and devices are refused, so a
 /// named pipe never blocks and `/dev/zero` is never read).
-pub(crate) fn read_bounded_text(path: &std::path::Path, limit: u64) -> std::io::Result<String> {
-    use std::io::Read;
-    let f = std::fs::File::open(path)?;
-    let meta = f.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
-    if meta.len() > limit {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("larger than {limit} bytes"),
-        ));
-    }
-    let mut buf = Vec::new();
-    f.take(limit + 1).read_to_end(&mut buf)?;
-    if buf.len() as u64 > limit {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("larger than {limit} bytes"),
-        ));
-    }
-    String::from_utf8(buf)
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+pub(crate) fn read_bounded_text(
+    path: &std::path::Path,
+    limit: u64,
+) -> std::result::Result<String, bulkhead_core::input::InputError> {
+    let bytes = bulkhead_core::input::read_regular(path, limit, "a fixed limit")?;
+    String::from_utf8(bytes).map_err(|_| bulkhead_core::input::InputError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
+    })
 }
 
 /// Result of the store's operations.

@@ -22,7 +22,22 @@ pub enum ParseError {
     /// Valid JSON/YAML, but not an OSV record (wrong shape or wrong field types).
     #[error("not an OSV record: {0}")]
     Shape(String),
+    /// Over one of the record limits ([`MAX_RECORD_NODES`], [`MAX_RECORDS_PER_DOCUMENT`], …).
+    #[error("{0}")]
+    Limit(String),
 }
+
+/// Most JSON values (objects, arrays, strings, numbers…) one record may hold: the parsed form of a
+/// record costs about 80 bytes a value, so this bounds one record's memory to about 80 MiB. The
+/// largest records of osv.dev (Ubuntu kernel CVEs) hold tens of thousands.
+pub const MAX_RECORD_NODES: usize = 1_000_000;
+/// Most records one document (a JSON array) may hold.
+pub const MAX_RECORDS_PER_DOCUMENT: usize = 1_000_000;
+/// Most `affected[]` elements one record may hold.
+pub const MAX_AFFECTED: usize = 50_000;
+/// Most aliases (and `upstream`/`related` ids) one record may name: a record naming more would make
+/// as many findings per package (a bundled distribution advisory gives one finding per CVE).
+pub const MAX_ALIASES: usize = 5_000;
 
 /// One OSV vulnerability record.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -377,7 +392,7 @@ impl Format {
 impl Record {
     /// Parse one record from JSON bytes.
     pub fn from_json_slice(bytes: &[u8]) -> Result<Record, ParseError> {
-        let v: Value = serde_json::from_slice(bytes)?;
+        let v = bounded_json_value(bytes)?;
         Record::from_value(&v)
     }
 
@@ -393,7 +408,8 @@ impl Record {
         serde_json::to_string(self).expect("a record serialises to JSON")
     }
 
-    /// Read a record from an already parsed JSON value.
+    /// Read a record from an already parsed JSON value. Records over [`MAX_AFFECTED`] or
+    /// [`MAX_ALIASES`] are refused.
     pub fn from_value(v: &Value) -> Result<Record, ParseError> {
         if !v.is_object() {
             return Err(ParseError::Shape(format!(
@@ -401,24 +417,247 @@ impl Record {
                 json_kind(v)
             )));
         }
+        let len = |k: &str| v.get(k).and_then(Value::as_array).map_or(0, Vec::len);
+        if len("affected") > MAX_AFFECTED {
+            return Err(ParseError::Limit(format!(
+                "{} `affected` entries, more than the {MAX_AFFECTED} a record may hold",
+                len("affected")
+            )));
+        }
+        let ids = len("aliases") + len("upstream") + len("related");
+        if ids > MAX_ALIASES {
+            return Err(ParseError::Limit(format!(
+                "{ids} aliases/upstream/related ids, more than the {MAX_ALIASES} a record may name"
+            )));
+        }
         Record::deserialize(v).map_err(|e| ParseError::Shape(e.to_string()))
     }
 }
 
 /// Parse a document into the JSON values of the records it holds: one object is one record; a
-/// top-level array holds several.
+/// top-level array holds several. Bounded: every record at most [`MAX_RECORD_NODES`] values, at most
+/// [`MAX_RECORDS_PER_DOCUMENT`] records.
 pub fn parse_document(bytes: &[u8], format: Format) -> Result<Vec<Value>, ParseError> {
-    let v = match format {
-        Format::Json => serde_json::from_slice::<Value>(bytes)?,
-        Format::Yaml => parse_yaml_value(bytes)?,
-    };
-    match v {
-        Value::Object(_) => Ok(vec![v]),
-        Value::Array(items) => Ok(items),
-        other => Err(ParseError::Shape(format!(
-            "expected an object or an array of objects, found {}",
-            json_kind(&other)
-        ))),
+    let mut out = Vec::new();
+    for_each_record(bytes, format, &mut |v| {
+        out.push(v);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Parse a document and hand each record's JSON value to `f` as soon as it is read (a JSON array
+/// is streamed: its records are never all in memory at once). The first element that is not an
+/// object ends the document with [`ParseError::Shape`]; `f`'s error ends it too.
+pub fn for_each_record(
+    bytes: &[u8],
+    format: Format,
+    f: &mut dyn FnMut(Value) -> Result<(), ParseError>,
+) -> Result<usize, ParseError> {
+    match format {
+        Format::Json => {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            let n =
+                de::DeserializeSeed::deserialize(TopLevel { f }, &mut de).map_err(limit_or_json)?;
+            de.end()?;
+            Ok(n)
+        }
+        Format::Yaml => {
+            let v = parse_yaml_value(bytes)?;
+            match v {
+                Value::Object(_) => {
+                    f(v)?;
+                    Ok(1)
+                }
+                Value::Array(items) => {
+                    if items.len() > MAX_RECORDS_PER_DOCUMENT {
+                        return Err(ParseError::Limit(format!(
+                            "more than {MAX_RECORDS_PER_DOCUMENT} records in one document"
+                        )));
+                    }
+                    let n = items.len();
+                    for (i, v) in items.into_iter().enumerate() {
+                        if !v.is_object() {
+                            return Err(not_a_record(i, &v));
+                        }
+                        f(v)?;
+                    }
+                    Ok(n)
+                }
+                other => Err(ParseError::Shape(format!(
+                    "expected an object or an array of objects, found {}",
+                    json_kind(&other)
+                ))),
+            }
+        }
+    }
+}
+
+fn not_a_record(i: usize, v: &Value) -> ParseError {
+    ParseError::Shape(format!(
+        "element {} of the array is {}, not an object",
+        i + 1,
+        json_kind(v)
+    ))
+}
+
+/// A JSON value of at most [`MAX_RECORD_NODES`] values.
+fn bounded_json_value(bytes: &[u8]) -> Result<Value, ParseError> {
+    bounded_json(bytes, MAX_RECORD_NODES)
+}
+
+/// A JSON value of at most `max_nodes` values (objects, arrays, strings, numbers, …).
+pub(crate) fn bounded_json(bytes: &[u8], max_nodes: usize) -> Result<Value, ParseError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let budget = std::cell::Cell::new(max_nodes);
+    let v = de::DeserializeSeed::deserialize(Bounded(&budget, max_nodes), &mut de)
+        .map_err(limit_or_json)?;
+    de.end()?;
+    Ok(v)
+}
+
+/// The marker of a budget error inside serde_json's error type.
+const BUDGET_MARK: &str = "\u{1}budget:";
+
+fn limit_or_json(e: serde_json::Error) -> ParseError {
+    let s = e.to_string();
+    match s.strip_prefix(BUDGET_MARK) {
+        Some(rest) => ParseError::Limit(rest.split(" at line").next().unwrap_or(rest).to_string()),
+        None => ParseError::Json(e),
+    }
+}
+
+/// The top level of a JSON document: an object (one record) or an array of objects, each read with
+/// a fresh budget and handed to `f` at once.
+struct TopLevel<'a> {
+    f: &'a mut dyn FnMut(Value) -> Result<(), ParseError>,
+}
+
+impl<'de> de::DeserializeSeed<'de> for TopLevel<'_> {
+    type Value = usize;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for TopLevel<'_> {
+    type Value = usize;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an OSV record object or an array of them")
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<usize, A::Error> {
+        let budget = std::cell::Cell::new(MAX_RECORD_NODES);
+        let v = de::Visitor::visit_map(Bounded(&budget, MAX_RECORD_NODES), map)?;
+        (self.f)(v).map_err(|e| de::Error::custom(format!("{BUDGET_MARK}{e}")))?;
+        Ok(1)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut n = 0;
+        loop {
+            if n == MAX_RECORDS_PER_DOCUMENT {
+                return Err(de::Error::custom(format!(
+                    "{BUDGET_MARK}more than {MAX_RECORDS_PER_DOCUMENT} records in one document"
+                )));
+            }
+            let budget = std::cell::Cell::new(MAX_RECORD_NODES);
+            let Some(v) = seq.next_element_seed(Bounded(&budget, MAX_RECORD_NODES))? else {
+                break;
+            };
+            if !v.is_object() {
+                return Err(de::Error::custom(format!(
+                    "{BUDGET_MARK}{}",
+                    not_a_record(n, &v)
+                )));
+            }
+            (self.f)(v).map_err(|e| de::Error::custom(format!("{BUDGET_MARK}{e}")))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// A JSON value built while counting its values against a budget (serde_json's own `Value`
+/// deserializer has no bound: a 60 MiB array of zeros becomes 2 GB).
+struct Bounded<'a>(&'a std::cell::Cell<usize>, usize);
+
+impl Bounded<'_> {
+    fn take<E: de::Error>(&self) -> Result<(), E> {
+        let left = self.0.get();
+        if left == 0 {
+            return Err(E::custom(format!(
+                "{BUDGET_MARK}a record of more than {} JSON values",
+                self.1
+            )));
+        }
+        self.0.set(left - 1);
+        Ok(())
+    }
+}
+
+impl<'de> de::DeserializeSeed<'de> for Bounded<'_> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for Bounded<'_> {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        self.take()?;
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        self.take()?;
+        Ok(Value::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        self.visit_unit()
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        self.take()?;
+        // No `with_capacity` from the input's size hint: the budget grows the vector.
+        let mut v = Vec::new();
+        while let Some(x) = seq.next_element_seed(Bounded(self.0, self.1))? {
+            v.push(x);
+        }
+        Ok(Value::Array(v))
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        self.take()?;
+        let mut m = serde_json::Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            self.take()?;
+            let v = map.next_value_seed(Bounded(self.0, self.1))?;
+            m.insert(k, v);
+        }
+        Ok(Value::Object(m))
     }
 }
 

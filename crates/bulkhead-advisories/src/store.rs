@@ -121,11 +121,17 @@ pub struct ImportReport {
     pub records_updated: u64,
     /// Records not newer than the stored copy (same or older `modified`), left as stored.
     pub records_unchanged: u64,
-    /// Records refused (no id, no `affected`, wrong shape), each with the reason.
+    /// Records refused (no id, no `affected`, wrong shape, over a limit), each with the reason: the
+    /// first [`MAX_PROBLEMS_KEPT`]; `skipped_total` counts them all.
     pub skipped: Vec<SkippedRecord>,
+    /// How many records were refused.
+    pub skipped_total: u64,
     /// Documents that could not be read or parsed, or were refused, each with the reason. Unreadable
-    /// lines of Debian tracker lists are here too, one per line (`path:LINE`).
+    /// lines of Debian tracker lists are here too, one per line (`path:LINE`). The first
+    /// [`MAX_PROBLEMS_KEPT`]; `errors_total` counts them all.
     pub errors: Vec<ImportError>,
+    /// How many errors there were.
+    pub errors_total: u64,
     /// Debian security tracker lists (`DSA-list`, `DLA-list`) converted, with their counts.
     pub debian_lists: Vec<DebianListImport>,
     /// Alpine, Wolfi and Chainguard secdb files converted, with their counts. Unusable packages and
@@ -137,10 +143,30 @@ pub struct ImportReport {
     pub duration: Duration,
 }
 
+/// Most refused records and errors an import report keeps (the rest are counted): a document of a
+/// million broken records costs a counter, not a million messages.
+pub const MAX_PROBLEMS_KEPT: usize = 1_000;
+
 impl ImportReport {
     /// Records not written: unchanged plus refused.
     pub fn records_skipped(&self) -> u64 {
-        self.records_unchanged + self.skipped.len() as u64
+        self.records_unchanged + self.skipped_total
+    }
+
+    /// Record an error (kept when fewer than [`MAX_PROBLEMS_KEPT`] are).
+    pub fn push_error(&mut self, e: ImportError) {
+        self.errors_total += 1;
+        if self.errors.len() < MAX_PROBLEMS_KEPT {
+            self.errors.push(e);
+        }
+    }
+
+    /// Record a refused record (kept when fewer than [`MAX_PROBLEMS_KEPT`] are).
+    pub fn push_skipped(&mut self, r: SkippedRecord) {
+        self.skipped_total += 1;
+        if self.skipped.len() < MAX_PROBLEMS_KEPT {
+            self.skipped.push(r);
+        }
     }
 }
 
@@ -335,8 +361,12 @@ impl Store {
         let started = Instant::now();
         let mut report = ImportReport::default();
         let mut inputs = Vec::new();
+        let mut problems = Vec::new();
         for p in paths {
-            collect_inputs(p, true, &mut inputs, &mut report.errors);
+            collect_inputs(p, true, &mut inputs, &mut problems);
+        }
+        for e in problems {
+            report.push_error(e);
         }
         let db_path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sql_err(&db_path, e))?;
@@ -383,7 +413,7 @@ impl Store {
                             )?,
                         }
                     }
-                    Err(reason) => report.errors.push(ImportError {
+                    Err(reason) => report.push_error(ImportError {
                         source: source.clone(),
                         reason,
                     }),
@@ -606,7 +636,7 @@ impl Tally<'_> {
             records: report.records_imported
                 + report.records_updated
                 + report.records_unchanged
-                + report.skipped.len() as u64,
+                + report.skipped_total,
             current,
         });
     }
@@ -661,16 +691,23 @@ impl<'c> Writer<'c> {
         source: &str,
         report: &mut ImportReport,
     ) -> Result<()> {
-        match osv::parse_document(bytes, format) {
-            Err(e) => report.errors.push(ImportError {
+        // Records are upserted as they are read: a large array is never held whole.
+        let mut store_error = None;
+        let parsed = osv::for_each_record(bytes, format, &mut |v| {
+            self.upsert(&v, source, report).map_err(|e| {
+                let msg = e.to_string();
+                store_error = Some(e);
+                osv::ParseError::Limit(msg)
+            })
+        });
+        if let Some(e) = store_error {
+            return Err(e);
+        }
+        if let Err(e) = parsed {
+            report.push_error(ImportError {
                 source: source.to_string(),
                 reason: e.to_string(),
-            }),
-            Ok(values) => {
-                for v in &values {
-                    self.upsert(v, source, report)?;
-                }
-            }
+            });
         }
         Ok(())
     }
@@ -684,21 +721,32 @@ impl<'c> Writer<'c> {
         report: &mut ImportReport,
     ) -> Result<()> {
         let text = String::from_utf8_lossy(bytes);
-        let parsed = debian_list::parse_list(&text, kind);
-        for rec in &parsed.records {
-            let raw = serde_json::to_value(rec).expect("a record serialises");
-            self.upsert(&raw, source, report)?;
+        // Records are upserted as each advisory ends; the first store error stops the list.
+        let mut store_error = None;
+        let stats = debian_list::parse_list_each(&text, kind, &mut |rec| {
+            if store_error.is_some() {
+                return;
+            }
+            let raw = serde_json::to_value(&rec).expect("a record serialises");
+            if let Err(e) = self.upsert(&raw, source, report) {
+                store_error = Some(e);
+            }
+        });
+        if let Some(e) = store_error {
+            return Err(e);
         }
-        for e in &parsed.stats.errors {
-            report.errors.push(ImportError {
+        for e in &stats.errors {
+            report.push_error(ImportError {
                 source: format!("{source}:{}", e.line),
                 reason: format!("{}: {:?}", e.reason, e.text),
             });
         }
+        // The lines past the kept ones are counted, not listed.
+        report.errors_total += stats.errors_total - stats.errors.len() as u64;
         report.debian_lists.push(DebianListImport {
             source: source.to_string(),
             kind,
-            stats: parsed.stats,
+            stats,
         });
         Ok(())
     }
@@ -717,7 +765,7 @@ impl<'c> Writer<'c> {
         let values = match osv::parse_document(bytes, format) {
             Ok(v) => v,
             Err(e) => {
-                report.errors.push(ImportError {
+                report.push_error(ImportError {
                     source: source.to_string(),
                     reason: e.to_string(),
                 });
@@ -733,7 +781,7 @@ impl<'c> Writer<'c> {
         let parsed = match alpine_secdb::convert(&values[0], modified) {
             Ok(p) => p,
             Err(reason) => {
-                report.errors.push(ImportError {
+                report.push_error(ImportError {
                     source: source.to_string(),
                     reason: match reason {
                         crate::osv::ParseError::Shape(r) => format!("Alpine secdb: {r}"),
@@ -753,13 +801,13 @@ impl<'c> Writer<'c> {
             } else {
                 format!("{source}:{}@{}", e.package, e.version)
             };
-            report.errors.push(ImportError {
+            report.push_error(ImportError {
                 source: at,
                 reason: format!("{}: {:?}", e.reason, e.text),
             });
         }
         if parsed.stats.errors_omitted > 0 {
-            report.errors.push(ImportError {
+            report.push_error(ImportError {
                 source: source.to_string(),
                 reason: format!(
                     "{} more unusable secdb entries, not listed",
@@ -789,7 +837,7 @@ impl<'c> Writer<'c> {
                 report.rustsec_advisories += 1;
                 self.upsert(&raw, source, report)?;
             }
-            Err(e) => report.errors.push(ImportError {
+            Err(e) => report.push_error(ImportError {
                 source: source.to_string(),
                 reason: format!("RustSec advisory: {e}"),
             }),
@@ -799,7 +847,7 @@ impl<'c> Writer<'c> {
 
     fn upsert(&mut self, raw: &Value, source: &str, report: &mut ImportReport) -> Result<()> {
         let skip = |report: &mut ImportReport, id: Option<String>, reason: String| {
-            report.skipped.push(SkippedRecord {
+            report.push_skipped(SkippedRecord {
                 source: source.to_string(),
                 id,
                 reason,
@@ -807,6 +855,15 @@ impl<'c> Writer<'c> {
         };
         let rec = match Record::from_value(raw) {
             Ok(r) => r,
+            // Over a limit: the input is not fully importable, which fails the import.
+            Err(e @ crate::osv::ParseError::Limit(_)) => {
+                let id = raw.get("id").and_then(Value::as_str).unwrap_or("(no id)");
+                report.push_error(ImportError {
+                    source: source.to_string(),
+                    reason: format!("record {id}: {e}"),
+                });
+                return Ok(());
+            }
             Err(e) => {
                 let id = raw.get("id").and_then(Value::as_str).map(str::to_string);
                 skip(report, id, e.to_string());
@@ -909,7 +966,7 @@ impl<'c> Writer<'c> {
     ) -> Result<()> {
         let display = path.display().to_string();
         let fail = |report: &mut ImportReport, source: String, reason: String| {
-            report.errors.push(ImportError { source, reason })
+            report.push_error(ImportError { source, reason })
         };
         let file = match File::open(path) {
             Ok(f) => f,
@@ -1207,8 +1264,33 @@ fn collect_inputs(
         return;
     }
     // Inside directories, symlinks to files are followed; symlinks to directories are not (no loops).
-    if meta.file_type().is_symlink() && !fs::metadata(path).map(|m| m.is_file()).unwrap_or(false) {
-        return;
+    let target = if meta.file_type().is_symlink() {
+        fs::metadata(path).ok()
+    } else {
+        Some(meta)
+    };
+    match target {
+        Some(m) if m.is_file() => {}
+        Some(m) if m.is_dir() => return,
+        // Only regular files are read: a FIFO would block the import, a device stream without end.
+        Some(m) => {
+            errors.push(ImportError {
+                source: path.display().to_string(),
+                reason: format!(
+                    "{}, not a regular file",
+                    bulkhead_core::input::file_kind(&m.file_type())
+                ),
+            });
+            return;
+        }
+        None if explicit => {
+            errors.push(ImportError {
+                source: path.display().to_string(),
+                reason: "a dangling symbolic link".into(),
+            });
+            return;
+        }
+        None => return,
     }
     if let Some(kind) = debian_list_kind(path, &name) {
         out.push(Input::File(path.to_path_buf(), FileKind::DebianList(kind)));
@@ -1284,21 +1366,22 @@ fn has_zip_magic(path: &Path) -> bool {
 }
 
 fn read_bounded_file(path: &Path) -> std::result::Result<Vec<u8>, String> {
-    let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if len > MAX_DOCUMENT_BYTES {
-        return Err(format!(
-            "refused: {len} bytes exceeds the limit of {MAX_DOCUMENT_BYTES} bytes per document"
-        ));
-    }
-    let mut buf = Vec::with_capacity(len as usize);
-    file.take(MAX_DOCUMENT_BYTES + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    if buf.len() as u64 > MAX_DOCUMENT_BYTES {
-        return Err(format!("refused: more than {MAX_DOCUMENT_BYTES} bytes"));
-    }
-    Ok(buf)
+    use bulkhead_core::input::{InputError, read_regular};
+    read_regular(
+        path,
+        MAX_DOCUMENT_BYTES,
+        "the limit of one advisory document; split it",
+    )
+    .map_err(|e| match e {
+        // The import error names the file already.
+        InputError::Io { source, .. } => {
+            format!("cannot read: {}", bulkhead_core::input::io_reason(&source))
+        }
+        InputError::TooLarge { limit, .. } => {
+            format!("refused: more than {limit} bytes (the limit per advisory document)")
+        }
+        InputError::NotRegular { what, .. } => format!("{what}, not a regular file"),
+    })
 }
 
 /// An archive entry name is safe when it is relative, has no `..` component, no backslash and no NUL.

@@ -349,6 +349,7 @@ pub fn update(
     };
     fs::create_dir_all(&dir).map_err(io_err(&dir))?;
     let mut state = load_state(db);
+    crate::import::remove_stale_work_dirs(&dir);
     let work = tempfile::Builder::new()
         .prefix(".bulkhead-update-")
         .tempdir_in(&dir)

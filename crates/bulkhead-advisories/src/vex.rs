@@ -12,16 +12,19 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum VexError {
     /// The file could not be read.
-    #[error("VEX document {}: {source}", path.display())]
+    #[error("VEX document {source}")]
     Read {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: bulkhead_core::input::InputError,
     },
     /// The document is not valid OpenVEX or CycloneDX VEX.
     #[error("VEX document {origin}: {reason}")]
     Invalid { origin: String, reason: String },
 }
+
+/// Most JSON values a VEX document may hold (at most 64 MiB is read).
+pub const MAX_VEX_NODES: usize = 4_000_000;
 
 /// OpenVEX statuses (v0.2.0) and CycloneDX analysis states (1.4–1.6).
 const OPENVEX_STATUSES: &[&str] = &["not_affected", "affected", "fixed", "under_investigation"];
@@ -83,8 +86,13 @@ impl Vex {
             origin: origin.to_string(),
             reason,
         };
-        let doc: Value =
-            serde_json::from_str(text).map_err(|e| invalid(format!("not JSON: {e}")))?;
+        // Bounded: a VEX document of zeros or deep nesting cannot take gigabytes.
+        let doc: Value = crate::osv::bounded_json(text.as_bytes(), MAX_VEX_NODES).map_err(|e| {
+            invalid(match e {
+                crate::osv::ParseError::Json(j) => format!("not JSON: {j}"),
+                other => other.to_string().replace("a record", "a document"),
+            })
+        })?;
         let mut out = Vec::new();
         if let Some(stmts) = doc.get("statements").and_then(|v| v.as_array()) {
             for (i, st) in stmts.iter().enumerate() {

@@ -26,6 +26,18 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    /// A path named in the request is neither a regular file nor a directory (a FIFO, `/dev/fd/63`
+    /// of `<(…)`, a character device such as `/dev/zero`, a socket): refused before it is opened,
+    /// so nothing blocks or streams without end. Standard input is read with `-`.
+    #[error(
+        "{}: {what}, not a regular file: `bulkhead config` reads files and directories, or standard input with `-` (`… | bulkhead config -` for a manifest, `bulkhead config --stdin-dockerfile - < Dockerfile` for a Dockerfile)",
+        path.display()
+    )]
+    NotRegular {
+        path: PathBuf,
+        /// `a FIFO (named pipe)`, `a character device`, …
+        what: &'static str,
+    },
     /// An input that is obviously not a Dockerfile or manifest (an image archive, a binary): the
     /// message names what it is and the command that reads it.
     #[error("{name}: {what}, not a Dockerfile or Kubernetes manifest: {hint}")]
@@ -48,6 +60,15 @@ pub enum SettingsError {
         #[source]
         source: std::io::Error,
     },
+    /// Not a regular file (a FIFO, a device): refused before it is opened.
+    #[error("{}: cannot read the settings file: {what}, not a regular file", path.display())]
+    NotRegular { path: PathBuf, what: &'static str },
+    /// Larger than [`crate::settings::MAX_SETTINGS_BYTES`].
+    #[error(
+        "{}: cannot read the settings file: larger than {limit} bytes (a settings file is a few lines; the limit is fixed)",
+        path.display()
+    )]
+    TooLarge { path: PathBuf, limit: u64 },
     #[error("{file}: not valid YAML: {error}")]
     Syntax {
         file: String,
@@ -70,7 +91,9 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
         NotFound => "no such file or directory".into(),
         PermissionDenied => "permission denied".into(),
         IsADirectory => "is a directory".into(),
-        InvalidData => "not valid text".into(),
+        InvalidData => e
+            .get_ref()
+            .map_or_else(|| "not valid text".into(), |inner| inner.to_string()),
         _ => {
             let s = e.to_string();
             match s.find(" (os error") {

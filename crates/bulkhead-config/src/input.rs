@@ -1,12 +1,15 @@
 //! Finding and reading what `bulkhead config` checks: the directory walk, which files are
-//! Dockerfiles and which manifests, bounded reads, text decoding, and refusing input that is
-//! obviously something else (an image archive, a binary) with the command that reads it.
+//! Dockerfiles and which manifests, bounded reads of regular files only, text decoding, and
+//! refusing input that is obviously something else (an image archive, a binary) with the command
+//! that reads it.
 
 use crate::error::ConfigError;
+use bulkhead_core::input::{InputError, file_kind, open_regular};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Largest input read (bytes); a larger file is an input-error finding, not checked.
+/// Default largest input read (bytes; [`crate::Limits::max_file_bytes`]); a larger file is an
+/// input-error finding, not checked.
 pub const MAX_INPUT_BYTES: u64 = 32 << 20;
 
 /// How a file is checked.
@@ -55,9 +58,13 @@ pub struct Found {
     pub kind: FileKind,
     /// Named by the user (not found in a directory).
     pub explicit: bool,
-    /// The name says neither Dockerfile nor manifest (`/dev/fd/63` of `<(helm template …)`): the
-    /// kind is decided by the content ([`guess_kind`]).
+    /// The name says neither Dockerfile nor manifest (`build`, `rendered`): the kind is decided
+    /// by the content ([`guess_kind`]).
     pub by_content: bool,
+    /// Found in a walked directory under a Dockerfile or manifest name but not a regular file (a
+    /// FIFO, a device, a symbolic link to one or to nothing): what it is. It is not opened; the
+    /// pipeline reports it.
+    pub not_regular: Option<String>,
 }
 
 /// The kind of a file whose name does not tell: a manifest when the first line that is not blank or
@@ -88,11 +95,14 @@ pub struct Unlisted {
     pub reason: String,
 }
 
-/// The files under `root` to check, sorted: `root` itself when it is a file; for a directory,
-/// every Dockerfile and manifest below it, skipping hidden directories, `node_modules` and
-/// symlinked directories (a symlink to a file is read). A root that does not exist is an error; a
-/// subdirectory that cannot be listed is returned in the second list. A root that is an OCI image
-/// layout is refused with the command that scans it.
+/// The files under `root` to check, sorted: `root` itself when it is a regular file; for a
+/// directory, every Dockerfile and manifest below it, skipping hidden directories, `node_modules`
+/// and symlinked directories (a symlink to a file is read; one to a FIFO or a device, or to
+/// nothing, is returned with [`Found::not_regular`]). A root that does not exist is an error, and
+/// so is one that is neither a regular file nor a directory ([`ConfigError::NotRegular`]: a FIFO,
+/// `/dev/fd/63` of `<(…)`, a device — standard input is read with `-`); a subdirectory that
+/// cannot be listed is returned in the second list. A root that is an OCI image layout is refused
+/// with the command that scans it.
 pub fn walk(
     root: &Path,
     skip: &bulkhead_core::SkipPatterns,
@@ -102,6 +112,12 @@ pub fn walk(
         source,
     })?;
     if !meta.is_dir() {
+        if !meta.is_file() {
+            return Err(ConfigError::NotRegular {
+                path: root.to_path_buf(),
+                what: file_kind(&meta.file_type()),
+            });
+        }
         let base = base_name(root);
         let by_name = classify(&base, false);
         return Ok((
@@ -110,6 +126,7 @@ pub fn walk(
                 kind: by_name.unwrap_or(FileKind::Dockerfile),
                 explicit: true,
                 by_content: by_name.is_none(),
+                not_regular: None,
             }],
             Vec::new(),
         ));
@@ -150,13 +167,30 @@ pub fn walk(
             }
         };
         let ft = entry.file_type();
-        let is_file = if ft.is_symlink() {
-            // A link to a file is read; a link to a directory is not followed (no loops).
-            std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file())
+        // What the entry is after following a link: a link to a file is read; a link to a
+        // directory is not followed (no loops); anything else that is named like a file to check
+        // is reported, not opened.
+        let not_regular = if ft.is_dir() {
+            continue;
+        } else if ft.is_file() {
+            None
+        } else if ft.is_symlink() {
+            match std::fs::metadata(entry.path()) {
+                Ok(m) if m.is_dir() => continue,
+                Ok(m) if m.is_file() => None,
+                Ok(m) => Some(format!(
+                    "a symbolic link to {}, not a regular file; not read",
+                    file_kind(&m.file_type())
+                )),
+                Err(e) => Some(format!(
+                    "a symbolic link that cannot be followed ({}); not read",
+                    crate::error::io_reason(&e)
+                )),
+            }
         } else {
-            ft.is_file()
+            Some(format!("{}, not a regular file; not read", file_kind(&ft)))
         };
-        if !is_file || skip.skips(&relative(root, entry.path()), false) {
+        if skip.skips(&relative(root, entry.path()), false) {
             continue;
         }
         let base = entry.file_name().to_string_lossy().into_owned();
@@ -166,6 +200,7 @@ pub fn walk(
                 kind,
                 explicit: false,
                 by_content: false,
+                not_regular,
             });
         }
     }
@@ -186,11 +221,33 @@ fn base_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Read at most [`MAX_INPUT_BYTES`] + 1 bytes (so that "too large" can be told).
-pub fn read_limited(r: impl Read) -> std::io::Result<Vec<u8>> {
+/// Read at most `limit` + 1 bytes of a stream (standard input), so that the pipeline can tell
+/// "larger than the limit" (a finding) from "at the limit".
+pub fn read_limited(r: impl Read, limit: u64) -> std::io::Result<Vec<u8>> {
     let mut buf = Vec::new();
-    r.take(MAX_INPUT_BYTES + 1).read_to_end(&mut buf)?;
+    r.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
     Ok(buf)
+}
+
+/// How to raise [`crate::Limits::max_file_bytes`] (named when a file is over it).
+pub const FILE_LIMIT_HINT: &str =
+    "raise it with --max-file-size MIB, or Limits::max_file_bytes in the library";
+
+/// Read a regular file of at most `limit` bytes: a FIFO or a device is refused without blocking
+/// (it is checked before it is opened, and opened without waiting for a writer), and the limit is
+/// enforced while reading (a file that grows is cut off).
+pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
+    let f = open_regular(path, true)?;
+    if let Ok(m) = f.metadata()
+        && m.len() > limit
+    {
+        return Err(InputError::TooLarge {
+            path: path.to_path_buf(),
+            limit,
+            hint: FILE_LIMIT_HINT,
+        });
+    }
+    bulkhead_core::input::read_limited(f, path, limit, FILE_LIMIT_HINT)
 }
 
 /// Content that is not text: what it is, by its first bytes.
@@ -261,33 +318,69 @@ pub fn sniff(data: &[u8]) -> Option<Binary> {
     head.contains(&0).then_some(Binary::Other)
 }
 
-/// Bytes that are not text in an encoding Bulkhead reads; the message says why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct NotText(pub String);
+/// Text decoded from bytes, and where it was not valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    pub text: String,
+    /// Invalid sequences replaced with U+FFFD (0: the bytes were valid text).
+    pub invalid: usize,
+    /// 1-based line of the first invalid sequence.
+    pub first_invalid_line: Option<u32>,
+    /// The encoding read: `UTF-8`, `UTF-16LE`, `UTF-16BE`.
+    pub encoding: &'static str,
+}
 
 /// Text from bytes: UTF-8 (a byte-order mark dropped) or UTF-16 with a byte-order mark (as Windows
-/// PowerShell writes `kubectl … > file`).
-pub fn decode(data: Vec<u8>) -> Result<String, NotText> {
-    if let Some(rest) = data.strip_prefix(&[0xef, 0xbb, 0xbf]) {
-        return String::from_utf8(rest.to_vec()).map_err(utf8_reason);
-    }
-    let utf16 = |be: bool| -> Result<String, NotText> {
+/// PowerShell writes `kubectl … > file`). Invalid sequences — one stray byte in a comment, a
+/// Latin-1 name — become U+FFFD and are counted, as kubectl and BuildKit read them: a file is
+/// never skipped for its encoding.
+pub fn decode(data: Vec<u8>) -> Decoded {
+    let line_at = |bytes: &[u8], at: usize| -> u32 {
+        let nl = bytes[..at.min(bytes.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        u32::try_from(nl + 1).unwrap_or(u32::MAX)
+    };
+    let utf16 = |be: bool| -> Decoded {
         let body = &data[2..];
-        if !body.len().is_multiple_of(2) {
-            return Err(NotText("not valid UTF-16 text (odd length)".into()));
-        }
-        let units: Vec<u16> = body
-            .chunks_exact(2)
-            .map(|c| {
-                if be {
-                    u16::from_be_bytes([c[0], c[1]])
-                } else {
-                    u16::from_le_bytes([c[0], c[1]])
+        let units = body.chunks_exact(2).map(|c| {
+            if be {
+                u16::from_be_bytes([c[0], c[1]])
+            } else {
+                u16::from_le_bytes([c[0], c[1]])
+            }
+        });
+        let mut text = String::with_capacity(body.len());
+        let mut invalid = 0;
+        let mut first: Option<u32> = None;
+        let mut lines = 1u32;
+        for r in char::decode_utf16(units) {
+            match r {
+                Ok(c) => {
+                    if c == '\n' {
+                        lines = lines.saturating_add(1);
+                    }
+                    text.push(c);
                 }
-            })
-            .collect();
-        String::from_utf16(&units).map_err(|_| NotText("not valid UTF-16 text".into()))
+                Err(_) => {
+                    invalid += 1;
+                    first.get_or_insert(lines);
+                    text.push(char::REPLACEMENT_CHARACTER);
+                }
+            }
+        }
+        if body.len() % 2 == 1 {
+            invalid += 1;
+            first.get_or_insert(lines);
+            text.push(char::REPLACEMENT_CHARACTER);
+        }
+        Decoded {
+            text,
+            invalid,
+            first_invalid_line: first,
+            encoding: if be { "UTF-16BE" } else { "UTF-16LE" },
+        }
     };
     if data.starts_with(&[0xff, 0xfe]) {
         return utf16(false);
@@ -295,12 +388,42 @@ pub fn decode(data: Vec<u8>) -> Result<String, NotText> {
     if data.starts_with(&[0xfe, 0xff]) {
         return utf16(true);
     }
-    String::from_utf8(data).map_err(utf8_reason)
-}
-
-fn utf8_reason(e: std::string::FromUtf8Error) -> NotText {
-    let at = e.utf8_error().valid_up_to();
-    NotText(format!("not UTF-8 text (invalid byte at offset {at})"))
+    let bom = if data.starts_with(&[0xef, 0xbb, 0xbf]) {
+        3
+    } else {
+        0
+    };
+    match std::str::from_utf8(&data[bom..]) {
+        Ok(_) => {
+            let mut data = data;
+            data.drain(..bom);
+            Decoded {
+                // Checked just above.
+                text: String::from_utf8(data).unwrap_or_default(),
+                invalid: 0,
+                first_invalid_line: None,
+                encoding: "UTF-8",
+            }
+        }
+        Err(e) => {
+            let first = line_at(&data[bom..], e.valid_up_to());
+            let mut text = String::with_capacity(data.len() - bom);
+            let mut invalid = 0;
+            for chunk in data[bom..].utf8_chunks() {
+                text.push_str(chunk.valid());
+                if !chunk.invalid().is_empty() {
+                    invalid += 1;
+                    text.push(char::REPLACEMENT_CHARACTER);
+                }
+            }
+            Decoded {
+                text,
+                invalid,
+                first_invalid_line: Some(first),
+                encoding: "UTF-8",
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -357,18 +480,30 @@ mod tests {
 
     #[test]
     fn decoding_text() {
-        assert_eq!(
-            decode(b"\xef\xbb\xbfkind: Pod".to_vec()).unwrap(),
-            "kind: Pod"
-        );
+        let d = decode(b"\xef\xbb\xbfkind: Pod".to_vec());
+        assert_eq!((d.text.as_str(), d.invalid), ("kind: Pod", 0));
         let mut le = vec![0xff, 0xfe];
         for u in "kind: Pod".encode_utf16() {
             le.extend_from_slice(&u.to_le_bytes());
         }
         assert_eq!(sniff(&le), None, "UTF-16 is text");
-        assert_eq!(decode(le).unwrap(), "kind: Pod");
-        let e = decode(b"a: \xff\xfe\xfd".to_vec()).unwrap_err();
-        assert_eq!(e.to_string(), "not UTF-8 text (invalid byte at offset 3)");
+        let d = decode(le.clone());
+        assert_eq!((d.text.as_str(), d.encoding), ("kind: Pod", "UTF-16LE"));
+        // Invalid bytes are replaced, counted and located; the text around them is kept.
+        let d = decode(b"# caf\xe9\nkind: Pod\nname: \xff\xfe\xfd\n".to_vec());
+        assert_eq!(
+            d.text,
+            "# caf\u{fffd}\nkind: Pod\nname: \u{fffd}\u{fffd}\u{fffd}\n"
+        );
+        assert_eq!((d.invalid, d.first_invalid_line), (4, Some(1)));
+        let d = decode(b"a: 1\nb: \xc3\n".to_vec());
+        assert_eq!((d.invalid, d.first_invalid_line), (1, Some(2)));
+        // A lone surrogate and an odd byte in UTF-16.
+        le.extend_from_slice(&0xd800u16.to_le_bytes());
+        le.push(b'x');
+        let d = decode(le);
+        assert_eq!(d.text, "kind: Pod\u{fffd}\u{fffd}");
+        assert_eq!(d.invalid, 2);
     }
 
     #[test]

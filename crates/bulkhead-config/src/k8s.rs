@@ -38,14 +38,42 @@ fn template_pointer(kind: &str) -> Option<&'static str> {
     })
 }
 
+/// Longest kind, name or namespace put into a finding (Kubernetes allows 253 characters): every
+/// finding of an object carries its name, so a longer one is cut rather than copied into each.
+pub const MAX_NAME_CHARS: usize = 253;
+
+/// `s` cut to `max` characters, `…` marking the cut.
+pub fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        None => s.into(),
+        Some((i, _)) => format!("{}…", &s[..i]).into(),
+    }
+}
+
+/// Longest finding message (characters). PSA lists every offending container in one message, so
+/// a pod with 45,000 containers would carry a 400 KB message into each check's finding (and
+/// table rendering); real messages are a few hundred characters.
+pub const MAX_MESSAGE_CHARS: usize = 4096;
+
+/// A finding message cut at [`MAX_MESSAGE_CHARS`].
+pub fn clip_message(m: String) -> String {
+    match clip(&m, MAX_MESSAGE_CHARS) {
+        std::borrow::Cow::Borrowed(_) => m,
+        std::borrow::Cow::Owned(c) => c,
+    }
+}
+
 fn name_of(obj: &Value) -> String {
-    let kind = obj["kind"].as_str().unwrap_or("?");
-    let name = obj["metadata"]["name"]
-        .as_str()
-        .or_else(|| obj["metadata"]["generateName"].as_str())
-        .unwrap_or("<unnamed>");
+    let kind = clip(obj["kind"].as_str().unwrap_or("?"), MAX_NAME_CHARS);
+    let name = clip(
+        obj["metadata"]["name"]
+            .as_str()
+            .or_else(|| obj["metadata"]["generateName"].as_str())
+            .unwrap_or("<unnamed>"),
+        MAX_NAME_CHARS,
+    );
     match obj["metadata"]["namespace"].as_str() {
-        Some(ns) => format!("{ns}/{kind}/{name}"),
+        Some(ns) => format!("{}/{kind}/{name}", clip(ns, MAX_NAME_CHARS)),
         None => format!("{kind}/{name}"),
     }
 }
@@ -135,5 +163,18 @@ items:
             ]
         );
         assert_eq!(pods[1].pod_metadata["annotations"]["a"], "b");
+    }
+
+    #[test]
+    fn long_names_are_cut() {
+        let long = "n".repeat(10_000);
+        let obj = serde_json::json!({"kind": "Pod", "metadata": {"name": long}, "spec": {}});
+        let pods = pods_in(&obj);
+        assert_eq!(pods[0].object.chars().count(), 4 + MAX_NAME_CHARS + 1);
+        assert!(pods[0].object.ends_with("n…"));
+        assert_eq!(clip("abc", 3), "abc");
+        let m = clip_message("x".repeat(MAX_MESSAGE_CHARS * 2));
+        assert_eq!(m.chars().count(), MAX_MESSAGE_CHARS + 1);
+        assert_eq!(clip("abcd", 3), "abc…");
     }
 }

@@ -14,7 +14,22 @@
 //! severity filter and counted by [`Settings::fails`]; a file named explicitly that holds no
 //! Kubernetes object is one too; input that is obviously something else (an image archive, a
 //! binary, an OCI layout) is refused with [`ConfigError::WrongInput`], which names the command to
-//! use.
+//! use, and a path that is not a regular file or directory (a FIFO, a device) with
+//! [`ConfigError::NotRegular`].
+//!
+//! Nothing is dropped for what surrounds it: a manifest is read one document at a time, so a
+//! document that is invalid or over a limit is a `BH-PARSE` finding at its line while the objects
+//! of every other document are judged; text that is not valid UTF-8 is read with U+FFFD in place
+//! of the invalid bytes (as kubectl reads it) and checked, with a `BH-ENCODING` finding saying
+//! where; a Dockerfile whose variable substitution goes over its budget is checked with the values
+//! past the limit left unexpanded, and a `BH-PARSE` finding says where substitution stopped.
+//!
+//! # Limits
+//! Every input is bounded ([`Limits`]): the bytes of a file, the YAML reader's documents, depth,
+//! nodes and aliases ([`yaml::YamlLimits`]), the expansion of Dockerfile variables
+//! ([`bulkhead_dockerfile::ExpandLimits`]) and the Dockerfile parser's fixed limits (lines,
+//! instructions, words: [`bulkhead_dockerfile::MAX_LINES`]…). Memory is bounded by one file's
+//! bytes, one YAML document and the findings; time is linear in the input.
 
 pub mod defaults;
 pub mod dockerfile;
@@ -35,10 +50,60 @@ use rayon::prelude::*;
 use serde_json::Value;
 use std::path::PathBuf;
 
+pub use bulkhead_dockerfile::ExpandLimits;
 pub use dockerfile::lint_dockerfile;
 pub use error::{ConfigError, PolicyError, SettingsError, YamlError};
 pub use input::{FileKind, MAX_INPUT_BYTES, is_dockerfile_name};
 pub use settings::Settings;
+pub use yaml::YamlLimits;
+
+/// The limits of a config check (defaults in `docs/config.md`, "Limits"). Each is enforced while
+/// reading; going over one is a `BH-PARSE` finding that names the limit (the file, document or
+/// value over it is not checked, everything before it is), never an abort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Limits {
+    /// Largest file (or standard input) read, in bytes (default [`MAX_INPUT_BYTES`], 32 MiB;
+    /// `--max-file-size`). A larger file is not read.
+    pub max_file_bytes: u64,
+    /// The YAML reader's limits (documents, depth, nodes, aliases).
+    pub yaml: YamlLimits,
+    /// Dockerfile variable substitution: bytes per word and per file.
+    pub expand: ExpandLimits,
+    /// Most findings one file may give (default 10,000; `--max-findings-per-file`): findings are
+    /// what a check keeps and renders, and a small file can ask for many (a 3 MB Dockerfile of
+    /// `RUN apt-get install` lines has 300,000). Past it, one `BH-PARSE` finding names the line
+    /// after which nothing more is reported (a manifest's later objects are not judged).
+    pub max_findings: usize,
+    /// Most bytes of RUN scripts one Dockerfile may have split into commands (default 4 MiB):
+    /// the command model takes about 25 times the script's size. Past it, the commands of the
+    /// remaining RUN instructions are not analysed and one `BH-PARSE` finding names the first.
+    pub max_script_bytes: usize,
+}
+
+impl Limits {
+    /// The defaults.
+    pub const DEFAULT: Limits = Limits {
+        max_file_bytes: MAX_INPUT_BYTES,
+        yaml: YamlLimits::DEFAULT,
+        expand: ExpandLimits::DEFAULT,
+        max_findings: 10_000,
+        max_script_bytes: 4 << 20,
+    };
+
+    /// The Dockerfile parser's options under these limits.
+    pub fn dockerfile(&self) -> bulkhead_dockerfile::ParseOptions {
+        bulkhead_dockerfile::ParseOptions {
+            max_bytes: usize::try_from(self.max_file_bytes).unwrap_or(usize::MAX),
+            expand: self.expand,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
 
 /// What to check manifests against, and which findings to keep.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +175,8 @@ pub struct Request {
     pub skip_dirs: Vec<String>,
     /// Glob patterns of files left out of walked directories (`--skip-files`).
     pub skip_files: Vec<String>,
+    /// How much of each input is read (see [`Limits`]).
+    pub limits: Limits,
 }
 
 enum Work<'a> {
@@ -264,16 +331,30 @@ fn check_one(w: &Work, req: &Request) -> Result<Option<Target>, ConfigError> {
     match w {
         Work::File(f) => {
             let name = f.path.display().to_string();
-            let data = std::fs::File::open(&f.path).and_then(input::read_limited);
-            match data {
-                Ok(d) if f.by_content => check_bytes(&name, d, None, f.explicit, req),
-                Ok(d) => check_bytes(&name, d, Some(f.kind), f.explicit, req),
-                Err(e) => Ok(Some(errored(
+            if let Some(what) = &f.not_regular {
+                return Ok(Some(errored(
                     &name,
                     target_kind(f.kind),
                     None,
-                    format!("cannot read: {}; not checked", io_reason(&e)),
-                ))),
+                    what.clone(),
+                )));
+            }
+            match input::read_file(&f.path, req.limits.max_file_bytes) {
+                Ok(d) if f.by_content => check_bytes(&name, d, None, f.explicit, req),
+                Ok(d) => check_bytes(&name, d, Some(f.kind), f.explicit, req),
+                Err(e) => {
+                    use bulkhead_core::input::InputError;
+                    let why = match e {
+                        InputError::TooLarge { limit, .. } => too_large(limit),
+                        InputError::NotRegular { what, .. } => {
+                            format!("{what}, not a regular file; not read")
+                        }
+                        InputError::Io { source, .. } => {
+                            format!("cannot read: {}; not checked", io_reason(&source))
+                        }
+                    };
+                    Ok(Some(errored(&name, target_kind(f.kind), None, why)))
+                }
             }
         }
         Work::Unlisted(u) => Ok(Some(errored(
@@ -286,6 +367,15 @@ fn check_one(w: &Work, req: &Request) -> Result<Option<Target>, ConfigError> {
             ),
         ))),
         Work::Bytes { name, data, kind } => {
+            if data.len() as u64 > req.limits.max_file_bytes {
+                // Not copied just to be refused.
+                return Ok(Some(errored(
+                    name,
+                    target_kind(*kind),
+                    None,
+                    too_large(req.limits.max_file_bytes),
+                )));
+            }
             check_bytes(name, data.to_vec(), Some(*kind), true, req)
         }
         Work::Objects { name, objects } => {
@@ -307,6 +397,19 @@ fn check_one(w: &Work, req: &Request) -> Result<Option<Target>, ConfigError> {
     }
 }
 
+/// The message of a file over [`Limits::max_file_bytes`].
+fn too_large(limit: u64) -> String {
+    let size = if limit.is_multiple_of(1 << 20) {
+        format!("{} MiB", limit >> 20)
+    } else {
+        format!("{limit} bytes")
+    };
+    format!(
+        "larger than the limit of {size} ({}); not checked",
+        input::FILE_LIMIT_HINT
+    )
+}
+
 /// Check content; `kind` `None`: decided by the content ([`input::guess_kind`]).
 fn check_bytes(
     name: &str,
@@ -316,15 +419,12 @@ fn check_bytes(
     req: &Request,
 ) -> Result<Option<Target>, ConfigError> {
     let tk = target_kind(kind.unwrap_or(FileKind::Dockerfile));
-    if data.len() as u64 > MAX_INPUT_BYTES {
+    if data.len() as u64 > req.limits.max_file_bytes {
         return Ok(Some(errored(
             name,
             tk,
             None,
-            format!(
-                "larger than the limit of {} MiB; not checked",
-                MAX_INPUT_BYTES >> 20
-            ),
+            too_large(req.limits.max_file_bytes),
         )));
     }
     if let Some(b) = input::sniff(&data) {
@@ -345,57 +445,178 @@ fn check_bytes(
             ),
         )));
     }
-    let text = match input::decode(data) {
-        Ok(t) => t,
-        Err(why) => return Ok(Some(errored(name, tk, None, format!("{why}; not checked")))),
-    };
-    let kind = kind.unwrap_or_else(|| input::guess_kind(&text));
+    let decoded = input::decode(data);
+    let text = decoded.text.as_str();
+    let kind = kind.unwrap_or_else(|| input::guess_kind(text));
     let mut t = Target::new(name, target_kind(kind));
     match kind {
         FileKind::Dockerfile => {
-            t.findings = dockerfile::lint_unfiltered(name, &text, &req.settings)
+            t.findings = dockerfile::lint_unfiltered_with(name, text, &req.settings, &req.limits)
         }
-        FileKind::Manifest => match yaml::parse_documents(&text) {
-            Err(e) => {
-                let col = e
-                    .column
-                    .map(|c| format!(" (column {c})"))
-                    .unwrap_or_default();
-                t.findings.push(Finding::input_error(
-                    name,
-                    e.line,
-                    format!("not valid YAML or JSON: {}{col}; not checked", e.message),
-                ));
+        FileKind::Manifest => {
+            if !check_manifest_into(name, text, explicit, req, &mut t.findings) {
+                // A walked YAML/JSON file that is not Kubernetes (CI configs, package.json) is
+                // not a target.
+                return Ok(None);
             }
-            Ok(docs) => {
-                if !docs.iter().any(|d| k8s::is_object(&d.value)) {
-                    if !explicit {
-                        // A walked YAML/JSON file that is not Kubernetes (CI configs, package.json)
-                        // is not a target.
-                        return Ok(None);
-                    }
-                    t.findings.push(Finding::input_error(
-                        name,
-                        None,
-                        if docs.is_empty() {
-                            "empty: no Kubernetes object (no document with a `kind`); nothing was checked"
-                        } else {
-                            "no Kubernetes object (no document with a `kind`); nothing was checked"
-                        },
-                    ));
-                }
-                for d in &docs {
-                    t.findings.extend(object_findings(
-                        name,
-                        &d.value,
-                        &|p| d.line_of(p),
-                        &req.options,
-                    ));
-                }
-            }
-        },
+        }
+    }
+    if decoded.invalid > 0 {
+        let rule = &rules::ENCODING;
+        let mut f = Finding::new(
+            FindingKind::Misconfiguration,
+            rule.id,
+            rule.severity,
+            rule.title,
+            format!(
+                "{} invalid {} sequence(s), the first on line {}: read as U+FFFD (as kubectl and BuildKit read them) and checked",
+                decoded.invalid,
+                decoded.encoding,
+                decoded.first_invalid_line.unwrap_or(1)
+            ),
+        );
+        f.location.file = Some(name.to_string());
+        f.location.line = decoded.first_invalid_line;
+        f.fix = Some(Fix {
+            version: None,
+            remediation: Some(rule.remediation.to_string()),
+        });
+        t.findings.push(f);
     }
     Ok(Some(t))
+}
+
+/// Read a manifest one document at a time, judging each document's objects before the next is
+/// read (memory: one document). Invalid documents and limits are input errors at their line; the
+/// other documents are judged. Returns false for a walked (not `explicit`) file without any
+/// Kubernetes object and without errors: not a target.
+fn check_manifest_into(
+    name: &str,
+    text: &str,
+    explicit: bool,
+    req: &Request,
+    out: &mut Vec<Finding>,
+) -> bool {
+    let mut docs = 0usize;
+    let mut objects = false;
+    let mut errors = Vec::new();
+    let max = req.limits.max_findings;
+    'documents: for item in yaml::documents(text, &req.limits.yaml) {
+        match item {
+            Ok(d) => {
+                docs += 1;
+                objects |= k8s::is_object(&d.value);
+                let line_of = |p: &str| d.line_of(p);
+                for pod in k8s::pods_in(&d.value) {
+                    let line = d.line_of(&pod.object_pointer);
+                    let line = (line > 0).then_some(line);
+                    if out.len() >= max {
+                        out.push(too_many_findings(
+                            name,
+                            line,
+                            max,
+                            "the objects from this line on were not judged",
+                        ));
+                        break 'documents;
+                    }
+                    let (found, truncated) =
+                        pod_findings(name, &pod, &line_of, &req.options, max - out.len());
+                    out.extend(found);
+                    if truncated {
+                        out.push(too_many_findings(
+                            name,
+                            line,
+                            max,
+                            "this object was judged in part, the objects after it not at all",
+                        ));
+                        break 'documents;
+                    }
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    let alone = docs == 0 && errors.len() == 1;
+    for e in &errors {
+        out.push(document_error(name, e, alone));
+    }
+    if !objects && errors.is_empty() {
+        if !explicit {
+            return false;
+        }
+        out.push(Finding::input_error(
+            name,
+            None,
+            if docs == 0 {
+                "empty: no Kubernetes object (no document with a `kind`); nothing was checked"
+            } else {
+                "no Kubernetes object (no document with a `kind`); nothing was checked"
+            },
+        ));
+    }
+    true
+}
+
+/// The input-error finding of a file over [`Limits::max_findings`].
+pub(crate) fn too_many_findings(name: &str, line: Option<u32>, max: usize, rest: &str) -> Finding {
+    let mut f = Finding::input_error(
+        name,
+        line,
+        format!("more than {max} findings in this file: {rest}"),
+    );
+    f.fix = Some(Fix {
+        version: None,
+        remediation: Some(
+            "A real file gives far fewer findings: look for what repeats (generated objects or instructions). If it is legitimate, raise the limit (--max-findings-per-file, Limits::max_findings) or split the file.".to_string(),
+        ),
+    });
+    f
+}
+
+/// The input-error finding of a document that could not be read (`alone`: the file's only
+/// document).
+fn document_error(name: &str, e: &YamlError, alone: bool) -> Finding {
+    let col = e
+        .column
+        .map(|c| format!(" (column {c})"))
+        .unwrap_or_default();
+    let scope = if alone {
+        "not checked"
+    } else {
+        "this document was not checked (the file's other documents were)"
+    };
+    match e.kind {
+        yaml::YamlErrorKind::Syntax => Finding::input_error(
+            name,
+            e.line,
+            format!("not valid YAML or JSON: {}{col}; {scope}", e.message),
+        ),
+        yaml::YamlErrorKind::Limit | yaml::YamlErrorKind::FileLimit => {
+            // A limit of the file says itself what was not read.
+            let scope = if e.kind == yaml::YamlErrorKind::FileLimit {
+                ""
+            } else {
+                scope
+            };
+            let sep = if scope.is_empty() { "" } else { "; " };
+            let mut f = Finding::input_error(
+                name,
+                e.line,
+                format!(
+                    "over the YAML reader's limits: {}{col}{sep}{scope}",
+                    e.message
+                ),
+            );
+            f.fix = Some(Fix {
+                version: None,
+                remediation: Some(
+                    "Kubernetes objects are far below these limits: look for what makes the document this large or deep (an alias bomb, generated nesting). If it is legitimate, raise the limit (bulkhead_config::Limits::yaml; --max-yaml-nodes for nodes)."
+                        .to_string(),
+                ),
+            });
+            f
+        }
+    }
 }
 
 /// Apply the settings (recording what they suppressed) and the severity filter; sort.
@@ -453,9 +674,25 @@ pub fn object_findings(
     line_of: &dyn Fn(&str) -> u32,
     opts: &Options,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
+    k8s::pods_in(obj)
+        .iter()
+        .flat_map(|pod| pod_findings(file, pod, line_of, opts, usize::MAX).0)
+        .collect()
+}
+
+/// PSS and best-practice findings of one pod spec (of a Pod, a controller's template…), at most
+/// `room` best-practice findings (they are per container, so one pod with many containers can
+/// give many; the PSS findings, one per check, always fit): true when some were left out.
+fn pod_findings(
+    file: &str,
+    pod: &k8s::PodRef<'_>,
+    line_of: &dyn Fn(&str) -> u32,
+    opts: &Options,
+    room: usize,
+) -> (Vec<Finding>, bool) {
     let located =
         |id: &str, severity, title: &str, message: String, pointer: String, object: &str| {
+            let message = k8s::clip_message(message);
             let mut f = Finding::new(FindingKind::Misconfiguration, id, severity, title, message);
             let line = line_of(&pointer);
             f.location.file = Some(file.to_string());
@@ -464,81 +701,86 @@ pub fn object_findings(
             f.location.pointer = Some(pointer);
             f
         };
-    for pod in k8s::pods_in(obj) {
-        let exempt = practice::exemptions(&pod);
-        let mut found = Vec::new();
-        if opts.best_practice {
-            for h in practice::check(&pod) {
-                let pointer = match (&h.spec_pointer, &h.object_pointer) {
-                    (Some(p), _) => format!("{}{p}", pod.spec_pointer),
-                    (None, Some(p)) => format!("{}{p}", pod.object_pointer),
-                    (None, None) => pod.spec_pointer.clone(),
-                };
-                let mut f = located(
-                    h.rule.id,
-                    h.rule.severity,
-                    h.rule.title,
-                    h.message,
-                    pointer,
-                    &pod.object,
-                );
-                f.aliases = h.rule.aliases.iter().map(|s| s.to_string()).collect();
-                f.fix = Some(Fix {
-                    version: None,
-                    remediation: Some(h.rule.remediation.to_string()),
-                });
-                found.push(f);
+    let exempt = practice::exemptions(pod);
+    let mut found = Vec::new();
+    let mut truncated = false;
+    if opts.best_practice {
+        for h in practice::check(pod) {
+            if found.len() >= room {
+                truncated = true;
+                break;
             }
-        }
-        let of = if pod.kind == "Pod" {
-            defaults::SpecOf::Pod
-        } else {
-            defaults::SpecOf::Template
-        };
-        let (spec, defaulted) = defaults::apply(pod.spec, of);
-        for v in pss::evaluate(opts.pss, pod.pod_metadata, &spec) {
-            let Some(info) = pss::check_info(v.check) else {
-                continue;
-            };
-            let pointer = match &v.spec_pointer {
-                Some(p) => format!("{}{p}", pod.spec_pointer),
-                None => {
-                    // Annotations: on the pod (template) metadata.
-                    let base = pod
-                        .spec_pointer
-                        .strip_suffix("/spec")
-                        .unwrap_or(&pod.spec_pointer);
-                    format!("{base}/metadata/annotations")
-                }
+            let pointer = match (&h.spec_pointer, &h.object_pointer) {
+                (Some(p), _) => format!("{}{p}", pod.spec_pointer),
+                (None, Some(p)) => format!("{}{p}", pod.object_pointer),
+                (None, None) => pod.spec_pointer.clone(),
             };
             let mut f = located(
-                info.rule,
-                rules::pss_severity(v.level),
-                info.title,
-                v.message(),
+                h.rule.id,
+                h.rule.severity,
+                h.rule.title,
+                h.message,
                 pointer,
                 &pod.object,
             );
-            f.aliases = info.aliases.iter().map(|s| s.to_string()).collect();
+            f.aliases = h.rule.aliases.iter().map(|s| s.to_string()).collect();
+            if exempt.iter().any(|e| f.is_named(e)) {
+                continue;
+            }
             f.fix = Some(Fix {
                 version: None,
-                remediation: Some(info.remediation.to_string()),
+                remediation: Some(h.rule.remediation.to_string()),
             });
-            f.evidence
-                .insert("pss_level".into(), Value::from(v.level.as_str()));
-            f.evidence
-                .insert("policy".into(), Value::from(opts.pss.to_string()));
-            if let Some(sp) = &v.spec_pointer
-                && let Some((_, why)) = defaulted.iter().find(|(d, _)| sp.starts_with(d.as_str()))
-            {
-                f.evidence.insert("api_default".into(), Value::from(*why));
-            }
             found.push(f);
         }
-        found.retain(|f| !exempt.iter().any(|e| f.is_named(e)));
-        out.extend(found);
     }
-    out
+    let of = if pod.kind == "Pod" {
+        defaults::SpecOf::Pod
+    } else {
+        defaults::SpecOf::Template
+    };
+    let (spec, defaulted) = defaults::apply(pod.spec, of);
+    for v in pss::evaluate(opts.pss, pod.pod_metadata, &spec) {
+        let Some(info) = pss::check_info(v.check) else {
+            continue;
+        };
+        let pointer = match &v.spec_pointer {
+            Some(p) => format!("{}{p}", pod.spec_pointer),
+            None => {
+                // Annotations: on the pod (template) metadata.
+                let base = pod
+                    .spec_pointer
+                    .strip_suffix("/spec")
+                    .unwrap_or(&pod.spec_pointer);
+                format!("{base}/metadata/annotations")
+            }
+        };
+        let mut f = located(
+            info.rule,
+            rules::pss_severity(v.level),
+            info.title,
+            v.message(),
+            pointer,
+            &pod.object,
+        );
+        f.aliases = info.aliases.iter().map(|s| s.to_string()).collect();
+        f.fix = Some(Fix {
+            version: None,
+            remediation: Some(info.remediation.to_string()),
+        });
+        f.evidence
+            .insert("pss_level".into(), Value::from(v.level.as_str()));
+        f.evidence
+            .insert("policy".into(), Value::from(opts.pss.to_string()));
+        if let Some(sp) = &v.spec_pointer
+            && let Some((_, why)) = defaulted.iter().find(|(d, _)| sp.starts_with(d.as_str()))
+        {
+            f.evidence.insert("api_default".into(), Value::from(*why));
+        }
+        found.push(f);
+    }
+    found.retain(|f| !exempt.iter().any(|e| f.is_named(e)));
+    (found, truncated)
 }
 
 /// PSS and best-practice findings of one parsed document, exemption annotations applied.

@@ -58,11 +58,25 @@ pub const PARSE: Rule = Rule {
     family: Family::Input,
 };
 
+/// Id of [`ENCODING`].
+pub const ENCODING_RULE_ID: &str = "BH-ENCODING";
+
+/// Text that is not valid in its encoding: the invalid bytes were read as U+FFFD (as kubectl and
+/// BuildKit read them) and the file was checked; the finding says where.
+pub const ENCODING: Rule = Rule {
+    id: ENCODING_RULE_ID,
+    severity: Severity::Low,
+    title: "Text is not valid UTF-8",
+    remediation: "Save the file as UTF-8. The invalid bytes were read as U+FFFD and every object was checked; names or values holding them may not be what the cluster or the builder sees.",
+    aliases: &[],
+    family: Family::Input,
+};
+
 /// Every rule, in listing order: input, PSS (baseline, then restricted), best practice, Dockerfile.
 pub fn all() -> &'static [Rule] {
     static ALL: OnceLock<Vec<Rule>> = OnceLock::new();
     ALL.get_or_init(|| {
-        let mut v = vec![PARSE];
+        let mut v = vec![PARSE, ENCODING];
         v.extend(pss::all_checks().map(|c| Rule {
             id: c.rule,
             severity: pss_severity(c.level),
@@ -234,10 +248,11 @@ mod tests {
             get("PSS-allowPrivilegeEscalation").unwrap().family,
             Family::Pss { since: 8, .. }
         ));
-        // 19 PSS checks, 12 best-practice rules, the Dockerfile rules, BH-PARSE.
+        // 19 PSS checks, 12 best-practice rules, the Dockerfile rules, BH-PARSE and BH-ENCODING.
+        assert_eq!(rules[1].id, ENCODING_RULE_ID);
         assert_eq!(
             rules.len(),
-            1 + 19 + practice::RULES.len() + dockerfile::RULES.len()
+            2 + 19 + practice::RULES.len() + dockerfile::RULES.len()
         );
         for (id, _) in NOT_IMPLEMENTED {
             assert!(get(id).is_none(), "{id} is implemented after all");

@@ -32,6 +32,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// Largest settings file read (1 MiB; fixed: a settings file is a few lines).
+pub const MAX_SETTINGS_BYTES: u64 = 1 << 20;
+
 /// The settings files looked for in a directory, in order.
 pub const FILE_NAMES: &[&str] = &[
     ".bulkhead.yaml",
@@ -114,17 +117,33 @@ pub fn hadolint_level(name: &str) -> Option<Severity> {
 const KEYS: &str = "ignored, override, severity, trustedRegistries, failure-threshold, no-fail, disable-ignore-pragma, label-schema, strict-labels";
 
 impl Settings {
-    /// Read `.bulkhead.yaml` (or a hadolint-style file) at `path`.
+    /// Read `.bulkhead.yaml` (or a hadolint-style file) at `path`: a regular file of at most
+    /// [`MAX_SETTINGS_BYTES`] (a FIFO or a device such as `/dev/zero` is refused at once), UTF-8
+    /// (an invalid byte is an error naming its place: settings are not guessed).
     pub fn load(path: impl AsRef<Path>) -> Result<Settings, SettingsError> {
+        use bulkhead_core::input::{InputError, read_regular};
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| SettingsError::Read {
+        let data = read_regular(path, MAX_SETTINGS_BYTES, "fixed").map_err(|e| match e {
+            InputError::NotRegular { path, what, .. } => SettingsError::NotRegular { path, what },
+            InputError::TooLarge { path, limit, .. } => SettingsError::TooLarge { path, limit },
+            InputError::Io { path, source } => SettingsError::Read { path, source },
+        })?;
+        let text = String::from_utf8(data).map_err(|e| SettingsError::Read {
             path: path.to_path_buf(),
-            source,
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            ),
         })?;
         Settings::parse(&text, &path.display().to_string())
     }
 
-    /// The settings file of a directory ([`FILE_NAMES`], first found), loaded.
+    /// The settings file of a directory ([`FILE_NAMES`], first found), loaded. A name that is
+    /// there but not a regular file (a FIFO, a directory, a dangling link) is an error, not
+    /// skipped: settings never silently fail to apply.
     pub fn discover(dir: &Path) -> Result<Option<(PathBuf, Settings)>, SettingsError> {
         for name in FILE_NAMES {
             let p = if dir == Path::new(".") {
@@ -132,7 +151,7 @@ impl Settings {
             } else {
                 dir.join(name)
             };
-            if p.is_file() {
+            if p.symlink_metadata().is_ok() {
                 let s = Settings::load(&p)?;
                 return Ok(Some((p, s)));
             }

@@ -322,7 +322,7 @@ fn dockerfile_parse_errors_are_input_errors_in_their_target() {
 
 #[test]
 fn a_named_file_without_a_telling_name_is_judged_by_its_content() {
-    // `bulkhead config <(helm template …)` names /dev/fd/63.
+    // A rendered file saved under a name that says nothing (`rendered`, `63`).
     let d = tempfile::tempdir().unwrap();
     let m = d.path().join("63");
     std::fs::write(&m, format!("# rendered\n{POD}")).unwrap();

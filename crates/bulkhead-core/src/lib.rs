@@ -2,6 +2,7 @@
 //! nothing here does I/O.
 
 pub mod artifact;
+pub mod cleanup;
 pub mod finding;
 pub mod input;
 pub mod os;

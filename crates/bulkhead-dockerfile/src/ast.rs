@@ -590,6 +590,10 @@ pub struct Dockerfile {
     pub warnings: Vec<Warning>,
     /// Number of lines in the file.
     pub line_count: usize,
+    /// Where the parser's own substitution (global ARG defaults, FROM lines) went over the
+    /// expansion budget ([`crate::ParseOptions::expand`]): those values and FROM lines are left
+    /// as written from there on.
+    pub expansion: Option<crate::ExpandBreach>,
 }
 
 /// The `# check=` directive, parsed.

@@ -13,10 +13,18 @@
 //! The base image's own ENV is unknown, so by default references to variables that are not set in
 //! the Dockerfile are left as written (`ENV PATH=/opt/bin:$PATH` keeps `$PATH`); use
 //! [`EnvTracker::unset_as_empty`] for BuildKit's exact behaviour of substituting an empty string.
+//!
+//! Substitution is bounded by an [`ExpandBudget`]: a value that would grow past a limit
+//! (`ENV A=$A$A` repeated) is left [`VarSource::Unexpanded`] — its references stay as written, and
+//! so does every value built from it — and the breach is recorded in the budget.
+//! [`Dockerfile::walk_env`] visits a whole file once with one budget, in time linear in the file
+//! (plus what substitution produces, which the budget bounds).
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::ast::{Command, Dockerfile, Instruction};
+use crate::budget::{ExpandBudget, ExpandLimits};
 use crate::expand::{EnvLookup, Lexer};
 
 /// ARGs BuildKit defines in the global scope from the build platform.
@@ -44,6 +52,9 @@ pub enum VarSource {
     Builtin,
     /// Inherited from the stage this stage is built on.
     Inherited,
+    /// Set, but its value was not computed: substituting it went over the expansion budget, or it
+    /// was built from such a variable. References to it are kept as written.
+    Unexpanded,
 }
 
 /// One variable.
@@ -57,6 +68,13 @@ pub struct Var {
     pub source: VarSource,
     /// Line of the defining instruction (0 for built-ins).
     pub line: usize,
+}
+
+impl Var {
+    /// What copying it costs, for the expansion budget (its text and a small fixed overhead).
+    fn cost(&self) -> usize {
+        self.name.len() + self.value.as_ref().map_or(0, String::len) + 8
+    }
 }
 
 /// A set of variables, in definition order.
@@ -126,11 +144,12 @@ impl EnvLookup for Env {
     }
 
     /// An ARG declared without a value (and without a global default) is unset in BuildKit, so
-    /// `${NAME:-x}` gives `x` even when unknown references are kept as written. Built-in ARGs and
-    /// variables not declared at all are unknown.
+    /// `${NAME:-x}` gives `x` even when unknown references are kept as written. Built-in ARGs,
+    /// [`VarSource::Unexpanded`] ones and variables not declared at all are unknown.
     fn is_known_unset(&self, name: &str) -> bool {
-        self.var(name)
-            .is_some_and(|v| v.value.is_none() && v.source != VarSource::Builtin)
+        self.var(name).is_some_and(|v| {
+            v.value.is_none() && !matches!(v.source, VarSource::Builtin | VarSource::Unexpanded)
+        })
     }
 }
 
@@ -140,10 +159,11 @@ pub struct EnvTracker<'a> {
     global: &'a Env,
     env: Env,
     lexer: Lexer,
+    budget: Rc<ExpandBudget>,
 }
 
 impl<'a> EnvTracker<'a> {
-    fn new(global: &'a Env, env: Env, escape: char) -> Self {
+    fn new(global: &'a Env, env: Env, escape: char, budget: Rc<ExpandBudget>) -> Self {
         EnvTracker {
             global,
             env,
@@ -151,7 +171,13 @@ impl<'a> EnvTracker<'a> {
                 skip_unset: true,
                 ..Lexer::new(escape)
             },
+            budget,
         }
+    }
+
+    /// The expansion budget this tracker charges.
+    pub fn budget(&self) -> &ExpandBudget {
+        &self.budget
     }
 
     /// Expand references to unset variables to the empty string, exactly as BuildKit does (by
@@ -166,25 +192,71 @@ impl<'a> EnvTracker<'a> {
         &self.env
     }
 
-    /// Expand a word (quotes processed) with the environment now; a word that does not lex is
-    /// returned unchanged.
+    /// Expand a word (quotes processed) with the environment now; a word that does not lex, or
+    /// that goes over the expansion budget (the breach is recorded in the budget), is returned
+    /// unchanged.
     pub fn expand(&self, word: &str) -> String {
-        self.lexer
-            .process(word, &self.env)
-            .map(|e| e.value)
-            .unwrap_or_else(|_| word.to_string())
+        self.expand_value(word).unwrap_or_else(|| word.to_string())
+    }
+
+    /// The expansion of a word: `None` when it does not lex or goes over the budget (recorded).
+    fn expand_value(&self, word: &str) -> Option<String> {
+        if !word.contains('$') {
+            // Quotes and escapes only: nothing a variable could make larger.
+            return self.lexer.process(word, &self.env).ok().map(|e| e.value);
+        }
+        match self.lexer.process_in(word, &self.env, &self.budget) {
+            Ok(e) => Some(e.value),
+            Err(e) => {
+                if e.over_budget {
+                    self.budget.record(e.message);
+                }
+                None
+            }
+        }
+    }
+
+    /// A value for ENV/ARG: `None` when it went over the budget or uses a variable that did
+    /// (it becomes [`VarSource::Unexpanded`]); a word that does not lex is kept as written.
+    fn value_of(&self, word: &str) -> Option<String> {
+        if !word.contains('$') {
+            return Some(self.expand(word));
+        }
+        match self.lexer.process_in(word, &self.env, &self.budget) {
+            Ok(e) => {
+                let tainted = e.unmatched.iter().any(|n| {
+                    self.env
+                        .var(n)
+                        .is_some_and(|v| v.source == VarSource::Unexpanded)
+                });
+                (!tainted).then_some(e.value)
+            }
+            Err(e) if e.over_budget => {
+                self.budget.record(e.message);
+                None
+            }
+            Err(_) => Some(word.to_string()),
+        }
+    }
+
+    fn set_value(&mut self, name: &str, value: Option<String>, source: VarSource, line: usize) {
+        match value {
+            Some(v) => self.env.set(name, Some(v), source, line),
+            None => self.env.set(name, None, VarSource::Unexpanded, line),
+        }
     }
 
     /// Update the environment with an ENV or ARG instruction (others change nothing).
     pub fn apply(&mut self, instr: &Instruction) {
+        self.budget.set_line(instr.start_line);
         match &instr.command {
             Command::Env(pairs) => {
-                let expanded: Vec<(String, String)> = pairs
+                let expanded: Vec<(String, Option<String>)> = pairs
                     .iter()
-                    .map(|kv| (self.expand(&kv.key.raw), self.expand(&kv.value.raw)))
+                    .map(|kv| (self.expand(&kv.key.raw), self.value_of(&kv.value.raw)))
                     .collect();
                 for (k, v) in expanded {
-                    self.env.set(&k, Some(v), VarSource::Env, instr.start_line);
+                    self.set_value(&k, v, VarSource::Env, instr.start_line);
                 }
             }
             Command::Arg(defs) => {
@@ -196,14 +268,26 @@ impl<'a> EnvTracker<'a> {
                         continue;
                     }
                     if let Some(d) = &def.default {
-                        let v = self.expand(&d.raw);
-                        self.env
-                            .set(&name, Some(v), VarSource::Arg, instr.start_line);
+                        let v = self.value_of(&d.raw);
+                        self.set_value(&name, v, VarSource::Arg, instr.start_line);
                     } else if let Some(g) = self.global.var(&name) {
                         let v = g.value.clone();
+                        let source = if g.source == VarSource::Unexpanded {
+                            VarSource::Unexpanded
+                        } else {
+                            VarSource::GlobalArg
+                        };
                         if v.is_some() || !self.env.is_declared(&name) {
-                            self.env
-                                .set(&name, v, VarSource::GlobalArg, instr.start_line);
+                            if let Some(v) = &v
+                                && self.budget.charge(v.len()).is_err()
+                            {
+                                self.budget
+                                    .record("the file's expansion budget is spent".to_string());
+                                self.env
+                                    .set(&name, None, VarSource::Unexpanded, instr.start_line);
+                                continue;
+                            }
+                            self.env.set(&name, v, source, instr.start_line);
                         }
                     } else if !self.env.is_declared(&name) {
                         self.env.set(&name, None, VarSource::Arg, instr.start_line);
@@ -217,8 +301,14 @@ impl<'a> EnvTracker<'a> {
 
 impl Dockerfile {
     /// The variables visible to FROM lines: automatic platform ARGs and global ARGs with their
-    /// defaults.
+    /// defaults (substitution bounded by a budget of [`ExpandLimits::DEFAULT`]).
     pub fn global_env(&self) -> Env {
+        self.global_env_in(&ExpandBudget::new(ExpandLimits::DEFAULT))
+    }
+
+    /// [`Dockerfile::global_env`], substitution charged to `budget`: a default over the budget
+    /// leaves its ARG [`VarSource::Unexpanded`].
+    pub fn global_env_in(&self, budget: &ExpandBudget) -> Env {
         let mut env = Env::new();
         for b in BUILTIN_ARGS {
             env.set(b, None, VarSource::Builtin, 0);
@@ -227,24 +317,40 @@ impl Dockerfile {
             skip_unset: true,
             ..Lexer::new(self.escape)
         };
-        let ex = |w: &str, env: &Env| {
-            lexer
-                .process(w, env)
-                .map(|e| e.value)
-                .unwrap_or_else(|_| w.to_string())
+        // `None`: over the budget (or built from a value that was).
+        let ex = |w: &str, env: &Env| -> Option<String> {
+            match lexer.process_in(w, env, budget) {
+                Ok(e) => {
+                    let tainted = e.unmatched.iter().any(|n| {
+                        env.var(n)
+                            .is_some_and(|v| v.source == VarSource::Unexpanded)
+                    });
+                    (!tainted).then_some(e.value)
+                }
+                Err(e) if e.over_budget => {
+                    budget.record(e.message);
+                    None
+                }
+                Err(_) => Some(w.to_string()),
+            }
         };
         for instr in &self.global_args {
             let Command::Arg(defs) = &instr.command else {
                 continue;
             };
+            budget.set_line(instr.start_line);
             for def in defs {
-                let name = ex(&def.name.raw, &env);
+                let name = ex(&def.name.raw, &env).unwrap_or_else(|| def.name.raw.clone());
                 let value = def.default.as_ref().map(|d| ex(&d.raw, &env));
                 // `ARG TARGETARCH` keeps the platform value; a default replaces it
                 if value.is_none() && BUILTIN_ARGS.contains(&name.as_str()) {
                     continue;
                 }
-                env.set(&name, value, VarSource::Arg, instr.start_line);
+                match value {
+                    Some(None) => env.set(&name, None, VarSource::Unexpanded, instr.start_line),
+                    Some(Some(v)) => env.set(&name, Some(v), VarSource::Arg, instr.start_line),
+                    None => env.set(&name, None, VarSource::Arg, instr.start_line),
+                }
             }
         }
         env
@@ -268,18 +374,94 @@ impl Dockerfile {
             cur = p;
         }
         chain.reverse();
+        let budget = Rc::new(ExpandBudget::new(ExpandLimits::DEFAULT));
         let mut env = Env::new();
         for &s in &chain[..chain.len() - 1] {
-            let mut t = EnvTracker::new(global, env, self.escape);
+            let mut t = EnvTracker::new(global, env, self.escape, budget.clone());
             for i in &self.stages[s].instructions {
                 t.apply(i);
             }
             env = t.env;
             for v in env.vars.iter_mut() {
-                v.source = VarSource::Inherited;
+                if v.source != VarSource::Unexpanded {
+                    v.source = VarSource::Inherited;
+                }
             }
         }
-        EnvTracker::new(global, env, self.escape)
+        EnvTracker::new(global, env, self.escape, budget)
+    }
+
+    /// Visit every stage's instructions in file order — each stage's FROM, then its body — with
+    /// the environment in effect before each (the callback gets the stage index), computed once
+    /// for the whole file: a stage built on an earlier one (`FROM builder`) starts from that
+    /// stage's final environment, kept from when it was visited (not replayed). The global ARGs
+    /// ([`Dockerfile::global_env_in`]) and every substitution are charged to `budget`, and so is
+    /// each variable copied into a stage built on another; once it is spent, stages start empty
+    /// and words stay as written. Time is linear in the file plus what the budget allows.
+    ///
+    /// Use this rather than calling [`Dockerfile::for_each_with_env`] per stage, which replays the
+    /// chain of parent stages for each call.
+    pub fn walk_env(
+        &self,
+        budget: Rc<ExpandBudget>,
+        mut f: impl FnMut(usize, &Instruction, &EnvTracker<'_>),
+    ) {
+        let global = self.global_env_in(&budget);
+        let n = self.stages.len();
+        // How many later stages are built on each stage: its final environment is kept until the
+        // last of them has taken it.
+        let mut children = vec![0usize; n];
+        for s in &self.stages {
+            if let Some(p) = s.parent.filter(|p| *p < s.index) {
+                children[p] += 1;
+            }
+        }
+        let mut ends: Vec<Option<Env>> = vec![None; n];
+        for s in &self.stages {
+            budget.set_line(s.from.start_line);
+            let mut env = Env::new();
+            if let Some(p) = s.parent.filter(|p| *p < s.index) {
+                children[p] -= 1;
+                // Copying (or re-marking) the parent's variables is work the budget pays for,
+                // before it is done.
+                let cost: usize = ends[p]
+                    .as_ref()
+                    .map_or(0, |e| e.vars.iter().map(Var::cost).sum());
+                if budget.charge(cost).is_ok() {
+                    let parent = if children[p] == 0 {
+                        ends[p].take()
+                    } else {
+                        ends[p].clone()
+                    };
+                    if let Some(mut e) = parent {
+                        for v in e.vars.iter_mut() {
+                            if v.source != VarSource::Unexpanded {
+                                v.source = VarSource::Inherited;
+                            }
+                        }
+                        env = e;
+                    }
+                } else {
+                    budget.record(format!(
+                        "the file's expansion budget is spent: stage {} starts without the variables of stage {p}",
+                        s.index
+                    ));
+                    if children[p] == 0 {
+                        ends[p] = None;
+                    }
+                }
+            }
+            let mut t = EnvTracker::new(&global, env, self.escape, budget.clone());
+            f(s.index, &s.from, &t);
+            for i in &s.instructions {
+                budget.set_line(i.start_line);
+                f(s.index, i, &t);
+                t.apply(i);
+            }
+            if children[s.index] > 0 {
+                ends[s.index] = Some(t.env);
+            }
+        }
     }
 
     /// Call `f` with every instruction of stage `stage` (FROM first) and the environment in effect
@@ -291,6 +473,7 @@ impl Dockerfile {
     ) {
         let global = self.global_env();
         let mut t = self.env_tracker(&global, stage);
+        t.budget.set_line(self.stages[stage].from.start_line);
         f(&self.stages[stage].from, &t);
         for i in &self.stages[stage].instructions {
             f(i, &t);

@@ -12,6 +12,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::BuildHasher;
 
+use crate::budget::{ExpandBudget, ExpandLimits};
+
 /// Nesting depth of `${...${...}}` beyond which the lexer gives up (BuildKit has no limit; this keeps
 /// hostile input from exhausting the stack).
 const MAX_DEPTH: usize = 64;
@@ -73,7 +75,8 @@ impl EnvLookup for NoEnv {
     }
 }
 
-/// Why a word could not be processed (BuildKit fails the build with the same condition).
+/// Why a word could not be processed (BuildKit fails the build with the same condition), or why
+/// its substitution was stopped (over the [`ExpandBudget`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("failed to process {word:?}: {message}")]
 pub struct ExpandError {
@@ -81,6 +84,9 @@ pub struct ExpandError {
     pub word: String,
     /// What went wrong, e.g. `syntax error: bad substitution`.
     pub message: String,
+    /// The word went over a limit of the expansion budget (it is not a syntax error: BuildKit
+    /// would try to build it).
+    pub over_budget: bool,
 }
 
 /// The result of processing one word.
@@ -130,8 +136,21 @@ impl Lexer {
         }
     }
 
-    /// Process `word` against `env`.
+    /// Process `word` against `env` with a budget of its own ([`ExpandLimits::DEFAULT`]).
     pub fn process(&self, word: &str, env: &dyn EnvLookup) -> Result<Expansion, ExpandError> {
+        self.process_in(word, env, &ExpandBudget::new(ExpandLimits::DEFAULT))
+    }
+
+    /// Process `word` against `env`, charging what variables contribute to `budget`: a word whose
+    /// substitutions exceed [`ExpandLimits::max_word_bytes`], or any word once the file's budget is
+    /// spent, is an [`ExpandError`] with `over_budget` (checked while substituting: nothing larger
+    /// than the limit is ever built).
+    pub fn process_in(
+        &self,
+        word: &str,
+        env: &dyn EnvLookup,
+        budget: &ExpandBudget,
+    ) -> Result<Expansion, ExpandError> {
         let mut st = State {
             src: word,
             pos: 0,
@@ -141,7 +160,17 @@ impl Lexer {
             depth: 0,
             matched: BTreeSet::new(),
             unmatched: BTreeSet::new(),
+            budget,
+            substituted: 0,
+            over_budget: false,
         };
+        if budget.exhausted() {
+            return Err(ExpandError {
+                word: word.to_string(),
+                message: "the file's expansion budget is spent".to_string(),
+                over_budget: true,
+            });
+        }
         match st.process_stop_on(None, self.raw_escapes) {
             Ok((value, words)) => Ok(Expansion {
                 value,
@@ -152,6 +181,7 @@ impl Lexer {
             Err(message) => Err(ExpandError {
                 word: word.to_string(),
                 message,
+                over_budget: st.over_budget,
             }),
         }
     }
@@ -215,6 +245,11 @@ struct State<'a> {
     depth: usize,
     matched: BTreeSet<String>,
     unmatched: BTreeSet<String>,
+    budget: &'a ExpandBudget,
+    /// Bytes variables contributed to this word so far (at every nesting level).
+    substituted: usize,
+    /// The error being returned is a budget breach.
+    over_budget: bool,
 }
 
 #[derive(Default)]
@@ -269,16 +304,35 @@ impl State<'_> {
         Some(c)
     }
 
-    /// The value of `name`, and whether an unset reference must be kept as written.
-    fn get_env(&mut self, name: &str) -> (Option<String>, bool) {
+    /// Charge `n` bytes produced by substitution to this word and to the file.
+    fn charge(&mut self, n: usize) -> LexResult<()> {
+        self.substituted = self.substituted.saturating_add(n);
+        let max = self.budget.limits().max_word_bytes;
+        if self.substituted > max {
+            self.over_budget = true;
+            return Err(format!(
+                "a word's variables expand to more than {max} bytes"
+            ));
+        }
+        if let Err(e) = self.budget.charge(n) {
+            self.over_budget = true;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// The value of `name` (its copy charged to the budget), and whether an unset reference must
+    /// be kept as written.
+    fn get_env(&mut self, name: &str) -> LexResult<(Option<String>, bool)> {
         match self.env.lookup(name) {
             Some(v) => {
+                self.charge(v.len())?;
                 self.matched.insert(name.to_string());
-                (Some(v.to_string()), false)
+                Ok((Some(v.to_string()), false))
             }
             None => {
                 self.unmatched.insert(name.to_string());
-                (None, self.lex.skip_unset && !self.env.is_known_unset(name))
+                Ok((None, self.lex.skip_unset && !self.env.is_known_unset(name)))
             }
         }
     }
@@ -465,7 +519,7 @@ impl State<'_> {
             if name.is_empty() {
                 return Ok("$".to_string());
             }
-            return Ok(match self.get_env(&name) {
+            return Ok(match self.get_env(&name)? {
                 (Some(v), _) => v,
                 (None, true) => format!("${name}"),
                 (None, false) => String::new(),
@@ -481,7 +535,7 @@ impl State<'_> {
         let missing_brace = "syntax error: missing '}'";
         match self.next() {
             None => Err(missing_brace.to_string()),
-            Some('}') => Ok(match self.get_env(&name) {
+            Some('}') => Ok(match self.get_env(&name)? {
                 (Some(v), _) => v,
                 (None, true) => format!("${{{name}}}"),
                 (None, false) => String::new(),
@@ -504,7 +558,7 @@ impl State<'_> {
                     return Err(format!("unsupported modifier ({chs}) in substitution"));
                 }
                 let mut word = self.word_until('}', raw, missing_brace)?;
-                let (value, keep) = self.get_env(&name);
+                let (value, keep) = self.get_env(&name)?;
                 if keep {
                     return Ok(format!("${{{name}{chs}{word}}}"));
                 }
@@ -545,6 +599,8 @@ impl State<'_> {
                         if greedy {
                             word.remove(0);
                         }
+                        // The pattern is matched against the value (and reversed for `%`).
+                        self.charge(value.len())?;
                         if modifier == '%' {
                             trim_suffix(&word, &value, greedy)
                         } else {
@@ -561,7 +617,7 @@ impl State<'_> {
                 }
                 let pattern = self.word_until('/', true, "syntax error: missing '/' in ${}")?;
                 let replacement = self.word_until('}', true, missing_brace)?;
-                let (value, keep) = self.get_env(&name);
+                let (value, keep) = self.get_env(&name)?;
                 let Some(value) = value else {
                     if keep {
                         return Ok(format!("${{{name}/{pattern}/{replacement}}}"));
@@ -569,21 +625,39 @@ impl State<'_> {
                     return Ok(String::new());
                 };
                 let re = pattern_to_regex(&pattern, true, false)?;
-                if replace_all {
-                    Ok(re.replace_all(&value, replacement.as_str()).into_owned())
-                } else if let Some(m) = re.find(&value) {
-                    Ok(format!(
-                        "{}{}{}",
-                        &value[..m.start()],
-                        replacement,
-                        &value[m.end()..]
-                    ))
-                } else {
-                    Ok(value)
-                }
+                self.replace(&re, &value, &replacement, replace_all)
             }
             Some(c) => Err(format!("unsupported modifier ({c}) in substitution")),
         }
+    }
+
+    /// `${VAR/pattern/replacement}` (`//`: every match), built a match at a time with each
+    /// replacement charged to the budget (so `${A//?/$A}` cannot square a value unnoticed) and
+    /// each search charged the bytes it may scan (a regex search from a position can scan to the
+    /// end of the value).
+    fn replace(
+        &mut self,
+        re: &regex::Regex,
+        value: &str,
+        replacement: &str,
+        all: bool,
+    ) -> LexResult<String> {
+        let mut out = String::new();
+        let mut last = 0;
+        self.charge(value.len())?;
+        for m in re.find_iter(value) {
+            // The next search may scan what is left of the value.
+            self.charge(value.len() - m.end())?;
+            self.charge(replacement.len())?;
+            out.push_str(&value[last..m.start()]);
+            out.push_str(replacement);
+            last = m.end();
+            if !all {
+                break;
+            }
+        }
+        out.push_str(&value[last..]);
+        Ok(out)
     }
 }
 

@@ -31,16 +31,24 @@
 //! variables), are left to rules.
 //!
 //! # Limits
-//! Input over [`MAX_INPUT_BYTES`] (16 MiB), more than [`MAX_LINES`] lines, [`MAX_INSTRUCTIONS`]
-//! instructions or [`MAX_WORDS`] argument words, or a line longer than [`MAX_LINE_BYTES`]
-//! (BuildKit's own 64 KiB limit) is an error, so memory stays within a small multiple of the input
-//! size (real Dockerfiles are far below every limit). Nothing recurses on input depth
-//! except ONBUILD (one level; `ONBUILD ONBUILD` is an error, as in BuildKit) and `${…}` nesting in
-//! substitutions, which is capped.
+//! Input over [`MAX_INPUT_BYTES`] (16 MiB; [`ParseOptions::max_bytes`]), more than [`MAX_LINES`]
+//! lines, [`MAX_INSTRUCTIONS`] instructions or [`MAX_WORDS`] argument words, or a line longer than
+//! [`MAX_LINE_BYTES`] (BuildKit's own 64 KiB limit) is an error, so memory stays within a small
+//! multiple of the input size (real Dockerfiles are far below every limit). Nothing recurses on
+//! input depth except ONBUILD (one level; `ONBUILD ONBUILD` is an error, as in BuildKit) and `${…}`
+//! nesting in substitutions, which is capped at 64.
+//!
+//! Variable substitution is the one place where output can outgrow input (`ENV A=$A$A` doubles a
+//! value per line): it is bounded by an [`ExpandBudget`] ([`ExpandLimits`]: 1 MiB per word, 64 MiB
+//! per file by default), enforced while substituting. Going over it is not a parse error: the
+//! value is left unexpanded ([`VarSource::Unexpanded`]), the breach is recorded
+//! ([`Dockerfile::expansion`] for the parser's own FROM-line pass, [`ExpandBudget::breach`] for a
+//! [`Dockerfile::walk_env`]) and the caller reports it.
 
 #![warn(missing_docs)]
 
 mod ast;
+mod budget;
 mod env;
 mod error;
 mod expand;
@@ -53,11 +61,13 @@ pub use ast::{
     Dockerfile, Flag, FromArgs, Healthcheck, Heredoc, Instruction, KeyValue, Kind, Onbuild, Pos,
     Stage, UserArgs, Warning, Word,
 };
+pub use budget::{ExpandBreach, ExpandBudget, ExpandLimits};
 pub use env::{BUILTIN_ARGS, Env, EnvTracker, Var, VarSource};
 pub use error::ParseError;
 pub use expand::{
     EnvLookup, ExpandError, Expansion, Lexer, NoEnv, expand, expand_words, try_expand, unquote,
 };
 pub use parser::{
-    MAX_INPUT_BYTES, MAX_INSTRUCTIONS, MAX_LINE_BYTES, MAX_LINES, MAX_WORDS, parse, parse_bytes,
+    MAX_INPUT_BYTES, MAX_INSTRUCTIONS, MAX_LINE_BYTES, MAX_LINES, MAX_WORDS, ParseOptions, parse,
+    parse_bytes, parse_with,
 };

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use crate::ast::*;
+use crate::budget::{ExpandBudget, ExpandLimits};
 use crate::error::ParseError;
 use crate::expand::{Lexer, NoEnv, unquote};
 use crate::words::{Json, RawWord, is_split_ws, parse_json, parse_words, split_command, split_ws};
@@ -23,29 +24,53 @@ pub const MAX_WORDS: usize = 100_000;
 /// `bufio.Scanner`, whose 64 KiB token limit makes longer lines a build error.
 pub const MAX_LINE_BYTES: usize = 65_535;
 
+/// What the parser accepts: the limits a caller may change. (Lines, instructions, words and the
+/// line length are fixed: [`MAX_LINES`], [`MAX_INSTRUCTIONS`], [`MAX_WORDS`], [`MAX_LINE_BYTES`].)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ParseOptions {
+    /// Largest input, in bytes (default [`MAX_INPUT_BYTES`]).
+    pub max_bytes: usize,
+    /// The budget of the substitution the parser does itself: global ARG defaults and the FROM
+    /// lines they expand into ([`Stage::base_expanded`]); a breach is kept in
+    /// [`Dockerfile::expansion`].
+    pub expand: ExpandLimits,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            max_bytes: MAX_INPUT_BYTES,
+            expand: ExpandLimits::DEFAULT,
+        }
+    }
+}
+
 /// Parse a Dockerfile.
 pub fn parse(src: &str) -> Result<Dockerfile, ParseError> {
-    if src.len() > MAX_INPUT_BYTES {
-        return Err(too_big(src.len()));
+    parse_with(src, &ParseOptions::default())
+}
+
+/// Parse a Dockerfile with the given limits.
+pub fn parse_with(src: &str, opts: &ParseOptions) -> Result<Dockerfile, ParseError> {
+    if src.len() > opts.max_bytes {
+        return Err(too_big(src.len(), opts.max_bytes));
     }
     let phase1 = read_nodes(src)?;
-    build(phase1)
+    build(phase1, opts)
 }
 
 /// Parse a Dockerfile given as bytes; invalid UTF-8 is replaced with U+FFFD.
 pub fn parse_bytes(src: &[u8]) -> Result<Dockerfile, ParseError> {
     if src.len() > MAX_INPUT_BYTES {
-        return Err(too_big(src.len()));
+        return Err(too_big(src.len(), MAX_INPUT_BYTES));
     }
     parse(&String::from_utf8_lossy(src))
 }
 
-fn too_big(len: usize) -> ParseError {
+fn too_big(len: usize, max: usize) -> ParseError {
     ParseError::new(
         1,
-        format!(
-            "dockerfile is {len} bytes, more than the {MAX_INPUT_BYTES} bytes this parser accepts"
-        ),
+        format!("dockerfile is {len} bytes, more than the {max} bytes this parser accepts"),
     )
 }
 
@@ -1213,7 +1238,7 @@ fn strip_onbuild(s: &str) -> &str {
     }
 }
 
-fn build(p: Phase1) -> Result<Dockerfile, ParseError> {
+fn build(p: Phase1, opts: &ParseOptions) -> Result<Dockerfile, ParseError> {
     let mut global_args = Vec::new();
     let mut stages: Vec<Stage> = Vec::new();
     for raw in p.instrs {
@@ -1274,24 +1299,33 @@ fn build(p: Phase1) -> Result<Dockerfile, ParseError> {
         comments: p.comments,
         warnings: p.warnings,
         line_count: p.line_count,
+        expansion: None,
     };
-    let global = df.global_env();
+    let budget = ExpandBudget::new(opts.expand);
+    let global = df.global_env_in(&budget);
     let lexer = Lexer {
         skip_unset: true,
         ..Lexer::new(df.escape)
     };
     let mut by_name: std::collections::HashMap<String, usize> = Default::default();
     for (i, stage) in df.stages.iter_mut().enumerate() {
-        let expanded = lexer
-            .process(&stage.base.raw, &global)
-            .map(|e| e.value)
-            .unwrap_or_else(|_| stage.base.value.clone());
+        budget.set_line(stage.from.start_line);
+        let expanded = match lexer.process_in(&stage.base.raw, &global, &budget) {
+            Ok(e) => e.value,
+            Err(e) => {
+                if e.over_budget {
+                    budget.record(e.message);
+                }
+                stage.base.value.clone()
+            }
+        };
         stage.parent = by_name.get(&expanded.to_lowercase()).copied();
         stage.base_expanded = expanded;
         if let Some(name) = &stage.name {
             by_name.insert(name.clone(), i);
         }
     }
+    df.expansion = budget.breach();
     Ok(df)
 }
 

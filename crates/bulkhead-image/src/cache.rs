@@ -4,23 +4,118 @@
 //! compute it, and the last rename wins with identical content. The cache is bounded; the least recently
 //! used entries are evicted past the limit.
 
+use crate::index::FileEntry;
 use crate::source::LayerDesc;
 use crate::walk::LayerFacts;
 use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 /// Bump when the stored format or walk semantics change.
-const FORMAT: &str = "bulkhead-layer-v1";
+const FORMAT: &str = "bulkhead-layer-v3";
+
+/// The part of [`LayerFacts`] stored as one postcard document; the captured contents follow it as
+/// raw length-prefixed byte strings, so that they are written and read in place (a cached layer
+/// costs one copy of its contents in memory, not three).
+#[derive(Serialize)]
+struct Head<'a> {
+    entries: &'a [FileEntry],
+    whiteouts: &'a [String],
+    opaque_dirs: &'a [String],
+    warnings: &'a [String],
+    uncompressed: u64,
+    contents: u64,
+}
+
+#[derive(Deserialize)]
+struct OwnedHead {
+    entries: Vec<FileEntry>,
+    whiteouts: Vec<String>,
+    opaque_dirs: Vec<String>,
+    warnings: Vec<String>,
+    uncompressed: u64,
+    contents: u64,
+}
+
+fn write_entry(w: &mut impl Write, f: &LayerFacts) -> std::io::Result<()> {
+    let head = postcard::to_stdvec(&Head {
+        entries: &f.entries,
+        whiteouts: &f.whiteouts,
+        opaque_dirs: &f.opaque_dirs,
+        warnings: &f.warnings,
+        uncompressed: f.uncompressed,
+        contents: f.contents.len() as u64,
+    })
+    .map_err(std::io::Error::other)?;
+    w.write_all(&(head.len() as u64).to_le_bytes())?;
+    w.write_all(&head)?;
+    for (path, data) in &f.contents {
+        w.write_all(&(path.len() as u64).to_le_bytes())?;
+        w.write_all(path.as_bytes())?;
+        w.write_all(&(data.len() as u64).to_le_bytes())?;
+        w.write_all(data)?;
+    }
+    Ok(())
+}
+
+/// Read an entry written by [`write_entry`], refusing one that would take more than `max` bytes.
+fn read_entry(mut r: impl Read, max: u64) -> std::io::Result<LayerFacts> {
+    let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
+    let mut left = max;
+    let mut take = |n: u64| -> std::io::Result<usize> {
+        if n > left {
+            return Err(bad("entry over the bound"));
+        }
+        left -= n;
+        Ok(n as usize)
+    };
+    let u64_of = |r: &mut dyn Read| -> std::io::Result<u64> {
+        let mut b = [0u8; 8];
+        r.read_exact(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    };
+    let bytes = |r: &mut dyn Read, n: usize| -> std::io::Result<Vec<u8>> {
+        let mut v = Vec::with_capacity(n);
+        r.take(n as u64).read_to_end(&mut v)?;
+        if v.len() != n {
+            return Err(bad("truncated entry"));
+        }
+        Ok(v)
+    };
+    let n = take(u64_of(&mut r)?)?;
+    let head: OwnedHead =
+        postcard::from_bytes(&bytes(&mut r, n)?).map_err(|e| bad(&e.to_string()))?;
+    let mut contents = Vec::new();
+    for _ in 0..head.contents {
+        let n = take(u64_of(&mut r)?)?;
+        let path = String::from_utf8(bytes(&mut r, n)?).map_err(|_| bad("path not UTF-8"))?;
+        let n = take(u64_of(&mut r)?)?;
+        contents.push((path, bytes(&mut r, n)?));
+    }
+    Ok(LayerFacts {
+        entries: head.entries,
+        whiteouts: head.whiteouts,
+        opaque_dirs: head.opaque_dirs,
+        contents,
+        warnings: head.warnings,
+        uncompressed: head.uncompressed,
+    })
+}
 
 /// A directory of cached layer facts.
 #[derive(Debug, Clone)]
 pub struct LayerCache {
     dir: PathBuf,
     max_bytes: u64,
+    /// Bytes of entries as last counted plus what this process wrote since (`None`: not counted
+    /// yet). Eviction lists the directory only when this passes `max_bytes`, so writing n layers
+    /// costs O(n) directory work, not a listing per write (O(n²) for an image of many layers).
+    estimate: Arc<Mutex<Option<u64>>>,
 }
 
 impl LayerCache {
@@ -38,7 +133,11 @@ impl LayerCache {
             path: dir.clone(),
             message: format!("cannot create: {e}"),
         })?;
-        Ok(LayerCache { dir, max_bytes })
+        Ok(LayerCache {
+            dir,
+            max_bytes,
+            estimate: Arc::new(Mutex::new(None)),
+        })
     }
 
     /// The directory holding entries.
@@ -70,12 +169,17 @@ impl LayerCache {
 
     /// Look up an entry. Unreadable or corrupt entries are removed and treated as misses.
     pub fn get(&self, key: &str) -> Option<LayerFacts> {
+        self.get_bounded(key, u64::MAX)
+    }
+
+    /// [`LayerCache::get`], treating an entry that decodes to more than `max` bytes as corrupt (the
+    /// cache directory is not trusted to hold only what this process wrote).
+    pub fn get_bounded(&self, key: &str, max: u64) -> Option<LayerFacts> {
         let p = self.path(key);
-        let mut raw = Vec::new();
-        fs::File::open(&p).ok()?.read_to_end(&mut raw).ok()?;
-        let decoded = zstd::decode_all(&raw[..])
+        let file = bulkhead_core::input::open_regular(&p, false).ok()?;
+        let decoded = zstd::stream::read::Decoder::new(file)
             .ok()
-            .and_then(|d| postcard::from_bytes::<LayerFacts>(&d).ok());
+            .and_then(|d| read_entry(d, max).ok());
         match decoded {
             Some(f) => {
                 // Mark as recently used for eviction.
@@ -98,15 +202,33 @@ impl LayerCache {
             path: self.dir.clone(),
             message: m,
         };
-        let bytes = postcard::to_stdvec(facts).map_err(|e| err(format!("encode: {e}")))?;
-        let packed = zstd::encode_all(&bytes[..], 3).map_err(|e| err(format!("compress: {e}")))?;
         let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)
             .map_err(|e| err(format!("temp file: {e}")))?;
-        tmp.write_all(&packed)
-            .map_err(|e| err(format!("write: {e}")))?;
+        // Encoded and compressed straight into the file: no in-memory copy of the captured contents.
+        {
+            let mut enc =
+                zstd::stream::write::Encoder::new(std::io::BufWriter::new(tmp.as_file_mut()), 3)
+                    .map_err(|e| err(format!("compress: {e}")))?;
+            write_entry(&mut enc, facts).map_err(|e| err(format!("write: {e}")))?;
+            enc.finish()
+                .and_then(|mut w| w.flush())
+                .map_err(|e| err(format!("write: {e}")))?;
+        }
+        let len = tmp.as_file().metadata().map(|m| m.len()).unwrap_or(0);
         tmp.persist(self.path(key))
             .map_err(|e| err(format!("rename: {}", e.error)))?;
-        self.evict();
+        let over = {
+            let mut est = self.estimate.lock().unwrap_or_else(|e| e.into_inner());
+            let total = match *est {
+                Some(t) => t + len,
+                None => self.size(),
+            };
+            *est = Some(total);
+            total > self.max_bytes
+        };
+        if over {
+            self.evict();
+        }
         Ok(())
     }
 
@@ -132,21 +254,24 @@ impl LayerCache {
             .collect()
     }
 
+    /// Remove the least recently used entries until the cache is under 90% of its bound (the margin
+    /// keeps the next writes from listing the directory again at once).
     fn evict(&self) {
         let mut entries = self.entries();
         let mut total: u64 = entries.iter().map(|(_, l, _)| l).sum();
-        if total <= self.max_bytes {
-            return;
-        }
-        entries.sort_by_key(|(_, _, t)| *t);
-        for (p, len, _) in entries {
-            if total <= self.max_bytes {
-                break;
+        if total > self.max_bytes {
+            let target = self.max_bytes - self.max_bytes / 10;
+            entries.sort_by_key(|(_, _, t)| *t);
+            for (p, len, _) in entries {
+                if total <= target {
+                    break;
+                }
+                if fs::remove_file(&p).is_ok() {
+                    total -= len;
+                }
             }
-            if fs::remove_file(&p).is_ok() {
-                total -= len;
-            }
         }
+        *self.estimate.lock().unwrap_or_else(|e| e.into_inner()) = Some(total);
     }
 
     /// Remove every entry (and stray temp files); returns the number of files removed.
@@ -163,6 +288,7 @@ impl LayerCache {
                 n += 1;
             }
         }
+        *self.estimate.lock().unwrap_or_else(|e| e.into_inner()) = None;
         Ok(n)
     }
 }

@@ -1,10 +1,14 @@
 //! The image index: the final file tree after applying every layer in order with OCI whiteout
 //! semantics, plus the captured contents of the paths analyzers asked for.
 
-use crate::walk::LayerFacts;
+use crate::walk::{LayerFacts, entry_cost};
+use crate::{Error, Limits, MAX_INDEX_WARNINGS, Result, WarningCap};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::hash_map::{DefaultHasher, RandomState};
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{BuildHasher, Hasher};
+use std::ops::Bound;
+use std::sync::{Arc, OnceLock};
 
 /// Type of a filesystem entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -58,52 +62,143 @@ pub struct ImageIndex {
     files: BTreeMap<String, FileEntry>,
     contents: BTreeMap<String, Captured>,
     pub layers: Vec<LayerInfo>,
-    /// Safety skips and other non-fatal problems, prefixed with the layer.
+    /// Safety skips and other non-fatal problems, prefixed with the layer (at most
+    /// [`crate::MAX_INDEX_WARNINGS`], then one entry counting the rest).
     pub warnings: Vec<String>,
+    warn: WarningCap,
+    /// Bounds: `None` until set by [`ImageIndex::with_limits`], then the defaults apply.
+    limits: Option<IndexLimits>,
+    /// Memory of `files`, in [`entry_cost`] units.
+    bytes: u64,
+    /// Bytes of `contents`.
+    captured: u64,
+    /// Keyed hashes of every symlink's path, built on the first [`ImageIndex::resolve`] after a change.
+    links: OnceLock<LinkSet>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct IndexLimits {
+    max_index_bytes: u64,
+    max_captured_total: u64,
+}
+
+impl From<&Limits> for IndexLimits {
+    fn from(l: &Limits) -> Self {
+        IndexLimits {
+            max_index_bytes: l.max_index_bytes,
+            max_captured_total: l.max_captured_total,
+        }
+    }
+}
+
+/// The symlinks of the index as hashes of their path prefixes: resolving a path hashes each of its
+/// prefixes incrementally (one component at a time, O(1) per component) and only looks a prefix up
+/// in the index when its hash is a symlink's. Resolution is therefore linear in the length of the
+/// path, not quadratic (a lookup per prefix costs the prefix's length). The hasher is std's keyed
+/// SipHash with a random key, so an image cannot be crafted to collide.
+#[derive(Debug)]
+struct LinkSet {
+    state: RandomState,
+    hashes: HashSet<u64>,
+}
+
+impl LinkSet {
+    fn step(h: &mut DefaultHasher, comp: &str) -> u64 {
+        h.write(comp.as_bytes());
+        h.write_u8(0xff);
+        h.finish()
+    }
 }
 
 const MAX_LINK_HOPS: usize = 40;
 
-/// Remove every key starting with `prefix` (a contiguous range of a sorted map).
-fn remove_prefixed<V>(map: &mut BTreeMap<String, V>, prefix: &str) {
+/// Remove every key starting with `prefix` (a contiguous range of a sorted map), passing each
+/// removed value to `gone`.
+fn remove_prefixed<V>(map: &mut BTreeMap<String, V>, prefix: &str, mut gone: impl FnMut(&str, &V)) {
     let doomed: Vec<String> = map
-        .range(prefix.to_string()..)
+        .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
         .take_while(|(k, _)| k.starts_with(prefix))
         .map(|(k, _)| k.clone())
         .collect();
     for k in doomed {
-        map.remove(&k);
+        if let Some(v) = map.remove(&k) {
+            gone(&k, &v);
+        }
     }
 }
 
+fn file_cost(e: &FileEntry) -> u64 {
+    entry_cost(&e.path, e.link.as_deref())
+}
+
 impl ImageIndex {
-    /// An empty index.
+    /// An empty index with the default [`Limits`].
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// An empty index bounded by `limits` (`max_index_bytes`, `max_captured_total`).
+    pub fn with_limits(limits: &Limits) -> Self {
+        ImageIndex {
+            limits: Some(limits.into()),
+            ..Self::default()
+        }
+    }
+
+    fn limits(&self) -> IndexLimits {
+        self.limits
+            .unwrap_or_else(|| IndexLimits::from(&Limits::default()))
+    }
+
+    fn remove_file(&mut self, path: &str) {
+        if let Some(e) = self.files.remove(path) {
+            self.bytes -= file_cost(&e);
+        }
+    }
+
+    fn remove_content(&mut self, path: &str) {
+        if let Some(c) = self.contents.remove(path) {
+            self.captured -= c.data.len() as u64;
+        }
+    }
+
     fn remove_subtree(&mut self, dir: &str, include_self: bool) {
         if include_self {
-            self.files.remove(dir);
-            self.contents.remove(dir);
+            self.remove_file(dir);
+            self.remove_content(dir);
         }
         if dir.is_empty() {
             // Opaque root: everything below is hidden.
             self.files.clear();
             self.contents.clear();
+            self.bytes = 0;
+            self.captured = 0;
             return;
         }
         let prefix = format!("{dir}/");
-        remove_prefixed(&mut self.files, &prefix);
-        remove_prefixed(&mut self.contents, &prefix);
+        let (mut bytes, mut captured) = (0, 0);
+        remove_prefixed(&mut self.files, &prefix, |_, e| bytes += file_cost(e));
+        remove_prefixed(&mut self.contents, &prefix, |_, c| {
+            captured += c.data.len() as u64
+        });
+        self.bytes -= bytes;
+        self.captured -= captured;
+    }
+
+    fn warn(&mut self, msg: impl FnOnce() -> String) {
+        self.warn.push(&mut self.warnings, MAX_INDEX_WARNINGS, msg);
     }
 
     /// Apply one layer on top of what is there: first its whiteouts (which hide lower layers only, as
-    /// the OCI image spec requires), then its entries and captured contents.
-    pub fn apply_layer(&mut self, info: LayerInfo, facts: LayerFacts) {
+    /// the OCI image spec requires), then its entries and captured contents. Fails when the merged
+    /// file list would need more than `max_index_bytes`; captured contents past
+    /// `max_captured_total` are left out with a warning.
+    pub fn apply_layer(&mut self, info: LayerInfo, facts: LayerFacts) -> Result<()> {
+        let limits = self.limits();
         let layer = self.layers.len() as u32;
         let name = info.diff_id.clone();
         self.layers.push(info);
+        self.links = OnceLock::new();
         for dir in &facts.opaque_dirs {
             self.remove_subtree(dir, false);
         }
@@ -112,27 +207,56 @@ impl ImageIndex {
         }
         for mut entry in facts.entries {
             entry.layer = layer;
-            self.contents.remove(&entry.path);
+            self.remove_content(&entry.path);
             if entry.kind != FileKind::Dir {
                 // A non-directory replaces a lower directory and everything in it.
                 if matches!(self.files.get(&entry.path), Some(e) if e.kind == FileKind::Dir) {
                     self.remove_subtree(&entry.path, false);
                 }
             }
-            self.files.insert(entry.path.clone(), entry);
+            self.bytes += file_cost(&entry);
+            if let Some(old) = self.files.insert(entry.path.clone(), entry) {
+                self.bytes -= file_cost(&old);
+            }
+            if self.bytes > limits.max_index_bytes {
+                return Err(Error::Layer {
+                    layer: name,
+                    message: format!(
+                        "the image's file list needs more than {} bytes of memory (limit \
+                         max_index_bytes); refusing to continue",
+                        limits.max_index_bytes
+                    ),
+                });
+            }
         }
         for (path, data) in facts.contents {
-            self.contents.insert(
+            let len = data.len() as u64;
+            if self.captured + len > limits.max_captured_total {
+                self.warn(|| {
+                    format!(
+                        "layer {name}: not analysed {path}: file skipped, the image capture limit of \
+                         {} bytes is reached (max_captured_total)",
+                        limits.max_captured_total
+                    )
+                });
+                continue;
+            }
+            self.captured += len;
+            let old = self.contents.insert(
                 path,
                 Captured {
                     layer,
                     data: Arc::new(data),
                 },
             );
+            if let Some(old) = old {
+                self.captured -= old.data.len() as u64;
+            }
         }
         for w in facts.warnings {
-            self.warnings.push(format!("layer {name}: {w}"));
+            self.warn(|| format!("layer {name}: {w}"));
         }
+        Ok(())
     }
 
     /// Remove the paths `skip(path, is_dir)` accepts; a removed directory takes everything below it
@@ -148,12 +272,21 @@ impl ImageIndex {
         if doomed.is_empty() {
             return 0;
         }
+        self.links = OnceLock::new();
         for (path, _) in doomed {
             self.remove_subtree(&path, true);
         }
         // Captured contents whose entry was skipped by a pattern on the file itself.
         let files = &self.files;
-        self.contents.retain(|p, _| files.contains_key(p));
+        let mut released = 0;
+        self.contents.retain(|p, c| {
+            let keep = files.contains_key(p);
+            if !keep {
+                released += c.data.len() as u64;
+            }
+            keep
+        });
+        self.captured -= released;
         before - self.files.len()
     }
 
@@ -172,6 +305,16 @@ impl ImageIndex {
         self.files.is_empty()
     }
 
+    /// Approximate memory of the file list, in the units of [`Limits::max_index_bytes`].
+    pub fn index_bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Bytes of captured contents held.
+    pub fn captured_bytes(&self) -> u64 {
+        self.captured
+    }
+
     /// The entry at a normalised path, without following links.
     pub fn entry(&self, path: &str) -> Option<&FileEntry> {
         self.files.get(path.trim_start_matches('/'))
@@ -182,27 +325,59 @@ impl ImageIndex {
         self.contents.iter().map(|(k, v)| (k.as_str(), v))
     }
 
+    fn link_set(&self) -> &LinkSet {
+        self.links.get_or_init(|| {
+            let state = RandomState::new();
+            let hashes = self
+                .files
+                .values()
+                .filter(|e| e.kind == FileKind::Symlink)
+                .filter_map(|e| {
+                    let mut h = state.build_hasher();
+                    let mut last = None;
+                    for c in e.path.split('/') {
+                        last = Some(LinkSet::step(&mut h, c));
+                    }
+                    last
+                })
+                .collect();
+            LinkSet { state, hashes }
+        })
+    }
+
     /// Resolve symlinks inside the image: every component is looked up in the index, links are followed
     /// relative to their directory, and `..` at the root stays at the root (as in a chroot), so a link can
-    /// never lead outside the image. Returns the final path if it exists.
+    /// never lead outside the image. Returns the final path if it exists. Linear in the length of the
+    /// path (and of the link targets followed, at most 40).
     pub fn resolve(&self, path: &str) -> Option<String> {
+        let links = self.link_set();
         let mut hops = 0;
-        let mut pending: Vec<String> = path
+        let mut pending: Vec<&str> = path
             .split('/')
             .filter(|c| !c.is_empty() && *c != ".")
-            .map(str::to_string)
             .rev()
             .collect();
-        let mut resolved: Vec<String> = Vec::new();
+        // The resolved components, and the prefix hash state after each.
+        let mut resolved: Vec<&str> = Vec::new();
+        let mut states: Vec<DefaultHasher> = Vec::new();
         while let Some(comp) = pending.pop() {
             if comp == ".." {
                 resolved.pop();
+                states.pop();
                 continue;
             }
+            let mut h = states
+                .last()
+                .cloned()
+                .unwrap_or_else(|| links.state.build_hasher());
+            let key = LinkSet::step(&mut h, comp);
             resolved.push(comp);
-            let cur = resolved.join("/");
+            states.push(h);
             // Intermediate directories may be implicit in a layer tar; only links matter here.
-            let Some(entry) = self.files.get(&cur) else {
+            if !links.hashes.contains(&key) {
+                continue;
+            }
+            let Some(entry) = self.files.get(&resolved.join("/")) else {
                 continue;
             };
             if entry.kind == FileKind::Symlink {
@@ -210,14 +385,16 @@ impl ImageIndex {
                 if hops > MAX_LINK_HOPS {
                     return None;
                 }
-                let target = entry.link.clone().unwrap_or_default();
+                let target = entry.link.as_deref().unwrap_or_default();
                 resolved.pop();
+                states.pop();
                 if target.starts_with('/') {
                     resolved.clear();
+                    states.clear();
                 }
                 for c in target.split('/').rev() {
                     if !c.is_empty() && c != "." {
-                        pending.push(c.to_string());
+                        pending.push(c);
                     }
                 }
             }
@@ -293,7 +470,8 @@ mod tests {
                 ],
                 ..Default::default()
             },
-        );
+        )
+        .unwrap();
         idx.apply_layer(
             info("l1"),
             LayerFacts {
@@ -305,7 +483,8 @@ mod tests {
                 whiteouts: vec!["etc/gone".into()],
                 ..Default::default()
             },
-        );
+        )
+        .unwrap();
         assert!(idx.entry("opt/d/old").is_none());
         assert!(idx.entry("opt/d/new").is_some());
         assert!(idx.entry("opt/d").is_some());
@@ -332,7 +511,8 @@ mod tests {
                 ],
                 ..Default::default()
             },
-        );
+        )
+        .unwrap();
         let n = idx.remove_matching(|p, dir| {
             (dir && p.ends_with("node_modules")) || (!dir && p.ends_with(".txt"))
         });
@@ -364,7 +544,8 @@ mod tests {
                 contents: vec![("usr/lib/os-release".into(), b"ID=debian".to_vec())],
                 ..Default::default()
             },
-        );
+        )
+        .unwrap();
         assert_eq!(
             idx.resolve("etc/os-release").as_deref(),
             Some("usr/lib/os-release")

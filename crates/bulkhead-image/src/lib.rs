@@ -57,32 +57,120 @@ impl Wanted {
     }
 }
 
-/// Bounds applied to every image, so hostile input cannot exhaust memory, disk or time.
+/// Bounds applied to every image, so hostile input cannot exhaust memory, disk or time. Each is
+/// enforced while streaming; what happens when one is hit is said on the field. Memory held for an
+/// image is bounded by `max_index_bytes` (twice: the index plus the layer being walked) plus
+/// `max_captured_total` (plus one layer's `max_captured_per_layer` in flight).
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Largest single file whose contents are captured for analyzers (bigger ones are skipped with a warning).
+    /// Most layers an image may have. Docker's overlay2 driver stops at 125 and most tools at 127, but
+    /// registries store more; a larger image is refused with an error naming this limit.
+    pub max_layers: usize,
+    /// Largest single file whose contents are captured for analyzers (bigger ones are skipped with a
+    /// warning the report carries: "not analysed …").
     pub max_captured_file: u64,
-    /// Total captured bytes per layer.
+    /// Total captured bytes per layer (further wanted files of the layer are skipped with a warning).
     pub max_captured_per_layer: u64,
-    /// Largest uncompressed layer stream.
+    /// Total captured bytes held for the whole image, across all layers (files of later layers that
+    /// would go past it are skipped with a warning). Contents replaced by a later layer are released.
+    pub max_captured_total: u64,
+    /// Largest uncompressed layer stream: past it the layer (and the scan) fails with an error. This
+    /// and `max_image_uncompressed` are the decompression-bomb bound; there is no ratio rule (a layer
+    /// of a GiB of zeros, such as a sparse `lastlog`, is legitimate).
     pub max_layer_uncompressed: u64,
-    /// Largest decompression ratio once a layer has produced more than 1 GiB.
-    pub max_ratio: u64,
-    /// Most entries in one layer.
+    /// Largest total of uncompressed bytes read from the image's layers (cached layers are not read
+    /// and do not count); past it the scan fails with an error.
+    pub max_image_uncompressed: u64,
+    /// Most entries in one layer (an error past it).
     pub max_entries_per_layer: u64,
-    /// Largest manifest / config / index JSON document.
+    /// Memory budget of the file index, in bytes, approximated per entry as twice its path, plus its
+    /// link target, plus 160: one layer's entries, and the merged index of the image, must each stay
+    /// under it, or the scan fails with an error.
+    pub max_index_bytes: u64,
+    /// Longest entry name or link target, in bytes (Linux's `PATH_MAX` is 4096). Longer entries are
+    /// skipped with a warning.
+    pub max_path_len: usize,
+    /// Largest manifest / config / index JSON document (an error past it).
     pub max_json: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
+            max_layers: 1000,
             max_captured_file: 256 << 20,
-            max_captured_per_layer: 1 << 30,
+            max_captured_per_layer: 256 << 20,
+            max_captured_total: 512 << 20,
             max_layer_uncompressed: 64 << 30,
-            max_ratio: 1000,
+            max_image_uncompressed: 128 << 30,
             max_entries_per_layer: 5_000_000,
+            max_index_bytes: 512 << 20,
+            max_path_len: 4096,
             max_json: 16 << 20,
         }
     }
+}
+
+impl Limits {
+    /// The limits that change what a layer's walk records (part of the layer cache key, so a layer
+    /// cached under other limits is walked again rather than trusted).
+    pub fn cache_tag(&self) -> String {
+        format!(
+            "file={},layer={},entries={},path={},index={}",
+            self.max_captured_file,
+            self.max_captured_per_layer,
+            self.max_entries_per_layer,
+            self.max_path_len,
+            self.max_index_bytes
+        )
+    }
+}
+
+/// Most warnings one layer's walk keeps; the rest are counted in a last "… and N more" entry.
+pub const MAX_LAYER_WARNINGS: usize = 100;
+/// Most warnings an image index keeps (across layers); the rest are counted in a last entry.
+pub const MAX_INDEX_WARNINGS: usize = 1000;
+
+/// Appends warnings to a list of at most `cap + 1` entries: past `cap`, the last entry counts the
+/// warnings left out ("… and N more warnings"), so a hostile input that provokes millions of them
+/// costs a counter, not memory.
+#[derive(Debug, Default, Clone)]
+pub struct WarningCap {
+    more: u64,
+}
+
+impl WarningCap {
+    /// Add the warning `msg()` (only formatted when it is kept).
+    pub fn push(&mut self, list: &mut Vec<String>, cap: usize, msg: impl FnOnce() -> String) {
+        if self.more == 0 && list.len() < cap {
+            list.push(msg());
+            return;
+        }
+        self.more += 1;
+        let summary = format!("… and {} more warnings (not shown)", self.more);
+        if self.more == 1 {
+            list.push(summary);
+        } else if let Some(last) = list.last_mut() {
+            *last = summary;
+        }
+    }
+
+    /// How many warnings were left out.
+    pub fn dropped(&self) -> u64 {
+        self.more
+    }
+}
+
+/// A name from an image, shortened for a message: at most 200 characters, then `…` and its length.
+/// Debug-quoted, so control characters are escaped.
+pub fn shown(name: &str) -> String {
+    const MAX: usize = 200;
+    if name.len() <= MAX {
+        return format!("{name:?}");
+    }
+    let mut end = MAX;
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{:?}… ({} bytes)", &name[..end], name.len())
 }

@@ -3,11 +3,11 @@
 //! after checking they are regular files, and the opened file is checked to be the one inspected.
 
 use crate::index::{FileEntry, FileKind, ImageIndex, LayerInfo};
-use crate::walk::LayerFacts;
-use crate::{Error, Limits, Result, Wanted};
+use crate::walk::{LayerFacts, entry_cost};
+use crate::{Error, Limits, MAX_LAYER_WARNINGS, Result, Wanted, WarningCap};
 use std::fs;
 use std::io::Read;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::path::Path;
 
 /// Walk `root` into an index.
@@ -33,7 +33,9 @@ pub fn index_rootfs_with(
     }
     let root_dev = meta.dev();
     let mut facts = LayerFacts::default();
+    let mut warn = WarningCap::default();
     let mut captured_total = 0u64;
+    let mut bytes = 0u64;
     let mut stack: Vec<String> = vec![String::new()];
     while let Some(rel) = stack.pop() {
         let dir = if rel.is_empty() {
@@ -44,9 +46,9 @@ pub fn index_rootfs_with(
         let rd = match fs::read_dir(&dir) {
             Ok(rd) => rd,
             Err(e) => {
-                facts
-                    .warnings
-                    .push(format!("cannot read directory {}: {e}", dir.display()));
+                warn.push(&mut facts.warnings, MAX_LAYER_WARNINGS, || {
+                    format!("cannot read directory {}: {e}", dir.display())
+                });
                 continue;
             }
         };
@@ -60,12 +62,22 @@ pub fn index_rootfs_with(
                 format!("{rel}/{name}")
             };
             let full = e.path();
+            if path.len() > limits.max_path_len {
+                warn.push(&mut facts.warnings, MAX_LAYER_WARNINGS, || {
+                    format!(
+                        "skipped {}: its path is over the {} byte limit",
+                        crate::shown(&path),
+                        limits.max_path_len
+                    )
+                });
+                continue;
+            }
             let m = match fs::symlink_metadata(&full) {
                 Ok(m) => m,
                 Err(err) => {
-                    facts
-                        .warnings
-                        .push(format!("cannot stat {}: {err}", full.display()));
+                    warn.push(&mut facts.warnings, MAX_LAYER_WARNINGS, || {
+                        format!("cannot stat {}: {err}", full.display())
+                    });
                     continue;
                 }
             };
@@ -109,21 +121,42 @@ pub fn index_rootfs_with(
             } else {
                 None
             };
+            bytes += entry_cost(&path, link.as_deref());
+            if bytes > limits.max_index_bytes {
+                return Err(Error::Invalid(format!(
+                    "{}: the file list needs more than {} bytes of memory (limit max_index_bytes); \
+                     refusing to continue",
+                    root.display(),
+                    limits.max_index_bytes
+                )));
+            }
             let size = if kind == FileKind::File { m.len() } else { 0 };
             if kind == FileKind::File && wanted.wants(&path) {
-                if size > limits.max_captured_file
-                    || captured_total + size > limits.max_captured_per_layer
+                if size > limits.max_captured_file {
+                    warn.push(&mut facts.warnings, MAX_LAYER_WARNINGS, || {
+                        format!(
+                            "not analysed {path}: file skipped, {size} bytes is larger than the {} \
+                             byte limit (max_captured_file)",
+                            limits.max_captured_file
+                        )
+                    });
+                } else if captured_total + size > limits.max_captured_per_layer
+                    || captured_total + size > limits.max_captured_total
                 {
-                    facts.warnings.push(format!(
-                        "not analysed {path}: {size} bytes is over the limit"
-                    ));
+                    warn.push(&mut facts.warnings, MAX_LAYER_WARNINGS, || {
+                        format!(
+                            "not analysed {path}: file skipped, the capture limit of {} bytes is \
+                             reached (max_captured_per_layer, max_captured_total)",
+                            limits.max_captured_per_layer.min(limits.max_captured_total)
+                        )
+                    });
                 } else if let Some(data) = read_regular(&full, &m, size) {
                     captured_total += data.len() as u64;
                     facts.contents.push((path.clone(), data));
                 } else {
-                    facts
-                        .warnings
-                        .push(format!("not analysed {path}: changed while reading"));
+                    warn.push(&mut facts.warnings, MAX_LAYER_WARNINGS, || {
+                        format!("not analysed {path}: changed while reading")
+                    });
                 }
             }
             // Do not descend into other filesystems (/proc, /sys, bind mounts) when scanning a live root.
@@ -142,7 +175,7 @@ pub fn index_rootfs_with(
             });
         }
     }
-    let mut index = ImageIndex::new();
+    let mut index = ImageIndex::with_limits(limits);
     index.apply_layer(
         LayerInfo {
             diff_id: format!("rootfs:{}", root.display()),
@@ -150,12 +183,17 @@ pub fn index_rootfs_with(
             created_by: None,
         },
         facts,
-    );
+    )?;
     Ok(index)
 }
 
 fn read_regular(path: &Path, lstat: &fs::Metadata, size: u64) -> Option<Vec<u8>> {
-    let f = fs::File::open(path).ok()?;
+    // Non-blocking, so a FIFO swapped in after the lstat cannot hold the walk; checked again below.
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
     let m = f.metadata().ok()?;
     if !m.is_file() || m.ino() != lstat.ino() || m.dev() != lstat.dev() {
         return None;

@@ -2,7 +2,7 @@
 //! the layers (or a cache hit per layer).
 
 use crate::cache::LayerCache;
-use crate::compress::decompress;
+use crate::compress::{OutputBound, decompress_bounded};
 use crate::index::{ImageIndex, LayerInfo};
 use crate::reference::{TargetSpec, classify};
 use crate::source::digest::ThreadedDigestReader;
@@ -45,9 +45,17 @@ pub struct ScanOptions {
     /// The podman API socket for `podman://` targets (default: `$CONTAINER_HOST`, then
     /// `/run/podman/podman.sock`, then `$XDG_RUNTIME_DIR/podman/podman.sock`).
     pub podman_socket: Option<std::path::PathBuf>,
-    /// How long a registry or socket operation may make no progress before it fails (default: the
-    /// sources' own limits, 30 s to 300 s).
+    /// Deadline for reading the whole image from a registry or the podman socket: every request,
+    /// the image export and every layer stream must be done this long after the scan starts, or
+    /// the scan fails naming the deadline (a server dripping one byte per second cannot hold a
+    /// scan). Local archives, layouts and directories are not network-bound and have no deadline
+    /// (their size is bounded by [`Limits`] instead). `None`: no deadline.
     pub timeout: Option<std::time::Duration>,
+    /// How long one registry or socket operation (a connection, a response, a read) may make no
+    /// progress before it fails, capped by what is left of `timeout`. `None`: 300 s for podman; for
+    /// registries [`RegistryOptions::timeout`](crate::source::registry::RegistryOptions::timeout),
+    /// else 30 s to connect, 120 s for a response, 300 s per read.
+    pub stall_timeout: Option<std::time::Duration>,
     /// Called as layers are read (never on the hot path more than once per MiB).
     pub progress: Option<ProgressFn>,
     /// Paths to leave out of the index (`--skip-dirs`/`--skip-files`); a skipped directory hides
@@ -58,6 +66,14 @@ pub struct ScanOptions {
 /// A path filter: `skip(path, is_dir)` is true for paths to leave out of the index (paths are
 /// relative to the image root, without a leading `/`).
 pub type SkipFn = std::sync::Arc<dyn Fn(&str, bool) -> bool + Send + Sync>;
+
+/// The largest decoded cache entry accepted: a layer's captured contents and its file list (with
+/// room for the encoding), so a damaged or planted entry cannot make the cache read unbounded.
+fn cache_entry_bound(l: &Limits) -> u64 {
+    l.max_captured_per_layer
+        .saturating_add(l.max_index_bytes)
+        .saturating_add(1 << 20)
+}
 
 /// Bytes between two [`ScanProgress::Bytes`] reports.
 const PROGRESS_STEP: u64 = 1 << 20;
@@ -105,12 +121,31 @@ pub struct ScannedImage {
     pub cache_hits: usize,
 }
 
-/// Open any supported image source for `spec`.
+/// Open any supported image source for `spec`. A registry or podman source gets the deadline
+/// `ScanOptions::timeout` from now.
 pub fn open_source(spec: &str, opts: &ScanOptions) -> Result<Option<Box<dyn ImageSource>>> {
+    let deadline = opts.timeout.map(|t| (std::time::Instant::now() + t, t));
+    open_source_until(spec, opts, deadline)
+}
+
+fn open_source_until(
+    spec: &str,
+    opts: &ScanOptions,
+    deadline: Option<(std::time::Instant, std::time::Duration)>,
+) -> Result<Option<Box<dyn ImageSource>>> {
     let limits = &opts.limits;
     match classify(spec) {
         TargetSpec::Path { path, tag, digest } => {
             let md = std::fs::metadata(&path).map_err(|e| Error::io(path.display(), e))?;
+            if !md.is_dir() && !md.is_file() {
+                // A FIFO would block the open, a device would stream without end.
+                return Err(Error::Invalid(format!(
+                    "{}: {}, not an image (give a docker-archive or OCI archive file, an OCI \
+                     layout or root filesystem directory, or a registry reference)",
+                    path.display(),
+                    bulkhead_core::input::file_kind(&md.file_type())
+                )));
+            }
             if md.is_dir() {
                 if path.join("index.json").is_file() && path.join("oci-layout").is_file() {
                     let sel = Selector {
@@ -134,14 +169,15 @@ pub fn open_source(spec: &str, opts: &ScanOptions) -> Result<Option<Box<dyn Imag
         }
         TargetSpec::Registry(r) => {
             let mut registry = opts.registry.clone();
-            registry.timeout = registry.timeout.or(opts.timeout);
+            registry.timeout = registry.timeout.or(opts.stall_timeout);
             Ok(Some(Box::new(
-                crate::source::registry::RegistryImage::open(
+                crate::source::registry::RegistryImage::open_until(
                     &r,
                     spec,
                     opts.platform.as_ref(),
                     &registry,
                     limits,
+                    deadline,
                 )?,
             )))
         }
@@ -151,14 +187,17 @@ pub fn open_source(spec: &str, opts: &ScanOptions) -> Result<Option<Box<dyn Imag
                 .cache
                 .as_ref()
                 .and_then(|c| c.dir().parent().map(Path::to_path_buf));
-            Ok(Some(Box::new(crate::source::podman::PodmanImage::open(
-                &r,
-                spec,
-                opts.podman_socket.as_deref(),
-                spool_dir.as_deref(),
-                limits,
-                opts.timeout,
-            )?)))
+            Ok(Some(Box::new(
+                crate::source::podman::PodmanImage::open_until(
+                    &r,
+                    spec,
+                    opts.podman_socket.as_deref(),
+                    spool_dir.as_deref(),
+                    limits,
+                    opts.stall_timeout,
+                    deadline,
+                )?,
+            )))
         }
     }
 }
@@ -218,6 +257,20 @@ pub fn read_layer_with_progress(
     limits: &Limits,
     progress: Option<&ProgressFn>,
 ) -> Result<LayerFacts> {
+    read_layer_counted(source, i, wanted, limits, progress, 0).map(|(f, _)| f)
+}
+
+/// [`read_layer_with_progress`] for a layer read after `earlier` uncompressed bytes of the same
+/// image: the stream is bounded by `max_layer_uncompressed` and by what is left of
+/// `max_image_uncompressed`. Returns the facts and the layer's uncompressed size.
+fn read_layer_counted(
+    source: &dyn ImageSource,
+    i: usize,
+    wanted: &Wanted,
+    limits: &Limits,
+    progress: Option<&ProgressFn>,
+    earlier: u64,
+) -> Result<(LayerFacts, u64)> {
     let desc = &source.meta().layers[i];
     let name = desc
         .diff_id
@@ -227,6 +280,19 @@ pub fn read_layer_with_progress(
     let layer_err = |e: std::io::Error| Error::Layer {
         layer: name.clone(),
         message: e.to_string(),
+    };
+    let left = limits.max_image_uncompressed.saturating_sub(earlier);
+    let bound = if left < limits.max_layer_uncompressed {
+        OutputBound {
+            max: left,
+            what: format!(
+                "the image's uncompressed layers exceed the limit of {} bytes \
+                 (max_image_uncompressed; {earlier} bytes in earlier layers)",
+                limits.max_image_uncompressed
+            ),
+        }
+    } else {
+        OutputBound::layer(limits.max_layer_uncompressed)
     };
     let raw = source.open_layer(i)?;
     let raw: Box<dyn std::io::Read + Send + '_> = match progress {
@@ -239,19 +305,20 @@ pub fn read_layer_with_progress(
         None => raw,
     };
     let mut blob = ThreadedDigestReader::new(raw, desc.digest.as_deref())?;
-    let facts = {
-        let (_, dec) = decompress(&mut blob, limits.max_layer_uncompressed, limits.max_ratio)
-            .map_err(layer_err)?;
+    let (facts, produced) = {
+        let (_, dec, produced) = decompress_bounded(&mut blob, bound).map_err(layer_err)?;
         let mut tar = ThreadedDigestReader::new(dec, desc.diff_id.as_deref())?;
         let facts = walk_layer(&mut tar, &name, wanted, limits)?;
         tar.finish().map_err(|e| match e {
             Error::Io { source, .. } => layer_err(source),
             other => other,
         })?;
-        facts
+        (facts, produced.load(std::sync::atomic::Ordering::Relaxed))
     };
     blob.finish()?;
-    Ok(facts)
+    let mut facts = facts;
+    facts.uncompressed = produced;
+    Ok((facts, produced))
 }
 
 /// Read a target into an index.
@@ -300,16 +367,27 @@ pub fn scan_source(
             "{spec}: the image is {have}; --platform {want} matches nothing in it"
         )));
     }
+    if meta.layers.len() > opts.limits.max_layers {
+        return Err(Error::Invalid(format!(
+            "{spec}: the image has {} layers, more than the limit of {} (max_layers); raise the \
+             limit to scan it",
+            meta.layers.len(),
+            opts.limits.max_layers
+        )));
+    }
     let history = meta.layer_history();
-    let mut index = ImageIndex::new();
+    let mut index = ImageIndex::with_limits(&opts.limits);
     let mut hits = 0;
+    let mut uncompressed: u64 = 0;
+    // Cache entries depend on the analyzers and on the limits that shape what a walk records.
+    let cache_version = format!("{}\0{}", wanted.version(), opts.limits.cache_tag());
     for (i, desc) in meta.layers.iter().enumerate() {
         let key = opts
             .cache
             .as_ref()
-            .and_then(|_| LayerCache::key(desc, wanted.version()));
+            .and_then(|_| LayerCache::key(desc, &cache_version));
         let cached = match (&opts.cache, &key) {
-            (Some(c), Some(k)) => c.get(k),
+            (Some(c), Some(k)) => c.get_bounded(k, cache_entry_bound(&opts.limits)),
             _ => None,
         };
         if let Some(p) = &opts.progress {
@@ -323,16 +401,30 @@ pub fn scan_source(
         let facts = match cached {
             Some(f) => {
                 hits += 1;
+                // A cached layer counts as read, so the verdict does not depend on the cache.
+                uncompressed = uncompressed.saturating_add(f.uncompressed);
+                if uncompressed > opts.limits.max_image_uncompressed {
+                    return Err(Error::Layer {
+                        layer: desc.diff_id.clone().unwrap_or_else(|| format!("#{i}")),
+                        message: format!(
+                            "the image's uncompressed layers exceed the limit of {} bytes \
+                             (max_image_uncompressed; {uncompressed} bytes up to this layer)",
+                            opts.limits.max_image_uncompressed
+                        ),
+                    });
+                }
                 f
             }
             None => {
-                let f = read_layer_with_progress(
+                let (f, n) = read_layer_counted(
                     source,
                     i,
                     wanted,
                     &opts.limits,
                     opts.progress.as_ref(),
+                    uncompressed,
                 )?;
+                uncompressed += n;
                 if let (Some(c), Some(k)) = (&opts.cache, &key)
                     && let Err(e) = c.put(k, &f)
                 {
@@ -352,7 +444,7 @@ pub fn scan_source(
                 created_by: history.get(i).cloned().flatten(),
             },
             facts,
-        );
+        )?;
     }
     if let Some(skip) = &opts.skip {
         index.remove_matching(|path, is_dir| skip(path, is_dir));

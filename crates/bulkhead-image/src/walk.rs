@@ -3,7 +3,7 @@
 
 use crate::index::{FileEntry, FileKind};
 use crate::tarext::{Pending, absorb, check_size};
-use crate::{Error, Limits, Result, Wanted};
+use crate::{Error, Limits, MAX_LAYER_WARNINGS, Result, Wanted, WarningCap, shown};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::Read;
@@ -19,9 +19,73 @@ pub struct LayerFacts {
     /// Directories made opaque by `.wh..wh..opq` (their lower-layer children are hidden).
     pub opaque_dirs: Vec<String>,
     /// Captured contents of wanted regular files: (path, bytes).
+    #[serde(with = "contents_as_bytes")]
     pub contents: Vec<(String, Vec<u8>)>,
-    /// Entries skipped or truncated for safety, with the reason.
+    /// Entries skipped or truncated for safety, with the reason (at most
+    /// [`crate::MAX_LAYER_WARNINGS`], then one entry counting the rest).
     pub warnings: Vec<String>,
+    /// Size of the uncompressed layer stream (0 when unknown, e.g. a root filesystem). Kept with
+    /// the cached facts so `max_image_uncompressed` judges an image the same, cold or warm.
+    pub uncompressed: u64,
+}
+
+/// Captured contents as byte strings rather than sequences of `u8`: the same postcard encoding
+/// (a length, then the bytes), written and read as one slice instead of byte by byte.
+mod contents_as_bytes {
+    use serde::de::{SeqAccess, Visitor};
+    use serde::ser::SerializeSeq;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    struct Bytes<'a>(&'a [u8]);
+
+    impl Serialize for Bytes<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_bytes(self.0)
+        }
+    }
+
+    struct ByteBuf(Vec<u8>);
+
+    impl<'de> Deserialize<'de> for ByteBuf {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = ByteBuf;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("bytes")
+                }
+                fn visit_bytes<E>(self, v: &[u8]) -> Result<ByteBuf, E> {
+                    Ok(ByteBuf(v.to_vec()))
+                }
+                fn visit_byte_buf<E>(self, v: Vec<u8>) -> Result<ByteBuf, E> {
+                    Ok(ByteBuf(v))
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ByteBuf, A::Error> {
+                    let mut out = Vec::new();
+                    while let Some(b) = seq.next_element()? {
+                        out.push(b);
+                    }
+                    Ok(ByteBuf(out))
+                }
+            }
+            d.deserialize_byte_buf(V)
+        }
+    }
+
+    pub fn serialize<S: Serializer>(v: &[(String, Vec<u8>)], s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(v.len()))?;
+        for (path, data) in v {
+            seq.serialize_element(&(path, Bytes(data)))?;
+        }
+        seq.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(String, Vec<u8>)>, D::Error> {
+        let v: Vec<(String, ByteBuf)> = Vec::deserialize(d)?;
+        Ok(v.into_iter().map(|(p, b)| (p, b.0)).collect())
+    }
 }
 
 /// Why an entry name was refused.
@@ -65,6 +129,13 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
+/// Approximate memory an index entry costs: its path twice (the map key and the entry), its link
+/// target, and the fixed part of the entry and its map node. [`crate::Limits::max_index_bytes`]
+/// is counted in these units.
+pub fn entry_cost(path: &str, link: Option<&str>) -> u64 {
+    2 * path.len() as u64 + link.map_or(0, |l| l.len() as u64) + 160
+}
+
 /// Walk one decompressed layer tar. `layer` names the layer in messages.
 pub fn walk_layer<R: Read>(
     reader: R,
@@ -77,11 +148,28 @@ pub fn walk_layer<R: Read>(
         message,
     };
     let mut facts = LayerFacts::default();
+    let mut warn = WarningCap::default();
+    let mut warning = |facts: &mut LayerFacts, msg: &dyn Fn() -> String| {
+        warn.push(&mut facts.warnings, MAX_LAYER_WARNINGS, msg);
+    };
     let mut archive = tar::Archive::new(reader);
     let mut captured_total: u64 = 0;
     // Where each captured path's latest contents sit in `facts.contents` (hard links look targets up).
     let mut captured_at: HashMap<String, usize> = HashMap::new();
     let mut count: u64 = 0;
+    // Memory the recorded entries, whiteouts and opaque directories take (see `entry_cost`).
+    let mut bytes: u64 = 0;
+    let mut charge = |cost: u64| -> Result<()> {
+        bytes += cost;
+        if bytes > limits.max_index_bytes {
+            return Err(layer_err(format!(
+                "the layer's file list needs more than {} bytes of memory (limit max_index_bytes); \
+                 refusing to continue",
+                limits.max_index_bytes
+            )));
+        }
+        Ok(())
+    };
     // Raw mode: extension records are applied by `tarext`, bounded (see there).
     let entries = archive
         .entries()
@@ -98,33 +186,49 @@ pub fn walk_layer<R: Read>(
         count += 1;
         if count > limits.max_entries_per_layer {
             return Err(layer_err(format!(
-                "more than {} entries; refusing to continue",
+                "more than {} entries (limit max_entries_per_layer); refusing to continue",
                 limits.max_entries_per_layer
             )));
         }
         let raw_name = ext.path_of(&entry);
+        if raw_name.len() > limits.max_path_len {
+            warning(&mut facts, &|| {
+                format!(
+                    "skipped entry {}: its name is over the {} byte limit",
+                    shown(&raw_name),
+                    limits.max_path_len
+                )
+            });
+            continue;
+        }
         let path = match normalize_entry_path(&raw_name) {
             Ok(p) => p,
             Err(PathProblem::Empty) => continue, // "./" or "/": the root directory itself
             Err(PathProblem::ParentComponent) => {
-                facts.warnings.push(format!(
-                    "skipped entry {raw_name:?}: path escapes the root (..)"
-                ));
+                warning(&mut facts, &|| {
+                    format!(
+                        "skipped entry {}: path escapes the root (..)",
+                        shown(&raw_name)
+                    )
+                });
                 continue;
             }
         };
         let (dir, name) = parent_and_name(&path);
         if let Some(hidden) = name.strip_prefix(".wh.") {
             if hidden == ".wh..opq" {
+                charge(entry_cost(dir, None))?;
                 facts.opaque_dirs.push(dir.to_string());
             } else if hidden.starts_with(".wh.") {
                 // aufs bookkeeping (.wh..wh.plnk, .wh..wh.aufs): not part of the image.
             } else if hidden.is_empty() || hidden == "." || hidden == ".." {
-                facts
-                    .warnings
-                    .push(format!("skipped whiteout {raw_name:?}: it names no file"));
+                warning(&mut facts, &|| {
+                    format!("skipped whiteout {}: it names no file", shown(&raw_name))
+                });
             } else {
-                facts.whiteouts.push(join(dir, hidden));
+                let hidden = join(dir, hidden);
+                charge(entry_cost(&hidden, None))?;
+                facts.whiteouts.push(hidden);
             }
             continue;
         }
@@ -141,9 +245,12 @@ pub fn walk_layer<R: Read>(
                 FileKind::File
             }
             other => {
-                facts.warnings.push(format!(
-                    "skipped entry {raw_name:?}: unsupported tar entry type {other:?}"
-                ));
+                warning(&mut facts, &|| {
+                    format!(
+                        "skipped entry {}: unsupported tar entry type {other:?}",
+                        shown(&raw_name)
+                    )
+                });
                 continue;
             }
         };
@@ -158,13 +265,27 @@ pub fn walk_layer<R: Read>(
         let link = match kind {
             FileKind::Symlink | FileKind::Hardlink => {
                 let target = ext.link_of(&entry);
+                if target.len() > limits.max_path_len {
+                    warning(&mut facts, &|| {
+                        format!(
+                            "skipped link {}: its target is over the {} byte limit",
+                            shown(&raw_name),
+                            limits.max_path_len
+                        )
+                    });
+                    continue;
+                }
                 if kind == FileKind::Hardlink {
                     match normalize_entry_path(&target) {
                         Ok(t) => Some(t),
                         Err(_) => {
-                            facts.warnings.push(format!(
-                                "skipped hard link {raw_name:?} -> {target:?}: target escapes the root"
-                            ));
+                            warning(&mut facts, &|| {
+                                format!(
+                                    "skipped hard link {} -> {}: target escapes the root",
+                                    shown(&raw_name),
+                                    shown(&target)
+                                )
+                            });
                             continue;
                         }
                     }
@@ -174,21 +295,31 @@ pub fn walk_layer<R: Read>(
             }
             _ => None,
         };
+        charge(entry_cost(&path, link.as_deref()))?;
         if wanted.wants(&path) {
             match kind {
                 FileKind::File => {
                     if size > limits.max_captured_file {
-                        facts.warnings.push(format!(
-                            "not analysed {path}: {size} bytes is over the {} byte limit",
-                            limits.max_captured_file
-                        ));
+                        warning(&mut facts, &|| {
+                            format!(
+                                "not analysed {path}: file skipped, {size} bytes is larger than the \
+                                 {} byte limit (max_captured_file)",
+                                limits.max_captured_file
+                            )
+                        });
                     } else if captured_total + size > limits.max_captured_per_layer {
-                        facts.warnings.push(format!(
-                            "not analysed {path}: layer capture limit of {} bytes reached",
-                            limits.max_captured_per_layer
-                        ));
+                        warning(&mut facts, &|| {
+                            format!(
+                                "not analysed {path}: file skipped, the layer capture limit of {} \
+                                 bytes is reached (max_captured_per_layer)",
+                                limits.max_captured_per_layer
+                            )
+                        });
                     } else {
-                        let mut buf = Vec::with_capacity(size.min(1 << 20) as usize);
+                        // `size` was checked against `max_captured_file` and the layer's capture
+                        // budget above: allocate it exactly (growing by doubling would touch up to
+                        // twice as much).
+                        let mut buf = Vec::with_capacity(size as usize);
                         (&mut entry)
                             .take(size)
                             .read_to_end(&mut buf)
@@ -208,10 +339,13 @@ pub fn walk_layer<R: Read>(
                     if let Some(&i) = captured_at.get(target) {
                         let len = facts.contents[i].1.len() as u64;
                         if captured_total + len > limits.max_captured_per_layer {
-                            facts.warnings.push(format!(
-                                "not analysed {path}: layer capture limit of {} bytes reached",
-                                limits.max_captured_per_layer
-                            ));
+                            warning(&mut facts, &|| {
+                                format!(
+                                    "not analysed {path}: file skipped, the layer capture limit \
+                                     of {} bytes is reached (max_captured_per_layer)",
+                                    limits.max_captured_per_layer
+                                )
+                            });
                         } else {
                             let data = facts.contents[i].1.clone();
                             captured_total += len;

@@ -213,7 +213,7 @@ fn podman_socket_exports_and_scans_an_image() {
 
     // A spool limit smaller than the export is refused.
     let tiny = Limits {
-        max_layer_uncompressed: 1024,
+        max_image_uncompressed: 1024,
         ..Default::default()
     };
     let e = PodmanImage::open(

@@ -2,8 +2,8 @@
 //! package with single-letter keys — P name, V version, A arch, o origin (source package), L licence,
 //! m maintainer, F directory, R file in the last F directory.
 
-use crate::control::{malformed_warning, parse};
-use crate::{Inventory, layer_of};
+use crate::control::{Item, MAX_FIELD, fields};
+use crate::{Ctx, FileWarnings, MAX_LICENSES, MAX_PACKAGE_FIELD, layer_of};
 use bulkhead_core::{Package, PackageKind};
 use bulkhead_image::ImageIndex;
 
@@ -16,68 +16,130 @@ pub fn wants(path: &str) -> bool {
 
 /// Parse the installed database text.
 pub fn parse_installed(text: &str, db_path: &str, warnings: &mut Vec<String>) -> Vec<Package> {
+    let limits = crate::Limits::default();
+    let mut ctx = Ctx::new(&limits);
+    let out = parse_installed_ctx(text, db_path, &mut ctx);
+    warnings.extend(ctx.finish());
+    out
+}
+
+/// [`parse_installed`], streaming one field at a time: memory is the packages built, whose file
+/// lists are charged to the file-list budget.
+pub(crate) fn parse_installed_ctx(text: &str, db_path: &str, ctx: &mut Ctx) -> Vec<Package> {
     let mut out = Vec::new();
-    let parsed = parse(text);
-    warnings.extend(malformed_warning(db_path, &parsed.malformed));
-    for p in parsed.paragraphs {
-        let mut pkg = Package {
-            kind: Some(PackageKind::Apk),
-            db_path: format!("/{db_path}"),
-            ..Default::default()
-        };
-        let mut dir = String::new();
-        for (k, v) in &p.fields {
-            match *k {
-                "P" => pkg.name = v.clone(),
-                "V" => pkg.version = v.clone(),
-                "A" => pkg.arch = Some(v.clone()),
-                "o" => pkg.src_name = Some(v.clone()),
-                "L" => pkg.licenses = split_license(v),
-                "m" => pkg.maintainer = Some(v.clone()),
-                "F" => dir = v.clone(),
-                "R" => pkg.files.push(if dir.is_empty() {
-                    format!("/{v}")
-                } else {
-                    format!("/{dir}/{v}")
-                }),
-                _ => {}
+    let mut fw = FileWarnings::default();
+    let new_pkg = || Package {
+        kind: Some(PackageKind::Apk),
+        db_path: format!("/{db_path}"),
+        ..Default::default()
+    };
+    let mut pkg = new_pkg();
+    let mut dir = String::new();
+    let mut too_long: Option<&str> = None;
+    let malformed = fields(
+        text,
+        |k| matches!(k, "P" | "V" | "A" | "o" | "L" | "m" | "F" | "R"),
+        |item| match item {
+            Item::Field {
+                name,
+                value,
+                truncated,
+                ..
+            } => {
+                if truncated && matches!(name, "P" | "V" | "A" | "o" | "F") {
+                    too_long.get_or_insert(name);
+                }
+                match name {
+                    "P" => pkg.name = value.into_owned(),
+                    "V" => pkg.version = value.into_owned(),
+                    "A" => pkg.arch = Some(value.into_owned()),
+                    "o" => pkg.src_name = Some(value.into_owned()),
+                    "L" => pkg.licenses = split_license(&value),
+                    "m" => pkg.maintainer = Some(value.into_owned()),
+                    "F" => dir = value.into_owned(),
+                    "R" => {
+                        let len = if dir.is_empty() {
+                            1 + value.len()
+                        } else {
+                            2 + dir.len() + value.len()
+                        };
+                        if ctx.charge_path(len) {
+                            // Exactly sized: `format!` may reserve twice the length.
+                            let mut path = String::with_capacity(len);
+                            path.push('/');
+                            if !dir.is_empty() {
+                                path.push_str(&dir);
+                                path.push('/');
+                            }
+                            path.push_str(&value);
+                            pkg.files.push(path);
+                        }
+                    }
+                    _ => {}
+                }
             }
-        }
-        if pkg.name.is_empty() || pkg.version.is_empty() {
-            warnings.push(format!(
-                "/{db_path}:{}: skipped entry without P: or V:",
-                p.line
-            ));
-            continue;
-        }
-        if pkg.src_name.is_none() {
-            pkg.src_name = Some(pkg.name.clone());
-        }
-        pkg.src_version = Some(pkg.version.clone());
-        out.push(pkg);
+            Item::End { start } => {
+                let mut p = std::mem::replace(&mut pkg, new_pkg());
+                dir.clear();
+                if let Some(field) = too_long.take() {
+                    fw.push(ctx, || {
+                        format!(
+                            "/{db_path}:{start}: skipped entry {}: field {field} is longer than \
+                             {MAX_FIELD} bytes",
+                            bulkhead_image::shown(&p.name)
+                        )
+                    });
+                    return;
+                }
+                if p.name.is_empty() || p.version.is_empty() {
+                    fw.push(ctx, || {
+                        format!("/{db_path}:{start}: skipped entry without P: or V:")
+                    });
+                    return;
+                }
+                if p.src_name.is_none() {
+                    p.src_name = Some(p.name.clone());
+                }
+                p.src_version = Some(p.version.clone());
+                match ctx.admit(&mut p) {
+                    Ok(true) => out.push(p),
+                    Ok(false) => {}
+                    Err(field) => fw.push(ctx, || {
+                        format!(
+                            "/{db_path}:{start}: skipped entry {}: its {field} is longer than \
+                             {MAX_PACKAGE_FIELD} bytes",
+                            bulkhead_image::shown(&p.name)
+                        )
+                    }),
+                }
+            }
+        },
+    );
+    if let Some(w) = malformed.warning(db_path) {
+        ctx.warn(|| w);
     }
+    fw.finish(ctx, db_path);
     out
 }
 
 fn split_license(v: &str) -> Vec<String> {
     v.split(" AND ")
         .flat_map(|s| s.split_whitespace().filter(|w| *w != "AND"))
-        .map(str::to_string)
-        .collect::<Vec<_>>()
-        .into_iter()
         .filter(|s| !s.is_empty())
+        .take(MAX_LICENSES)
+        .map(str::to_string)
         .collect()
 }
 
-/// Add the apk packages of the index to `inv`.
-pub fn analyze(index: &ImageIndex, inv: &mut Inventory) {
+/// Add the apk packages of the index to `packages`.
+pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: &mut Ctx) {
     for db in DBS {
         if let Some(data) = index.read(db) {
             let layer = layer_of(index, db);
-            for mut p in parse_installed(&String::from_utf8_lossy(data), db, &mut inv.warnings) {
+            for mut p in parse_installed_ctx(&String::from_utf8_lossy(data), db, ctx) {
                 p.layer = layer.clone();
                 crate::only_files(index, &mut p.files);
-                inv.packages.push(p);
+                packages.push(p);
             }
             break;
         }

@@ -3,11 +3,11 @@
 //! distroless `status.d/<pkg>.md5sums`). Source package name and version come from `Source:`
 //! (`Source: gcc-5 (5.1.1-12)`), falling back to the binary package.
 
-use crate::control::{Paragraph, malformed_warning, parse};
-use crate::{Inventory, layer_of};
+use crate::control::{Item, MAX_FIELD, Paragraph, fields};
+use crate::{Ctx, FileWarnings, MAX_PACKAGE_FIELD, layer_of};
 use bulkhead_core::{Package, PackageKind};
 use bulkhead_image::ImageIndex;
-use std::collections::HashMap;
+use std::collections::HashSet;
 
 const STATUS: &str = "var/lib/dpkg/status";
 const STATUS_D: &str = "var/lib/dpkg/status.d/";
@@ -96,123 +96,196 @@ fn valid_version(v: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b".+~-:".contains(&b))
 }
 
-fn list_paths(text: &str) -> Vec<String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && *l != "/." && *l != "/")
-        .map(str::to_string)
-        .collect()
-}
-
-fn md5sums_paths(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|l| l.split_once(char::is_whitespace))
-        .map(|(_, p)| format!("/{}", p.trim().trim_start_matches('/')))
-        .collect()
-}
-
-/// Parse the text of a status file (or status.d entry) into installed packages.
-pub fn parse_status(text: &str, db_path: &str, warnings: &mut Vec<String>) -> Vec<Package> {
+/// The paths of a `.list` file, one per line, charged to the file-list budget.
+fn list_paths(text: &str, ctx: &mut Ctx) -> Vec<String> {
     let mut out = Vec::new();
-    let parsed = parse(text);
-    warnings.extend(malformed_warning(db_path, &parsed.malformed));
-    for p in parsed.paragraphs {
-        if !is_installed(&p) {
-            continue;
-        }
-        match package_from(&p, db_path) {
-            Some(pkg) => out.push(pkg),
-            None => warnings.push(format!(
-                "/{db_path}:{}: skipped package {:?}: missing or invalid Package/Version",
-                p.line,
-                p.get("Package").unwrap_or("")
-            )),
+    for l in text.lines().map(str::trim) {
+        if !l.is_empty() && l != "/." && l != "/" && ctx.charge_path(l.len()) {
+            out.push(l.to_string());
         }
     }
     out
 }
 
-/// Add the dpkg packages of the index to `inv`.
-pub fn analyze(index: &ImageIndex, inv: &mut Inventory) {
-    let mut lists: HashMap<String, Vec<String>> = HashMap::new();
-    let mut list_layer: HashMap<String, String> = HashMap::new();
-    let mut status_d: Vec<(String, String)> = Vec::new();
-    let mut md5sums: HashMap<String, Vec<String>> = HashMap::new();
-    for (path, cap) in index.captured() {
-        if let Some(name) = path
-            .strip_prefix(INFO)
-            .and_then(|n| n.strip_suffix(".list"))
-        {
-            lists.insert(
-                name.to_string(),
-                list_paths(&String::from_utf8_lossy(&cap.data)),
-            );
-            if let Some(l) = layer_of(index, path) {
-                list_layer.insert(name.to_string(), l);
-            }
-        } else if let Some(name) = path.strip_prefix(STATUS_D) {
-            let text = String::from_utf8_lossy(&cap.data).into_owned();
-            if let Some(pkg) = name.strip_suffix(".md5sums") {
-                md5sums.insert(pkg.to_string(), md5sums_paths(&text));
-            } else if !name.contains('.')
-                || !name.rsplit_once('.').is_some_and(|(_, ext)| {
-                    matches!(
-                        ext,
-                        "preinst"
-                            | "postinst"
-                            | "prerm"
-                            | "postrm"
-                            | "conffiles"
-                            | "list"
-                            | "triggers"
-                            | "shlibs"
-                            | "symbols"
-                            | "templates"
-                            | "config"
-                    )
-                })
-            {
-                status_d.push((path.to_string(), text));
-            }
+/// The paths of a distroless `status.d/<pkg>.md5sums` (`<md5>  <path>` lines).
+fn md5sums_paths(text: &str, ctx: &mut Ctx) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, p) in text
+        .lines()
+        .filter_map(|l| l.split_once(char::is_whitespace))
+    {
+        let p = p.trim().trim_start_matches('/');
+        if ctx.charge_path(p.len() + 1) {
+            let mut path = String::with_capacity(p.len() + 1);
+            path.push('/');
+            path.push_str(p);
+            out.push(path);
         }
     }
+    out
+}
+
+/// The fields a package is made of (the others, `Description` above all, are skipped unread).
+const FIELDS: &[&str] = &[
+    "Package",
+    "Version",
+    "Source",
+    "Architecture",
+    "Maintainer",
+    "Status",
+];
+
+/// Parse the text of a status file (or status.d entry) into installed packages.
+pub fn parse_status(text: &str, db_path: &str, warnings: &mut Vec<String>) -> Vec<Package> {
+    let limits = crate::Limits::default();
+    let mut ctx = Ctx::new(&limits);
+    let out = parse_status_ctx(text, db_path, &mut ctx);
+    warnings.extend(ctx.finish());
+    out
+}
+
+/// [`parse_status`], streaming one paragraph at a time: memory is one paragraph's kept fields.
+pub(crate) fn parse_status_ctx(text: &str, db_path: &str, ctx: &mut Ctx) -> Vec<Package> {
+    let mut out = Vec::new();
+    let mut fw = FileWarnings::default();
+    let mut cur = Paragraph::default();
+    let mut too_long: Option<&str> = None;
+    let malformed = fields(
+        text,
+        |n| FIELDS.iter().any(|f| f.eq_ignore_ascii_case(n)),
+        |item| match item {
+            Item::Field {
+                start,
+                name,
+                value,
+                truncated,
+            } => {
+                cur.line = start;
+                // A cut Maintainer is still a package; a cut name or version is not trusted.
+                if truncated && !name.eq_ignore_ascii_case("Maintainer") {
+                    too_long.get_or_insert(name);
+                }
+                cur.fields.push((name, value.into_owned()));
+            }
+            Item::End { start } => {
+                let p = std::mem::take(&mut cur);
+                if let Some(field) = too_long.take() {
+                    fw.push(ctx, || {
+                        format!(
+                            "/{db_path}:{start}: skipped package {}: field {field} is longer than \
+                             {MAX_FIELD} bytes",
+                            bulkhead_image::shown(p.get("Package").unwrap_or(""))
+                        )
+                    });
+                    return;
+                }
+                if !is_installed(&p) {
+                    return;
+                }
+                match package_from(&p, db_path) {
+                    Some(mut pkg) => match ctx.admit(&mut pkg) {
+                        Ok(true) => out.push(pkg),
+                        Ok(false) => {}
+                        Err(field) => fw.push(ctx, || {
+                            format!(
+                                "/{db_path}:{start}: skipped package {}: its {field} is longer \
+                                 than {MAX_PACKAGE_FIELD} bytes",
+                                bulkhead_image::shown(&pkg.name)
+                            )
+                        }),
+                    },
+                    None => fw.push(ctx, || {
+                        format!(
+                            "/{db_path}:{}: skipped package {}: missing or invalid Package/Version",
+                            p.line,
+                            bulkhead_image::shown(p.get("Package").unwrap_or(""))
+                        )
+                    }),
+                }
+            }
+        },
+    );
+    if let Some(w) = malformed.warning(db_path) {
+        ctx.warn(|| w);
+    }
+    fw.finish(ctx, db_path);
+    out
+}
+
+/// Whether a status.d entry named `name` is a package paragraph (not one of dpkg's control files).
+fn is_status_d_paragraph(name: &str) -> bool {
+    !name.contains('.')
+        || !name.rsplit_once('.').is_some_and(|(_, ext)| {
+            matches!(
+                ext,
+                "preinst"
+                    | "postinst"
+                    | "prerm"
+                    | "postrm"
+                    | "conffiles"
+                    | "list"
+                    | "triggers"
+                    | "shlibs"
+                    | "symbols"
+                    | "templates"
+                    | "config"
+                    | "md5sums"
+            )
+        })
+}
+
+/// Add the dpkg packages of the index to `packages`. File lists are read per package, from the
+/// `.list` (or distroless `.md5sums`) that belongs to it, and each at most once: a status file
+/// naming one package a million times does not read its list a million times.
+pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: &mut Ctx) {
     let mut pkgs = Vec::new();
     if let Some(data) = index.read(STATUS) {
         let layer = layer_of(index, STATUS);
-        for mut p in parse_status(&String::from_utf8_lossy(data), STATUS, &mut inv.warnings) {
+        for mut p in parse_status_ctx(&String::from_utf8_lossy(data), STATUS, ctx) {
             p.layer = layer.clone();
             pkgs.push(p);
         }
     }
-    for (path, text) in &status_d {
-        let layer = layer_of(index, path);
-        for mut p in parse_status(text, path, &mut inv.warnings) {
-            p.layer = layer.clone();
-            pkgs.push(p);
+    for (path, cap) in index.captured() {
+        if let Some(name) = path.strip_prefix(STATUS_D)
+            && is_status_d_paragraph(name)
+        {
+            let layer = layer_of(index, path);
+            for mut p in parse_status_ctx(&String::from_utf8_lossy(&cap.data), path, ctx) {
+                p.layer = layer.clone();
+                pkgs.push(p);
+            }
         }
     }
+    let mut listed: HashSet<String> = HashSet::new();
     for p in &mut pkgs {
-        let arch_key = p.arch.as_ref().map(|a| format!("{}:{a}", p.name));
-        let key = arch_key
+        let arch_list = p
+            .arch
             .as_ref()
-            .filter(|k| lists.contains_key(*k))
-            .cloned()
-            .unwrap_or_else(|| p.name.clone());
-        if let Some(files) = lists.get(&key) {
-            p.files = files.clone();
+            .map(|a| format!("{INFO}{}:{a}.list", p.name))
+            .filter(|l| index.read(l).is_some());
+        let list = arch_list.unwrap_or_else(|| format!("{INFO}{}.list", p.name));
+        if let Some(data) = index.read(&list) {
+            if !listed.insert(list.clone()) {
+                continue;
+            }
+            p.files = list_paths(&String::from_utf8_lossy(data), ctx);
             // The .list is rewritten whenever the package is installed or upgraded: the best
             // attribution of the package to a layer.
-            if let Some(l) = list_layer.get(&key) {
-                p.layer = Some(l.clone());
+            if let Some(l) = layer_of(index, &list) {
+                p.layer = Some(l);
             }
-        } else if let Some(files) = md5sums.get(&p.name) {
-            p.files = files.clone();
+        } else {
+            let sums = format!("{STATUS_D}{}.md5sums", p.name);
+            if let Some(data) = index.read(&sums)
+                && listed.insert(sums)
+            {
+                p.files = md5sums_paths(&String::from_utf8_lossy(data), ctx);
+            }
         }
-    }
-    for p in &mut pkgs {
         crate::only_files(index, &mut p.files);
     }
-    inv.packages.extend(pkgs);
+    packages.extend(pkgs);
 }
 
 #[cfg(test)]

@@ -2,6 +2,11 @@
 //! Python distributions, with the files each package owns. Each analyzer declares the paths it needs
 //! ([`wanted`]); the image walk captures exactly those during its single pass, and [`analyze`] runs on
 //! the merged index.
+//!
+//! The captured files come from the image and are hostile by default. Every parser streams (one
+//! field, line or record at a time), the values it keeps are capped, and what the analyzers build
+//! is bounded by [`Limits`]: the packages reported and the memory of their file lists. A bound that
+//! is hit leaves the rest out with a warning the report carries; it never aborts.
 
 pub mod apk;
 pub mod control;
@@ -11,18 +16,216 @@ pub mod python;
 pub mod rpm;
 
 use bulkhead_core::{OsInfo, Package};
-use bulkhead_image::{ImageIndex, Wanted};
+use bulkhead_image::{ImageIndex, Wanted, WarningCap};
 
 /// Changes whenever an analyzer's path set or parsing changes (part of the layer cache key).
 pub const ANALYZERS_VERSION: &str = "os-1,dpkg-1,apk-1,rpm-1,python-1";
+
+/// Most warnings an inventory keeps; past it, the last one counts the rest.
+pub const MAX_WARNINGS: usize = 1000;
+/// Most warnings one database or metadata file contributes; past it, one line counts the rest.
+pub const MAX_WARNINGS_PER_FILE: usize = 20;
+/// What a path in a file list costs beyond its bytes (a `String` in a `Vec`, allocator overhead).
+pub const PATH_OVERHEAD: u64 = 48;
+
+/// Longest package name, version, release, architecture or source kept (longer: the package is
+/// skipped with a warning); maintainer and licence texts are cut to it.
+pub const MAX_PACKAGE_FIELD: usize = 1024;
+/// Most licences kept per package.
+pub const MAX_LICENSES: usize = 32;
+
+fn cut(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+}
+
+/// Bounds on what the analyzers build from an image's captured files (the captured bytes themselves
+/// are bounded by [`bulkhead_image::Limits`]).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Most packages reported, all analyzers together (duplicates before merging included); further
+    /// packages are left out with a warning. Default 100,000 (a large distribution image has a few
+    /// thousand OS packages, a large Python image a few thousand distributions).
+    pub max_packages: usize,
+    /// Memory budget of the packages' file lists, all packages together, each path counted as its
+    /// length plus [`PATH_OVERHEAD`]. Past it, paths are left out with one warning (file ownership is
+    /// then incomplete; packages and vulnerabilities are not affected). Default 128 MiB (a large
+    /// RHEL or Ubuntu image owns about 300,000 paths, some 30 MB).
+    pub max_file_bytes: u64,
+    /// Longest path kept in a file list, in bytes (Linux's `PATH_MAX`); longer ones are left out and
+    /// counted. Default 4096.
+    pub max_path_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_packages: 100_000,
+            max_file_bytes: 128 << 20,
+            max_path_len: 4096,
+        }
+    }
+}
 
 /// What the analyzers found.
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct Inventory {
     pub os: Option<OsInfo>,
     pub packages: Vec<Package>,
-    /// Non-fatal problems (unparseable entries, databases without an OS, …).
+    /// Non-fatal problems (unparseable entries, databases without an OS, bounds hit, …), at most
+    /// [`MAX_WARNINGS`] and then one counting the rest.
     pub warnings: Vec<String>,
+}
+
+/// The running state of one analysis: the bounds, what is left of them, and the warnings.
+pub(crate) struct Ctx<'l> {
+    pub limits: &'l Limits,
+    pub warnings: Vec<String>,
+    warn: WarningCap,
+    files_left: u64,
+    files_dropped: u64,
+    packages: usize,
+    packages_dropped: u64,
+}
+
+impl<'l> Ctx<'l> {
+    pub fn new(limits: &'l Limits) -> Self {
+        Ctx {
+            limits,
+            warnings: Vec::new(),
+            warn: WarningCap::default(),
+            files_left: limits.max_file_bytes,
+            files_dropped: 0,
+            packages: 0,
+            packages_dropped: 0,
+        }
+    }
+
+    /// Add a warning (formatted only when it is kept).
+    pub fn warn(&mut self, msg: impl FnOnce() -> String) {
+        self.warn.push(&mut self.warnings, MAX_WARNINGS, msg);
+    }
+
+    /// Check a package before it is reported: `Err(field)` when an identity field (name, version,
+    /// release, arch, source) is longer than [`MAX_PACKAGE_FIELD`] (the package is not trusted);
+    /// otherwise the maintainer and licences are cut to size, and `Ok(false)` when `max_packages`
+    /// is reached (the package is counted as left out), `Ok(true)` when it is taken.
+    pub fn admit(&mut self, p: &mut Package) -> Result<bool, &'static str> {
+        let identity: [(&'static str, Option<&String>); 7] = [
+            ("name", Some(&p.name)),
+            ("version", Some(&p.version)),
+            ("release", p.release.as_ref()),
+            ("arch", p.arch.as_ref()),
+            ("source name", p.src_name.as_ref()),
+            ("source version", p.src_version.as_ref()),
+            ("source release", p.src_release.as_ref()),
+        ];
+        for (field, v) in identity {
+            if v.is_some_and(|v| v.len() > MAX_PACKAGE_FIELD) {
+                return Err(field);
+            }
+        }
+        if let Some(m) = &mut p.maintainer {
+            cut(m, MAX_PACKAGE_FIELD);
+        }
+        p.licenses.truncate(MAX_LICENSES);
+        for l in &mut p.licenses {
+            cut(l, MAX_PACKAGE_FIELD);
+        }
+        if self.packages < self.limits.max_packages {
+            self.packages += 1;
+            Ok(true)
+        } else {
+            self.packages_dropped += 1;
+            Ok(false)
+        }
+    }
+
+    /// Whether a path of `len` bytes fits in the file-list budget (charges it if so, counts it as
+    /// left out if not).
+    pub fn charge_path(&mut self, len: usize) -> bool {
+        let cost = len as u64 + PATH_OVERHEAD;
+        if len > self.limits.max_path_len || cost > self.files_left {
+            self.files_dropped += 1;
+            return false;
+        }
+        self.files_left -= cost;
+        true
+    }
+
+    /// Add `path` to `files` if it fits in the budget.
+    pub fn keep_path(&mut self, files: &mut Vec<String>, path: String) {
+        if self.charge_path(path.len()) {
+            files.push(path);
+        }
+    }
+
+    /// What is left of the file-list budget, and paths left out elsewhere (rpm reads its own).
+    pub fn files_left(&self) -> u64 {
+        self.files_left
+    }
+
+    pub fn spend_files(&mut self, used: u64, dropped: u64) {
+        self.files_left = self.files_left.saturating_sub(used);
+        self.files_dropped += dropped;
+    }
+
+    /// Warnings for the bounds hit, then the warnings themselves.
+    pub fn finish(mut self) -> Vec<String> {
+        if self.packages_dropped > 0 {
+            let (n, max) = (self.packages_dropped, self.limits.max_packages);
+            self.warn(|| {
+                format!(
+                    "left out {n} packages: the inventory holds at most {max} (limit max_packages)"
+                )
+            });
+        }
+        if self.files_dropped > 0 {
+            let (n, max, len) = (
+                self.files_dropped,
+                self.limits.max_file_bytes,
+                self.limits.max_path_len,
+            );
+            self.warn(|| {
+                format!(
+                    "file lists are incomplete: {n} paths left out (over the {max} byte budget for \
+                     file lists, limit max_file_bytes, or longer than {len} bytes)"
+                )
+            });
+        }
+        self.warnings
+    }
+}
+
+/// Caps the warnings one file contributes at [`MAX_WARNINGS_PER_FILE`].
+#[derive(Default)]
+pub(crate) struct FileWarnings {
+    shown: usize,
+    more: u64,
+}
+
+impl FileWarnings {
+    pub fn push(&mut self, ctx: &mut Ctx, msg: impl FnOnce() -> String) {
+        if self.shown < MAX_WARNINGS_PER_FILE {
+            self.shown += 1;
+            ctx.warn(msg);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// One warning counting what was left out for `path`.
+    pub fn finish(self, ctx: &mut Ctx, path: &str) {
+        if self.more > 0 {
+            let more = self.more;
+            ctx.warn(|| format!("/{path}: … and {more} more problems (not shown)"));
+        }
+    }
 }
 
 /// The union of the paths every analyzer reads.
@@ -32,16 +235,20 @@ pub fn wanted() -> Wanted {
     })
 }
 
-/// Run every analyzer over the index.
+/// Run every analyzer over the index, with the default [`Limits`].
 pub fn analyze(index: &ImageIndex) -> Inventory {
-    let mut inv = Inventory {
-        os: os::detect(index),
-        ..Default::default()
-    };
-    dpkg::analyze(index, &mut inv);
-    apk::analyze(index, &mut inv);
-    rpm::analyze(index, &mut inv);
-    python::analyze(index, &mut inv);
+    analyze_with(index, &Limits::default())
+}
+
+/// Run every analyzer over the index.
+pub fn analyze_with(index: &ImageIndex, limits: &Limits) -> Inventory {
+    let mut ctx = Ctx::new(limits);
+    let mut packages = Vec::new();
+    let os = os::detect(index);
+    dpkg::analyze_ctx(index, &mut packages, &mut ctx);
+    apk::analyze_ctx(index, &mut packages, &mut ctx);
+    rpm::analyze_ctx(index, &mut packages, &mut ctx);
+    python::analyze_ctx(index, &mut packages, &mut ctx);
     // An OS package is one per key; a language package is one per key *and place* (the same Python
     // release in two site-packages directories is two installs).
     let place = |p: &Package| -> String {
@@ -51,7 +258,7 @@ pub fn analyze(index: &ImageIndex) -> Inventory {
             p.db_path.clone()
         }
     };
-    inv.packages.sort_by(|a, b| {
+    packages.sort_by(|a, b| {
         (a.kind, &a.name, a.full_version(), &a.arch, place(a)).cmp(&(
             b.kind,
             &b.name,
@@ -60,9 +267,12 @@ pub fn analyze(index: &ImageIndex) -> Inventory {
             place(b),
         ))
     });
-    inv.packages
-        .dedup_by(|a, b| a.key() == b.key() && place(a) == place(b));
-    inv
+    packages.dedup_by(|a, b| a.key() == b.key() && place(a) == place(b));
+    Inventory {
+        os,
+        packages,
+        warnings: ctx.finish(),
+    }
 }
 
 /// The diff id of the layer that last wrote `path` in the index (None for a root filesystem, which has

@@ -69,10 +69,18 @@ pub fn family_of(id: &str) -> &str {
     }
 }
 
+/// Bytes of a release file read: release files are a few hundred bytes, and the parsers keep every
+/// `KEY=value` line they see, so a huge one is read only this far.
+pub const MAX_RELEASE_FILE: usize = 64 << 10;
+
 fn text(index: &ImageIndex, path: &str) -> Option<String> {
     index
         .read(path)
-        .map(|b| String::from_utf8_lossy(b).trim().to_string())
+        .map(|b| {
+            String::from_utf8_lossy(&b[..b.len().min(MAX_RELEASE_FILE)])
+                .trim()
+                .to_string()
+        })
         .filter(|s| !s.is_empty())
 }
 
@@ -309,7 +317,8 @@ mod tests {
                     .collect(),
                 ..Default::default()
             },
-        );
+        )
+        .unwrap();
         idx
     }
 

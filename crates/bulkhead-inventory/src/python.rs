@@ -13,10 +13,11 @@
 //! One distribution per (site directory, PEP 503 name, version): a `.dist-info` wins over an
 //! `.egg-info` for the same release. The same release in two site directories is two packages.
 
-use crate::{Inventory, layer_of};
+use crate::{Ctx, FileWarnings, layer_of};
 use bulkhead_core::purl::pep503_normalize;
 use bulkhead_core::{Package, PackageKind};
 use bulkhead_image::ImageIndex;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 /// Whether `dir` (a normalised path) is a site directory: its last component is `site-packages` or
@@ -61,79 +62,133 @@ pub struct Metadata {
 /// Licences: `License-Expression` (PEP 639) if present; else `License` when it is a name (one line,
 /// not `UNKNOWN`) rather than pasted licence text; else the last segment of every
 /// `Classifier: License :: …` (`License :: OSI Approved :: MIT License` → `MIT License`).
+///
+/// Streams the header lines: only the fields used are kept (each value at most
+/// [`crate::control::MAX_FIELD`] bytes, at most [`crate::MAX_LICENSES`] licences), so a header block
+/// of millions of lines or a 100 MiB `Description` header costs no more than a small one.
 pub fn parse_metadata(text: &str) -> Metadata {
-    let mut fields: Vec<(String, String, bool)> = Vec::new(); // (key lowercased, value, multi-line)
+    use crate::control::MAX_FIELD;
+    /// A kept single-valued field: first value, and whether it spans several lines.
+    #[derive(Default)]
+    struct One {
+        value: Option<String>,
+        multi: bool,
+    }
+    let mut name = One::default();
+    let mut version = One::default();
+    let mut license_expr = One::default();
+    let mut license = One::default();
+    let mut author = One::default();
+    let mut author_email = One::default();
+    let mut classifiers: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    // The field the continuation lines belong to, when it is one we keep (and is still being read).
+    let mut current: Option<&mut One> = None;
     for line in text.lines() {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.is_empty() {
             break;
         }
         if line.starts_with([' ', '\t']) {
-            if let Some(last) = fields.last_mut() {
+            if let Some(one) = current.as_deref_mut() {
+                one.multi = true;
                 let cont = line.trim();
-                if !cont.is_empty() {
-                    if !last.1.is_empty() {
-                        last.1.push('\n');
+                if let Some(v) = one.value.as_mut()
+                    && !cont.is_empty()
+                    && v.len() + cont.len() < MAX_FIELD
+                {
+                    if !v.is_empty() {
+                        v.push('\n');
                     }
-                    last.1.push_str(cont);
+                    v.push_str(cont);
                 }
-                last.2 = true;
             }
             continue;
         }
+        current = None;
         // Lines without a colon are not headers (Python's parser would stop and treat the rest as
         // the body; being lenient here only matters for damaged files).
-        if let Some((k, v)) = line.split_once(':') {
-            fields.push((k.trim().to_ascii_lowercase(), v.trim().to_string(), false));
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
+        let k = k.trim();
+        let v = v.trim();
+        let is = |want: &str| k.eq_ignore_ascii_case(want);
+        let one = if is("name") {
+            &mut name
+        } else if is("version") {
+            &mut version
+        } else if is("license-expression") {
+            &mut license_expr
+        } else if is("license") {
+            &mut license
+        } else if is("author") {
+            &mut author
+        } else if is("author-email") {
+            &mut author_email
+        } else if is("classifier") {
+            if let Some(rest) = v.strip_prefix("License ::") {
+                let last = rest.rsplit("::").next().unwrap_or("").trim();
+                if !last.is_empty()
+                    && last.len() <= MAX_FIELD
+                    && classifiers.len() < crate::MAX_LICENSES
+                    && seen.insert(last.to_string())
+                {
+                    classifiers.push(last.to_string());
+                }
+            }
+            continue;
+        } else {
+            continue;
+        };
+        if one.value.is_none() {
+            let mut end = v.len().min(MAX_FIELD);
+            while !v.is_char_boundary(end) {
+                end -= 1;
+            }
+            one.value = Some(v[..end].to_string());
+            current = Some(one);
         }
     }
-    let first = |key: &str| {
-        fields
-            .iter()
-            .find(|(k, _, _)| k == key)
-            .map(|(_, v, multi)| (v.as_str(), *multi))
-    };
-    let nonempty = |key: &str| {
-        first(key)
-            .map(|(v, _)| v.trim())
+    let nonempty = |one: &One| {
+        one.value
+            .as_deref()
+            .map(str::trim)
             .filter(|v| !v.is_empty())
             .map(str::to_string)
     };
     let mut licenses = Vec::new();
-    if let Some(expr) = nonempty("license-expression") {
+    if let Some(expr) = nonempty(&license_expr) {
         licenses.push(expr);
-    } else if let Some((l, multi)) = first("license")
-        && !multi
+    } else if let Some(l) = license.value.as_deref()
+        && !license.multi
         && !l.is_empty()
         && !l.eq_ignore_ascii_case("UNKNOWN")
     {
         licenses.push(l.to_string());
     } else {
-        for (_, v, _) in fields.iter().filter(|(k, _, _)| k == "classifier") {
-            if let Some(rest) = v.strip_prefix("License ::") {
-                let last = rest.rsplit("::").next().unwrap_or("").trim();
-                if !last.is_empty() && !licenses.iter().any(|l| l == last) {
-                    licenses.push(last.to_string());
-                }
-            }
-        }
+        licenses = classifiers;
     }
     Metadata {
-        name: nonempty("name"),
-        version: nonempty("version"),
+        name: nonempty(&name),
+        version: nonempty(&version),
         licenses,
-        author: nonempty("author").or_else(|| nonempty("author-email")),
+        author: nonempty(&author).or_else(|| nonempty(&author_email)),
     }
 }
 
 /// The first column of every row of a RECORD file (CSV: `path,hash,size`; a path containing a comma or
 /// a quote is quoted, with `""` for a quote).
 pub fn record_paths(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for line in text.lines() {
+    record_rows(text).map(|p| p.into_owned()).collect()
+}
+
+/// [`record_paths`] as a stream, without copying unquoted paths.
+fn record_rows(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    text.lines().filter_map(|line| {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if line.is_empty() {
-            continue;
+            return None;
         }
         let path = if let Some(rest) = line.strip_prefix('"') {
             let mut p = String::new();
@@ -150,15 +205,12 @@ pub fn record_paths(text: &str) -> Vec<String> {
                     p.push(c);
                 }
             }
-            p
+            Cow::Owned(p)
         } else {
-            line.split(',').next().unwrap_or("").to_string()
+            Cow::Borrowed(line.split(',').next().unwrap_or(""))
         };
-        if !path.is_empty() {
-            out.push(path);
-        }
-    }
-    out
+        (!path.is_empty()).then_some(path)
+    })
 }
 
 /// Resolve a RECORD (or any site-relative) path against the site directory: `.` and `..` are applied
@@ -182,7 +234,12 @@ pub fn resolve_record_path(site: &str, rel: &str) -> Option<String> {
     if parts.is_empty() {
         return None;
     }
-    Some(format!("/{}", parts.join("/")))
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for p in parts {
+        out.push('/');
+        out.push_str(p);
+    }
+    Some(out)
 }
 
 /// Which metadata form a captured path is.
@@ -193,8 +250,8 @@ enum Form {
     EggInfoFile,
 }
 
-/// Add the Python distributions of the index to `inv`.
-pub fn analyze(index: &ImageIndex, inv: &mut Inventory) {
+/// Add the Python distributions of the index to `packages`.
+pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: &mut Ctx) {
     // (form, site dir, metadata path) for every captured metadata file; RECORDs by their dist-info dir.
     let mut metas: Vec<(Form, &str, &str)> = Vec::new();
     let mut records: BTreeMap<&str, &[u8]> = BTreeMap::new();
@@ -228,15 +285,16 @@ pub fn analyze(index: &ImageIndex, inv: &mut Inventory) {
     // dist-info first, so that it wins over an egg-info of the same release.
     metas.sort();
     let mut seen: HashSet<(String, String, String)> = HashSet::new();
+    let mut fw = FileWarnings::default();
     for (form, site, path) in metas {
         let Some(data) = index.read(path) else {
             continue;
         };
         let md = parse_metadata(&String::from_utf8_lossy(data));
         let (Some(name), Some(version)) = (md.name, md.version) else {
-            inv.warnings.push(format!(
-                "/{path}: skipped Python distribution metadata without Name or Version"
-            ));
+            fw.push(ctx, || {
+                format!("/{path}: skipped Python distribution metadata without Name or Version")
+            });
             continue;
         };
         if !seen.insert((site.to_string(), pep503_normalize(&name), version.clone())) {
@@ -246,14 +304,15 @@ pub fn analyze(index: &ImageIndex, inv: &mut Inventory) {
         if form == Form::DistInfo {
             let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
             if let Some(rec) = records.get(dir) {
-                files = record_paths(&String::from_utf8_lossy(rec))
-                    .iter()
-                    .filter_map(|p| resolve_record_path(site, p))
-                    .collect();
+                for p in record_rows(&String::from_utf8_lossy(rec)) {
+                    if let Some(abs) = resolve_record_path(site, &p) {
+                        ctx.keep_path(&mut files, abs);
+                    }
+                }
                 crate::only_files(index, &mut files);
             }
         }
-        inv.packages.push(Package {
+        let mut p = Package {
             kind: Some(PackageKind::PyPI),
             name,
             version,
@@ -263,8 +322,20 @@ pub fn analyze(index: &ImageIndex, inv: &mut Inventory) {
             db_path: format!("/{path}"),
             files,
             ..Default::default()
-        });
+        };
+        match ctx.admit(&mut p) {
+            Ok(true) => packages.push(p),
+            Ok(false) => {}
+            Err(field) => fw.push(ctx, || {
+                format!(
+                    "/{path}: skipped Python distribution {}: its {field} is longer than {} bytes",
+                    bulkhead_image::shown(&p.name),
+                    crate::MAX_PACKAGE_FIELD
+                )
+            }),
+        }
     }
+    fw.finish(ctx, "site-packages");
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! `Packages.db`) under `var/lib/rpm` and `usr/lib/sysimage/rpm`, parsed by `bulkhead-rpmdb`. The
 //! format is detected from the bytes, not the name.
 
-use crate::{Inventory, layer_of};
+use crate::{Ctx, FileWarnings, layer_of};
 use bulkhead_core::{Package, PackageKind};
 use bulkhead_image::ImageIndex;
 
@@ -56,30 +56,62 @@ pub fn to_package(r: bulkhead_rpmdb::RpmPackage, db_path: &str) -> Package {
     }
 }
 
-/// Add the rpm packages of the index to `inv`. When several databases exist (a migrated image), the
-/// first readable one in the order sqlite, BDB, NDB per directory wins.
-pub fn analyze(index: &ImageIndex, inv: &mut Inventory) {
+/// Add the rpm packages of the index to `packages`. When several databases exist (a migrated
+/// image), the first readable one in the order sqlite, BDB, NDB per directory wins. Records that
+/// cannot be read are skipped with a warning each (the rest of the database still counts); file
+/// lists are built within what is left of the file-list budget.
+pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: &mut Ctx) {
     for dir in DIRS {
         for name in NAMES {
             let path = format!("{dir}{name}");
             let Some(data) = index.read(&path) else {
                 continue;
             };
-            match bulkhead_rpmdb::read_packages(data) {
-                Ok(pkgs) => {
+            let opts = bulkhead_rpmdb::ReadOptions {
+                max_file_bytes: ctx.files_left(),
+                max_path_len: ctx.limits.max_path_len,
+            };
+            match bulkhead_rpmdb::read_packages_lenient_with(data, &opts) {
+                Ok(report) => {
+                    let used: u64 = report
+                        .packages
+                        .iter()
+                        .flat_map(|p| &p.files)
+                        .map(|f| f.len() as u64 + crate::PATH_OVERHEAD)
+                        .sum();
+                    ctx.spend_files(used, report.files_dropped);
+                    let mut fw = FileWarnings::default();
+                    for e in &report.skipped {
+                        fw.push(ctx, || format!("/{path}: skipped record: {e}"));
+                    }
                     let layer = layer_of(index, &path);
-                    for r in pkgs {
+                    for r in report.packages {
                         if r.name == "gpg-pubkey" {
                             continue; // imported signing keys, not software
                         }
                         let mut p = to_package(r, &path);
                         p.layer = layer.clone();
+                        match ctx.admit(&mut p) {
+                            Ok(true) => {}
+                            Ok(false) => continue,
+                            Err(field) => {
+                                fw.push(ctx, || {
+                                    format!(
+                                        "/{path}: skipped package {}: its {field} is longer than {} bytes",
+                                        bulkhead_image::shown(&p.name),
+                                        crate::MAX_PACKAGE_FIELD
+                                    )
+                                });
+                                continue;
+                            }
+                        }
                         crate::only_files(index, &mut p.files);
-                        inv.packages.push(p);
+                        packages.push(p);
                     }
+                    fw.finish(ctx, &path);
                     return;
                 }
-                Err(e) => inv.warnings.push(format!("/{path}: {e}")),
+                Err(e) => ctx.warn(|| format!("/{path}: {e}")),
             }
         }
     }

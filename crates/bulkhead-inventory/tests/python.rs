@@ -391,35 +391,39 @@ fn layers_whiteouts_and_attribution() {
         digest: None,
         created_by: None,
     };
-    index.apply_layer(
-        info("sha256:base"),
-        layer(
-            &[
-                (&format!("{site}/six-1.15.0.dist-info/METADATA"), &old_md),
-                (
-                    &format!("{site}/six-1.15.0.dist-info/RECORD"),
-                    b"six.py,,\n",
-                ),
-                (&format!("{site}/six.py"), b""),
-            ],
-            &[],
-        ),
-    );
+    index
+        .apply_layer(
+            info("sha256:base"),
+            layer(
+                &[
+                    (&format!("{site}/six-1.15.0.dist-info/METADATA"), &old_md),
+                    (
+                        &format!("{site}/six-1.15.0.dist-info/RECORD"),
+                        b"six.py,,\n",
+                    ),
+                    (&format!("{site}/six.py"), b""),
+                ],
+                &[],
+            ),
+        )
+        .unwrap();
     // pip install --upgrade six: the old dist-info goes (whiteout), the new one comes.
-    index.apply_layer(
-        info("sha256:upgrade"),
-        layer(
-            &[
-                (&format!("{site}/six-1.16.0.dist-info/METADATA"), &new_md),
-                (
-                    &format!("{site}/six-1.16.0.dist-info/RECORD"),
-                    b"six.py,,\n",
-                ),
-                (&format!("{site}/six.py"), b""),
-            ],
-            &[&format!("{site}/six-1.15.0.dist-info")],
-        ),
-    );
+    index
+        .apply_layer(
+            info("sha256:upgrade"),
+            layer(
+                &[
+                    (&format!("{site}/six-1.16.0.dist-info/METADATA"), &new_md),
+                    (
+                        &format!("{site}/six-1.16.0.dist-info/RECORD"),
+                        b"six.py,,\n",
+                    ),
+                    (&format!("{site}/six.py"), b""),
+                ],
+                &[&format!("{site}/six-1.15.0.dist-info")],
+            ),
+        )
+        .unwrap();
     let inv = bulkhead_inventory::analyze(&index);
     let pkgs = python_pkgs(&inv);
     assert_eq!(pkgs.len(), 1, "{pkgs:#?}");

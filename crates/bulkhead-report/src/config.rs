@@ -3,7 +3,7 @@
 //! its JUnit test case like any other finding (it was not checked).
 
 use crate::RenderOptions;
-use crate::table::{new_table, severity_cell, severity_summary};
+use crate::table::{clean, new_table, severity_cell, severity_summary};
 use bulkhead_core::{Finding, Report};
 use comfy_table::Cell;
 
@@ -19,7 +19,7 @@ pub fn table(report: &Report, opts: &RenderOptions) -> String {
         findings.sort_by(|a, b| (a.location.line, &a.id).cmp(&(b.location.line, &b.id)));
         out.push_str(&format!(
             "\n{}\n{}\n",
-            t.name,
+            clean(&t.name),
             severity_summary("Findings", &findings)
         ));
         let mut tb = new_table(opts);
@@ -27,10 +27,10 @@ pub fn table(report: &Report, opts: &RenderOptions) -> String {
         for f in findings {
             tb.add_row(vec![
                 Cell::new(f.location.line.map(|l| l.to_string()).unwrap_or_default()),
-                Cell::new(&f.id),
+                Cell::new(clean(&f.id)),
                 severity_cell(f.severity, opts.color),
-                Cell::new(f.location.object.as_deref().unwrap_or("")),
-                Cell::new(&f.message),
+                Cell::new(clean(f.location.object.as_deref().unwrap_or(""))),
+                Cell::new(clean(&f.message)),
             ]);
         }
         out.push_str(&tb.to_string());
@@ -51,7 +51,9 @@ pub fn table(report: &Report, opts: &RenderOptions) -> String {
         report.targets.len()
     ));
     if unparsed > 0 {
-        out.push_str(&format!(", {unparsed} file(s) could not be parsed"));
+        out.push_str(&format!(
+            ", {unparsed} file(s) not fully checked (BH-PARSE: unparseable or over a limit)"
+        ));
     }
     if !report.suppressed.is_empty() {
         out.push_str(&format!(
@@ -136,6 +138,20 @@ mod tests {
     use bulkhead_core::{Target, TargetKind};
 
     #[test]
+    fn terminal_escapes_from_inputs_are_shown_not_emitted() {
+        let mut r = Report::default();
+        let mut t = Target::new("evil\u{1b}]0;pwned\u{7}.yaml", TargetKind::Kubernetes);
+        let mut f = Finding::input_error("x", Some(1), "bad \u{1b}[2J name\r\nhere");
+        f.location.object = Some("Pod/\u{1b}[31mred".into());
+        t.findings.push(f);
+        r.targets.push(t);
+        let text = table(&r, &RenderOptions::default());
+        assert!(!text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{7}'));
+        assert!(text.contains("evil\\u{1b}]0;pwned\\u{7}.yaml"), "{text}");
+        assert!(text.contains("Pod/\\u{1b}[31mred"), "{text}");
+    }
+
+    #[test]
     fn unparseable_files_fail_in_junit_and_show_in_the_table() {
         let mut r = Report::default();
         let mut bad = Target::new("deploy.yaml", TargetKind::Kubernetes);
@@ -152,7 +168,7 @@ mod tests {
         let t = table(&r, &RenderOptions::default());
         assert!(t.contains("BH-PARSE") && t.contains("HIGH"), "{t}");
         assert!(
-            t.contains("2 file(s) checked, 1 finding(s), 1 file(s) could not be parsed\n"),
+            t.contains("2 file(s) checked, 1 finding(s), 1 file(s) not fully checked"),
             "{t}"
         );
         r.suppressed.push(bulkhead_core::Suppressed {

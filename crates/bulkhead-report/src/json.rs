@@ -18,6 +18,34 @@ pub fn report(r: &Report) -> Value {
     v
 }
 
+/// The report as [`report`] gives it, written straight to `w` (pretty, no intermediate tree).
+pub fn write(r: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Tool {
+        name: &'static str,
+        version: &'static str,
+    }
+    #[derive(serde::Serialize)]
+    struct Versioned<'a> {
+        schema_version: u32,
+        tool: Tool,
+        #[serde(flatten)]
+        report: &'a Report,
+    }
+    serde_json::to_writer_pretty(
+        w,
+        &Versioned {
+            schema_version: REPORT_SCHEMA_VERSION,
+            tool: Tool {
+                name: TOOL_NAME,
+                version: TOOL_VERSION,
+            },
+            report: r,
+        },
+    )
+    .map_err(std::io::Error::other)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,7 +66,11 @@ mod tests {
         let v = report(&r);
         assert_eq!(v["schema_version"], REPORT_SCHEMA_VERSION);
         assert_eq!(v["targets"][0]["findings"][0]["kind"], "misconfiguration");
-        let back: Report = serde_json::from_value(v).unwrap();
+        let back: Report = serde_json::from_value(v.clone()).unwrap();
         assert_eq!(back, r);
+        // The streamed form is the same document.
+        let mut out = Vec::new();
+        write(&r, &mut out).unwrap();
+        assert_eq!(serde_json::from_slice::<Value>(&out).unwrap(), v);
     }
 }

@@ -98,7 +98,32 @@ fn is_config(kind: TargetKind) -> bool {
     )
 }
 
-/// Render a report.
+/// Render a report into `w`, streaming: the JSON report and SARIF's results are written as they
+/// are serialised (a report of hundreds of thousands of findings costs its output, not a document
+/// tree many times larger).
+pub fn render_to(
+    report: &Report,
+    format: Format,
+    opts: &RenderOptions,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, w);
+    match format {
+        Format::Json => {
+            json::write(report, &mut w)?;
+            w.write_all(b"\n")?;
+        }
+        Format::Sarif => {
+            sarif::write(report, &mut w)?;
+            w.write_all(b"\n")?;
+        }
+        other => w.write_all(render(report, other, opts).as_bytes())?,
+    }
+    w.flush()
+}
+
+/// Render a report as a string (small reports, tests; the CLI streams with [`render_to`]).
 pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> String {
     let pretty = |v: &serde_json::Value| {
         let mut s = serde_json::to_string_pretty(v).unwrap_or_default();

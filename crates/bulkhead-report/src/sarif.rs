@@ -210,29 +210,36 @@ fn location(t: &Target, f: &Finding) -> Option<Value> {
     (loc.as_object().is_some_and(|o| !o.is_empty())).then_some(loc)
 }
 
-/// Build the SARIF log of a report: one run, every target's findings.
-pub fn log(report: &Report) -> Value {
+/// The rules of a report (one per finding id, in first-seen order) and each id's index.
+fn rules_of(report: &Report) -> (Vec<Value>, BTreeMap<&str, usize>) {
     let mut rule_index: BTreeMap<&str, usize> = BTreeMap::new();
     let mut rules: Vec<Value> = Vec::new();
-    let mut results: Vec<Value> = Vec::new();
     for t in &report.targets {
         for f in &t.findings {
-            let idx = *rule_index.entry(f.id.as_str()).or_insert_with(|| {
+            rule_index.entry(f.id.as_str()).or_insert_with(|| {
                 rules.push(rule(f));
                 rules.len() - 1
             });
-            let mut r = json!({
-                "ruleId": f.id,
-                "ruleIndex": idx,
-                "level": level(f.severity),
-                "message": {"text": message(f)},
-            });
-            if let Some(loc) = location(t, f) {
-                r["locations"] = json!([loc]);
-            }
-            results.push(r);
         }
     }
+    (rules, rule_index)
+}
+
+fn result(t: &Target, f: &Finding, idx: usize) -> Value {
+    let mut r = json!({
+        "ruleId": f.id,
+        "ruleIndex": idx,
+        "level": level(f.severity),
+        "message": {"text": message(f)},
+    });
+    if let Some(loc) = location(t, f) {
+        r["locations"] = json!([loc]);
+    }
+    r
+}
+
+/// The run without its results (tool, rules, base ids, properties).
+fn run_head(report: &Report, rules: Vec<Value>) -> Value {
     let mut run = json!({
         "tool": {"driver": {
             "name": TOOL_NAME,
@@ -240,7 +247,6 @@ pub fn log(report: &Report) -> Value {
             "version": TOOL_VERSION,
             "rules": rules,
         }},
-        "results": results,
         "columnKind": "utf16CodeUnits",
         "originalUriBaseIds": {"ROOTPATH": {"uri": "file:///"}},
     });
@@ -263,9 +269,40 @@ pub fn log(report: &Report) -> Value {
         }
         run["properties"] = props;
     }
-    json!({
-        "version": "2.1.0",
-        "$schema": SCHEMA_URI,
-        "runs": [run],
-    })
+    run
+}
+
+/// Write the SARIF log of a report to `w`, one result at a time (results are not collected in a
+/// document tree first).
+pub fn write(report: &Report, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let (rules, index) = rules_of(report);
+    let head = run_head(report, rules);
+    let head = serde_json::to_string(&head).map_err(std::io::Error::other)?;
+    // The run object without its closing brace, then `"results": [ … ]` and the brace.
+    write!(
+        w,
+        "{{\"version\":\"2.1.0\",\"$schema\":{},\"runs\":[{},\"results\":[",
+        serde_json::to_string(SCHEMA_URI).map_err(std::io::Error::other)?,
+        &head[..head.len() - 1]
+    )?;
+    let mut first = true;
+    for t in &report.targets {
+        for f in &t.findings {
+            if !first {
+                w.write_all(b",")?;
+            }
+            first = false;
+            w.write_all(b"\n")?;
+            serde_json::to_writer(&mut *w, &result(t, f, index[f.id.as_str()]))
+                .map_err(std::io::Error::other)?;
+        }
+    }
+    w.write_all(b"\n]}]}")
+}
+
+/// Build the SARIF log of a report: one run, every target's findings.
+pub fn log(report: &Report) -> Value {
+    let mut out = Vec::new();
+    write(report, &mut out).expect("writing to memory");
+    serde_json::from_slice(&out).expect("the log is JSON")
 }

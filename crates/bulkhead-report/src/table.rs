@@ -6,6 +6,29 @@ use crate::RenderOptions;
 use bulkhead_core::{Artifact, Finding, FindingKind, Report, Severity, Target, VulnStatus};
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
+/// Longest text a table cell shows (the machine formats carry the whole text): laying out cells of
+/// hundreds of kilobytes costs the table renderer seconds and gigabytes.
+pub const MAX_CELL_CHARS: usize = 1024;
+
+/// Text from an image, a manifest or an advisory as a table may show it: control characters
+/// (terminal escape sequences, carriage returns) written as visible escapes, never emitted; a
+/// line break becomes a space; at most [`MAX_CELL_CHARS`] characters, then `…`.
+pub fn clean(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().min(MAX_CELL_CHARS * 4));
+    for (i, c) in s.chars().enumerate() {
+        if i == MAX_CELL_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' => out.push(' '),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The colour of a severity in every table (vulnerabilities, misconfigurations).
 pub fn severity_cell(s: Severity, color: bool) -> Cell {
     let c = Cell::new(s.as_str());
@@ -58,21 +81,21 @@ pub fn severity_summary(what: &str, findings: &[&Finding]) -> String {
 }
 
 fn header(a: &Artifact, out: &mut String) {
-    out.push_str(&format!("{} ({})\n", a.name, a.kind));
+    out.push_str(&format!("{} ({})\n", clean(&a.name), clean(&a.kind)));
     if let Some(id) = &a.image_id {
-        out.push_str(&format!("Image ID: {id}\n"));
+        out.push_str(&format!("Image ID: {}\n", clean(id)));
     }
     if let Some(p) = &a.platform {
-        out.push_str(&format!("Platform: {p}\n"));
+        out.push_str(&format!("Platform: {}\n", clean(p)));
     }
     match &a.os {
         Some(os) => out.push_str(&format!(
             "OS: {} {}{}\n",
-            os.family,
-            os.version,
+            clean(&os.family),
+            clean(&os.version),
             os.pretty_name
                 .as_ref()
-                .map(|p| format!(" ({p})"))
+                .map(|p| format!(" ({})", clean(p)))
                 .unwrap_or_default()
         )),
         None => out.push_str("OS: not detected\n"),
@@ -99,10 +122,10 @@ fn packages(a: &Artifact, opts: &RenderOptions) -> String {
         };
         t.add_row(vec![
             p.kind.map(|k| k.purl_type()).unwrap_or("").to_string(),
-            p.name.clone(),
-            p.full_version(),
-            p.arch.clone().unwrap_or_default(),
-            src,
+            clean(&p.name),
+            clean(&p.full_version()),
+            clean(p.arch.as_deref().unwrap_or_default()),
+            clean(&src),
             p.files.len().to_string(),
         ]);
     }
@@ -163,13 +186,13 @@ pub fn vulnerabilities(vulns: &[&Finding], opts: &RenderOptions) -> String {
             title = title.chars().take(57).collect::<String>() + "...";
         }
         t.add_row(vec![
-            Cell::new(pkg),
-            Cell::new(v.installed_version()),
-            Cell::new(&v.id),
+            Cell::new(clean(&pkg)),
+            Cell::new(clean(v.installed_version())),
+            Cell::new(clean(&v.id)),
             severity_cell(v.severity, opts.color),
             Cell::new(status_text(v)),
-            Cell::new(v.fixed_version().unwrap_or("")),
-            Cell::new(title),
+            Cell::new(clean(v.fixed_version().unwrap_or(""))),
+            Cell::new(clean(&title)),
         ]);
     }
     out.push_str(&t.to_string());
@@ -186,7 +209,7 @@ fn target(t: &Target, report: &Report, opts: &RenderOptions, out: &mut String) {
             out.push_str(&packages(a, opts));
         }
     } else {
-        out.push_str(&format!("{}\n", t.name));
+        out.push_str(&format!("{}\n", clean(&t.name)));
     }
     if vuln_scan {
         let vulns: Vec<&Finding> = t
@@ -216,10 +239,10 @@ fn target(t: &Target, report: &Report, opts: &RenderOptions, out: &mut String) {
                 })
                 .unwrap_or_default();
             tb.add_row(vec![
-                Cell::new(&f.id),
+                Cell::new(clean(&f.id)),
                 severity_cell(f.severity, opts.color),
-                Cell::new(place),
-                Cell::new(&f.message),
+                Cell::new(clean(&place)),
+                Cell::new(clean(&f.message)),
             ]);
         }
         out.push_str(&tb.to_string());
@@ -227,7 +250,7 @@ fn target(t: &Target, report: &Report, opts: &RenderOptions, out: &mut String) {
     }
     if let Some(a) = &t.artifact {
         for w in &a.warnings {
-            out.push_str(&format!("warning: {w}\n"));
+            out.push_str(&format!("warning: {}\n", clean(w)));
         }
     }
 }

@@ -438,16 +438,6 @@ fn get_string(h: &Header<'_>, tag: i32) -> Result<Option<String>, Error> {
     }
 }
 
-fn get_string_array(h: &Header<'_>, tag: i32) -> Result<Option<Vec<String>>, Error> {
-    let Some(e) = h.get(tag) else {
-        return Ok(None);
-    };
-    match e.ty {
-        TYPE_STRING_ARRAY => Ok(Some(split_strings(e.data, e.count))),
-        _ => Err(type_error(e, "STRING_ARRAY")),
-    }
-}
-
 fn get_u32_array(h: &Header<'_>, tag: i32) -> Result<Option<Vec<u32>>, Error> {
     let Some(e) = h.get(tag) else {
         return Ok(None);
@@ -485,10 +475,27 @@ fn none_to_empty(s: String) -> String {
     if s == "(none)" { String::new() } else { s }
 }
 
+/// What is left of a database read's budget for file paths (see [`crate::ReadOptions`]).
+#[derive(Debug)]
+pub(crate) struct FileBudget {
+    /// Bytes left, each path counted as its length plus [`PATH_OVERHEAD`].
+    pub left: u64,
+    pub max_path_len: usize,
+    /// Paths left out (over the budget or too long).
+    pub dropped: u64,
+}
+
+/// What a `String` in a `Vec` costs beyond its bytes (the `String` itself and allocator overhead).
+pub(crate) const PATH_OVERHEAD: u64 = 48;
+
 /// Builds an [`RpmPackage`] from an imported header.
-pub(crate) fn to_package(h: &Header<'_>, blob_len: usize) -> Result<RpmPackage, Error> {
+pub(crate) fn to_package(
+    h: &Header<'_>,
+    blob_len: usize,
+    budget: &mut FileBudget,
+) -> Result<RpmPackage, Error> {
     let name = get_string(h, TAG_NAME)?.ok_or(Error::MissingTag { tag: TAG_NAME })?;
-    let files = file_list(h, blob_len)?;
+    let files = file_list(h, blob_len, budget)?;
     let size = match get_u64(h, TAG_LONGSIZE)? {
         Some(v) => v,
         None => get_u32(h, TAG_SIZE)?.map_or(0, u64::from),
@@ -508,45 +515,109 @@ pub(crate) fn to_package(h: &Header<'_>, blob_len: usize) -> Result<RpmPackage, 
     })
 }
 
+/// The `count` NUL-terminated strings of a string-array entry, as byte slices, without allocating
+/// (the entry was verified to hold them).
+fn strings<'a>(e: &Entry<'a>) -> impl Iterator<Item = &'a [u8]> + 'a {
+    e.data.split(|&c| c == 0).take(e.count as usize)
+}
+
+fn string_array<'h, 'a>(h: &'h Header<'a>, tag: i32) -> Result<Option<&'h Entry<'a>>, Error> {
+    match h.get(tag) {
+        None => Ok(None),
+        Some(e) if e.ty == TYPE_STRING_ARRAY => Ok(Some(e)),
+        Some(e) => Err(type_error(e, "STRING_ARRAY")),
+    }
+}
+
+/// Add the path made of `parts` to `files` if the budget allows, else count it as dropped.
+fn keep(budget: &mut FileBudget, parts: &[&[u8]], files: &mut Vec<String>) {
+    let raw: usize = parts.iter().map(|p| p.len()).sum();
+    if raw > budget.max_path_len || raw as u64 + PATH_OVERHEAD > budget.left {
+        budget.dropped += 1;
+        return;
+    }
+    let mut s = String::with_capacity(raw);
+    for p in parts {
+        s.push_str(&String::from_utf8_lossy(p));
+    }
+    // Invalid UTF-8 grows by the replacement characters: judge the path as kept.
+    let cost = s.len() as u64 + PATH_OVERHEAD;
+    if s.len() > budget.max_path_len || cost > budget.left {
+        budget.dropped += 1;
+        return;
+    }
+    budget.left -= cost;
+    files.push(s);
+}
+
 /// Absolute file paths: `DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]` (what rpm's
-/// `FILENAMES` extension returns), or the legacy `OLDFILENAMES`.
-fn file_list(h: &Header<'_>, blob_len: usize) -> Result<Vec<String>, Error> {
-    let Some(basenames) = get_string_array(h, TAG_BASENAMES)? else {
-        return Ok(get_string_array(h, TAG_OLDFILENAMES)?.unwrap_or_default());
+/// `FILENAMES` extension returns), or the legacy `OLDFILENAMES`. Paths are built one at a time
+/// from the blob and charged to `budget`; once it runs out the rest are counted, not kept.
+fn file_list(
+    h: &Header<'_>,
+    blob_len: usize,
+    budget: &mut FileBudget,
+) -> Result<Vec<String>, Error> {
+    let Some(basenames) = string_array(h, TAG_BASENAMES)? else {
+        let mut files = Vec::new();
+        if let Some(old) = string_array(h, TAG_OLDFILENAMES)? {
+            for p in strings(old) {
+                keep(budget, &[p], &mut files);
+            }
+        }
+        return Ok(files);
     };
-    let dirnames = get_string_array(h, TAG_DIRNAMES)?
+    let dirnames = string_array(h, TAG_DIRNAMES)?
         .ok_or_else(|| Error::BadFileList("BASENAMES without DIRNAMES".into()))?;
-    let dirindexes = get_u32_array(h, TAG_DIRINDEXES)?
-        .ok_or_else(|| Error::BadFileList("BASENAMES without DIRINDEXES".into()))?;
-    if dirindexes.len() != basenames.len() {
+    let dirindexes = match h.get(TAG_DIRINDEXES) {
+        None => return Err(Error::BadFileList("BASENAMES without DIRINDEXES".into())),
+        Some(e) if e.ty == TYPE_INT32 => e,
+        Some(e) => return Err(type_error(e, "INT32")),
+    };
+    let n = basenames.count as usize;
+    if dirindexes.count as usize != n {
         return Err(Error::BadFileList(format!(
-            "{} BASENAMES but {} DIRINDEXES",
-            basenames.len(),
-            dirindexes.len()
+            "{n} BASENAMES but {} DIRINDEXES",
+            dirindexes.count
         )));
     }
+    // rpm derives DIRNAMES from the files' paths: never more directories than files. (This also
+    // bounds the index of directory slices built below by the file count.)
+    if dirnames.count as usize > n {
+        return Err(Error::BadFileList(format!(
+            "{} DIRNAMES for {n} files",
+            dirnames.count
+        )));
+    }
+    // Nothing fits: count the files without building anything.
+    if (n as u64).saturating_mul(PATH_OVERHEAD) > budget.left {
+        budget.dropped += n as u64;
+        return Ok(Vec::new());
+    }
+    let dirs: Vec<&[u8]> = strings(dirnames).collect();
     // A short header could name one huge directory for many files; cap the
     // expansion relative to the input so it cannot amplify memory use.
-    let budget = blob_len.saturating_mul(4).saturating_add(1 << 20);
+    let limit = blob_len.saturating_mul(4).saturating_add(1 << 20);
     let mut used = 0usize;
-    let mut files = Vec::with_capacity(basenames.len());
-    for (i, (base, &di)) in basenames.iter().zip(&dirindexes).enumerate() {
-        let dir = dirnames.get(di as usize).ok_or_else(|| {
+    let mut files = Vec::new();
+    let indexes = dirindexes
+        .data
+        .chunks_exact(4)
+        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]));
+    for (i, (base, di)) in strings(basenames).zip(indexes).enumerate() {
+        let dir = dirs.get(di as usize).ok_or_else(|| {
             Error::BadFileList(format!(
                 "file {i}: DIRINDEXES value {di} out of range ({} DIRNAMES)",
-                dirnames.len()
+                dirs.len()
             ))
         })?;
         used = used.saturating_add(dir.len() + base.len());
-        if used > budget {
+        if used > limit {
             return Err(Error::BadFileList(format!(
-                "file paths expand to more than {budget} bytes (header blob is {blob_len} bytes)"
+                "file paths expand to more than {limit} bytes (header blob is {blob_len} bytes)"
             )));
         }
-        let mut path = String::with_capacity(dir.len() + base.len());
-        path.push_str(dir);
-        path.push_str(base);
-        files.push(path);
+        keep(budget, &[dir, base], &mut files);
     }
     Ok(files)
 }

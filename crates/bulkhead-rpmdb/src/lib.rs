@@ -225,6 +225,32 @@ pub struct ReadReport {
     pub packages: Vec<RpmPackage>,
     /// One [`Error::Record`] per record that was skipped.
     pub skipped: Vec<Error>,
+    /// File paths left out of the packages' file lists: over
+    /// [`ReadOptions::max_file_bytes`] or longer than [`ReadOptions::max_path_len`].
+    pub files_dropped: u64,
+}
+
+/// Bounds on what a database read builds. The database's own size bounds the records; these bound
+/// the file lists, which a hostile header can make far larger than itself (a long directory name
+/// shared by millions of one-byte base names).
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Memory budget for the file paths of all packages together, in bytes, each path counted as
+    /// its length plus 48 (what a `String` in a `Vec` costs). Once it is spent, later files are
+    /// counted in [`ReadReport::files_dropped`] instead of kept. Default 256 MiB (a large RHEL
+    /// image owns about 300,000 paths, some 30 MB in these units).
+    pub max_file_bytes: u64,
+    /// Longest path kept (Linux's `PATH_MAX`); longer ones are dropped and counted. Default 4096.
+    pub max_path_len: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_file_bytes: 256 << 20,
+            max_path_len: 4096,
+        }
+    }
 }
 
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
@@ -269,11 +295,24 @@ pub fn read_packages(bytes: &[u8]) -> Result<Vec<RpmPackage>, Error> {
 /// database structure itself (metadata page, NDB header or slot table, SQLite
 /// schema) still fails the call.
 pub fn read_packages_lenient(bytes: &[u8]) -> Result<ReadReport, Error> {
+    read_packages_lenient_with(bytes, &ReadOptions::default())
+}
+
+/// [`read_packages_lenient`] with explicit bounds on the file lists built.
+pub fn read_packages_lenient_with(bytes: &[u8], opts: &ReadOptions) -> Result<ReadReport, Error> {
     let format = detect_format(bytes).ok_or(Error::UnknownFormat)?;
     let mut packages = Vec::new();
     let mut skipped = Vec::new();
+    let mut budget = header::FileBudget {
+        left: opts.max_file_bytes,
+        max_path_len: opts.max_path_len,
+        dropped: 0,
+    };
     let mut sink = |location: Location, blob: Result<&[u8], Error>| {
-        let parsed = blob.and_then(parse_header_blob);
+        let parsed = blob.and_then(|b| {
+            let h = header::import(b)?;
+            header::to_package(&h, b.len(), &mut budget)
+        });
         match parsed {
             Ok(p) => packages.push(p),
             Err(e) => skipped.push(Error::Record {
@@ -291,6 +330,7 @@ pub fn read_packages_lenient(bytes: &[u8]) -> Result<ReadReport, Error> {
         format,
         packages,
         skipped,
+        files_dropped: budget.dropped,
     })
 }
 
@@ -302,8 +342,17 @@ pub fn read_packages_lenient(bytes: &[u8]) -> Result<ReadReport, Error> {
 /// replace region entries with the same tag. Bytes after the header
 /// (`8 + 16·il + dl`) are ignored. A header without `NAME` is an error.
 pub fn parse_header_blob(blob: &[u8]) -> Result<RpmPackage, Error> {
+    let opts = ReadOptions::default();
     let h = header::import(blob)?;
-    header::to_package(&h, blob.len())
+    header::to_package(
+        &h,
+        blob.len(),
+        &mut header::FileBudget {
+            left: opts.max_file_bytes,
+            max_path_len: opts.max_path_len,
+            dropped: 0,
+        },
+    )
 }
 
 /// Callback through which each backend hands over one record.

@@ -567,3 +567,66 @@ fn mutated_sqlite_never_panics() {
     assert_eq!(read_packages(&db).unwrap().len(), 3);
     fuzz("synthetic sqlite", &db, 300, 7, check_db);
 }
+
+#[test]
+fn file_lists_across_packages_share_one_budget() {
+    // Each header stays under the per-header expansion cap (4x its size + 1 MiB), but 250 of them
+    // naming a 900-byte directory for 1000 one-byte files each would build 225 MB of paths from a
+    // 2 MB database. The read's budget bounds what is kept; every package is still reported.
+    let dir = format!("/{}/", "d".repeat(900));
+    let bases: Vec<String> = (0..1000).map(|i| format!("{}", i % 10)).collect();
+    let blobs: Vec<Vec<u8>> = (0..250)
+        .map(|i| {
+            build_header(
+                &[
+                    (1000, s(&format!("pkg{i}"))),
+                    (1116, Val::I32(vec![0; 1000])),
+                    (1117, Val::StrArray(bases.clone())),
+                    (1118, Val::StrArray(vec![dir.clone()])),
+                ],
+                &[],
+            )
+        })
+        .collect();
+    let (db, _) = build_ndb(&blobs);
+    assert!(db.len() < 3 << 20, "{}", db.len());
+    let budget: u64 = 16 << 20;
+    let opts = bulkhead_rpmdb::ReadOptions {
+        max_file_bytes: budget,
+        ..Default::default()
+    };
+    let start = Instant::now();
+    let report = bulkhead_rpmdb::read_packages_lenient_with(&db, &opts).unwrap();
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert_eq!(report.packages.len(), 250);
+    assert!(report.skipped.is_empty());
+    let kept: u64 = report
+        .packages
+        .iter()
+        .flat_map(|p| &p.files)
+        .map(|f| f.len() as u64 + 48)
+        .sum();
+    let files: u64 = report.packages.iter().map(|p| p.files.len() as u64).sum();
+    assert!(kept <= budget, "{kept}");
+    assert!(kept > budget - 2000, "the budget is used up: {kept}");
+    assert_eq!(files + report.files_dropped, 250_000);
+    // Over-long paths are dropped and counted too.
+    let opts = bulkhead_rpmdb::ReadOptions {
+        max_path_len: 100,
+        ..Default::default()
+    };
+    let report = bulkhead_rpmdb::read_packages_lenient_with(&db, &opts).unwrap();
+    assert_eq!(report.files_dropped, 250_000);
+    assert!(report.packages.iter().all(|p| p.files.is_empty()));
+    // More directories than files is a corrupt header, refused before anything is built.
+    let blob = build_header(
+        &[
+            (1000, s("dirs")),
+            (1116, Val::I32(vec![0])),
+            (1117, sa(&["a"])),
+            (1118, sa(&["/a/", "/b/"])),
+        ],
+        &[],
+    );
+    assert!(header_err(&blob).contains("2 DIRNAMES for 1 files"));
+}

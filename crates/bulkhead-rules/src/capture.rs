@@ -29,7 +29,7 @@
 use crate::eval::FieldSource;
 use crate::k8saudit::AuditEvent;
 use serde_json::{Map, Value, json};
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Write};
 
 /// The format version written (and the newest read).
 pub const VERSION: u64 = 2;
@@ -39,8 +39,8 @@ pub const VERSION: u64 = 2;
 pub enum CaptureError {
     #[error("line {line}: cannot read: {error}")]
     Io { line: usize, error: std::io::Error },
-    #[error("line {line}: longer than {MAX_LINE} bytes")]
-    LineTooLong { line: usize },
+    #[error("line {line}: longer than {limit} bytes (the reader's limit, --max-event-size)")]
+    LineTooLong { line: usize, limit: usize },
     #[error("line {line}: invalid JSON ({detail}); every line is one JSON object")]
     Json { line: usize, detail: String },
     #[error(
@@ -55,8 +55,12 @@ pub enum CaptureError {
     Newer { version: u64 },
     #[error("line {line}: invalid `thread` (a thread id number)")]
     BadThread { line: usize },
-    #[error("line {line}: more than {MAX_THREADS} live threads")]
-    TooManyThreads { line: usize },
+    #[error("line {line}: more than {limit} live threads (the reader's limit)")]
+    TooManyThreads { line: usize, limit: usize },
+    #[error(
+        "line {line}: the live thread records hold more than {limit} bytes (the reader's limit)"
+    )]
+    ThreadRecordsTooLarge { line: usize, limit: usize },
     #[error("line {line}: missing or invalid `ts` (nanoseconds since the epoch)")]
     BadTs { line: usize },
     #[error("line {line}: k8s_audit event without `audit`")]
@@ -364,32 +368,96 @@ pub fn is_capture(head: &[u8]) -> bool {
     s.trim_start().starts_with("{\"bulkhead_capture\"")
 }
 
-/// Largest line accepted (bytes).
+/// Default largest line (bytes), checked while the line is read.
 pub const MAX_LINE: usize = 16 << 20;
 
-/// Largest number of live thread records a reader keeps.
-pub const MAX_THREADS: usize = 1 << 20;
+/// Default largest number of live thread records a reader keeps (libsinsp's thread table).
+pub const MAX_THREADS: usize = 262_144;
+
+/// Default largest total size of the live thread records a reader keeps (bytes of their lines).
+pub const MAX_THREAD_RECORD_BYTES: usize = 256 << 20;
+
+/// Bounds of a [`Reader`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReaderLimits {
+    /// Largest line (bytes).
+    pub max_line: usize,
+    /// Most live thread records.
+    pub max_threads: usize,
+    /// Most bytes (of their lines) the live thread records take together.
+    pub max_thread_bytes: usize,
+}
+
+impl Default for ReaderLimits {
+    fn default() -> Self {
+        ReaderLimits {
+            max_line: MAX_LINE,
+            max_threads: MAX_THREADS,
+            max_thread_bytes: MAX_THREAD_RECORD_BYTES,
+        }
+    }
+}
 
 /// A Bulkhead capture being read: the header, then its events one by one (streaming; thread
-/// records are kept while their thread lives).
+/// records are kept while their thread lives, within [`ReaderLimits`]).
 pub struct Reader<R> {
-    lines: std::io::Lines<R>,
+    reader: R,
+    buf: Vec<u8>,
+    limits: ReaderLimits,
     line: usize,
     header: Option<(u64, std::sync::Arc<Header>)>,
-    /// Live thread records (bounded: a `procexit` event ends its thread's record).
-    threads: std::collections::HashMap<i64, std::sync::Arc<ThreadRecord>>,
+    /// Live thread records with the size of their line (bounded: a `procexit` event ends
+    /// its thread's record).
+    threads: std::collections::HashMap<i64, (std::sync::Arc<ThreadRecord>, usize)>,
+    thread_bytes: usize,
     events: u64,
 }
 
 impl<R: BufRead> Reader<R> {
     pub fn new(reader: R) -> Reader<R> {
+        Reader::with_limits(reader, ReaderLimits::default())
+    }
+
+    pub fn with_limits(reader: R, limits: ReaderLimits) -> Reader<R> {
         Reader {
-            lines: reader.lines(),
+            reader,
+            buf: Vec::new(),
+            limits,
             line: 0,
             header: None,
             threads: std::collections::HashMap::new(),
+            thread_bytes: 0,
             events: 0,
         }
+    }
+
+    /// The next line into `self.buf` (without its end), read at most one byte past the limit;
+    /// `false` at the end of the input.
+    fn read_line(&mut self) -> Result<bool, CaptureError> {
+        self.buf.clear();
+        let n = self.line + 1;
+        let max = self.limits.max_line;
+        let got = (&mut self.reader)
+            .take(max as u64 + 2)
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|e| CaptureError::Io { line: n, error: e })?;
+        if got == 0 {
+            return Ok(false);
+        }
+        self.line = n;
+        if self.buf.last() == Some(&b'\n') {
+            self.buf.pop();
+            if self.buf.last() == Some(&b'\r') {
+                self.buf.pop();
+            }
+        }
+        if self.buf.len() > max {
+            return Err(CaptureError::LineTooLong {
+                line: n,
+                limit: max,
+            });
+        }
+        Ok(true)
     }
 
     /// Events read so far.
@@ -400,25 +468,21 @@ impl<R: BufRead> Reader<R> {
     /// The next event; `None` at the end of the file.
     pub fn next_event(&mut self) -> Result<Option<CapturedEvent>, CaptureError> {
         loop {
-            let Some(line) = self.lines.next() else {
+            if !self.read_line()? {
                 if self.header.is_none() {
                     return Err(CaptureError::Empty);
                 }
                 return Ok(None);
-            };
-            self.line += 1;
-            let n = self.line;
-            let line = line.map_err(|e| CaptureError::Io { line: n, error: e })?;
-            if line.len() > MAX_LINE {
-                return Err(CaptureError::LineTooLong { line: n });
             }
-            if line.trim().is_empty() {
+            let n = self.line;
+            if self.buf.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let v: Value = serde_json::from_str(&line).map_err(|e| CaptureError::Json {
+            let v: Value = serde_json::from_slice(&self.buf).map_err(|e| CaptureError::Json {
                 line: n,
                 detail: crate::k8saudit::json_detail(&e),
             })?;
+            let size = self.buf.len();
             let Some((version, file_header)) = &self.header else {
                 let version = v
                     .get("bulkhead_capture")
@@ -436,17 +500,34 @@ impl<R: BufRead> Reader<R> {
                 && let Some(tid) = v.get("thread")
             {
                 let tid = tid.as_i64().ok_or(CaptureError::BadThread { line: n })?;
-                if self.threads.len() >= MAX_THREADS && !self.threads.contains_key(&tid) {
-                    return Err(CaptureError::TooManyThreads { line: n });
+                let old = self.threads.get(&tid).map_or(0, |(_, s)| *s);
+                if old == 0 && self.threads.len() >= self.limits.max_threads {
+                    return Err(CaptureError::TooManyThreads {
+                        line: n,
+                        limit: self.limits.max_threads,
+                    });
                 }
+                let bytes = self.thread_bytes - old + size;
+                if bytes > self.limits.max_thread_bytes {
+                    return Err(CaptureError::ThreadRecordsTooLarge {
+                        line: n,
+                        limit: self.limits.max_thread_bytes,
+                    });
+                }
+                self.thread_bytes = bytes;
                 let fields = v
                     .get("fields")
                     .and_then(Value::as_object)
                     .cloned()
                     .unwrap_or_default();
                 let ancestors = strings(v.get("ancestors"));
-                self.threads
-                    .insert(tid, std::sync::Arc::new(ThreadRecord { fields, ancestors }));
+                self.threads.insert(
+                    tid,
+                    (
+                        std::sync::Arc::new(ThreadRecord { fields, ancestors }),
+                        size,
+                    ),
+                );
                 continue;
             }
             let tid = v.get("tid").and_then(Value::as_i64);
@@ -459,11 +540,14 @@ impl<R: BufRead> Reader<R> {
             } = &mut ev
                 && version >= 2
             {
-                *thread = tid.and_then(|t| self.threads.get(&t).cloned());
+                *thread = tid.and_then(|t| self.threads.get(&t).map(|(r, _)| r.clone()));
                 *event_header = Some(file_header);
                 let exit = fields.get("evt.type").and_then(Value::as_str) == Some("procexit");
-                if exit && let Some(t) = tid {
-                    self.threads.remove(&t);
+                if exit
+                    && let Some(t) = tid
+                    && let Some((_, s)) = self.threads.remove(&t)
+                {
+                    self.thread_bytes -= s;
                 }
             }
             self.events += 1;

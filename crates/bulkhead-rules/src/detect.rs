@@ -3,7 +3,7 @@
 //! first-match semantics (or every match with `rule_matching: all`).
 
 use crate::Priority;
-use crate::eval::{CompileError, FieldSource, Node, compile};
+use crate::eval::{CompileError, FieldSource, Node, compile_with};
 use crate::evttypes::EvtTypes;
 use crate::loader::{CompiledRule, RulesEngine};
 use crate::output::Alert;
@@ -55,6 +55,7 @@ impl Detector {
     pub fn new(engine: &RulesEngine, source: &str, opts: &RunOptions) -> Detector {
         let mut rules = Vec::new();
         let mut skipped = Vec::new();
+        let mut regexes = engine.regexes().clone();
         for r in engine.rules() {
             if r.source != source || !r.enabled {
                 continue;
@@ -75,7 +76,7 @@ impl Detector {
             {
                 continue;
             }
-            match compile(&r.condition) {
+            match compile_with(&r.condition, &mut regexes) {
                 Ok(node) => {
                     let mut rule = r.clone();
                     if let Some(x) = opts.extra_output.as_deref().filter(|x| !x.is_empty())
@@ -107,17 +108,27 @@ impl Detector {
             }
         }
         // Rules matching any type join every typed bucket (except the types they exclude), so a
-        // bucket holds every rule its events can match, in rule order.
-        for list in by_type.values_mut() {
-            list.extend(any_type.iter().copied());
-            list.sort_unstable();
-            list.dedup();
-        }
+        // bucket holds every rule its events can match, in rule order. Built once per type
+        // (event types are a bounded set), not per exclusion.
+        let mut excluding: HashMap<String, std::collections::HashSet<usize>> = HashMap::new();
         for (i, but) in excluded {
             for t in but {
-                let list = by_type.entry(t).or_insert_with(|| any_type.clone());
-                list.retain(|r| *r != i);
+                excluding.entry(t).or_default().insert(i);
             }
+        }
+        for t in excluding.keys() {
+            by_type.entry(t.clone()).or_default();
+        }
+        for (t, list) in by_type.iter_mut() {
+            let skip = excluding.get(t);
+            list.extend(
+                any_type
+                    .iter()
+                    .copied()
+                    .filter(|i| skip.is_none_or(|s| !s.contains(i))),
+            );
+            list.sort_unstable();
+            list.dedup();
         }
         Detector {
             source: source.to_string(),

@@ -5,8 +5,9 @@
 //! `intersects` when any is; `glob` is `fnmatch` without `FNM_PATHNAME`; `regex` is a full match.
 
 use crate::ast::Expr;
-use regex::Regex;
-use std::collections::HashSet;
+use regex_automata::meta::Regex;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// What an event offers to conditions and output formats: the values of a field (with its
 /// argument, e.g. `jevt.value[/stage]` → arg `/stage`), or `None` when the event has no value for
@@ -157,7 +158,8 @@ pub enum Rhs {
     /// A list, with a set of its texts for `in`/`intersects`.
     List(Vec<Const>, HashSet<String>),
     Field(FieldRef),
-    Regex(Regex),
+    /// Shared by every check with the same pattern (one program, one match cache).
+    Regex(Arc<Regex>),
 }
 
 /// A compiled condition.
@@ -188,7 +190,7 @@ pub enum CompileError {
     UndefinedMacro(String),
     #[error("unknown operator {0:?}")]
     UnknownOperator(String),
-    #[error("invalid regex {pattern:?}: {detail}")]
+    #[error("{detail}")]
     Regex { pattern: String, detail: String },
     #[error("transformer {0}() is not implemented")]
     Transformer(String),
@@ -203,14 +205,25 @@ pub enum CompileError {
 }
 
 pub fn compile(expr: &Expr) -> Result<Node, CompileError> {
+    compile_with(expr, &mut RegexCache::default())
+}
+
+/// [`compile`], taking compiled regular expressions from (and adding them to) `regexes`.
+pub fn compile_with(expr: &Expr, regexes: &mut RegexCache) -> Result<Node, CompileError> {
     Ok(match expr {
-        Expr::And { children, .. } => {
-            Node::And(children.iter().map(compile).collect::<Result<_, _>>()?)
-        }
-        Expr::Or { children, .. } => {
-            Node::Or(children.iter().map(compile).collect::<Result<_, _>>()?)
-        }
-        Expr::Not { child, .. } => Node::Not(Box::new(compile(child)?)),
+        Expr::And { children, .. } => Node::And(
+            children
+                .iter()
+                .map(|c| compile_with(c, regexes))
+                .collect::<Result<_, _>>()?,
+        ),
+        Expr::Or { children, .. } => Node::Or(
+            children
+                .iter()
+                .map(|c| compile_with(c, regexes))
+                .collect::<Result<_, _>>()?,
+        ),
+        Expr::Not { child, .. } => Node::Not(Box::new(compile_with(child, regexes)?)),
         Expr::Identifier { name, .. } => {
             return Err(CompileError::UndefinedMacro(name.clone()));
         }
@@ -230,11 +243,9 @@ pub fn compile(expr: &Expr) -> Result<Node, CompileError> {
             let op_ = Op::parse(op).ok_or_else(|| CompileError::UnknownOperator(op.clone()))?;
             let rhs = match right.as_ref() {
                 Expr::Value { value, .. } if op_ == Op::Regex => {
-                    Rhs::Regex(Regex::new(&format!("^(?:{value})$")).map_err(|e| {
-                        CompileError::Regex {
-                            pattern: value.clone(),
-                            detail: e.to_string(),
-                        }
+                    Rhs::Regex(regexes.get(value).map_err(|detail| CompileError::Regex {
+                        pattern: value.clone(),
+                        detail,
                     })?)
                 }
                 Expr::Value { value, .. } => Rhs::Value(Const::new(value, op_)),
@@ -259,15 +270,117 @@ pub fn compile(expr: &Expr) -> Result<Node, CompileError> {
     })
 }
 
+/// Largest compiled program of one regular expression (the NFA; RE2, which libsinsp uses, has
+/// the same 8 MiB default `max_mem`). A larger one is an invalid pattern ("pattern too large").
+pub const REGEX_SIZE_LIMIT: usize = 8 << 20;
+/// The lazy DFA's cache of one regular expression (grown while matching, then reset).
+pub const REGEX_CACHE_BYTES: usize = 1 << 20;
+/// Largest one-pass DFA built for a regular expression (the regex crate's default).
+pub const REGEX_ONEPASS_LIMIT: usize = 1 << 20;
+/// Largest full DFA built ahead of time for a small regular expression (the default).
+pub const REGEX_DFA_LIMIT: usize = 40 << 10;
+/// Deepest nesting of groups and repetitions in a pattern (the regex crate's default).
+pub const REGEX_NEST_LIMIT: u32 = 250;
+/// Default memory budget of all compiled regular expressions of an engine
+/// ([`crate::loader::LoadLimits::max_regex_bytes`]).
+pub const DEFAULT_MAX_REGEX_BYTES: usize = 64 << 20;
+
+/// The `regex` patterns of a rules engine compiled once each (a macro used many times shares
+/// one program and one match cache), within a memory budget: each pattern counts its compiled
+/// size ([`Regex::memory_usage`]) plus its match cache ([`REGEX_CACHE_BYTES`]). Matching is a
+/// full match (`^(?:pattern)$`) in linear time.
+#[derive(Debug, Clone)]
+pub struct RegexCache {
+    map: HashMap<String, Arc<Regex>>,
+    used: usize,
+    budget: usize,
+}
+
+impl Default for RegexCache {
+    fn default() -> Self {
+        RegexCache::new(DEFAULT_MAX_REGEX_BYTES)
+    }
+}
+
+impl RegexCache {
+    pub fn new(budget: usize) -> RegexCache {
+        RegexCache {
+            map: HashMap::new(),
+            used: 0,
+            budget,
+        }
+    }
+
+    /// Bytes the compiled patterns hold (with their caches).
+    pub fn memory(&self) -> usize {
+        self.used
+    }
+
+    /// The compiled pattern, or why it cannot be: Falco's `invalid regex pattern: ...` text.
+    pub fn get(&mut self, pattern: &str) -> Result<Arc<Regex>, String> {
+        if let Some(r) = self.map.get(pattern) {
+            return Ok(r.clone());
+        }
+        let re = build_regex(pattern)?;
+        let cost = re.memory_usage() + REGEX_CACHE_BYTES + pattern.len();
+        if self.used.saturating_add(cost) > self.budget {
+            return Err(format!(
+                "the rules' regular expressions need more than {} bytes compiled (this one {cost}; the loader's limit, LoadLimits::max_regex_bytes)",
+                self.budget
+            ));
+        }
+        self.used += cost;
+        let re = Arc::new(re);
+        self.map.insert(pattern.to_string(), re.clone());
+        Ok(re)
+    }
+}
+
+fn build_regex(pattern: &str) -> Result<Regex, String> {
+    use regex_automata::{meta, util::syntax};
+    let config = meta::Config::new()
+        .nfa_size_limit(Some(REGEX_SIZE_LIMIT))
+        .onepass_size_limit(Some(REGEX_ONEPASS_LIMIT))
+        .dfa_size_limit(Some(REGEX_DFA_LIMIT))
+        .hybrid_cache_capacity(REGEX_CACHE_BYTES);
+    Regex::builder()
+        .configure(config)
+        .syntax(syntax::Config::new().nest_limit(REGEX_NEST_LIMIT))
+        .build(&format!("^(?:{pattern})$"))
+        .map_err(|e| {
+            if let Some(limit) = e.size_limit() {
+                return format!(
+                    "invalid regex pattern: pattern too large - compile failed (over {limit} bytes compiled)"
+                );
+            }
+            let detail = match e.syntax_error() {
+                Some(regex_syntax::Error::Parse(p)) => p.kind().to_string(),
+                Some(regex_syntax::Error::Translate(t)) => t.kind().to_string(),
+                _ => e.to_string(),
+            };
+            format!("invalid regex pattern: {detail}: {pattern}")
+        })
+}
+
+/// Whether a field of that name (of any source) is multi-valued.
+fn is_list_field(name: &str) -> bool {
+    static LISTS: std::sync::LazyLock<HashSet<&'static str>> = std::sync::LazyLock::new(|| {
+        crate::fields::FIELDS
+            .iter()
+            .filter(|f| f.list)
+            .map(|f| f.name)
+            .collect()
+    });
+    LISTS.contains(name)
+}
+
 fn operand(e: &Expr) -> Result<FieldRef, CompileError> {
     match e {
         Expr::Field { name, arg, .. } => Ok(FieldRef {
             name: name.clone(),
             arg: arg.clone(),
             transforms: Vec::new(),
-            list: crate::fields::FIELDS
-                .iter()
-                .any(|f| f.name == name && f.list),
+            list: is_list_field(name),
         }),
         Expr::Transformer { name, args, .. } => {
             let t = match name.as_str() {
@@ -588,7 +701,7 @@ impl Node {
                         vals.iter().any(|v| in_list(v, list, set))
                     }
                     (Op::Pmatch, Rhs::List(list, _)) => vals.iter().all(|v| path_prefix(v, list)),
-                    (Op::Regex, Rhs::Regex(re)) => vals.iter().any(|v| re.is_match(v)),
+                    (Op::Regex, Rhs::Regex(re)) => vals.iter().any(|v| re.is_match(v.as_str())),
                     // Modifier forms: `startswith oneof (a, b)`, `... allof (...)`.
                     (_, Rhs::List(list, _)) => vals.iter().any(|v| {
                         if *all {
@@ -620,6 +733,25 @@ impl Node {
     }
 }
 
+/// Largest value of one field in an alert (bytes); a longer one is cut, ending with `...`.
+pub const MAX_OUTPUT_VALUE: usize = 1 << 20;
+/// Most bytes of field values in one alert (its text and its `output_fields` each hold them
+/// once); past it, values are cut to what is left.
+pub const MAX_OUTPUT_VALUES: usize = 8 << 20;
+
+/// Cut `v` to at most `max` bytes (at a character boundary), marked with `...`.
+fn cut_value(v: &mut String, max: usize) {
+    if v.len() <= max {
+        return;
+    }
+    let mut end = max.saturating_sub(3);
+    while !v.is_char_boundary(end) {
+        end -= 1;
+    }
+    v.truncate(end);
+    v.push_str("...");
+}
+
 /// Expand an output format: `%field` and `%field[arg]` (and `%(field)`) replaced by the event's
 /// value (lists as `(a,b)`), `<NA>` when it has none, as Falco formats outputs. Returns the text and
 /// the (field, value) pairs for JSON `output_fields`.
@@ -627,6 +759,7 @@ pub fn format_output(fmt: &str, ev: &dyn FieldSource) -> (String, Vec<(String, O
     let b = fmt.as_bytes();
     let mut out = String::with_capacity(fmt.len());
     let mut fields = Vec::new();
+    let mut budget = MAX_OUTPUT_VALUES;
     let mut i = 0;
     while i < b.len() {
         if b[i] != b'%' {
@@ -664,11 +797,15 @@ pub fn format_output(fmt: &str, ev: &dyn FieldSource) -> (String, Vec<(String, O
             j += 1;
         }
         let value = ev.extract(name, arg.as_deref()).map(|v| {
-            if v.len() == 1 {
-                v[0].clone()
+            let mut v = if v.len() == 1 {
+                v.into_iter().next().unwrap_or_default()
             } else {
                 format!("({})", v.join(","))
-            }
+            };
+            // An alert is bounded whatever the event holds: each value, then all of them.
+            cut_value(&mut v, MAX_OUTPUT_VALUE.min(budget));
+            budget = budget.saturating_sub(v.len());
+            v
         });
         out.push_str(value.as_deref().unwrap_or("<NA>"));
         let key = match &arg {

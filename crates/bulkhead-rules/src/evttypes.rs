@@ -399,7 +399,35 @@ pub const CODES_PER_NAME: usize = 2;
 pub const MAX_CODES: usize = 100;
 
 pub fn is_event_name(name: &str) -> bool {
-    EVENT_NAMES.contains(&name)
+    static NAMES: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| EVENT_NAMES.iter().copied().collect());
+    NAMES.contains(name)
+}
+
+/// `a ∪ b`, inserting the smaller into the larger.
+fn merge(a: BTreeSet<String>, b: BTreeSet<String>) -> BTreeSet<String> {
+    let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+    big.extend(small);
+    big
+}
+
+/// `a ∩ b`, scanning the smaller.
+fn keep_common(a: BTreeSet<String>, b: BTreeSet<String>) -> BTreeSet<String> {
+    let (mut small, big) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    small.retain(|x| big.contains(x));
+    small
+}
+
+/// `a ∖ b`, scanning the smaller.
+fn remove_all(mut a: BTreeSet<String>, b: BTreeSet<String>) -> BTreeSet<String> {
+    if b.len() < a.len() {
+        for x in &b {
+            a.remove(x);
+        }
+    } else {
+        a.retain(|x| !b.contains(x));
+    }
+    a
 }
 
 /// A set of event types: finite, or everything except a finite set.
@@ -431,24 +459,22 @@ impl EvtTypes {
             EvtTypes::AllBut(s) => EvtTypes::Only(s),
         }
     }
+    // Set operations reuse their larger operand (conditions with thousands of event-type
+    // checks fold one check at a time into the result: each step costs the small side).
     pub fn intersect(self, other: Self) -> Self {
         use EvtTypes::*;
         match (self, other) {
-            (Only(a), Only(b)) => Only(a.intersection(&b).cloned().collect()),
-            (Only(a), AllBut(b)) | (AllBut(b), Only(a)) => {
-                Only(a.difference(&b).cloned().collect())
-            }
-            (AllBut(a), AllBut(b)) => AllBut(a.union(&b).cloned().collect()),
+            (Only(a), Only(b)) => Only(keep_common(a, b)),
+            (Only(a), AllBut(b)) | (AllBut(b), Only(a)) => Only(remove_all(a, b)),
+            (AllBut(a), AllBut(b)) => AllBut(merge(a, b)),
         }
     }
     pub fn union(self, other: Self) -> Self {
         use EvtTypes::*;
         match (self, other) {
-            (Only(a), Only(b)) => Only(a.union(&b).cloned().collect()),
-            (Only(a), AllBut(b)) | (AllBut(b), Only(a)) => {
-                AllBut(b.difference(&a).cloned().collect())
-            }
-            (AllBut(a), AllBut(b)) => AllBut(a.intersection(&b).cloned().collect()),
+            (Only(a), Only(b)) => Only(merge(a, b)),
+            (Only(a), AllBut(b)) | (AllBut(b), Only(a)) => AllBut(remove_all(b, a)),
+            (AllBut(a), AllBut(b)) => AllBut(keep_common(a, b)),
         }
     }
     /// The names, when the set is finite.

@@ -30,6 +30,10 @@ pub struct DropsConfig {
     pub simulate_drops: bool,
 }
 
+/// Largest configuration file read (bytes); the YAML reader's own bounds apply to what it holds
+/// ([`yaml::MAX_NODES`], [`yaml::MAX_DEPTH`]).
+pub const MAX_CONFIG_BYTES: u64 = 16 << 20;
+
 /// The configuration a replay runs with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FalcoConfig {
@@ -48,6 +52,9 @@ pub struct FalcoConfig {
     /// `rules_files` (or the deprecated `rules_file`), used when no `-r` is given.
     pub rules_files: Vec<PathBuf>,
     pub drops: DropsConfig,
+    /// `falco_libs.thread_table_size`: most threads the replay state keeps (Falco's default,
+    /// 262,144).
+    pub thread_table_size: usize,
     /// Keys that are enabled (in the file or by `-o`) but that Bulkhead does not implement, with
     /// what they would have done: the caller warns about each (they are never silently ignored).
     pub unimplemented: Vec<Unimplemented>,
@@ -149,11 +156,23 @@ impl FalcoConfig {
     pub fn load(file: Option<&Path>, options: &[String]) -> Result<FalcoConfig, ConfigError> {
         match file {
             Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Read {
-                    file: p.display().to_string(),
-                    error: e,
+                use bulkhead_core::input::{InputError, read_regular, text_lossy};
+                let bytes = read_regular(p, MAX_CONFIG_BYTES, "fixed").map_err(|e| {
+                    let error = match e {
+                        InputError::Io { source, .. } => source,
+                        InputError::NotRegular { what, .. } => std::io::Error::other(format!(
+                            "{what}, not a regular file (a configuration is read from a regular file)"
+                        )),
+                        InputError::TooLarge { limit, .. } => std::io::Error::other(format!(
+                            "larger than {limit} bytes (the largest configuration Bulkhead reads)"
+                        )),
+                    };
+                    ConfigError::Read {
+                        file: p.display().to_string(),
+                        error,
+                    }
                 })?;
-                FalcoConfig::parse(Some(&text), &p.display().to_string(), options)
+                FalcoConfig::parse(Some(&text_lossy(bytes)), &p.display().to_string(), options)
             }
             None => FalcoConfig::parse(None, "<defaults>", options),
         }
@@ -292,6 +311,20 @@ impl FalcoConfig {
                 "syscall event drops threshold must be a double in the range [0, 1]",
             ));
         }
+        let thread_table_size = match doc.scalar("falco_libs.thread_table_size") {
+            None => crate::syscall::DEFAULT_MAX_THREADS,
+            Some(s) => match s.trim().parse::<u32>() {
+                Ok(n) if n > 0 => n as usize,
+                _ => {
+                    return Err(bad(
+                        &name,
+                        &format!(
+                            "falco_libs.thread_table_size: {s:?} is not a positive number of threads"
+                        ),
+                    ));
+                }
+            },
+        };
         let mut unimplemented = Vec::new();
         for (key, what) in UNIMPLEMENTED_SECTIONS {
             if boolean(&format!("{key}.enabled"), false)? {
@@ -334,6 +367,7 @@ impl FalcoConfig {
             log_stderr: boolean("log_stderr", shipped)?,
             log_level,
             rules_files: rules_files.into_iter().map(PathBuf::from).collect(),
+            thread_table_size,
             drops: DropsConfig {
                 actions,
                 threshold,

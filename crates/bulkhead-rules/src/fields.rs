@@ -500,7 +500,18 @@ pub fn extracted(f: &FieldInfo) -> bool {
 
 /// Exact lookup by name.
 pub fn field(source: &str, name: &str) -> Option<&'static FieldInfo> {
-    FIELDS.iter().find(|f| f.source == source && f.name == name)
+    // By name (a hash lookup: conditions can hold many fields); the first entry of a source
+    // wins, as a scan of the table would find it.
+    static BY_NAME: std::sync::LazyLock<
+        std::collections::HashMap<(&'static str, &'static str), &'static FieldInfo>,
+    > = std::sync::LazyLock::new(|| {
+        let mut m = std::collections::HashMap::new();
+        for f in FIELDS.iter() {
+            m.entry((f.source, f.name)).or_insert(f);
+        }
+        m
+    });
+    BY_NAME.get(&(source, name)).copied()
 }
 
 /// Resolves `name` (as lexed by the parser, possibly `evt.arg.path`) plus its optional `[arg]`.

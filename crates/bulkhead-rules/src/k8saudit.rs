@@ -17,8 +17,13 @@ pub struct AuditEvent {
     pub num: u64,
 }
 
-/// Upper bound of an audit file read at once.
-pub const MAX_AUDIT_BYTES: usize = 256 << 20;
+/// Default of [`AuditReader`]'s largest record: one audit event, or one `EventList` (the
+/// k8saudit plugin's `maxEventSize` bounds a webhook request the same way; its default is
+/// 256 KiB, Kubernetes objects reach about 1.5 MiB).
+pub const MAX_EVENT_BYTES: usize = 16 << 20;
+/// Default of [`AuditReader`]'s most JSON values (strings, numbers, objects, ...) in one record:
+/// what its parsed form holds, bounded apart from its bytes (`[0,0,0,...]` is 2 bytes a value).
+pub const MAX_EVENT_VALUES: usize = 1_000_000;
 
 /// Why a document is not an audit event (Falco's plugin says "data not recognized as a k8s audit
 /// event").
@@ -52,61 +57,321 @@ fn to_event(v: Value) -> Option<AuditEvent> {
 /// Why audit events could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AuditError {
-    #[error("refused: more than {MAX_AUDIT_BYTES} bytes of audit events (split the file)")]
-    TooLarge,
-    /// A line that is not JSON, in a file that is not one JSON document.
+    /// A document that is not JSON.
     #[error(
         "line {line}: invalid JSON ({detail}); give one audit event, an EventList, a JSON array or one event per line"
     )]
     Json { line: usize, detail: String },
+    /// A record (one event, or one EventList) over the byte limit.
+    #[error(
+        "line {line}: an audit event (or EventList) larger than {limit} bytes (the reader's limit, --max-event-size)"
+    )]
+    TooLarge { line: usize, limit: usize },
+    /// A record holding more JSON values than the limit.
+    #[error(
+        "line {line}: an audit event (or EventList) of more than {limit} JSON values (the reader's limit)"
+    )]
+    TooManyValues { line: usize, limit: usize },
+    /// The input could not be read.
+    #[error("line {line}: cannot read: {detail}")]
+    Io { line: usize, detail: String },
 }
 
 /// Read audit events from text: one event, an `EventList` (`items`), a JSON array, or JSON lines.
 /// Documents that are not audit events are counted in the second value (the plugin skips them
 /// with [`NOT_AUDIT`]).
 pub fn read_events(text: &str) -> Result<(Vec<AuditEvent>, usize), AuditError> {
-    if text.len() > MAX_AUDIT_BYTES {
-        return Err(AuditError::TooLarge);
+    let mut r = AuditReader::new(text.as_bytes());
+    let mut out = Vec::new();
+    while let Some(e) = r.next_event()? {
+        out.push(e);
     }
-    let mut docs: Vec<Value> = Vec::new();
-    match serde_json::from_str::<Value>(text) {
-        Ok(v) => docs.push(v),
-        Err(_) => {
-            for (i, line) in text.lines().enumerate() {
-                let line = line.trim();
-                if line.is_empty() {
+    Ok((out, r.skipped()))
+}
+
+/// Audit events read one at a time from a stream: JSON documents one after the other (one event,
+/// JSON lines, `EventList`s), or the elements of a top-level JSON array. Only one record — an
+/// event, or one `EventList` — is held at a time, bounded in bytes and in JSON values while it
+/// is read; the file as a whole is never held.
+pub struct AuditReader<R> {
+    r: R,
+    /// 1-based line of the next byte.
+    line: usize,
+    max_bytes: usize,
+    max_values: usize,
+    /// Inside a top-level array; `Some(true)` once an element was read (a comma comes next).
+    array: Option<bool>,
+    /// Items of an `EventList` still to hand out.
+    queue: std::collections::VecDeque<Value>,
+    started: bool,
+    events: u64,
+    skipped: usize,
+}
+
+impl<R: std::io::BufRead> AuditReader<R> {
+    pub fn new(r: R) -> AuditReader<R> {
+        AuditReader::with_limits(r, MAX_EVENT_BYTES, MAX_EVENT_VALUES)
+    }
+
+    /// A reader whose records are at most `max_bytes` bytes and `max_values` JSON values.
+    pub fn with_limits(r: R, max_bytes: usize, max_values: usize) -> AuditReader<R> {
+        AuditReader {
+            r,
+            line: 1,
+            max_bytes,
+            max_values,
+            array: None,
+            queue: std::collections::VecDeque::new(),
+            started: false,
+            events: 0,
+            skipped: 0,
+        }
+    }
+
+    /// Documents so far that were not audit events.
+    pub fn skipped(&self) -> usize {
+        self.skipped
+    }
+
+    /// The next audit event; `None` at the end.
+    pub fn next_event(&mut self) -> Result<Option<AuditEvent>, AuditError> {
+        loop {
+            if let Some(v) = self.queue.pop_front() {
+                if let Some(e) = self.event(v) {
+                    return Ok(Some(e));
+                }
+                continue;
+            }
+            let in_array = self.array.is_some();
+            let Some((bytes, line)) = self.next_document()? else {
+                return Ok(None);
+            };
+            let v: Value = serde_json::from_slice(&bytes).map_err(|e| AuditError::Json {
+                line: line + e.line().saturating_sub(1),
+                detail: json_detail(&e),
+            })?;
+            drop(bytes);
+            if !in_array
+                && v.get("kind").and_then(Value::as_str) == Some("EventList")
+                && let Value::Object(mut o) = v
+            {
+                if let Some(Value::Array(items)) = o.remove("items") {
+                    self.queue.extend(items);
+                }
+                continue;
+            }
+            if let Some(e) = self.event(v) {
+                return Ok(Some(e));
+            }
+        }
+    }
+
+    fn event(&mut self, v: Value) -> Option<AuditEvent> {
+        match to_event(v) {
+            Some(mut e) => {
+                self.events += 1;
+                e.num = self.events;
+                Some(e)
+            }
+            None => {
+                self.skipped += 1;
+                None
+            }
+        }
+    }
+
+    fn io(&self, e: std::io::Error) -> AuditError {
+        AuditError::Io {
+            line: self.line,
+            detail: bulkhead_core::input::io_reason(&e),
+        }
+    }
+
+    /// The next byte that is not blank (not consumed); `None` at the end.
+    fn peek_token(&mut self) -> Result<Option<u8>, AuditError> {
+        loop {
+            let buf = match self.r.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.io(e)),
+            };
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            let mut skip = 0;
+            let mut lines = 0;
+            if !self.started {
+                self.started = true;
+                if buf.starts_with(b"\xef\xbb\xbf") {
+                    skip = 3;
+                }
+            }
+            while skip < buf.len() && matches!(buf[skip], b' ' | b'\t' | b'\r' | b'\n') {
+                if buf[skip] == b'\n' {
+                    lines += 1;
+                }
+                skip += 1;
+            }
+            let found = buf.get(skip).copied();
+            self.r.consume(skip);
+            self.line += lines;
+            if let Some(c) = found {
+                return Ok(Some(c));
+            }
+        }
+    }
+
+    fn consume_byte(&mut self) {
+        self.r.consume(1);
+    }
+
+    /// The bytes of the next document (a top-level value, or an element of a top-level array)
+    /// and the line it starts on.
+    fn next_document(&mut self) -> Result<Option<(Vec<u8>, usize)>, AuditError> {
+        loop {
+            let Some(c) = self.peek_token()? else {
+                if self.array.is_some() {
+                    return Err(AuditError::Json {
+                        line: self.line,
+                        detail: "unexpected end of input".into(),
+                    });
+                }
+                return Ok(None);
+            };
+            match self.array {
+                None if c == b'[' => {
+                    self.consume_byte();
+                    self.array = Some(false);
                     continue;
                 }
-                docs.push(serde_json::from_str(line).map_err(|e| AuditError::Json {
-                    line: i + 1,
-                    detail: json_detail(&e),
-                })?);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    let mut skipped = 0;
-    for d in docs {
-        let items: Vec<Value> = match d {
-            Value::Array(a) => a,
-            Value::Object(ref o) if o.get("kind").and_then(Value::as_str) == Some("EventList") => o
-                .get("items")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
-            other => vec![other],
-        };
-        for it in items {
-            match to_event(it) {
-                Some(mut e) => {
-                    e.num = out.len() as u64 + 1;
-                    out.push(e)
+                Some(_) if c == b']' => {
+                    self.consume_byte();
+                    self.array = None;
+                    continue;
                 }
-                None => skipped += 1,
+                Some(true) => {
+                    if c != b',' {
+                        return Err(AuditError::Json {
+                            line: self.line,
+                            detail: format!(
+                                "expected ',' or ']' in the array, found {:?}",
+                                c as char
+                            ),
+                        });
+                    }
+                    self.consume_byte();
+                    self.array = Some(false);
+                    continue;
+                }
+                _ => {}
+            }
+            let line = self.line;
+            let bytes = self.value_bytes(c)?;
+            if self.array.is_some() {
+                self.array = Some(true);
+            }
+            return Ok(Some((bytes, line)));
+        }
+    }
+
+    /// The bytes of one JSON value starting with `first` (not yet consumed), within the limits.
+    fn value_bytes(&mut self, first: u8) -> Result<Vec<u8>, AuditError> {
+        let structured = matches!(first, b'{' | b'[');
+        let mut out = Vec::new();
+        let mut depth = 0usize;
+        let mut in_str = false;
+        let mut esc = false;
+        let mut values = 0usize;
+        let start_line = self.line;
+        loop {
+            let buf = match self.r.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.io(e)),
+            };
+            if buf.is_empty() {
+                if structured || in_str {
+                    return Err(AuditError::Json {
+                        line: self.line,
+                        detail: "unexpected end of input".into(),
+                    });
+                }
+                return Ok(out);
+            }
+            let mut i = 0;
+            let mut done = false;
+            let mut lines = 0;
+            while i < buf.len() {
+                let b = buf[i];
+                if in_str {
+                    i += 1;
+                    if esc {
+                        esc = false;
+                    } else if b == b'\\' {
+                        esc = true;
+                    } else if b == b'"' {
+                        in_str = false;
+                        if !structured {
+                            done = true;
+                            break;
+                        }
+                    } else if b == b'\n' {
+                        lines += 1;
+                    }
+                    continue;
+                }
+                if !structured && i + out.len() > 0 {
+                    // A scalar ends at a blank or a delimiter (not consumed).
+                    if matches!(
+                        b,
+                        b' ' | b'\t' | b'\r' | b'\n' | b',' | b']' | b'}' | b'[' | b'{'
+                    ) {
+                        done = true;
+                        break;
+                    }
+                }
+                i += 1;
+                match b {
+                    b'"' => {
+                        in_str = true;
+                        values += 1;
+                    }
+                    b'{' | b'[' => {
+                        depth += 1;
+                        values += 1;
+                    }
+                    b'}' | b']' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            done = true;
+                            break;
+                        }
+                    }
+                    b',' => values += 1,
+                    b'\n' => lines += 1,
+                    _ => {}
+                }
+            }
+            out.extend_from_slice(&buf[..i]);
+            self.r.consume(i);
+            self.line += lines;
+            if out.len() > self.max_bytes {
+                return Err(AuditError::TooLarge {
+                    line: start_line,
+                    limit: self.max_bytes,
+                });
+            }
+            if values > self.max_values {
+                return Err(AuditError::TooManyValues {
+                    line: start_line,
+                    limit: self.max_values,
+                });
+            }
+            if done {
+                return Ok(out);
             }
         }
     }
-    Ok((out, skipped))
 }
 
 /// What is wrong in a JSON text, without serde's position suffix (the line is given apart).

@@ -21,12 +21,68 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 
-/// Largest rules content accepted (bytes).
+/// Largest rules content accepted (bytes); the default of [`LoadLimits::max_file_bytes`].
 pub const MAX_CONTENT_LEN: usize = 32 << 20;
-/// Bound on the nodes produced by macro expansion of one condition.
-pub const MAX_EXPANDED_NODES: usize = 2_000_000;
-/// Bound on the nesting of a condition after macro expansion.
+/// What a list item's string takes besides its bytes (the `String` and its allocation).
+const ITEM_COST: usize = 40;
+
+/// Default of [`LoadLimits::max_condition_nodes`].
+pub const MAX_EXPANDED_NODES: usize = 100_000;
+/// Default of [`LoadLimits::max_expansion_depth`].
 pub const MAX_EXPANDED_DEPTH: usize = 2_000;
+
+/// What one rules engine (every file loaded into it) may make the loader hold or compute, so
+/// that a hostile rules file ends in a load error (`LOAD_ERR_VALIDATE`, naming the item, the
+/// limit and the fix) instead of exhausting memory or time. Falco has no such bounds: it clones
+/// every macro into every place it is used (`filter_macro_resolver`), so macros that reference
+/// macros twice each double a condition per level. The defaults are about 100× what the
+/// upstream rules need (falco_rules + incubating + sandbox: largest condition 959 nodes, 10,000
+/// in all, 157 macros, 83 lists, 2.6 KiB the longest condition); a program embedding the engine
+/// can change them in [`Config::limits`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadLimits {
+    /// Largest rules file (bytes). Default 32 MiB. The YAML reader's own bounds (2,000,000
+    /// nodes with aliases expanded, nesting 256) are [`yaml::MAX_NODES`] and [`yaml::MAX_DEPTH`].
+    pub max_file_bytes: usize,
+    /// Most lists, macros and rules (definitions; appends and overrides do not count) in the
+    /// engine. Default 100,000.
+    pub max_items: usize,
+    /// Most nodes one condition (a macro's or a rule's) may have once its macros are expanded;
+    /// every value of a list counts as one. Default 100,000 (the largest upstream rule: 959).
+    pub max_condition_nodes: usize,
+    /// Most nodes all expanded conditions (macros and rules) may have together. Default
+    /// 1,000,000 (upstream: about 10,000). Bounds the memory of the compiled rules and the work
+    /// of evaluating an event.
+    pub max_total_nodes: usize,
+    /// Deepest nesting of a condition after expansion (`and`/`or`/`not` levels and macro
+    /// references). Default 2,000 (upstream: 8).
+    pub max_expansion_depth: usize,
+    /// Most memory of list items once list references inside lists are expanded (all lists;
+    /// each item counts its bytes and 40 for its string). Default 64 MiB.
+    pub max_list_bytes: usize,
+    /// Most bytes of condition text Falco's textual list substitution may scan in one load (one
+    /// pass per list a condition names). Default 1 GiB (upstream: under 1 MiB).
+    pub max_substitution_scan: usize,
+    /// Memory of the compiled regular expressions (`regex` operator) of the engine, each
+    /// counted with its match cache. Default 64 MiB; one expression is also bounded by
+    /// [`crate::eval::REGEX_SIZE_LIMIT`].
+    pub max_regex_bytes: usize,
+}
+
+impl Default for LoadLimits {
+    fn default() -> Self {
+        LoadLimits {
+            max_file_bytes: MAX_CONTENT_LEN,
+            max_items: 100_000,
+            max_condition_nodes: MAX_EXPANDED_NODES,
+            max_total_nodes: 1_000_000,
+            max_expansion_depth: MAX_EXPANDED_DEPTH,
+            max_list_bytes: 64 << 20,
+            max_substitution_scan: 1 << 30,
+            max_regex_bytes: crate::eval::DEFAULT_MAX_REGEX_BYTES,
+        }
+    }
+}
 
 /// A `major.minor.patch` version (libsinsp `sinsp_version`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -91,6 +147,8 @@ pub struct Config {
     pub sources: Vec<String>,
     /// Condition parser depth limit (Falco: 1000).
     pub max_depth: u32,
+    /// Bounds on what a load may hold or compute.
+    pub limits: LoadLimits,
 }
 
 impl Default for Config {
@@ -99,6 +157,7 @@ impl Default for Config {
             engine_version: ENGINE_VERSION,
             sources: vec!["syscall".into(), "k8s_audit".into()],
             max_depth: crate::parser::DEFAULT_MAX_DEPTH,
+            limits: LoadLimits::default(),
         }
     }
 }
@@ -167,6 +226,8 @@ struct RuleInfo {
     source: String,
     tags: BTreeSet<String>,
     exceptions: Vec<ExceptionInfo>,
+    /// `exceptions` by name (appends find theirs in constant time).
+    exception_index: HashMap<String, usize>,
     enabled: bool,
     warn_evttypes: bool,
     skip_if_unknown_filter: bool,
@@ -302,6 +363,8 @@ struct CompileOutput {
     lists: Vec<CompiledList>,
     macros: Vec<CompiledMacro>,
     rules: Vec<CompiledRule>,
+    /// The compiled regular expressions of the rules, by pattern.
+    regexes: crate::eval::RegexCache,
 }
 
 /// An error that aborts a load (Falco's `rule_load_exception`).
@@ -401,20 +464,35 @@ impl RulesEngine {
         out
     }
 
+    /// Reads and loads a rules file: a regular file (a FIFO, device or socket is refused without
+    /// blocking) of at most [`LoadLimits::max_file_bytes`], read with that bound; bytes that are
+    /// not UTF-8 are read as U+FFFD.
     pub fn load_file(&mut self, path: &Path) -> LoadResult {
+        use bulkhead_core::input::{InputError, io_reason, read_regular};
         let name = path.display().to_string();
-        match std::fs::read(path) {
+        let limit = self.config.limits.max_file_bytes;
+        match read_regular(path, limit as u64, "LoadLimits::max_file_bytes") {
             Ok(bytes) => {
-                let content = String::from_utf8_lossy(&bytes).into_owned();
+                let content = bulkhead_core::input::text_lossy(bytes);
                 self.load_rules(&content, &name)
             }
             Err(e) => {
+                let msg = match &e {
+                    InputError::NotRegular { what, .. } => format!(
+                        "Could not open file {name} for reading: {what}, not a regular file (rules are read from regular files)"
+                    ),
+                    InputError::TooLarge { limit, .. } => format!(
+                        "Could not read file {name}: larger than {limit} bytes (the largest rules file Bulkhead reads; split it)"
+                    ),
+                    InputError::Io { source, .. } => {
+                        format!(
+                            "Could not open file {name} for reading: {}",
+                            io_reason(source)
+                        )
+                    }
+                };
                 let mut res = LoadResult::new(&name);
-                res.add_error(
-                    ErrorCode::FileRead,
-                    format!("Could not open file {name} for reading: {e}"),
-                    Context::root(&name),
-                );
+                res.add_error(ErrorCode::FileRead, msg, Context::root(&name));
                 res
             }
         }
@@ -453,6 +531,12 @@ impl RulesEngine {
         &self.output.lists
     }
 
+    /// The regular expressions of the rules, compiled once by pattern (shared by every
+    /// detector built from this engine).
+    pub fn regexes(&self) -> &crate::eval::RegexCache {
+        &self.output.regexes
+    }
+
     pub fn rule(&self, name: &str) -> Option<&CompiledRule> {
         self.output.rules.iter().find(|r| r.name == name)
     }
@@ -480,10 +564,11 @@ impl RulesEngine {
 
     fn read(&mut self, content: &str, name: &str, res: &mut LoadResult) -> bool {
         let root = Context::root(name);
-        if content.len() > MAX_CONTENT_LEN {
+        let max = self.config.limits.max_file_bytes;
+        if content.len() > max {
             res.add_error(
                 ErrorCode::YamlParse,
-                format!("rules content too large (over {MAX_CONTENT_LEN} bytes)"),
+                format!("rules content too large (over {max} bytes)"),
                 root,
             );
             return false;
@@ -649,6 +734,21 @@ impl RulesEngine {
         Ok(())
     }
 
+    /// Room for one more list, macro or rule definition ([`LoadLimits::max_items`]).
+    fn check_room(&self, ctx: &Context) -> LResult<()> {
+        let (r, m, l) = self.collected_counts();
+        let max = self.config.limits.max_items;
+        if r + m + l >= max {
+            return validate_err(
+                format!(
+                    "more than {max} lists, macros and rules in all (the loader's limit, LoadLimits::max_items; split the rules or raise the limit)"
+                ),
+                ctx,
+            );
+        }
+        Ok(())
+    }
+
     fn next_index(&mut self) -> usize {
         let i = self.collector.cur_index;
         self.collector.cur_index += 1;
@@ -687,6 +787,9 @@ impl RulesEngine {
             prev.items.extend(items);
             prev.visibility = id;
         } else {
+            if self.collector.lists.get(&name).is_none() {
+                self.check_room(&ctx)?;
+            }
             let id = self.next_index();
             let mut info = ListInfo {
                 ctx,
@@ -738,6 +841,9 @@ impl RulesEngine {
             prev.cond.push_str(&cond);
             prev.visibility = id;
         } else {
+            if self.collector.macros.get(&name).is_none() {
+                self.check_room(&ctx)?;
+            }
             let mut info = MacroInfo {
                 ctx,
                 cond_ctx,
@@ -981,6 +1087,7 @@ impl RulesEngine {
             priority,
             source,
             tags,
+            exception_index: exception_index(&exceptions),
             exceptions,
             enabled,
             warn_evttypes,
@@ -1005,6 +1112,9 @@ impl RulesEngine {
                 format!("Unknown source {}, skipping", info.source),
                 ctx.clone(),
             );
+        }
+        if self.collector.rules.get(&name).is_none() {
+            self.check_room(&ctx)?;
         }
         let source = known.then(|| info.source.clone());
         for ex in &mut info.exceptions {
@@ -1066,7 +1176,11 @@ impl RulesEngine {
         }
         if let Some(exs) = v.exceptions {
             for mut ex in exs {
-                match prev.exceptions.iter_mut().find(|e| e.name == ex.name) {
+                match prev
+                    .exception_index
+                    .get(&ex.name)
+                    .and_then(|&i| prev.exceptions.get_mut(i))
+                {
                     None => {
                         if !ex.fields.is_valid() {
                             return validate_err(
@@ -1081,6 +1195,8 @@ impl RulesEngine {
                             );
                         }
                         validate_exception(source.as_deref(), &mut ex)?;
+                        prev.exception_index
+                            .insert(ex.name.clone(), prev.exceptions.len());
                         prev.exceptions.push(ex);
                     }
                     Some(pe) => {
@@ -1136,6 +1252,7 @@ impl RulesEngine {
             prev.tags = t;
         }
         if let Some(e) = v.exceptions {
+            prev.exception_index = exception_index(&e);
             prev.exceptions = e;
         }
         if let Some(p) = v.priority {
@@ -1158,9 +1275,11 @@ impl RulesEngine {
 
     fn compile(&self, out: &mut CompileOutput, res: &mut LoadResult) -> bool {
         let r = (|| -> LResult<()> {
-            self.compile_lists(out);
-            self.compile_macros(out)?;
-            self.compile_rules(out, res)?;
+            self.compile_lists(out)?;
+            let mut subst = ListSubst::new(&out.lists);
+            let mut budget = Budget::default();
+            let resolved = self.compile_macros(out, &mut subst, &mut budget)?;
+            self.compile_rules(out, &mut subst, &mut budget, &resolved, res)?;
             Ok(())
         })();
         if let Err(e) = r {
@@ -1188,19 +1307,43 @@ impl RulesEngine {
         true
     }
 
-    fn compile_lists(&self, out: &mut CompileOutput) {
+    /// Lists with the lists they name expanded one level (a list sees the lists defined before
+    /// its last definition or append), within [`LoadLimits::max_list_bytes`].
+    fn compile_lists(&self, out: &mut CompileOutput) -> LResult<()> {
         let col = &self.collector;
-        let mut used_names = Vec::new();
+        let max = self.config.limits.max_list_bytes;
+        let mut total = 0usize;
+        let mut used = vec![false; col.lists.items.len()];
         for list in &col.lists.items {
             let mut items = Vec::new();
             for item in &list.items {
-                match col.lists.get(item) {
-                    Some(r) if r.index < list.visibility => {
-                        used_names.push(r.name.clone());
+                match col.lists.by_name.get(item.as_str()) {
+                    Some(&j) if col.lists.items[j].index < list.visibility => {
+                        used[j] = true;
+                        let r = &col.lists.items[j];
+                        total =
+                            total.saturating_add(r.items.iter().map(|i| i.len() + ITEM_COST).sum());
+                        if total > max {
+                            break;
+                        }
                         items.extend(r.items.iter().cloned());
                     }
-                    _ => items.push(item.clone()),
+                    _ => {
+                        total = total.saturating_add(item.len() + ITEM_COST);
+                        items.push(item.clone());
+                    }
                 }
+                if total > max {
+                    break;
+                }
+            }
+            if total > max {
+                return validate_err(
+                    format!(
+                        "lists expand to more than {max} bytes of items (lists naming other lists multiply them; the loader's limit, LoadLimits::max_list_bytes)"
+                    ),
+                    &list.ctx,
+                );
             }
             out.lists.push(CompiledList {
                 name: list.name.clone(),
@@ -1208,11 +1351,10 @@ impl RulesEngine {
                 used: false,
             });
         }
-        for n in used_names {
-            if let Some(l) = out.lists.iter_mut().find(|l| l.name == n) {
-                l.used = true;
-            }
+        for (l, u) in out.lists.iter_mut().zip(used) {
+            l.used |= u;
         }
+        Ok(())
     }
 
     /// Substitutes lists into a condition and parses it.
@@ -1220,21 +1362,21 @@ impl RulesEngine {
         &self,
         condition: &str,
         lists: &mut [CompiledList],
+        subst: &mut ListSubst,
         ctx: &Context,
     ) -> LResult<(Expr, String)> {
         let mut cnd = condition.to_string();
-        for l in lists.iter_mut() {
-            match resolve_list(&mut cnd, l) {
-                Ok(true) => l.used = true,
-                Ok(false) => {}
-                Err(msg) => {
-                    return err(
-                        ErrorCode::CompileCondition,
-                        msg,
-                        &ctx.condition(Pos::START, condition),
-                    );
-                }
-            }
+        if let Err(msg) = subst.run(
+            &mut cnd,
+            lists,
+            &self.collector.lists.by_name,
+            &self.config.limits,
+        ) {
+            return err(
+                ErrorCode::CompileCondition,
+                msg,
+                &ctx.condition(Pos::START, condition),
+            );
         }
         let mut p = Parser::new(&cnd);
         p.set_max_depth(self.config.max_depth);
@@ -1248,44 +1390,65 @@ impl RulesEngine {
         }
     }
 
-    fn compile_macros(&self, out: &mut CompileOutput) -> LResult<()> {
+    /// Parses every macro (lists substituted), then resolves their macro references in
+    /// definition order, each with the macros visible to it. A macro resolved once is reused
+    /// by size (no walk), so the work is linear in what the expansions produce, which
+    /// [`LoadLimits`] bound.
+    fn compile_macros(
+        &self,
+        out: &mut CompileOutput,
+        subst: &mut ListSubst,
+        budget: &mut Budget,
+    ) -> LResult<Vec<Option<Shape>>> {
         let col = &self.collector;
         for m in &col.macros.items {
-            let (cond, _) = self.parse_with_lists(&m.cond, &mut out.lists, &m.cond_ctx)?;
+            let (cond, _) = self.parse_with_lists(&m.cond, &mut out.lists, subst, &m.cond_ctx)?;
             out.macros.push(CompiledMacro {
                 name: m.name.clone(),
                 condition: cond,
                 used: false,
             });
         }
+        let mut resolved: Vec<Option<Shape>> = vec![None; out.macros.len()];
+        let mut used = vec![false; out.macros.len()];
         for i in 0..out.macros.len() {
             let info = &col.macros.items[i];
-            let visible: HashMap<String, Expr> = col
-                .macros
-                .items
-                .iter()
-                .zip(&out.macros)
-                .filter(|(mi, _)| mi.index < info.visibility)
-                .map(|(mi, cm)| (mi.name.clone(), cm.condition.clone()))
-                .collect();
             let mut ast = out.macros[i].condition.clone();
-            let used = resolve_macros(&mut ast, &visible, &info.cond, &info.ctx)?;
+            let shape = {
+                let mut ex = Expander {
+                    macros: &out.macros,
+                    infos: &col.macros.items,
+                    by_name: &col.macros.by_name,
+                    visibility: Some(info.visibility),
+                    resolved: &resolved,
+                    limits: &self.config.limits,
+                    used: &mut used,
+                };
+                ex.expand(&mut ast, &info.cond, &info.ctx, "macro", &info.name)?
+            };
+            budget.charge(shape.nodes, &info.ctx, &self.config.limits)?;
+            resolved[i] = Some(shape);
             out.macros[i].condition = ast;
-            for u in used {
-                if let Some(m) = out.macros.iter_mut().find(|m| m.name == u) {
-                    m.used = true;
-                }
-            }
         }
-        Ok(())
+        for (m, u) in out.macros.iter_mut().zip(used) {
+            m.used |= u;
+        }
+        Ok(resolved)
     }
 
-    fn compile_rules(&self, out: &mut CompileOutput, res: &mut LoadResult) -> LResult<()> {
-        let all_macros: HashMap<String, Expr> = out
-            .macros
-            .iter()
-            .map(|m| (m.name.clone(), m.condition.clone()))
-            .collect();
+    fn compile_rules(
+        &self,
+        out: &mut CompileOutput,
+        subst: &mut ListSubst,
+        budget: &mut Budget,
+        resolved: &[Option<Shape>],
+        res: &mut LoadResult,
+    ) -> LResult<()> {
+        let col = &self.collector;
+        // Every macro is resolved by now: a rule's references are replaced by copies of their
+        // conditions, whose sizes are known before they are made.
+        let mut used = vec![false; out.macros.len()];
+        let mut regexes = crate::eval::RegexCache::new(self.config.limits.max_regex_bytes);
         for r in &self.collector.rules.items {
             if r.unknown_source {
                 continue;
@@ -1323,16 +1486,19 @@ impl RulesEngine {
                 }
             }
 
-            let mut lists = std::mem::take(&mut out.lists);
-            let parsed = self.parse_with_lists(&condition, &mut lists, &r.cond_ctx);
-            out.lists = lists;
-            let (mut ast, cond_text) = parsed?;
-            let used = resolve_macros(&mut ast, &all_macros, &condition, &r.ctx)?;
-            for u in used {
-                if let Some(m) = out.macros.iter_mut().find(|m| m.name == u) {
-                    m.used = true;
-                }
+            let (mut ast, cond_text) =
+                self.parse_with_lists(&condition, &mut out.lists, subst, &r.cond_ctx)?;
+            let shape = Expander {
+                macros: &out.macros,
+                infos: &col.macros.items,
+                by_name: &col.macros.by_name,
+                visibility: None,
+                resolved,
+                limits: &self.config.limits,
+                used: &mut used,
             }
+            .expand(&mut ast, &condition, &r.ctx, "rule", &r.name)?;
+            budget.charge(shape.nodes, &r.ctx, &self.config.limits)?;
             // <NA> comparisons
             let mut na = None;
             ast.walk(|e| {
@@ -1368,7 +1534,7 @@ impl RulesEngine {
                     { let _ = pos; r.cond_ctx.clone() },
                 );
             }
-            if let Err((msg, pos, unknown)) = validate_condition(&r.source, &ast) {
+            if let Err((msg, pos, unknown)) = validate_condition(&r.source, &ast, &mut regexes) {
                 let ctx = r.cond_ctx.condition(pos, &condition);
                 if unknown && r.skip_if_unknown_filter {
                     res.add_warning(WarningCode::UnknownFilter, msg, ctx);
@@ -1407,6 +1573,10 @@ impl RulesEngine {
                 evttypes: evt,
             });
         }
+        for (m, u) in out.macros.iter_mut().zip(used) {
+            m.used |= u;
+        }
+        out.regexes = regexes;
         Ok(())
     }
 }
@@ -1597,6 +1767,14 @@ fn decode_entry(val: &Node, key: &str, ctx: &Context, depth: usize) -> LResult<E
     Ok(out)
 }
 
+fn exception_index(exceptions: &[ExceptionInfo]) -> HashMap<String, usize> {
+    let mut m = HashMap::with_capacity(exceptions.len());
+    for (i, e) in exceptions.iter().enumerate() {
+        m.entry(e.name.clone()).or_insert(i);
+    }
+    m
+}
+
 fn read_exceptions(
     item: &Node,
     parent: &Context,
@@ -1604,6 +1782,7 @@ fn read_exceptions(
     res: &mut LoadResult,
 ) -> LResult<Vec<ExceptionInfo>> {
     let mut out: Vec<ExceptionInfo> = Vec::new();
+    let mut names = HashSet::new();
     let Some(exs) = item.get("exceptions") else {
         return Ok(out);
     };
@@ -1621,7 +1800,7 @@ fn read_exceptions(
         }
         let name = decode_val(ex, "name", &tmp)?;
         let ex_ctx = child(parent, ex, ItemType::Exception, &name);
-        if out.iter().any(|e| e.name == name) {
+        if !names.insert(name.clone()) {
             return yaml_err(
                 "Exceptions names in the same object must be unique",
                 &ex_ctx,
@@ -1815,156 +1994,380 @@ fn build_exceptions(
     Ok(())
 }
 
-/// Falco's textual list substitution: every occurrence of the list name delimited by blanks,
-/// `(`, `)`, `,`, `=` or the string ends is replaced by the quoted items joined with `, `.
-fn resolve_list(cnd: &mut String, list: &CompiledList) -> Result<bool, String> {
-    const BLANKS: &[u8] = b" \t\n\r";
-    const DELIMS: &[u8] = b" \t\n\r(),=";
-    let name = list.name.as_bytes();
-    if name.is_empty() {
-        return Ok(false);
-    }
-    let mut used = false;
-    let mut s: Vec<u8> = std::mem::take(cnd).into_bytes();
-    let find = |s: &[u8], from: usize| -> Option<usize> {
-        if from > s.len() {
-            return None;
+const BLANKS: &[u8] = b" \t\n\r";
+const DELIMS: &[u8] = b" \t\n\r(),=";
+
+/// Falco's textual list substitution (`rule_loader_compiler.cpp`, `resolve_list`) of every list
+/// into a condition: for each list in definition order, each occurrence of its name delimited by
+/// blanks, `(`, `)`, `,`, `=` or the ends is replaced by its items. Only the lists the condition
+/// (or a substitution made into it) names are run — found by splitting on the delimiters, so the
+/// result is the same as running all of them — and the text they scan is counted against
+/// [`LoadLimits::max_substitution_scan`].
+struct ListSubst {
+    /// Each list's items as substituted (`a, "b c"`), made when first used.
+    joined: Vec<Option<std::rc::Rc<str>>>,
+    /// The lists named in each list's items (by the same splitting), made when first used.
+    refs: Vec<Option<std::rc::Rc<[usize]>>>,
+    /// Lists whose names hold a delimiter (invalid names, warned about): splitting cannot find
+    /// them, so they run on every condition.
+    odd: Vec<usize>,
+    scanned: usize,
+}
+
+impl ListSubst {
+    fn new(lists: &[CompiledList]) -> ListSubst {
+        ListSubst {
+            joined: vec![None; lists.len()],
+            refs: vec![None; lists.len()],
+            odd: lists
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| !l.name.is_empty() && l.name.bytes().any(|b| DELIMS.contains(&b)))
+                .map(|(i, _)| i)
+                .collect(),
+            scanned: 0,
         }
-        s[from..]
-            .windows(name.len())
-            .position(|w| w == name)
-            .map(|p| p + from)
-    };
-    let sub: String = list
-        .items
-        .iter()
-        .map(|v| quote_item(v))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut start_opt = find(&s, 0);
-    while let Some(mut start) = start_opt {
-        let mut end = start + name.len();
-        let before_ok = start == 0 || DELIMS.contains(&s[start - 1]);
-        let after_ok = end >= s.len() || DELIMS.contains(&s[end]);
-        if before_ok && after_ok {
-            while start > 0 && BLANKS.contains(&s[start - 1]) {
-                start -= 1;
+    }
+
+    fn named(text: &str, by_name: &HashMap<String, usize>, out: &mut BTreeSet<usize>) {
+        for tok in text.split(|c: char| c.is_ascii() && DELIMS.contains(&(c as u8))) {
+            if !tok.is_empty()
+                && let Some(&i) = by_name.get(tok)
+            {
+                out.insert(i);
             }
-            while end < s.len() && BLANKS.contains(&s[end]) {
-                end += 1;
-            }
-            if sub.is_empty() {
-                if start > 0 && s[start - 1] == b',' {
-                    start -= 1;
-                } else if end < s.len() && s[end] == b',' {
-                    end += 1;
-                }
-            }
-            let mut new = Vec::with_capacity(s.len() + sub.len() + 2);
-            if start > 0 {
-                new.extend_from_slice(&s[..start]);
-                new.push(b' ');
-            }
-            new.extend_from_slice(sub.as_bytes());
-            new.push(b' ');
-            if end <= s.len() {
-                new.extend_from_slice(&s[end..]);
-            }
-            if new.len() > MAX_CONDITION_LEN {
-                *cnd = String::from_utf8_lossy(&s).into_owned();
+        }
+    }
+
+    fn run(
+        &mut self,
+        cnd: &mut String,
+        lists: &mut [CompiledList],
+        by_name: &HashMap<String, usize>,
+        limits: &LoadLimits,
+    ) -> Result<(), String> {
+        let mut pending = BTreeSet::new();
+        Self::named(cnd, by_name, &mut pending);
+        pending.extend(self.odd.iter().copied());
+        while let Some(i) = pending.pop_first() {
+            self.scanned = self.scanned.saturating_add(cnd.len());
+            if self.scanned > limits.max_substitution_scan {
                 return Err(format!(
-                    "condition too long after substituting list '{}' (over {MAX_CONDITION_LEN} bytes)",
-                    list.name
+                    "list substitution scanned more than {} bytes of conditions (each list a condition names is one pass over it; the loader's limit, LoadLimits::max_substitution_scan)",
+                    limits.max_substitution_scan
                 ));
             }
-            s = new;
-            start += sub.len() + 1;
-            used = true;
+            let sub = self.joined[i]
+                .get_or_insert_with(|| {
+                    lists[i]
+                        .items
+                        .iter()
+                        .map(|v| quote_item(v))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                        .into()
+                })
+                .clone();
+            if resolve_list(cnd, &lists[i].name, &sub)? {
+                lists[i].used = true;
+                let refs = self.refs[i]
+                    .get_or_insert_with(|| {
+                        let mut r = BTreeSet::new();
+                        Self::named(&sub, by_name, &mut r);
+                        r.into_iter().collect::<Vec<_>>().into()
+                    })
+                    .clone();
+                pending.extend(refs.iter().copied().filter(|&j| j > i));
+            }
         }
-        start_opt = find(&s, start + 1);
+        Ok(())
     }
-    *cnd = String::from_utf8_lossy(&s).into_owned();
+}
+
+/// One pass of Falco's textual list substitution: every occurrence of `name` delimited by
+/// blanks, `(`, `)`, `,`, `=` or the string ends is replaced by `sub` (the quoted items joined
+/// with `, `), blanks around it taken in, and for an empty list a neighbouring comma too. One
+/// scan, each piece copied once (the text that follows a substitution is searched where Falco's
+/// loop searches it, quirks included). Returns whether anything was replaced.
+fn resolve_list(cnd: &mut String, name: &str, sub: &str) -> Result<bool, String> {
+    let name_b = name.as_bytes();
+    if name_b.is_empty() {
+        return Ok(false);
+    }
+    let s = cnd.as_bytes();
+    let len = s.len();
+    let finder = memchr::memmem::Finder::new(name_b);
+    let mut out: Vec<u8> = Vec::new();
+    // The text so far is `out` followed by `s[rest..]`.
+    let mut rest = 0usize;
+    let mut from = 0usize;
+    let mut used = false;
+    while from <= len {
+        let Some(k) = finder.find(&s[from..]).map(|p| p + from) else {
+            break;
+        };
+        let end0 = k + name_b.len();
+        let before = if k > rest {
+            Some(s[k - 1])
+        } else {
+            out.last().copied()
+        };
+        let before_ok = before.is_none_or(|c| DELIMS.contains(&c));
+        let after_ok = end0 >= len || DELIMS.contains(&s[end0]);
+        if !(before_ok && after_ok) {
+            from = k + 1;
+            continue;
+        }
+        out.extend_from_slice(&s[rest..k]);
+        while out.last().is_some_and(|c| BLANKS.contains(c)) {
+            out.pop();
+        }
+        let mut end = end0;
+        while end < len && BLANKS.contains(&s[end]) {
+            end += 1;
+        }
+        if sub.is_empty() {
+            if out.last() == Some(&b',') {
+                out.pop();
+            } else if end < len && s[end] == b',' {
+                end += 1;
+            }
+        }
+        let prefix = !out.is_empty();
+        if prefix {
+            out.push(b' ');
+        }
+        out.extend_from_slice(sub.as_bytes());
+        out.push(b' ');
+        if out.len() + (len - end) > MAX_CONDITION_LEN {
+            return Err(format!(
+                "condition too long after substituting list '{name}' (over {MAX_CONDITION_LEN} bytes)"
+            ));
+        }
+        rest = end;
+        // Falco searches again one byte past the blank it appended, which skips the first
+        // byte of what follows when the substitution started the text.
+        from = if prefix { end } else { end + 1 };
+        used = true;
+    }
+    if used {
+        out.extend_from_slice(&s[rest..]);
+        *cnd = String::from_utf8_lossy(&out).into_owned();
+    }
     Ok(used)
 }
 
-/// Replaces macro references with the (cloned, resolved) macro conditions. Returns the names of
-/// the macros used; errors on loops and undefined macros (first one found).
-fn resolve_macros(
-    ast: &mut Expr,
-    macros: &HashMap<String, Expr>,
-    condition: &str,
-    ctx: &Context,
-) -> LResult<Vec<String>> {
-    struct State<'m> {
-        macros: &'m HashMap<String, Expr>,
-        path: Vec<String>,
-        used: Vec<String>,
-        error: Option<(String, Pos)>,
-        unknown: Option<(String, Pos)>,
-        budget: usize,
+/// Size and nesting of an expanded condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Shape {
+    /// Nodes, each value of a list counted as one.
+    nodes: usize,
+    /// `and`/`or`/`not` nesting.
+    depth: usize,
+}
+
+/// The shape of a condition (explicit stack: no recursion on deep trees).
+fn shape(e: &Expr) -> Shape {
+    let mut nodes = 0usize;
+    let mut depth = 0usize;
+    let mut stack = vec![(e, 1usize)];
+    while let Some((e, d)) = stack.pop() {
+        nodes += 1;
+        depth = depth.max(d);
+        match e {
+            Expr::And { children, .. } | Expr::Or { children, .. } => {
+                stack.extend(children.iter().map(|c| (c, d + 1)))
+            }
+            Expr::Not { child, .. } => stack.push((child, d + 1)),
+            Expr::List { values, .. } => nodes += values.len(),
+            Expr::BinaryCheck { left, right, .. } => {
+                stack.push((left, d));
+                stack.push((right, d));
+            }
+            Expr::UnaryCheck { left, .. } => stack.push((left, d)),
+            Expr::Transformer { args, .. } => stack.extend(args.iter().map(|c| (c, d))),
+            Expr::Identifier { .. } | Expr::Value { .. } | Expr::Field { .. } => {}
+        }
     }
-    fn count(e: &Expr) -> usize {
-        let mut n = 0;
-        e.walk(|_| n += 1);
-        n
+    Shape { nodes, depth }
+}
+
+/// The nodes all expanded conditions of a load hold ([`LoadLimits::max_total_nodes`]).
+#[derive(Debug, Default)]
+struct Budget {
+    nodes: usize,
+}
+
+impl Budget {
+    fn charge(&mut self, nodes: usize, ctx: &Context, limits: &LoadLimits) -> LResult<()> {
+        self.nodes = self.nodes.saturating_add(nodes);
+        if self.nodes > limits.max_total_nodes {
+            return validate_err(
+                format!(
+                    "the rules' conditions expand to more than {} nodes in all once their macros are expanded (the loader's limit, LoadLimits::max_total_nodes; macros used many times multiply)",
+                    limits.max_total_nodes
+                ),
+                ctx,
+            );
+        }
+        Ok(())
     }
-    fn visit(e: &mut Expr, st: &mut State, depth: usize) {
+}
+
+/// Replaces macro references by copies of the macros' conditions (libsinsp's
+/// `filter_macro_resolver`), within [`LoadLimits`]: a copy is made only once its size is known
+/// to fit. Errors on reference loops and undefined macros (the first found), as Falco does.
+struct Expander<'a> {
+    /// Macro conditions: resolved for those whose `resolved` entry is set, as parsed otherwise.
+    macros: &'a [CompiledMacro],
+    infos: &'a [MacroInfo],
+    by_name: &'a HashMap<String, usize>,
+    /// A macro sees the macros defined before its last definition; a rule (`None`) all.
+    visibility: Option<usize>,
+    resolved: &'a [Option<Shape>],
+    limits: &'a LoadLimits,
+    used: &'a mut [bool],
+}
+
+struct ExpandState {
+    path: Vec<usize>,
+    on_path: HashSet<usize>,
+    nodes: usize,
+    error: Option<(String, Pos)>,
+    unknown: Option<(String, Pos)>,
+}
+
+impl Expander<'_> {
+    /// Expands `ast` (the condition of the macro or rule `name`); returns its shape.
+    fn expand(
+        &mut self,
+        ast: &mut Expr,
+        condition: &str,
+        ctx: &Context,
+        kind: &str,
+        name: &str,
+    ) -> LResult<Shape> {
+        let own = shape(ast);
+        let mut st = ExpandState {
+            path: Vec::new(),
+            on_path: HashSet::new(),
+            nodes: own.nodes,
+            error: None,
+            unknown: None,
+        };
+        if own.nodes > self.limits.max_condition_nodes {
+            st.error = Some((self.too_big(kind, name, None), ast.pos()));
+        } else {
+            self.visit(ast, &mut st, 0, kind, name);
+        }
+        if let Some((msg, pos)) = st.error {
+            return validate_err(msg, &ctx.condition(pos, condition));
+        }
+        if let Some((name, pos)) = st.unknown {
+            return validate_err(
+                format!("Undefined macro '{name}' used in filter."),
+                &ctx.condition(pos, condition),
+            );
+        }
+        Ok(shape(ast))
+    }
+
+    fn too_big(&self, kind: &str, name: &str, culprit: Option<(&str, usize)>) -> String {
+        let max = self.limits.max_condition_nodes;
+        let mut msg = format!(
+            "the condition of {kind} '{name}' has more than {max} nodes once its macros are expanded"
+        );
+        if let Some((m, n)) = culprit {
+            msg += &format!(" (macro '{m}' alone expands to {n})");
+        }
+        msg += "; macros that use other macros several times multiply (the loader's limit, LoadLimits::max_condition_nodes)";
+        msg
+    }
+
+    fn visit(&mut self, e: &mut Expr, st: &mut ExpandState, depth: usize, kind: &str, name: &str) {
         if st.error.is_some() {
             return;
         }
-        if depth > MAX_EXPANDED_DEPTH {
+        let max_depth = self.limits.max_expansion_depth;
+        if depth > max_depth {
             st.error = Some((
                 format!(
-                    "condition nesting exceeds {MAX_EXPANDED_DEPTH} levels after macro expansion"
+                    "condition nesting exceeds {max_depth} levels after macro expansion (the loader's limit, LoadLimits::max_expansion_depth)"
                 ),
                 e.pos(),
             ));
             return;
         }
         match e {
-            Expr::Identifier { name, pos } => {
-                let Some(m) = st.macros.get(name.as_str()) else {
+            Expr::Identifier { name: id, pos } => {
+                let pos = *pos;
+                let found = self
+                    .by_name
+                    .get(id.as_str())
+                    .copied()
+                    .filter(|&i| self.visibility.is_none_or(|v| self.infos[i].index < v));
+                let Some(i) = found else {
                     if st.unknown.is_none() {
-                        st.unknown = Some((name.clone(), *pos));
+                        st.unknown = Some((id.clone(), pos));
                     }
                     return;
                 };
-                if let Some(i) = st.path.iter().position(|p| p == name) {
-                    let mut msg = format!("reference loop in macro '{name}'");
-                    for p in &st.path[i..] {
-                        msg += &format!(" -> '{p}'");
+                if st.on_path.contains(&i) {
+                    let mname = &self.infos[i].name;
+                    let start = st.path.iter().position(|&p| p == i).unwrap_or(0);
+                    let mut msg = format!("reference loop in macro '{mname}'");
+                    for &p in &st.path[start..] {
+                        msg += &format!(" -> '{}'", self.infos[p].name);
                     }
-                    msg += &format!(" -> '{name}'");
-                    st.error = Some((msg, *pos));
+                    msg += &format!(" -> '{mname}'");
+                    st.error = Some((msg, pos));
                     return;
                 }
-                let size = count(m);
-                if size > st.budget {
+                let body = &self.macros[i].condition;
+                // A resolved macro has no references left: its shape is known, and the copy
+                // is checked before it is made. One still as parsed is copied (its own size,
+                // checked first) and expanded in turn.
+                let (size, nested) = match self.resolved[i] {
+                    Some(sh) => (sh.nodes, Some(sh.depth)),
+                    None => (shape(body).nodes, None),
+                };
+                // The identifier's own node is replaced.
+                st.nodes = st.nodes.saturating_add(size).saturating_sub(1);
+                if st.nodes > self.limits.max_condition_nodes {
                     st.error = Some((
-                        format!(
-                            "condition exceeds {MAX_EXPANDED_NODES} nodes after macro expansion"
-                        ),
-                        *pos,
+                        self.too_big(kind, name, Some((&self.infos[i].name, size))),
+                        pos,
                     ));
                     return;
                 }
-                st.budget -= size;
-                let name = name.clone();
-                st.path.push(name.clone());
-                let mut new = m.clone();
-                visit(&mut new, st, depth + 1);
-                st.path.pop();
-                if !st.used.contains(&name) {
-                    st.used.push(name);
+                if let Some(d) = nested
+                    && depth + d > max_depth
+                {
+                    st.error = Some((
+                        format!(
+                            "condition nesting exceeds {max_depth} levels after macro expansion (the loader's limit, LoadLimits::max_expansion_depth)"
+                        ),
+                        pos,
+                    ));
+                    return;
                 }
+                let mut new = body.clone();
+                if nested.is_none() {
+                    st.path.push(i);
+                    st.on_path.insert(i);
+                    self.visit(&mut new, st, depth + 1, kind, name);
+                    st.path.pop();
+                    st.on_path.remove(&i);
+                }
+                self.used[i] = true;
                 *e = new;
             }
             Expr::And { children, .. } | Expr::Or { children, .. } => {
                 for c in children {
-                    visit(c, st, depth + 1);
+                    self.visit(c, st, depth + 1, kind, name);
                 }
             }
-            Expr::Not { child, .. } => visit(child, st, depth + 1),
+            Expr::Not { child, .. } => self.visit(child, st, depth + 1, kind, name),
             Expr::UnaryCheck { .. }
             | Expr::BinaryCheck { .. }
             | Expr::Value { .. }
@@ -1973,30 +2376,15 @@ fn resolve_macros(
             | Expr::Transformer { .. } => {}
         }
     }
-    let mut st = State {
-        macros,
-        path: Vec::new(),
-        used: Vec::new(),
-        error: None,
-        unknown: None,
-        budget: MAX_EXPANDED_NODES,
-    };
-    visit(ast, &mut st, 0);
-    if let Some((msg, pos)) = st.error {
-        return validate_err(msg, &ctx.condition(pos, condition));
-    }
-    if let Some((name, pos)) = st.unknown {
-        return validate_err(
-            format!("Undefined macro '{name}' used in filter."),
-            &ctx.condition(pos, condition),
-        );
-    }
-    Ok(st.used)
 }
 
 /// Validates fields, operators, values and event type names of a resolved condition.
 /// `Err((message, position, is_unknown_field_or_type))`.
-fn validate_condition(source: &str, ast: &Expr) -> Result<(), (String, Pos, bool)> {
+fn validate_condition(
+    source: &str,
+    ast: &Expr,
+    regexes: &mut crate::eval::RegexCache,
+) -> Result<(), (String, Pos, bool)> {
     let mut result = Ok(());
     let check_field = |name: &str,
                        arg: Option<&str>,
@@ -2053,6 +2441,15 @@ fn validate_condition(source: &str, ast: &Expr) -> Result<(), (String, Pos, bool
                     Expr::List { values, .. } => values.iter().map(String::as_str).collect(),
                     _ => vec![],
                 };
+                // libsinsp compiles a `regex` value when the filter is built (RE2; an invalid
+                // pattern throws "invalid regex pattern: ..."), so Falco refuses the rule at load.
+                if op == "regex"
+                    && let Expr::Value { value, .. } = right.as_ref()
+                    && let Err(e) = regexes.get(value)
+                {
+                    result = Err((e, *pos, false));
+                    return;
+                }
                 let evttype = info.name == "evt.type" && arg.is_none();
                 for v in values {
                     if evttype
@@ -2117,34 +2514,122 @@ fn validate_output(source: &str, fmt: &str) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    fn list(name: &str, items: &[&str]) -> CompiledList {
-        CompiledList {
-            name: name.into(),
-            items: items.iter().map(|s| s.to_string()).collect(),
-            used: false,
-        }
+    fn list(name: &str, items: &[&str]) -> (String, String) {
+        let joined = items
+            .iter()
+            .map(|v| quote_item(v))
+            .collect::<Vec<_>>()
+            .join(", ");
+        (name.to_string(), joined)
+    }
+
+    fn resolve(c: &mut String, (name, sub): (String, String)) -> bool {
+        resolve_list(c, &name, &sub).unwrap()
     }
 
     #[test]
     fn textual_list_substitution() {
         let mut c = "proc.name in (shells) and fd.name=shells".to_string();
-        assert!(resolve_list(&mut c, &list("shells", &["bash", "my sh"])).unwrap());
+        assert!(resolve(&mut c, list("shells", &["bash", "my sh"])));
         assert_eq!(
             c,
             "proc.name in ( bash, \"my sh\" ) and fd.name= bash, \"my sh\" "
         );
         let mut c = "proc.name in (a, empty, b)".to_string();
-        assert!(resolve_list(&mut c, &list("empty", &[])).unwrap());
+        assert!(resolve(&mut c, list("empty", &[])));
         assert_eq!(c, "proc.name in (a  , b)");
         let mut c = "proc.name in (myshells)".to_string();
-        assert!(!resolve_list(&mut c, &list("shells", &["x"])).unwrap());
+        assert!(!resolve(&mut c, list("shells", &["x"])));
         let mut c = "shells".to_string();
-        assert!(resolve_list(&mut c, &list("shells", &["x", "y"])).unwrap());
+        assert!(resolve(&mut c, list("shells", &["x", "y"])));
         assert_eq!(c, "x, y ");
         // a list whose item is its own name terminates
         let mut c = "a in (l)".to_string();
-        assert!(resolve_list(&mut c, &list("l", &["l"])).unwrap());
+        assert!(resolve(&mut c, list("l", &["l"])));
         assert_eq!(c, "a in ( l )");
+        // Falco's loop searches again one byte past the blank it appends, so a substitution at
+        // the very start skips the first byte of what follows.
+        let mut c = "L L".to_string();
+        assert!(resolve(&mut c, list("L", &["x"])));
+        assert_eq!(c, "x L");
+        let mut c = "(L L)".to_string();
+        assert!(resolve(&mut c, list("L", &["x"])));
+        assert_eq!(c, "( x x )");
+        // blanks before an occurrence are taken in, also those a substitution left
+        let mut c = "a,L L,b".to_string();
+        assert!(resolve(&mut c, list("L", &[])));
+        assert_eq!(c, "a  b");
+    }
+
+    /// The one-pass substitution gives what Falco's loop (rebuilding the text at each
+    /// occurrence) gives, on generated conditions.
+    #[test]
+    fn substitution_matches_falcos_loop() {
+        fn falco(cnd: &str, name: &str, sub: &str) -> String {
+            let name = name.as_bytes();
+            let mut s = cnd.as_bytes().to_vec();
+            let find = |s: &[u8], from: usize| -> Option<usize> {
+                if from > s.len() {
+                    return None;
+                }
+                s[from..]
+                    .windows(name.len())
+                    .position(|w| w == name)
+                    .map(|p| p + from)
+            };
+            let mut start_opt = find(&s, 0);
+            while let Some(mut start) = start_opt {
+                let mut end = start + name.len();
+                let before_ok = start == 0 || DELIMS.contains(&s[start - 1]);
+                let after_ok = end >= s.len() || DELIMS.contains(&s[end]);
+                if before_ok && after_ok {
+                    while start > 0 && BLANKS.contains(&s[start - 1]) {
+                        start -= 1;
+                    }
+                    while end < s.len() && BLANKS.contains(&s[end]) {
+                        end += 1;
+                    }
+                    if sub.is_empty() {
+                        if start > 0 && s[start - 1] == b',' {
+                            start -= 1;
+                        } else if end < s.len() && s[end] == b',' {
+                            end += 1;
+                        }
+                    }
+                    let mut new = Vec::new();
+                    if start > 0 {
+                        new.extend_from_slice(&s[..start]);
+                        new.push(b' ');
+                    }
+                    new.extend_from_slice(sub.as_bytes());
+                    new.push(b' ');
+                    new.extend_from_slice(&s[end..]);
+                    s = new;
+                    start += sub.len() + 1;
+                }
+                start_opt = find(&s, start + 1);
+            }
+            String::from_utf8(s).unwrap()
+        }
+        let pieces = ["L", " ", ",", "(", ")", "=", "x", "LL", "\t", "a=L", "L,"];
+        let subs = ["", "y", "p, q", "L", "z\t"];
+        let mut seed = 7u64;
+        for _ in 0..20_000 {
+            let mut cnd = String::new();
+            for _ in 0..(seed % 9) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                cnd += pieces[(seed >> 33) as usize % pieces.len()];
+            }
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let sub = subs[(seed >> 33) as usize % subs.len()];
+            let mut mine = cnd.clone();
+            resolve_list(&mut mine, "L", sub).unwrap();
+            assert_eq!(mine, falco(&cnd, "L", sub), "{cnd:?} with {sub:?}");
+        }
     }
 
     #[test]

@@ -295,6 +295,13 @@ impl<'d> Pipeline<'d> {
         }
     }
 
+    /// Bounds of the syscall state (the thread table's size: Falco's
+    /// `falco_libs.thread_table_size`).
+    pub fn with_state_limits(mut self, limits: crate::syscall::StateLimits) -> Self {
+        self.inspector.state.limits = limits;
+        self
+    }
+
     /// Where log lines go (the drop monitor's `log` action, `Exiting.`): Falco's logger.
     pub fn with_log(mut self, log: impl FnMut(Priority, &str) + 'd) -> Self {
         self.log = Box::new(log);
@@ -355,6 +362,9 @@ impl<'d> Pipeline<'d> {
             let Some(rules_source) = ev.rules_source() else {
                 if let SourceEvent::State(r) = &ev {
                     self.inspector.apply_state(r);
+                    if let Some(e) = self.inspector.too_large() {
+                        return Err(SourceError::State(e).into());
+                    }
                 }
                 continue;
             };
@@ -375,6 +385,11 @@ impl<'d> Pipeline<'d> {
             alerts.clear();
             match ev {
                 SourceEvent::Syscall(ev) => {
+                    // Past its memory limit the state stops the replay (checked before the
+                    // next event: the last one applied was evaluated).
+                    if let Some(e) = self.inspector.too_large() {
+                        return Err(SourceError::State(e).into());
+                    }
                     let view = self.inspector.apply(ev);
                     let ts = view.ts_ns();
                     if watch_drops && let Some(m) = &mut self.drops {
@@ -418,6 +433,13 @@ impl<'d> Pipeline<'d> {
             });
         }
         summary.warnings = source.take_warnings();
+        let dropped = std::mem::take(&mut self.inspector.state.dropped_threads);
+        if dropped > 0 {
+            summary.warnings.push(format!(
+                "{dropped} thread(s) dropped from the state: more than {} threads at once (falco_libs.thread_table_size)",
+                self.inspector.state.limits.max_threads
+            ));
+        }
         Ok(summary)
     }
 }

@@ -12,6 +12,7 @@ use crate::capture::{CaptureError, CapturedEvent};
 use crate::k8saudit::{AuditError, AuditEvent};
 use crate::syscall::StateRecord;
 use bulkhead_scap::{Block, Capture, Converter, Event, ScapError, decode, table};
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 /// One thing a source yields.
@@ -107,6 +108,110 @@ pub enum SourceError {
     /// A live source that failed (the sensor).
     #[error("{name}: {message}")]
     Live { name: String, message: String },
+    /// The input is not a regular file (a FIFO, a device, a directory), or over a limit.
+    #[error("{0}")]
+    Input(bulkhead_core::input::InputError),
+    /// The state the events built grew past its limit.
+    #[error("{0}")]
+    State(crate::syscall::StateTooLarge),
+}
+
+impl From<bulkhead_core::input::InputError> for SourceError {
+    fn from(e: bulkhead_core::input::InputError) -> Self {
+        match e {
+            bulkhead_core::input::InputError::Io { path, source } => SourceError::Io {
+                path,
+                error: source,
+            },
+            other => SourceError::Input(other),
+        }
+    }
+}
+
+/// Bounds of reading one recorded input: what a hostile capture or audit file can make a replay
+/// hold, so that reading ends in an error naming the limit instead of exhausting memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceLimits {
+    /// Bytes read from the input, after gzip decompression for a `.scap` capture (a
+    /// decompression bomb is refused by this absolute amount, whatever its ratio). Default
+    /// 8 GiB (`--max-capture-size`).
+    pub max_input_bytes: u64,
+    /// Largest record: a line of a Bulkhead capture, one Kubernetes audit event or `EventList`.
+    /// Default 16 MiB (`--max-event-size`).
+    pub max_record_bytes: usize,
+    /// Most JSON values in one record. Default 1,000,000.
+    pub max_record_values: usize,
+    /// Largest `.scap` block. Default 64 MiB.
+    pub max_block_bytes: u32,
+    /// Most threads of one `.scap` process list block, and live thread records a Bulkhead
+    /// capture reader keeps. Default 262,144 (libsinsp's thread table).
+    pub max_threads: usize,
+    /// Most fds of one `.scap` fd list block. Default 4,096 (libsinsp's fd table of a process).
+    pub max_fds: usize,
+    /// Bytes of the live thread records a Bulkhead capture reader keeps. Default 256 MiB.
+    pub max_thread_record_bytes: usize,
+}
+
+impl Default for SourceLimits {
+    fn default() -> Self {
+        SourceLimits {
+            max_input_bytes: 8 << 30,
+            max_record_bytes: crate::k8saudit::MAX_EVENT_BYTES,
+            max_record_values: crate::k8saudit::MAX_EVENT_VALUES,
+            max_block_bytes: bulkhead_scap::DEFAULT_MAX_BLOCK,
+            max_threads: bulkhead_scap::DEFAULT_MAX_THREADS,
+            max_fds: bulkhead_scap::DEFAULT_MAX_FDS,
+            max_thread_record_bytes: crate::capture::MAX_THREAD_RECORD_BYTES,
+        }
+    }
+}
+
+impl SourceLimits {
+    fn scap(&self) -> bulkhead_scap::Limits {
+        bulkhead_scap::Limits {
+            max_block: self.max_block_bytes,
+            max_total: self.max_input_bytes,
+            max_threads: self.max_threads,
+            max_fds: self.max_fds,
+        }
+    }
+}
+
+/// A reader that fails once more than `limit` bytes came through it (checked while reading).
+pub struct LimitedRead<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+}
+
+impl<R> LimitedRead<R> {
+    pub fn new(inner: R, limit: u64) -> Self {
+        LimitedRead {
+            inner,
+            left: limit,
+            limit,
+        }
+    }
+}
+
+impl<R: Read> Read for LimitedRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            // One byte more tells a stream that ends exactly at the limit from a longer one.
+            let mut one = [0u8; 1];
+            return match self.inner.read(&mut one)? {
+                0 => Ok(0),
+                _ => Err(std::io::Error::other(format!(
+                    "input larger than {} bytes (the replay's limit, --max-capture-size)",
+                    self.limit
+                ))),
+            };
+        }
+        let max = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..max])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// A `.scap` capture (gzip or plain): its metadata blocks as [`SourceEvent::State`] records, its
@@ -119,16 +224,26 @@ pub struct ScapSource {
 }
 
 impl ScapSource {
+    /// A `.scap` file (a regular file; see [`open`] for streams), with the default limits.
     pub fn open(path: &Path) -> Result<ScapSource, SourceError> {
-        let f = std::fs::File::open(path).map_err(|e| SourceError::Io {
-            path: path.to_path_buf(),
-            error: e,
-        })?;
-        let cap = Capture::new(f).map_err(|e| SourceError::Scap {
-            path: path.to_path_buf(),
-            error: e,
-        })?;
-        Ok(ScapSource::new(cap, path))
+        let f = bulkhead_core::input::open_regular(path, false)?;
+        ScapSource::from_reader(Box::new(f), path, &SourceLimits::default())
+    }
+
+    /// A capture from any reader (gzip or plain), within `limits`; `name` names it in errors.
+    pub fn from_reader(
+        r: Box<dyn Read>,
+        name: &Path,
+        limits: &SourceLimits,
+    ) -> Result<ScapSource, SourceError> {
+        let cap = Capture::with_limits(r, limits.scap())
+            .map_err(|e| SourceError::Scap {
+                path: name.to_path_buf(),
+                error: e,
+            })?
+            // The state records go to the inspector; the capture need not keep its own copy.
+            .without_tables();
+        Ok(ScapSource::new(cap, name))
     }
 
     /// A capture already opened; `name` names it in errors.
@@ -185,6 +300,28 @@ impl EventSource for ScapSource {
     fn rules_sources(&self) -> &'static [&'static str] {
         &["syscall"]
     }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        let mut w = Vec::new();
+        let (t, f) = (self.cap.dropped_threads, self.cap.dropped_fds);
+        if t > 0 {
+            w.push(format!(
+                "{}: {t} thread(s) of process list blocks past the thread table's {} dropped (as libsinsp drops them)",
+                self.path.display(),
+                self.cap.limits().max_threads
+            ));
+        }
+        if f > 0 {
+            w.push(format!(
+                "{}: {f} fd(s) of fd list blocks past a process's {} dropped (as libsinsp drops them)",
+                self.path.display(),
+                self.cap.limits().max_fds
+            ));
+        }
+        self.cap.dropped_threads = 0;
+        self.cap.dropped_fds = 0;
+        w
+    }
 }
 
 /// Bulkhead's own capture format (JSON Lines, see [`crate::capture`]): syscall events as
@@ -194,21 +331,36 @@ pub struct CaptureSource<R> {
     path: PathBuf,
 }
 
-impl CaptureSource<std::io::BufReader<std::fs::File>> {
+impl CaptureSource<std::io::BufReader<LimitedRead<std::fs::File>>> {
+    /// A Bulkhead capture file (a regular file), with the default limits.
     pub fn open(path: &Path) -> Result<Self, SourceError> {
-        let f = std::fs::File::open(path).map_err(|e| SourceError::Io {
-            path: path.to_path_buf(),
-            error: e,
-        })?;
-        Ok(CaptureSource::new(std::io::BufReader::new(f), path))
+        let f = bulkhead_core::input::open_regular(path, false)?;
+        let limits = SourceLimits::default();
+        Ok(CaptureSource::with_limits(
+            std::io::BufReader::new(LimitedRead::new(f, limits.max_input_bytes)),
+            path,
+            &limits,
+        ))
     }
 }
 
 impl<R: std::io::BufRead> CaptureSource<R> {
     /// A capture from any reader; `name` names it in errors.
     pub fn new(reader: R, name: &Path) -> Self {
+        CaptureSource::with_limits(reader, name, &SourceLimits::default())
+    }
+
+    /// A capture from any reader, its lines and thread records within `limits`.
+    pub fn with_limits(reader: R, name: &Path, limits: &SourceLimits) -> Self {
         CaptureSource {
-            reader: crate::capture::Reader::new(reader),
+            reader: crate::capture::Reader::with_limits(
+                reader,
+                crate::capture::ReaderLimits {
+                    max_line: limits.max_record_bytes,
+                    max_threads: limits.max_threads,
+                    max_thread_bytes: limits.max_thread_record_bytes,
+                },
+            ),
             path: name.to_path_buf(),
         }
     }
@@ -231,48 +383,59 @@ impl<R: std::io::BufRead> EventSource for CaptureSource<R> {
     }
 }
 
-/// Kubernetes audit events: one event, an `EventList`, a JSON array or JSON lines (the file is
-/// read whole, up to [`crate::k8saudit::MAX_AUDIT_BYTES`]). Documents that are not audit events
-/// are skipped with the k8saudit plugin's message ([`EventSource::take_warnings`]).
+/// Kubernetes audit events: one event, an `EventList`, a JSON array or JSON lines, read one
+/// event at a time ([`crate::k8saudit::AuditReader`]: records bounded in bytes and values).
+/// Documents that are not audit events are skipped with the k8saudit plugin's message
+/// ([`EventSource::take_warnings`]).
 pub struct AuditSource {
-    events: std::vec::IntoIter<AuditEvent>,
-    warnings: Vec<String>,
+    reader: crate::k8saudit::AuditReader<Box<dyn BufRead>>,
+    path: PathBuf,
 }
 
 impl AuditSource {
+    /// An audit file (a regular file), with the default limits.
     pub fn open(path: &Path) -> Result<AuditSource, SourceError> {
-        let bytes = std::fs::read(path).map_err(|e| SourceError::Io {
-            path: path.to_path_buf(),
-            error: e,
-        })?;
-        AuditSource::from_text(&String::from_utf8_lossy(&bytes), path)
+        let f = bulkhead_core::input::open_regular(path, false)?;
+        let limits = SourceLimits::default();
+        Ok(AuditSource::from_reader(
+            Box::new(std::io::BufReader::new(LimitedRead::new(
+                f,
+                limits.max_input_bytes,
+            ))),
+            path,
+            &limits,
+        ))
+    }
+
+    /// Audit events from any reader; `name` names it in errors and warnings.
+    pub fn from_reader(r: Box<dyn BufRead>, name: &Path, limits: &SourceLimits) -> AuditSource {
+        AuditSource {
+            reader: crate::k8saudit::AuditReader::with_limits(
+                r,
+                limits.max_record_bytes,
+                limits.max_record_values,
+            ),
+            path: name.to_path_buf(),
+        }
     }
 
     /// Audit events of a text; `name` names it in errors and warnings.
     pub fn from_text(text: &str, name: &Path) -> Result<AuditSource, SourceError> {
-        let (events, skipped) =
-            crate::k8saudit::read_events(text).map_err(|e| SourceError::Audit {
-                path: name.to_path_buf(),
-                error: e,
-            })?;
-        let mut warnings = Vec::new();
-        if skipped > 0 {
-            warnings.push(format!(
-                "{}: {skipped} document(s): {}",
-                name.display(),
-                crate::k8saudit::NOT_AUDIT
-            ));
-        }
-        Ok(AuditSource {
-            events: events.into_iter(),
-            warnings,
-        })
+        Ok(AuditSource::from_reader(
+            Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
+            name,
+            &SourceLimits::default(),
+        ))
     }
 }
 
 impl EventSource for AuditSource {
     fn next_event(&mut self) -> Result<Option<SourceEvent>, SourceError> {
-        Ok(self.events.next().map(SourceEvent::Audit))
+        let ev = self.reader.next_event().map_err(|e| SourceError::Audit {
+            path: self.path.clone(),
+            error: e,
+        })?;
+        Ok(ev.map(SourceEvent::Audit))
     }
 
     fn rules_sources(&self) -> &'static [&'static str] {
@@ -280,7 +443,15 @@ impl EventSource for AuditSource {
     }
 
     fn take_warnings(&mut self) -> Vec<String> {
-        std::mem::take(&mut self.warnings)
+        let skipped = self.reader.skipped();
+        if skipped == 0 {
+            return Vec::new();
+        }
+        vec![format!(
+            "{}: {skipped} document(s): {}",
+            self.path.display(),
+            crate::k8saudit::NOT_AUDIT
+        )]
     }
 }
 
@@ -309,19 +480,53 @@ impl InputKind {
 }
 
 /// The source of a recorded input, by its content: a `.scap` capture (`convert_old_events`:
-/// through libscap's converter), a Bulkhead capture, else Kubernetes audit events.
+/// through libscap's converter), a Bulkhead capture, else Kubernetes audit events; with the
+/// default [`SourceLimits`].
 pub fn open(path: &Path, convert_old_events: bool) -> Result<Box<dyn EventSource>, SourceError> {
-    let mut head = [0u8; 32];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-        .map_err(|e| SourceError::Io {
-            path: path.to_path_buf(),
-            error: e,
-        })?;
-    Ok(match InputKind::of(&head[..n]) {
-        InputKind::Scap => Box::new(ScapSource::open(path)?.with_conversion(convert_old_events)),
-        InputKind::Capture => Box::new(CaptureSource::open(path)?),
-        InputKind::Audit => Box::new(AuditSource::open(path)?),
+    open_with(path, convert_old_events, &SourceLimits::default())
+}
+
+/// [`open`] within `limits`. The input is opened once and its kind told from its first bytes
+/// (so a pipe works); `-` is standard input. A path must be a regular file: a FIFO, a device,
+/// a socket or a directory is refused at once (never read, never waited on).
+pub fn open_with(
+    path: &Path,
+    convert_old_events: bool,
+    limits: &SourceLimits,
+) -> Result<Box<dyn EventSource>, SourceError> {
+    let io = |e: std::io::Error| SourceError::Io {
+        path: path.to_path_buf(),
+        error: e,
+    };
+    let input: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(bulkhead_core::input::open_regular(path, true)?)
+    };
+    let mut input = LimitedRead::new(input, limits.max_input_bytes);
+    // The first bytes tell the kind; they are read once and put back in front of the rest.
+    let mut head = Vec::with_capacity(64);
+    (&mut input).take(64).read_to_end(&mut head).map_err(io)?;
+    let kind = InputKind::of(&head);
+    let rest = std::io::Cursor::new(head).chain(input);
+    Ok(match kind {
+        InputKind::Scap => {
+            // `max_input_bytes` bounds the decompressed stream inside the capture reader.
+            Box::new(
+                ScapSource::from_reader(Box::new(rest), path, limits)?
+                    .with_conversion(convert_old_events),
+            )
+        }
+        InputKind::Capture => Box::new(CaptureSource::with_limits(
+            std::io::BufReader::new(rest),
+            path,
+            limits,
+        )),
+        InputKind::Audit => Box::new(AuditSource::from_reader(
+            Box::new(std::io::BufReader::new(rest)),
+            path,
+            limits,
+        )),
     })
 }
 

@@ -35,8 +35,9 @@ pub struct YamlError {
     pub mark: Mark,
 }
 
-/// Maximum number of nodes a file may expand to (aliases included).
-pub const MAX_NODES: usize = 2_000_000;
+/// Maximum number of nodes a file may expand to (aliases included): about 200 MiB parsed, 200×
+/// the upstream rules files.
+pub const MAX_NODES: usize = 1_000_000;
 /// Maximum nesting of collections.
 pub const MAX_DEPTH: usize = 256;
 

@@ -111,8 +111,12 @@ pub struct ScanRequest {
     pub target: String,
     /// [`TargetKind::Image`] (any source) or [`TargetKind::Filesystem`] (a directory only).
     pub kind: TargetKind,
-    /// How to reach and read it (cache, platform, registry credentials, timeout, progress).
+    /// How to reach and read it (cache, platform, registry credentials, timeout, progress), and
+    /// the bounds on reading it (`image.limits`: layers, uncompressed and captured bytes, index
+    /// memory).
     pub image: ScanOptions,
+    /// Bounds on what the analyzers build (packages, file-list memory).
+    pub inventory: bulkhead_inventory::Limits,
     /// Glob patterns of directories to leave out (`**` crosses `/`, `*` does not; relative to the
     /// image root, a leading `/` or `./` ignored).
     pub skip_dirs: Vec<String>,
@@ -131,6 +135,7 @@ impl ScanRequest {
             target: target.into(),
             kind,
             image: ScanOptions::default(),
+            inventory: bulkhead_inventory::Limits::default(),
             skip_dirs: Vec::new(),
             skip_files: Vec::new(),
             vulnerabilities: None,
@@ -297,7 +302,7 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
         }
     })?;
     let t1 = Instant::now();
-    let inv = bulkhead_inventory::analyze(&scanned.index);
+    let inv = bulkhead_inventory::analyze_with(&scanned.index, &req.inventory);
     stats.read = t1 - t0;
     stats.analyse = t1.elapsed();
     stats.layers = scanned.index.layers.len();

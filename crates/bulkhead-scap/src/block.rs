@@ -38,6 +38,12 @@ pub const UL_BLOCK_TYPE_V2: u32 = 0x220;
 
 /// Default refusal limit for one block.
 pub const DEFAULT_MAX_BLOCK: u32 = 64 * 1024 * 1024;
+/// Default most threads of one process list block (libsinsp's thread table size, 262,144).
+pub const DEFAULT_MAX_THREADS: usize = 262_144;
+/// Default most fds of one fd list block (libsinsp's `MAX_FD_TABLE_SIZE`, 4,096).
+pub const DEFAULT_MAX_FDS: usize = 4_096;
+/// Default most bytes read from a capture (after gzip decompression): 8 GiB.
+pub const DEFAULT_MAX_TOTAL: u64 = 8 * 1024 * 1024 * 1024;
 
 /// Little-endian cursor over one block body; every read is bounds-checked.
 pub(crate) struct Cur<'a> {
@@ -117,7 +123,10 @@ struct Counting<R> {
 impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.n >= self.limit {
-            return Err(std::io::Error::other("decompressed size limit exceeded"));
+            return Err(std::io::Error::other(format!(
+                "larger than {} bytes (decompressed; the reader's limit)",
+                self.limit
+            )));
         }
         let max = ((self.limit - self.n) as usize).min(buf.len());
         let k = self.inner.read(&mut buf[..max])?;
@@ -185,20 +194,31 @@ impl RawBlock {
     }
 }
 
-/// Limits applied while reading.
+/// Limits applied while reading: what a capture can make the reader allocate. A block is read
+/// whole (its length is checked against `max_block` before anything is allocated); what it is
+/// parsed into is bounded by the counts below, checked while parsing.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Refuse blocks whose total length exceeds this.
     pub max_block: u32,
-    /// Refuse inputs that decompress to more than this many bytes.
+    /// Refuse inputs that decompress to more than this many bytes (an absolute budget: a
+    /// decompression bomb is stopped by the amount it produces, not by its ratio).
     pub max_total: u64,
+    /// Refuse process list blocks of more threads, and keep at most this many threads in
+    /// [`crate::Capture::threads`].
+    pub max_threads: usize,
+    /// Refuse fd list blocks of more fds, and keep at most this many fds per thread in
+    /// [`crate::Capture::fds`].
+    pub max_fds: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_block: DEFAULT_MAX_BLOCK,
-            max_total: 8 * 1024 * 1024 * 1024,
+            max_total: DEFAULT_MAX_TOTAL,
+            max_threads: DEFAULT_MAX_THREADS,
+            max_fds: DEFAULT_MAX_FDS,
         }
     }
 }
@@ -234,6 +254,11 @@ impl BlockReader {
             limits,
             gzip,
         })
+    }
+
+    /// The limits the reader applies.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// Offset in the decompressed stream.

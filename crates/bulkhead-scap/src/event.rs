@@ -152,6 +152,12 @@ pub(crate) fn parse_event(b: RawBlock) -> Result<RawEvent, ScapError> {
     let nparams = match nparams_hdr {
         Some(n) => {
             let n = n as usize;
+            if n > PPM_MAX_EVENT_PARAMS {
+                return Err(ScapError::corrupt(
+                    hoff,
+                    format!("event nparams {n} over the maximum of {PPM_MAX_EVENT_PARAMS}"),
+                ));
+            }
             if n.saturating_mul(lsz) > data.len() {
                 return Err(ScapError::corrupt(
                     hoff,
@@ -221,6 +227,10 @@ pub(crate) fn parse_event(b: RawBlock) -> Result<RawEvent, ScapError> {
         spans,
     })
 }
+
+/// Most parameters an event has (libs `PPM_MAX_EVENT_PARAMS`): the parameter count of an event
+/// header is checked against it before anything is sized by it.
+pub const PPM_MAX_EVENT_PARAMS: usize = 32;
 
 /// Socket address (`PT_SOCKADDR`).
 #[derive(Debug, Clone, PartialEq, Eq)]

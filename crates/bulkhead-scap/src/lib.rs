@@ -19,7 +19,10 @@ mod meta;
 pub mod syscalls;
 pub mod table;
 
-pub use block::{BlockReader, DEFAULT_MAX_BLOCK, Limits, RawBlock};
+pub use block::{
+    BlockReader, DEFAULT_MAX_BLOCK, DEFAULT_MAX_FDS, DEFAULT_MAX_THREADS, DEFAULT_MAX_TOTAL,
+    Limits, RawBlock,
+};
 pub use convert::{Converter, Outcome};
 pub use error::{ErrorKind, ScapError};
 pub use event::{Event, Param, RawEvent, SockAddr, SockTuple, Value, decode, decode_value};
@@ -78,8 +81,14 @@ pub struct Capture {
     pub skipped_unknown: u64,
     /// Raw event blocks read.
     pub raw_events: u64,
+    /// Threads of process list blocks past [`Limits::max_threads`], read and dropped.
+    pub dropped_threads: u64,
+    /// Fds of fd list blocks past [`Limits::max_fds`], read and dropped.
+    pub dropped_fds: u64,
     converter: Option<Converter>,
     failed: bool,
+    /// Whether metadata blocks fill the tables above.
+    keep_tables: bool,
 }
 
 impl Capture {
@@ -101,14 +110,39 @@ impl Capture {
             proclist_version: None,
             skipped_unknown: 0,
             raw_events: 0,
+            dropped_threads: 0,
+            dropped_fds: 0,
             converter: None,
             failed: false,
+            keep_tables: true,
         })
     }
 
+    /// Open a capture file: a regular file only (a FIFO or a device is refused before it is
+    /// opened, so it cannot block or stream without end).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, ScapError> {
-        let f = std::fs::File::open(path.as_ref()).map_err(|e| ScapError::io(0, e))?;
+        let path = path.as_ref();
+        let meta = std::fs::metadata(path).map_err(|e| ScapError::io(0, e))?;
+        if !meta.is_file() {
+            return Err(ScapError::io(
+                0,
+                std::io::Error::other("not a regular file (a capture is read from a regular file)"),
+            ));
+        }
+        let f = std::fs::File::open(path).map_err(|e| ScapError::io(0, e))?;
         Self::new(f)
+    }
+
+    /// Do not keep the metadata blocks' threads, fds, users and interfaces in the capture's
+    /// tables (a reader that takes them from [`Capture::next_block`] keeps its own state).
+    pub fn without_tables(mut self) -> Self {
+        self.keep_tables = false;
+        self
+    }
+
+    /// The limits the capture is read with.
+    pub fn limits(&self) -> Limits {
+        self.reader.limits()
     }
 
     /// Whether the input was gzip-compressed.
@@ -168,13 +202,17 @@ impl Capture {
             }
             IL_BLOCK_TYPE | IL_BLOCK_TYPE_INT | IL_BLOCK_TYPE_V2 => {
                 let l = meta::parse_iflist(&b)?;
-                self.interfaces = l.clone();
+                if self.keep_tables {
+                    self.interfaces = l.clone();
+                }
                 Block::Interfaces(l)
             }
             UL_BLOCK_TYPE | UL_BLOCK_TYPE_INT | UL_BLOCK_TYPE_V2 => {
                 let (u, g) = meta::parse_userlist(&b)?;
-                self.users = u.clone();
-                self.groups = g.clone();
+                if self.keep_tables {
+                    self.users = u.clone();
+                    self.groups = g.clone();
+                }
                 Block::Users {
                     users: u,
                     groups: g,
@@ -182,16 +220,34 @@ impl Capture {
             }
             bt if meta::proclist_version(bt).is_some() => {
                 let version = meta::proclist_version(bt).unwrap_or(1);
-                let threads = meta::parse_proclist(&b)?;
-                for t in &threads {
-                    self.threads.insert(t.tid, t.clone());
+                let limits = self.reader.limits();
+                let (threads, dropped) = meta::parse_proclist(&b, limits.max_threads)?;
+                self.dropped_threads += dropped;
+                if self.keep_tables {
+                    for t in &threads {
+                        if self.threads.len() < limits.max_threads
+                            || self.threads.contains_key(&t.tid)
+                        {
+                            self.threads.insert(t.tid, t.clone());
+                        } else {
+                            self.dropped_threads += 1;
+                        }
+                    }
                 }
                 self.proclist_version = Some(version);
                 Block::Processes { version, threads }
             }
             FDL_BLOCK_TYPE | FDL_BLOCK_TYPE_INT | FDL_BLOCK_TYPE_V2 => {
-                let (tid, fds) = meta::parse_fdlist(&b)?;
-                self.fds.entry(tid).or_default().extend(fds.iter().cloned());
+                let limits = self.reader.limits();
+                let (tid, fds, dropped) = meta::parse_fdlist(&b, limits.max_fds)?;
+                self.dropped_fds += dropped;
+                if self.keep_tables
+                    && (self.fds.len() < limits.max_threads || self.fds.contains_key(&tid))
+                {
+                    let table = self.fds.entry(tid).or_default();
+                    let room = limits.max_fds.saturating_sub(table.len());
+                    table.extend(fds.iter().take(room).cloned());
+                }
                 Block::Fds { tid, fds }
             }
             bt if event::is_event_block(bt) => {

@@ -381,10 +381,16 @@ pub fn proclist_version(bt: u32) -> Option<u8> {
     })
 }
 
-pub(crate) fn parse_proclist(b: &RawBlock) -> Result<Vec<ThreadInfo>, ScapError> {
+/// The threads of a process list block: at most `max_threads` kept (the rest are read, checked
+/// and counted in the second value, as libsinsp drops threads past its table's size).
+pub(crate) fn parse_proclist(
+    b: &RawBlock,
+    max_threads: usize,
+) -> Result<(Vec<ThreadInfo>, u64), ScapError> {
     let v = proclist_version(b.block_type).unwrap_or(1);
     let mut c = Cur::new(&b.body, b.offset + 8);
     let mut out = Vec::new();
+    let mut dropped = 0u64;
     while c.remaining() >= 4 {
         let off = c.off();
         let start = c.pos;
@@ -518,9 +524,13 @@ pub(crate) fn parse_proclist(b: &RawBlock) -> Result<Vec<ThreadInfo>, ScapError>
             t.unknown_tail = end - c.pos;
             c.bytes(end - c.pos, "proclist entry tail")?;
         }
-        out.push(t);
+        if out.len() < max_threads {
+            out.push(t);
+        } else {
+            dropped += 1;
+        }
     }
-    Ok(out)
+    Ok((out, dropped))
 }
 
 /// Type-specific information of an fd table entry.
@@ -603,11 +613,17 @@ pub struct FdInfo {
     pub detail: FdDetail,
 }
 
-pub(crate) fn parse_fdlist(b: &RawBlock) -> Result<(u64, Vec<FdInfo>), ScapError> {
+/// The fds of an fd list block: at most `max_fds` kept (the rest are read, checked and counted
+/// in the third value, as libsinsp's fd table of a process drops fds past its size).
+pub(crate) fn parse_fdlist(
+    b: &RawBlock,
+    max_fds: usize,
+) -> Result<(u64, Vec<FdInfo>, u64), ScapError> {
     let mut c = Cur::new(&b.body, b.offset + 8);
     let v2 = b.block_type == FDL_BLOCK_TYPE_V2;
     let tid = c.u64("fdlist tid")?;
     let mut out = Vec::new();
+    let mut dropped = 0u64;
     while c.remaining() >= 4 {
         let off = c.off();
         let start = c.pos;
@@ -681,12 +697,16 @@ pub(crate) fn parse_fdlist(b: &RawBlock) -> Result<(u64, Vec<FdInfo>), ScapError
         if v2 {
             skip_to(&mut c, start, sub_len, off, "fdlist entry")?;
         }
-        out.push(FdInfo {
-            fd,
-            ino,
-            fd_type: ty,
-            detail,
-        });
+        if out.len() < max_fds {
+            out.push(FdInfo {
+                fd,
+                ino,
+                fd_type: ty,
+                detail,
+            });
+        } else {
+            dropped += 1;
+        }
     }
-    Ok((tid, out))
+    Ok((tid, out, dropped))
 }

@@ -191,6 +191,8 @@ pub struct RuntimeArgs {
     pub options: Vec<String>,
 }
 
+// Parsed once per run: the size of the replay variant (its flags) does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 #[command(disable_version_flag = true)]
 pub enum RuntimeAction {
@@ -213,9 +215,22 @@ pub enum RuntimeAction {
         /// rules_files).
         #[arg(short = 'r', long = "rules")]
         rules: Vec<std::path::PathBuf>,
-        /// The capture to replay.
+        /// The capture to replay: a regular file, or `-` for standard input (a FIFO or a device
+        /// path is refused). Its kind is told from its first bytes.
         #[arg(short = 'e', long = "capture")]
         capture: std::path::PathBuf,
+        /// Largest capture read, in MiB (after gzip decompression: a decompression bomb stops
+        /// here, whatever its ratio); a larger one ends the replay with an error.
+        #[arg(long, default_value_t = 8192, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1_048_576), env = "BULKHEAD_MAX_CAPTURE_SIZE")]
+        max_capture_size: u64,
+        /// Largest single record, in MiB: one Kubernetes audit event (or EventList), one line of
+        /// a Bulkhead capture (the k8saudit plugin's maxEventSize bounds the same thing).
+        #[arg(long, default_value_t = 16, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=4096), env = "BULKHEAD_MAX_EVENT_SIZE")]
+        max_event_size: u64,
+        /// Most memory the replay's process and fd state may take, in MiB; a capture that
+        /// describes more (or larger) processes than that ends the replay with an error.
+        #[arg(long, default_value_t = 512, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1_048_576), env = "BULKHEAD_MAX_STATE_SIZE")]
+        max_state_size: u64,
         /// Falco configuration file (falco.yaml): outputs, priority, rule_matching, logging,
         /// syscall_event_drops. Without it, the defaults of the falco.yaml Falco ships. Keys Bulkhead
         /// does not implement (file_output, http_output, program_output, syslog_output, …) are
@@ -354,6 +369,18 @@ pub struct ConfigArgs {
         env = "BULKHEAD_SKIP_FILES"
     )]
     pub skip_files: Vec<String>,
+    /// Largest file (or standard input) read, in MiB; a larger one is a BH-PARSE finding, not
+    /// read.
+    #[arg(long, default_value_t = 32, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=4096), env = "BULKHEAD_MAX_FILE_SIZE")]
+    pub max_file_size: u64,
+    /// Most YAML nodes (scalars, sequences, mappings, alias expansions included) in one document;
+    /// a document over it is a BH-PARSE finding and the file's other documents are still checked.
+    #[arg(long, default_value_t = 500_000, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000_000), env = "BULKHEAD_MAX_YAML_NODES")]
+    pub max_yaml_nodes: usize,
+    /// Most findings one file may give; past it a BH-PARSE finding says from which line nothing
+    /// more is reported.
+    #[arg(long, default_value_t = 10_000, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000_000), env = "BULKHEAD_MAX_FINDINGS_PER_FILE")]
+    pub max_findings_per_file: usize,
 }
 
 /// Options shared by image, fs and sbom. Every flag also reads `BULKHEAD_<FLAG>` (upper case,
@@ -410,10 +437,23 @@ pub struct ScanArgs {
     /// Podman API socket for podman:// images (default: $CONTAINER_HOST, /run/podman/podman.sock).
     #[arg(long, value_name = "PATH", env = "BULKHEAD_PODMAN_SOCKET")]
     pub podman_socket: Option<PathBuf>,
-    /// How long a registry or socket operation may make no progress before the scan fails
-    /// (e.g. 30s, 5m).
+    /// Deadline for reading an image from a registry or the podman socket, as Trivy's `--timeout`
+    /// (e.g. 30s, 5m): past it the scan fails with an error (a single stalled operation fails
+    /// sooner, after 30 s to connect, 120 s for a response, 300 s without data).
     #[arg(long, default_value = "5m", value_parser = parse_duration, env = "BULKHEAD_TIMEOUT")]
     pub timeout: std::time::Duration,
+    /// Most uncompressed bytes the image's layers may hold together, in MiB (a decompression
+    /// bomb ends here; a legitimate image of more can raise it).
+    #[arg(long, value_name = "MIB", default_value_t = 128 << 10, env = "BULKHEAD_MAX_IMAGE_SIZE")]
+    pub max_image_size: u64,
+    /// Most layers an image may have (an image of more is refused, not read for minutes).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1000,
+        env = "BULKHEAD_MAX_LAYERS"
+    )]
+    pub max_layers: usize,
     /// Directories to leave out (glob, repeatable or comma-separated; `**` crosses `/`).
     #[arg(
         long,

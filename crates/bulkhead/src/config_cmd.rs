@@ -65,11 +65,24 @@ pub fn config(args: ConfigArgs) -> Result<ExitCode> {
     for n in &settings.notices {
         tracing::warn!("{n}");
     }
+    let limits = bulkhead_config::Limits {
+        max_file_bytes: args.max_file_size.saturating_mul(1 << 20),
+        yaml: bulkhead_config::YamlLimits {
+            max_nodes: args.max_yaml_nodes,
+            ..bulkhead_config::YamlLimits::DEFAULT
+        },
+        max_findings: args.max_findings_per_file,
+        ..bulkhead_config::Limits::DEFAULT
+    };
     let mut inputs = Vec::new();
     for p in &args.paths {
         if p == "-" {
-            let data = bulkhead_config::input::read_limited(std::io::stdin().lock())
-                .context("reading stdin")?;
+            // Bounded while reading: one byte over the limit is enough to report it.
+            let data = bulkhead_config::input::read_limited(
+                std::io::stdin().lock(),
+                limits.max_file_bytes,
+            )
+            .context("reading stdin")?;
             let kind = if args.stdin_dockerfile {
                 FileKind::Dockerfile
             } else {
@@ -94,6 +107,7 @@ pub fn config(args: ConfigArgs) -> Result<ExitCode> {
         settings,
         skip_dirs: args.skip_dirs.clone(),
         skip_files: args.skip_files.clone(),
+        limits,
     };
     let report = bulkhead_config::check(&req)?;
     for f in report
@@ -112,8 +126,9 @@ pub fn config(args: ConfigArgs) -> Result<ExitCode> {
         width: table_width(output),
         ..Default::default()
     };
-    let text = bulkhead_report::render(&report, args.format, &opts);
-    write_output(output, text.as_bytes())?;
+    crate::output::write_with(output, &mut |w| {
+        bulkhead_report::render_to(&report, args.format, &opts, w)
+    })?;
     let failing = report.findings().filter(|f| req.settings.fails(f)).count();
     if args.exit_code != 0 && failing > 0 {
         return Ok(ExitCode::from(args.exit_code));

@@ -75,8 +75,8 @@ pub fn db(action: DbAction, quiet: bool) -> Result<ExitCode> {
                         for err in report.errors.iter().take(20) {
                             eprintln!("error: {}: {}", err.source, err.reason);
                         }
-                        if report.errors.len() > 20 {
-                            eprintln!("error: … and {} more", report.errors.len() - 20);
+                        if report.errors_total > 20 {
+                            eprintln!("error: … and {} more", report.errors_total - 20);
                         }
                     }
                     return Err(e.into());
@@ -90,7 +90,7 @@ pub fn db(action: DbAction, quiet: bool) -> Result<ExitCode> {
                     report.records_imported,
                     report.records_updated,
                     report.records_unchanged,
-                    report.skipped.len(),
+                    report.skipped_total,
                     report.duration
                 );
             }
@@ -145,8 +145,8 @@ pub fn db(action: DbAction, quiet: bool) -> Result<ExitCode> {
                         r.records_imported,
                         r.records_updated,
                         r.records_unchanged,
-                        r.skipped.len(),
-                        r.errors.len(),
+                        r.skipped_total,
+                        r.errors_total,
                         r.duration
                     );
                 }

@@ -3,6 +3,7 @@
 mod cli;
 mod config_cmd;
 mod db;
+mod memory;
 mod output;
 mod run;
 mod runtime;
@@ -12,7 +13,14 @@ use clap::Parser;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: memory::Guarded = memory::Guarded;
+
 fn main() -> ExitCode {
+    if let Err(e) = memory::set_ceiling() {
+        eprintln!("bulkhead: error: {e}");
+        return ExitCode::from(2);
+    }
     let args = cli::Cli::parse();
     let filter = if args.debug {
         "debug"

@@ -47,9 +47,17 @@ pub fn table_width(output: Option<&Path>) -> Option<u16> {
 /// Write to stdout (`None` or `-`), or atomically to `path` (temp file beside it, then rename). The
 /// file gets the permissions the umask allows (0666 & !umask), as any tool's output.
 pub fn write_output(path: Option<&Path>, data: &[u8]) -> Result<()> {
+    write_with(path, &mut |w| w.write_all(data))
+}
+
+/// [`write_output`] with the content written by `f` (a renderer streaming into the file).
+pub fn write_with(
+    path: Option<&Path>,
+    f: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     if is_stdout(path) {
         let mut out = std::io::stdout().lock();
-        return match out.write_all(data).and_then(|_| out.flush()) {
+        return match f(&mut out).and_then(|_| out.flush()) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             Err(e) => Err(e).context("writing to stdout"),
@@ -67,8 +75,9 @@ pub fn write_output(path: Option<&Path>, data: &[u8]) -> Result<()> {
         .permissions(std::fs::Permissions::from_mode(0o666))
         .tempfile_in(dir)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    tmp.write_all(data)
-        .with_context(|| format!("writing {}", p.display()))?;
+    // An interrupted write leaves no temporary file behind.
+    let _guard = bulkhead_core::cleanup::remove_on_signal(tmp.path());
+    f(tmp.as_file_mut()).with_context(|| format!("writing {}", p.display()))?;
     tmp.persist(p)
         .with_context(|| format!("writing {}", p.display()))?;
     Ok(())

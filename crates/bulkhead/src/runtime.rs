@@ -51,6 +51,9 @@ pub fn runtime(args: RuntimeArgs, quiet: bool) -> Result<ExitCode> {
         RuntimeAction::Replay {
             rules,
             capture,
+            max_capture_size,
+            max_event_size,
+            max_state_size,
             config,
             options,
             tags,
@@ -79,6 +82,12 @@ pub fn runtime(args: RuntimeArgs, quiet: bool) -> Result<ExitCode> {
                     disable: disable_source.iter().map(|s| s.as_str().into()).collect(),
                 },
                 convert_old_events,
+                max_state_bytes: (max_state_size as usize).saturating_mul(1 << 20),
+                limits: bulkhead_rules::source::SourceLimits {
+                    max_input_bytes: max_capture_size.saturating_mul(1 << 20),
+                    max_record_bytes: (max_event_size as usize).saturating_mul(1 << 20),
+                    ..Default::default()
+                },
                 quiet,
             })
         }),
@@ -173,11 +182,16 @@ fn validate(rules: &[PathBuf], json: bool) -> Result<ExitCode> {
             eprint!("{err}");
         }
     }
-    Ok(if results.iter().all(|r| r.successful()) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    let failed = results.iter().filter(|r| !r.successful()).count();
+    if failed == 0 {
+        return Ok(ExitCode::SUCCESS);
+    }
+    // Falco's report is on stdout; the error is said on stderr too (as every command does).
+    eprintln!(
+        "bulkhead: error: {failed} of {} rules file(s) did not load",
+        results.len()
+    );
+    Ok(ExitCode::FAILURE)
 }
 
 fn fields(source: Option<RulesSource>, json: bool) -> Result<ExitCode> {
@@ -310,6 +324,10 @@ struct Replay<'a> {
     run: RunOptions,
     sources: SourceSelection,
     convert_old_events: bool,
+    /// Bounds of reading the capture.
+    limits: bulkhead_rules::source::SourceLimits,
+    /// Most memory the replay state may take.
+    max_state_bytes: usize,
     /// `-q`: no drop monitor summary.
     quiet: bool,
 }
@@ -334,7 +352,9 @@ fn replay(r: Replay) -> Result<ExitCode> {
         iso8601: cfg.time_format_iso_8601,
     };
     let engine = load_rules(r.rules, &cfg)?;
-    let mut source = bulkhead_rules::source::open(r.capture, r.convert_old_events)?;
+    // Opened once (a pipe or `-` works), its kind told from its first bytes; only a regular
+    // file or standard input is read.
+    let mut source = bulkhead_rules::source::open_with(r.capture, r.convert_old_events, &r.limits)?;
     // A progress spinner for long replays: only when alerts do not go to the same terminal.
     use std::io::IsTerminal;
     let bar = crate::output::bar(crate::output::progress_allowed(
@@ -346,6 +366,10 @@ fn replay(r: Replay) -> Result<ExitCode> {
     ));
     bar.set_message(r.capture.display().to_string());
     let mut pipeline = Pipeline::new(&engine, &run, &r.sources, Some(&cfg.drops))
+        .with_state_limits(bulkhead_rules::syscall::StateLimits {
+            max_threads: cfg.thread_table_size,
+            max_bytes: r.max_state_bytes,
+        })
         .with_log(|level, msg| log.log(level, msg))
         .with_progress(|n| bar.set_position(n));
     for d in pipeline.detectors() {

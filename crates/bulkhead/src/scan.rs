@@ -127,12 +127,15 @@ pub fn scan(a: ScanArgs, mode: Mode, quiet: bool) -> Result<ExitCode> {
     req.store = a.store.clone();
     req.image.platform = a.platform.clone();
     req.image.timeout = Some(a.timeout);
+    req.image.limits.max_layers = a.max_layers;
+    req.image.limits.max_image_uncompressed = a.max_image_size.saturating_mul(1 << 20);
     req.image.registry = RegistryOptions {
         username: a.username.clone(),
         password: a.password.clone(),
         insecure: a.insecure,
         ca_file: a.ca_file.clone(),
-        timeout: Some(a.timeout),
+        // The per-operation stall limits stay the library's; `--timeout` is the whole read's deadline.
+        timeout: None,
     };
     req.image.podman_socket = a.podman_socket.clone();
     if !a.no_cache {
@@ -193,11 +196,18 @@ pub fn scan(a: ScanArgs, mode: Mode, quiet: bool) -> Result<ExitCode> {
         );
     }
     if !quiet {
+        // Image-controlled text: control characters shown, never sent to the terminal.
+        let clean = bulkhead_report::table::clean;
         for n in &outcome.notices {
-            eprintln!("warning: {n}");
+            eprintln!("warning: {}", clean(n));
         }
         for s in &outcome.report.suppressed {
-            eprintln!("suppressed: {} in {} (by {})", s.id, s.subject, s.by);
+            eprintln!(
+                "suppressed: {} in {} (by {})",
+                clean(&s.id),
+                clean(&s.subject),
+                clean(&s.by)
+            );
         }
     }
     if let (Some(id), Some(path)) = (outcome.stored, &a.store) {
@@ -208,8 +218,9 @@ pub fn scan(a: ScanArgs, mode: Mode, quiet: bool) -> Result<ExitCode> {
         width: output::table_width(a.output.as_deref()),
         list_all_pkgs: a.list_all_pkgs,
     };
-    let text = bulkhead_report::render(&outcome.report, format, &opts);
-    output::write_output(a.output.as_deref(), text.as_bytes())?;
+    output::write_with(a.output.as_deref(), &mut |w| {
+        bulkhead_report::render_to(&outcome.report, format, &opts, w)
+    })?;
     if a.exit_code != 0 && outcome.report.findings().next().is_some() {
         return Ok(ExitCode::from(a.exit_code));
     }

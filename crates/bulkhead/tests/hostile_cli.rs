@@ -550,10 +550,26 @@ fn traversal_names_are_skipped_with_warnings() {
     }
 }
 
+/// A scan of a 1.5 GiB zero layer succeeded: one file, its size, and one cached layer.
+fn assert_zero_layer_scanned(what: &str, sb: &Sandbox, run: &Run, size: u64) {
+    let err = run.stderr();
+    assert_eq!(run.out.status.code(), Some(0), "{what}: {err}");
+    assert!(!err.contains("bomb"), "{what}: {err}");
+    let inv = inventory_of(&run.out.stdout);
+    assert_eq!(inv["file_count"], 1, "{what}: {inv}");
+    assert_eq!(
+        fs::read_dir(sb.cache().join("layers")).unwrap().count(),
+        1,
+        "{what}: the layer is cached"
+    );
+    eprintln!("{what}: {size} bytes of zeros scanned in {:?}", run.took);
+}
+
 #[test]
 fn zstd_bomb_with_default_limits() {
     // A tar whose single file declares 1.5 GiB of zeros, zstd-compressed by hand at 32768:1 (~48 KiB).
-    // With the default limits the ratio check (1000:1, enforced past 1 GiB) stops it. The largest
+    // Bomb detection is by absolute output budget only (issue 11: a legitimate layer can hold a GiB
+    // of zeros, a sparse `lastlog`), so with the default limits it scans, streamed. The largest
     // window the decoder accepts (2^27) is used, so the RSS bound includes the worst zstd window.
     let sb = Sandbox::new();
     let size: u64 = 3 << 29;
@@ -569,34 +585,18 @@ fn zstd_bomb_with_default_limits() {
     );
     let target = sb.input("zstd-bomb.tar");
     docker_archive(&target, &[(blob, diff_id.clone())]);
-    let run = sb.run(&target, &[]);
-    assert_fails(
-        "zstd bomb",
-        &run,
-        &[
-            "zstd-bomb.tar",
-            &diff_id,
-            "decompression bomb",
-            "ratio over 1000",
-        ],
-    );
+    let run = sb.run(&target, &["--format", "json"]);
+    assert_zero_layer_scanned("zstd zeros", &sb, &run, size);
     check_rss(
-        "zstd bomb (128 MiB window)",
+        "zstd zeros (128 MiB window)",
         &run,
         RSS_BOUND_ZSTD_MAX_WINDOW_KB,
-    );
-    assert!(
-        fs::read_dir(sb.cache().join("layers"))
-            .unwrap()
-            .next()
-            .is_none()
     );
 }
 
 #[test]
 fn gzip_bomb_with_default_limits() {
-    // 1.5 GiB of zeros at deflate's maximum ratio (~1.5 MiB of gzip): past the first GiB the ratio
-    // check (1000:1) stops it.
+    // 1.5 GiB of zeros at deflate's maximum ratio (~1.5 MiB of gzip): no ratio rule, so it scans.
     let sb = Sandbox::new();
     let size: u64 = 3 << 29;
     let head = header("bomb/zeros", size, b'0', "");
@@ -611,24 +611,9 @@ fn gzip_bomb_with_default_limits() {
     );
     let target = sb.input("gzip-bomb.tar");
     docker_archive(&target, &[(blob, diff_id.clone())]);
-    let run = sb.run(&target, &[]);
-    assert_fails(
-        "gzip bomb",
-        &run,
-        &[
-            "gzip-bomb.tar",
-            &diff_id,
-            "decompression bomb",
-            "ratio over 1000",
-        ],
-    );
-    check_rss("gzip bomb", &run, RSS_BOUND_KB);
-    assert!(
-        fs::read_dir(sb.cache().join("layers"))
-            .unwrap()
-            .next()
-            .is_none()
-    );
+    let run = sb.run(&target, &["--format", "json"]);
+    assert_zero_layer_scanned("gzip zeros", &sb, &run, size);
+    check_rss("gzip zeros", &run, RSS_BOUND_KB);
 }
 
 #[test]

@@ -27,9 +27,14 @@ mod tests;
 
 use crate::settings::Settings;
 use bulkhead_core::{Finding, FindingKind, Fix, Severity};
-use bulkhead_dockerfile::{Command, CommandLine, Dockerfile, Env, Instruction};
+use bulkhead_dockerfile::{
+    Command, CommandLine, Dockerfile, Env, EnvTracker, ExpandBreach, ExpandBudget, ExpandLimits,
+    Instruction,
+};
 use sh::Script;
-use std::collections::BTreeSet;
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 
 /// Default hadolint level of a rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -648,18 +653,36 @@ pub(crate) struct Item<'a> {
     pub script: Option<Script>,
     /// For `ONBUILD X`: the trigger and, for `ONBUILD RUN`, its script.
     pub onbuild: Option<(&'a Instruction, Option<Script>)>,
+    /// For USER: the user, expanded with the variables in effect there (references to unknown
+    /// variables left as written).
+    pub user: Option<String>,
 }
 
 pub(crate) struct Ctx<'a> {
     pub df: &'a Dockerfile,
     pub items: Vec<Item<'a>>,
     pub settings: &'a Settings,
+    /// Where variable substitution went over its budget (the parser's FROM-line pass first).
+    pub expansion: Option<ExpandBreach>,
+    /// The first RUN whose script was not analysed whole (over the file's script budget).
+    pub scripts_cut: Option<usize>,
 }
 
 /// The RUN script with the variables known at that point (ENV values, ARG defaults) substituted,
 /// as hadolint 2.15 does before it checks (`ENV V=1.2` makes `dnf install foo-$V` pinned).
-fn run_script(i: &Instruction, env: &Env) -> Option<Script> {
-    let text = match &i.command {
+///
+/// Splitting a script into commands takes about 25 times its size in memory, so the file's
+/// scripts share `left` bytes ([`crate::Limits::max_script_bytes`]): a script past what is left is
+/// analysed up to the last line that fits, and `cut` records the first line of a RUN that was not
+/// analysed whole.
+fn run_script(
+    i: &Instruction,
+    env: &Env,
+    budget: &ExpandBudget,
+    left: &Cell<usize>,
+    cut: &Cell<Option<usize>>,
+) -> Option<Script> {
+    let mut text = match &i.command {
         Command::Run(CommandLine::Shell(_)) => i.shell_script()?,
         Command::Run(CommandLine::Exec(words)) => {
             let joined: Vec<&str> = words.iter().map(|w| w.value.as_str()).collect();
@@ -667,14 +690,35 @@ fn run_script(i: &Instruction, env: &Env) -> Option<Script> {
         }
         _ => return None,
     };
-    Some(Script::parse(&substitute(&text, env)))
+    if text.len() > left.get() {
+        let mut end = left.get();
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        end = text[..end].rfind('\n').unwrap_or(0);
+        text.truncate(end);
+        if cut.get().is_none() {
+            cut.set(Some(i.start_line));
+        }
+    }
+    let script = Script::parse(&substitute(&text, env, budget));
+    left.set(left.get() - text.len());
+    Some(script)
 }
 
-/// Replace `$NAME` and `${NAME}` of variables with a known value (outside single quotes).
-pub(crate) fn substitute(text: &str, env: &Env) -> String {
+/// Replace `$NAME` and `${NAME}` of variables with a known value (outside single quotes). What the
+/// values add is charged to `budget`; past the per-word limit or once the file's budget is spent,
+/// the rest of the text is kept as written (and the breach recorded).
+pub(crate) fn substitute(text: &str, env: &Env, budget: &ExpandBudget) -> String {
     if !text.contains('$') || env.is_empty() {
         return text.to_string();
     }
+    let name_len = |s: &str| {
+        s.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(s.len())
+    };
+    let max_word = budget.limits().max_word_bytes;
+    let mut added = 0usize;
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     let mut in_single = false;
@@ -692,26 +736,34 @@ pub(crate) fn substitute(text: &str, env: &Env) -> String {
             '"' if !in_single => in_double = !in_double,
             '$' if !in_single => {
                 let after = &rest[1..];
+                // `${NAME}` (a name, then `}` at once) or `$NAME`.
                 let (name, consumed) = if let Some(b) = after.strip_prefix('{') {
-                    match b.find('}') {
-                        Some(e)
-                            if b[..e]
-                                .chars()
-                                .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
-                        {
-                            (&b[..e], e + 3)
-                        }
-                        _ => ("", 0),
+                    let n = name_len(b);
+                    if b[n..].starts_with('}') {
+                        (&b[..n], n + 3)
+                    } else {
+                        ("", 0)
                     }
                 } else {
-                    let n = after
-                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                        .unwrap_or(after.len());
+                    let n = name_len(after);
                     (&after[..n], n + 1)
                 };
                 if !name.is_empty()
                     && let Some(v) = env.get(name)
                 {
+                    added = added.saturating_add(v.len());
+                    let over = if added > max_word {
+                        Err(format!(
+                            "a RUN script's variables expand to more than {max_word} bytes"
+                        ))
+                    } else {
+                        budget.charge(v.len())
+                    };
+                    if let Err(e) = over {
+                        budget.record(e);
+                        out.push_str(rest);
+                        return out;
+                    }
                     out.push_str(v);
                     rest = &rest[consumed..];
                     continue;
@@ -726,48 +778,81 @@ pub(crate) fn substitute(text: &str, env: &Env) -> String {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(df: &'a Dockerfile, settings: &'a Settings) -> Ctx<'a> {
+    fn new(
+        df: &'a Dockerfile,
+        settings: &'a Settings,
+        limits: ExpandLimits,
+        max_script_bytes: usize,
+    ) -> Ctx<'a> {
+        let budget = Rc::new(ExpandBudget::new(limits));
+        let left = Cell::new(max_script_bytes);
+        let cut = Cell::new(None);
         let mut items = Vec::new();
-        let mut push = |instr: &'a Instruction, stage: Option<usize>, env: &Env| {
+        let mut push = |instr: &'a Instruction, stage: Option<usize>, t: Option<&EnvTracker>| {
+            let empty = Env::new();
+            let env = t.map_or(&empty, |t| t.env());
+            if let Some(t) = t {
+                t.budget().set_line(instr.start_line);
+            }
             let onbuild = match &instr.command {
-                Command::Onbuild(o) => o.trigger.as_deref().map(|t| (t, run_script(t, env))),
+                Command::Onbuild(o) => o
+                    .trigger
+                    .as_deref()
+                    .map(|tr| (tr, run_script(tr, env, &budget, &left, &cut))),
+                _ => None,
+            };
+            let user = match (&instr.command, t) {
+                (Command::User(u), Some(t)) => Some(t.expand(&u.word.raw)),
                 _ => None,
             };
             items.push(Item {
                 instr,
                 stage,
                 line: instr.start_line,
-                script: run_script(instr, env),
+                script: run_script(instr, env, &budget, &left, &cut),
                 onbuild,
+                user,
             });
         };
-        let empty = Env::new();
         for a in &df.global_args {
-            push(a, None, &empty);
+            push(a, None, None);
         }
-        for s in &df.stages {
-            // `for_each_with_env` visits FROM and the body in order; pair each call with the
-            // instruction of the same position (borrowed for `'a`)
-            let list: Vec<&'a Instruction> = s.all_instructions().collect();
-            let mut k = 0;
-            df.for_each_with_env(s.index, |_, t| {
-                if let Some(i) = list.get(k) {
-                    push(i, Some(s.index), t.env());
-                }
-                k += 1;
-            });
-        }
+        // Every stage in one pass, each starting from its parent stage's final environment.
+        let all: Vec<Vec<&'a Instruction>> = df
+            .stages
+            .iter()
+            .map(|s| s.all_instructions().collect())
+            .collect();
+        let mut k = 0;
+        let mut current = usize::MAX;
+        df.walk_env(budget.clone(), |stage, _, t| {
+            if stage != current {
+                current = stage;
+                k = 0;
+            }
+            // `walk_env` visits FROM and the body in order; pair each call with the instruction
+            // of the same position (borrowed for `'a`).
+            if let Some(i) = all.get(stage).and_then(|l| l.get(k)) {
+                push(i, Some(stage), Some(t));
+            }
+            k += 1;
+        });
+        let expansion = df.expansion.clone().or_else(|| budget.breach());
         Ctx {
             df,
             items,
             settings,
+            expansion,
+            scripts_cut: cut.get(),
         }
     }
 
+    /// `stage NAME` (a name cut at 128 characters: every finding of the stage carries it),
+    /// `stage N`, or `global`.
     pub fn stage_label(&self, stage: Option<usize>) -> String {
         match stage.and_then(|i| self.df.stages.get(i)) {
             Some(s) => match &s.name {
-                Some(n) => format!("stage {n}"),
+                Some(n) => format!("stage {}", crate::k8s::clip(n, 128)),
                 None => format!("stage {}", s.index),
             },
             None => "global".to_string(),
@@ -786,10 +871,50 @@ pub fn lint_dockerfile(file: &str, text: &str, settings: &Settings) -> Vec<Findi
 /// [`lint_dockerfile`] before `Settings::apply` (ignored ids, severity overrides), which the
 /// pipeline applies itself to record what was suppressed. Pragmas are applied.
 pub(crate) fn lint_unfiltered(file: &str, text: &str, settings: &Settings) -> Vec<Finding> {
-    match bulkhead_dockerfile::parse(text) {
-        Ok(df) => lint_parsed_unfiltered(file, &df, settings),
+    lint_unfiltered_with(file, text, settings, &crate::Limits::DEFAULT)
+}
+
+/// [`lint_unfiltered`] under `limits` (the file's size, variable substitution).
+pub(crate) fn lint_unfiltered_with(
+    file: &str,
+    text: &str,
+    settings: &Settings,
+    limits: &crate::Limits,
+) -> Vec<Finding> {
+    match bulkhead_dockerfile::parse_with(text, &limits.dockerfile()) {
+        Ok(df) => lint_parsed_with(file, &df, settings, limits),
         Err(e) => vec![parse_error_finding(file, &e)],
     }
+}
+
+/// The finding of a Dockerfile whose variable substitution went over its budget: an input error
+/// (the file was checked, but with the values past the limit left unexpanded), so it trips the
+/// gate.
+pub fn expansion_finding(file: &str, b: &ExpandBreach, limits: ExpandLimits) -> Finding {
+    let rest = if b.exhausted {
+        format!(
+            "the file's budget of {} bytes is spent, so nothing after it was substituted",
+            limits.max_file_bytes
+        )
+    } else {
+        "the values over the limit were left unexpanded".to_string()
+    };
+    let mut f = Finding::input_error(
+        file,
+        Some(u32::try_from(b.line.max(1)).unwrap_or(u32::MAX)),
+        format!(
+            "variable substitution stopped: {}; {rest}, and the file was checked with them as written",
+            b.message
+        ),
+    );
+    f.fix = Some(Fix {
+        version: None,
+        remediation: Some(format!(
+            "A value that doubles on every line (ENV A=$A$A) or a ${{A//x/$A}} replacement grows beyond what any build can hold; BuildKit would run out of memory too. Fix the ENV/ARG lines. If the file is legitimate, raise the limits (bulkhead_config::Limits::expand: {} bytes per word, {} per file).",
+            limits.max_word_bytes, limits.max_file_bytes
+        )),
+    });
+    f
 }
 
 /// The finding of a Dockerfile that does not parse: `BH-PARSE` (HIGH) with hadolint's `DL1000` as
@@ -806,13 +931,22 @@ pub fn parse_error_finding(file: &str, e: &bulkhead_dockerfile::ParseError) -> F
 
 /// Lint an already parsed Dockerfile.
 pub fn lint_parsed(file: &str, df: &Dockerfile, settings: &Settings) -> Vec<Finding> {
-    let mut out = lint_parsed_unfiltered(file, df, settings);
+    let mut out = lint_parsed_with(file, df, settings, &crate::Limits::DEFAULT);
     settings.apply(&mut out);
     out
 }
 
-fn lint_parsed_unfiltered(file: &str, df: &Dockerfile, settings: &Settings) -> Vec<Finding> {
-    let ctx = Ctx::new(df, settings);
+/// Lint (pragmas applied, settings not) with variable substitution under `limits`; a breach of
+/// the budget is a finding of its own ([`expansion_finding`]). At most `max_findings` findings
+/// are made, the first by line; past them one finding says from where nothing was reported.
+fn lint_parsed_with(
+    file: &str,
+    df: &Dockerfile,
+    settings: &Settings,
+    all: &crate::Limits,
+) -> Vec<Finding> {
+    let (limits, max_findings) = (all.expand, all.max_findings);
+    let ctx = Ctx::new(df, settings, limits, all.max_script_bytes);
     let mut hits = Vec::new();
     rules::run_all(&ctx, &mut hits);
     own::run_all(&ctx, &mut hits);
@@ -850,8 +984,15 @@ fn lint_parsed_unfiltered(file: &str, df: &Dockerfile, settings: &Settings) -> V
         Pragmas::collect(df)
     };
 
+    // The first findings by line are kept when there are too many (hits are cheap, findings not).
+    hits.sort_by_key(|h| h.line);
     let mut out = Vec::new();
+    let mut cut: Option<usize> = None;
     for h in hits {
+        if out.len() >= max_findings {
+            cut = Some(h.line);
+            break;
+        }
         let Some(meta) = rule_meta(h.code) else {
             continue;
         };
@@ -872,7 +1013,7 @@ fn lint_parsed_unfiltered(file: &str, df: &Dockerfile, settings: &Settings) -> V
             meta.id,
             meta.default_severity(),
             meta.title,
-            h.message.unwrap_or_else(|| meta.message.to_string()),
+            crate::k8s::clip_message(h.message.unwrap_or_else(|| meta.message.to_string())),
         );
         f.aliases = aliases;
         f.location.file = Some(file.to_string());
@@ -893,6 +1034,34 @@ fn lint_parsed_unfiltered(file: &str, df: &Dockerfile, settings: &Settings) -> V
     out.dedup_by(|a, b| {
         a.location.line == b.location.line && a.id == b.id && a.message == b.message
     });
+    if let Some(line) = cut {
+        out.push(crate::too_many_findings(
+            file,
+            Some(u32::try_from(line).unwrap_or(u32::MAX)),
+            max_findings,
+            "nothing from this line on is reported (the whole file was checked)",
+        ));
+    }
+    if let Some(b) = &ctx.expansion {
+        out.push(expansion_finding(file, b, limits));
+    }
+    if let Some(line) = ctx.scripts_cut {
+        let mut f = Finding::input_error(
+            file,
+            Some(u32::try_from(line).unwrap_or(u32::MAX)),
+            format!(
+                "RUN scripts of more than {} bytes in this file: from this RUN on, the commands were not analysed (the rules on RUN commands did not see them)",
+                all.max_script_bytes
+            ),
+        );
+        f.fix = Some(Fix {
+            version: None,
+            remediation: Some(
+                "Real Dockerfiles have far smaller RUN scripts: move a long script into a file that is COPYed and run. If the file is legitimate, raise the limit (bulkhead_config::Limits::max_script_bytes).".to_string(),
+            ),
+        });
+        out.push(f);
+    }
     out
 }
 
@@ -959,28 +1128,32 @@ pub(crate) fn parse_pragma(text: &str) -> Option<Pragma> {
 #[derive(Debug, Default)]
 struct Pragmas {
     /// line the pragma applies to → IDs
-    lines: Vec<(usize, Vec<String>)>,
-    global: Vec<String>,
-    /// (first line, last line) → IDs
-    stages: Vec<(usize, usize, Vec<String>)>,
+    lines: HashMap<usize, Vec<String>>,
+    global: BTreeSet<String>,
+    /// Stage pragmas by the last line of the range they cover → ID → the first line covered (the
+    /// earliest pragma for that ID in the range).
+    stages: BTreeMap<usize, HashMap<String, usize>>,
 }
 
 impl Pragmas {
     fn collect(df: &Dockerfile) -> Pragmas {
         let mut p = Pragmas::default();
+        // Stage ends in file order (for the stage holding a line, or starting after it).
+        let ends: Vec<usize> = df.stages.iter().map(|s| s.end_line()).collect();
         for c in &df.comments {
             match parse_pragma(&c.text) {
-                Some(Pragma::Line(ids)) => p.lines.push((c.line + 1, ids)),
+                Some(Pragma::Line(ids)) => p.lines.entry(c.line + 1).or_default().extend(ids),
                 Some(Pragma::Global(ids)) => p.global.extend(ids),
                 Some(Pragma::Stage(ids)) => {
                     // the stage holding the next line (or starting after it)
                     let from = c.line + 1;
-                    let end = df
-                        .stages
-                        .iter()
-                        .find(|s| s.end_line() >= from)
-                        .map_or(usize::MAX, |s| s.end_line());
-                    p.stages.push((from, end, ids));
+                    let i = ends.partition_point(|e| *e < from);
+                    let end = ends.get(i).copied().unwrap_or(usize::MAX);
+                    let range = p.stages.entry(end).or_default();
+                    for id in ids {
+                        let first = range.entry(id).or_insert(from);
+                        *first = (*first).min(from);
+                    }
                 }
                 None => {}
             }
@@ -988,16 +1161,25 @@ impl Pragmas {
         p
     }
 
+    /// Whether a finding of `code` (with `aliases`) at `line` is ignored. Constant time in the
+    /// number of pragmas: a line's own pragmas by line, a stage pragma by the range holding the
+    /// line (ranges of different stages do not overlap; the range holding a line is the first
+    /// that ends at or after it).
     fn ignores(&self, code: &str, aliases: &[String], line: usize) -> bool {
-        let hit = |ids: &[String]| {
-            ids.iter()
-                .any(|i| i == code || aliases.iter().any(|a| a == i))
-        };
-        hit(&self.global)
-            || self.lines.iter().any(|(l, ids)| *l == line && hit(ids))
-            || self
-                .stages
-                .iter()
-                .any(|(a, b, ids)| (*a..=*b).contains(&line) && hit(ids))
+        let names = || std::iter::once(code).chain(aliases.iter().map(String::as_str));
+        if names().any(|n| self.global.contains(n)) {
+            return true;
+        }
+        if let Some(ids) = self.lines.get(&line)
+            && ids.iter().any(|i| names().any(|n| n == i))
+        {
+            return true;
+        }
+        if let Some((_, range)) = self.stages.range(line..).next()
+            && names().any(|n| range.get(n).is_some_and(|first| *first <= line))
+        {
+            return true;
+        }
+        false
     }
 }

@@ -4,6 +4,7 @@
 use super::rules::{dl3064_name, image_ref};
 use super::{Ctx, Hit};
 use bulkhead_dockerfile::{Command, CopySource, Dockerfile, Instruction, Kind, Stage};
+use std::collections::HashMap;
 
 pub(crate) fn run_all(ctx: &Ctx, out: &mut Vec<Hit>) {
     root_user(ctx, out);
@@ -37,17 +38,17 @@ fn is_root(user: &str) -> bool {
 fn root_user(ctx: &Ctx, out: &mut Vec<Hit>) {
     let df = ctx.df;
     let Some(last) = df.stages.last() else { return };
+    // The last USER of each stage, expanded with the variables in effect there (one pass).
+    let mut last_user: HashMap<usize, (usize, &str)> = HashMap::new();
+    for it in &ctx.items {
+        if let (Some(stage), Some(user)) = (it.stage, &it.user) {
+            last_user.insert(stage, (it.line, user.as_str()));
+        }
+    }
     for s in chain(df, last.index) {
-        // the last USER of this stage, expanded with the variables in effect there
-        let mut found: Option<(usize, String, bool)> = None;
-        df.for_each_with_env(s.index, |i, env| {
-            if let Command::User(u) = &i.command {
-                let v = env.expand(&u.word.raw);
-                found = Some((i.start_line, v.clone(), v.contains('$')));
-            }
-        });
-        if let Some((line, user, unresolved)) = found {
-            if !unresolved && is_root(&user) {
+        if let Some(&(line, user)) = last_user.get(&s.index) {
+            let unresolved = user.contains('$');
+            if !unresolved && is_root(user) {
                 out.push(
                     Hit::new("BH-DF-001", line, Some(last.index))
                         .msg(format!(

@@ -7,7 +7,7 @@
 use super::sh::{Cmd, Script, strip_install_prefix};
 use super::{Ctx, Hit, Item};
 use bulkhead_dockerfile::{Command, CommandLine, CopySource, Healthcheck, Instruction, Kind};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub(crate) fn run_all(ctx: &Ctx, out: &mut Vec<Hit>) {
     simple_rules(ctx, out);
@@ -955,13 +955,37 @@ fn dl3044(ctx: &Ctx, out: &mut Vec<Hit>) {
         match &it.instr.command {
             Command::Env(pairs) => {
                 let names: Vec<&str> = pairs.iter().map(|kv| kv.key.value.as_str()).collect();
+                // Which pairs' values name each variable: one scan of each value, so an ENV with
+                // many pairs stays linear.
+                let refs: Vec<HashSet<&str>> = pairs
+                    .iter()
+                    .map(|kv| referenced_names(&kv.value.value))
+                    .collect();
+                let mut by: HashMap<&str, usize> = HashMap::new();
+                for r in &refs {
+                    for n in r {
+                        *by.entry(n).or_insert(0) += 1;
+                    }
+                }
+                // Names that are not plain words are checked the slow way, a few per ENV.
+                let mut odd_left = 16usize;
                 let bad = names.iter().enumerate().any(|(idx, var)| {
-                    !defined.contains(*var)
-                        && pairs
-                            .iter()
-                            .enumerate()
-                            .filter(|(j, _)| *j != idx)
-                            .any(|(_, kv)| refers_to(&kv.value.value, var))
+                    if defined.contains(*var) {
+                        return false;
+                    }
+                    if is_word(var) {
+                        let own = usize::from(refs[idx].contains(var));
+                        return by.get(var).copied().unwrap_or(0) > own;
+                    }
+                    if odd_left == 0 {
+                        return false;
+                    }
+                    odd_left -= 1;
+                    pairs
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| *j != idx)
+                        .any(|(_, kv)| refers_to(&kv.value.value, var))
                 });
                 defined.extend(names.iter().map(|s| s.to_string()));
                 if bad {
@@ -972,6 +996,30 @@ fn dl3044(ctx: &Ctx, out: &mut Vec<Hit>) {
             _ => {}
         }
     }
+}
+
+fn is_word(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
+/// The variables a text refers to as [`refers_to`] sees them, for names of word characters:
+/// `${NAME}`, and `$NAME` not followed by a word character. Linear in the text.
+fn referenced_names(text: &str) -> HashSet<&str> {
+    let b = text.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut out = HashSet::new();
+    for (i, _) in text.match_indices('$') {
+        let brace = b.get(i + 1) == Some(&b'{');
+        let start = if brace { i + 2 } else { i + 1 };
+        let mut j = start;
+        while j < b.len() && word(b[j]) {
+            j += 1;
+        }
+        if j > start && (!brace || b.get(j) == Some(&b'}')) {
+            out.insert(&text[start..j]);
+        }
+    }
+    out
 }
 
 fn refers_to(text: &str, var: &str) -> bool {

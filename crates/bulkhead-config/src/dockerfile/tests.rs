@@ -343,7 +343,11 @@ fn variables_are_substituted_in_run() {
         1,
     );
     assert_eq!(
-        substitute("a-$V b-${V} '$V' \\$V $VX", &env),
+        substitute(
+            "a-$V b-${V} '$V' \\$V $VX",
+            &env,
+            &bulkhead_dockerfile::ExpandBudget::new(bulkhead_dockerfile::ExpandLimits::DEFAULT)
+        ),
         "a-1.2 b-1.2 '$V' \\$V $VX"
     );
 }

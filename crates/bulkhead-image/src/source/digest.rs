@@ -147,8 +147,11 @@ impl<R: Read> Read for ThreadedDigestReader<R> {
                     }
                 }
             }
-            // Only a fresh buffer is zeroed; reused ones are already full length.
-            chunk.resize(HASH_CHUNK, 0);
+            // Only a fresh buffer is zeroed (by the allocator, which maps zeroed pages lazily and
+            // never touches pages a small layer does not fill); reused ones are already full length.
+            if chunk.len() < HASH_CHUNK {
+                chunk = vec![0u8; HASH_CHUNK];
+            }
             let mut n = 0;
             while n < HASH_CHUNK {
                 match self.inner.read(&mut chunk[n..]) {

@@ -5,7 +5,6 @@ use super::tarfile::TarFile;
 use super::{ImageMeta, ImageSource, LayerDesc, Platform, digest};
 use crate::{Error, Limits, Result};
 use oci_spec::image::{Descriptor, ImageIndex, ImageManifest, MediaType};
-use std::fs::File;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -42,8 +41,10 @@ impl BlobStore for DirStore {
                 p.display()
             )));
         }
+        // Checked again on the opened file, without blocking should a FIFO have been swapped in.
         Ok(Box::new(
-            File::open(&p).map_err(|e| Error::io(p.display(), e))?,
+            bulkhead_core::input::open_regular(&p, false)
+                .map_err(|e| Error::Invalid(e.to_string()))?,
         ))
     }
 
@@ -65,8 +66,8 @@ impl BlobStore for DirStore {
     fn read_index(&self, max: u64) -> Result<Vec<u8>> {
         let p = self.0.join("index.json");
         let mut buf = Vec::new();
-        File::open(&p)
-            .map_err(|e| Error::io(p.display(), e))?
+        bulkhead_core::input::open_regular(&p, false)
+            .map_err(|e| Error::Invalid(e.to_string()))?
             .take(max + 1)
             .read_to_end(&mut buf)
             .map_err(|e| Error::io(p.display(), e))?;

@@ -15,7 +15,7 @@ use crate::{Error, Limits, Result};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tempfile::NamedTempFile;
 
 const DEFAULT_SOCKET: &str = "/run/podman/podman.sock";
@@ -176,16 +176,88 @@ impl<R: Read> Read for Exact<R> {
     }
 }
 
-/// How long a socket read or write may make no progress by default (`--timeout` overrides it).
+/// How long a socket read or write may make no progress by default (`ScanOptions::stall_timeout`
+/// overrides it; the scan's deadline caps it).
 pub const DEFAULT_STALL_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A socket whose every read and write is bounded by the stall limit and by what is left of the
+/// deadline: a service that answers one byte at a time still ends at the deadline.
+struct Timed {
+    stream: UnixStream,
+    stall: Duration,
+    deadline: Option<(Instant, Duration)>,
+}
+
+impl Timed {
+    /// Set the socket timeouts for the next operation; an error once the deadline has passed.
+    fn arm(&self) -> io::Result<()> {
+        let mut t = self.stall;
+        if let Some((at, budget)) = self.deadline {
+            let left = at.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "the deadline of {} s for reading the image passed (the scan's timeout, \
+                         `--timeout`)",
+                        budget.as_secs_f64()
+                    ),
+                ));
+            }
+            t = t.min(left);
+        }
+        self.stream.set_read_timeout(Some(t))?;
+        self.stream.set_write_timeout(Some(t))
+    }
+}
+
+impl Read for Timed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.arm()?;
+        match self.stream.read(buf) {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                // The deadline ends reads as a timeout; say which limit it was.
+                self.arm()?;
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "no data from the socket for {} s (stall limit)",
+                        self.stall.as_secs_f64()
+                    ),
+                ))
+            }
+            r => r,
+        }
+    }
+}
 
 /// Send `GET path` over the unix socket and read the response head. A read or write that makes no
 /// progress for `timeout` fails (a stalled service is an error, not a hang).
 pub fn get(socket: &Path, path: &str, timeout: Duration) -> io::Result<Response> {
+    get_until(socket, path, timeout, None)
+}
+
+/// [`get`], with every read and write of the exchange (head and body) also bounded by `deadline`
+/// (when it passes, and the budget it was set from, for messages).
+pub fn get_until(
+    socket: &Path,
+    path: &str,
+    timeout: Duration,
+    deadline: Option<(Instant, Duration)>,
+) -> io::Result<Response> {
     let stream = UnixStream::connect(socket)?;
-    stream.set_read_timeout(Some(timeout))?;
-    stream.set_write_timeout(Some(timeout))?;
-    (&stream).write_all(
+    let mut stream = Timed {
+        stream,
+        stall: timeout,
+        deadline,
+    };
+    stream.arm()?;
+    stream.stream.write_all(
         format!(
             "GET {path} HTTP/1.1\r\nHost: d\r\nUser-Agent: bulkhead/{}\r\nAccept: */*\r\nConnection: close\r\n\r\n",
             env!("CARGO_PKG_VERSION")
@@ -194,7 +266,7 @@ pub fn get(socket: &Path, path: &str, timeout: Duration) -> io::Result<Response>
     )?;
     let mut r = BufReader::with_capacity(64 << 10, stream);
     let mut head_bytes = 0usize;
-    let mut read_line = |r: &mut BufReader<UnixStream>| -> io::Result<String> {
+    let mut read_line = |r: &mut BufReader<Timed>| -> io::Result<String> {
         let mut line = Vec::new();
         r.take((MAX_HEAD - head_bytes.min(MAX_HEAD)) as u64)
             .read_until(b'\n', &mut line)?;
@@ -309,7 +381,7 @@ pub struct PodmanImage {
 impl PodmanImage {
     /// Export `name` through the podman API socket (see [`socket_candidates`]) and open it. `spool_dir`
     /// holds the temporary archive (default: the system temp dir); the spool is bounded by
-    /// `limits.max_layer_uncompressed`.
+    /// `limits.max_image_uncompressed`. `timeout` is the stall limit of each socket operation.
     pub fn open(
         name: &str,
         spec: &str,
@@ -317,6 +389,20 @@ impl PodmanImage {
         spool_dir: Option<&Path>,
         limits: &Limits,
         timeout: Option<Duration>,
+    ) -> Result<Self> {
+        Self::open_until(name, spec, socket, spool_dir, limits, timeout, None)
+    }
+
+    /// [`PodmanImage::open`] with a deadline for the whole exchange (inspect and export): when it
+    /// passes, and the budget it was set from (see [`crate::ScanOptions::timeout`]).
+    pub fn open_until(
+        name: &str,
+        spec: &str,
+        socket: Option<&Path>,
+        spool_dir: Option<&Path>,
+        limits: &Limits,
+        timeout: Option<Duration>,
+        deadline: Option<(Instant, Duration)>,
     ) -> Result<Self> {
         let timeout = timeout.unwrap_or(DEFAULT_STALL_TIMEOUT);
         if name.is_empty()
@@ -334,7 +420,12 @@ impl PodmanImage {
         let mut failures = Vec::new();
         let mut found = None;
         for s in &candidates {
-            match get(s, &format!("/images/{}/json", encode_name(name)), timeout) {
+            match get_until(
+                s,
+                &format!("/images/{}/json", encode_name(name)),
+                timeout,
+                deadline,
+            ) {
                 Ok(resp) => {
                     found = Some((s.clone(), resp));
                     break;
@@ -399,7 +490,7 @@ impl PodmanImage {
         let (repo_tags, repo_digests) = (strings("RepoTags"), strings("RepoDigests"));
 
         // Export by ID so a concurrent re-tag cannot swap the image between inspect and export.
-        let resp = get(&sock, &format!("/images/{id_hex}/get"), timeout)
+        let resp = get_until(&sock, &format!("/images/{id_hex}/get"), timeout, deadline)
             .map_err(|e| Error::io(where_(&sock), e))?;
         if resp.status != 200 {
             let status = resp.status;
@@ -419,12 +510,12 @@ impl PodmanImage {
             .suffix(".tar")
             .tempfile_in(&dir)
             .map_err(|e| Error::io(dir.display(), e))?;
-        let max = limits.max_layer_uncompressed;
+        let max = limits.max_image_uncompressed;
         let copied = io::copy(&mut resp.into_body().take(max + 1), spool.as_file_mut())
             .map_err(|e| Error::io(format!("podman://{name}: export from {}", where_(&sock)), e))?;
         if copied > max {
             return Err(Error::Invalid(format!(
-                "podman://{name}: the exported archive exceeds {max} bytes (limit max_layer_uncompressed)"
+                "podman://{name}: the exported archive exceeds {max} bytes (limit max_image_uncompressed)"
             )));
         }
         spool

@@ -29,13 +29,17 @@ use std::io::Read;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 const DOCKER_SCHEMA1: &str = "application/vnd.docker.distribution.manifest.v1";
+/// Largest docker/podman auth file read (regular files only).
+pub const MAX_AUTH_FILE: u64 = 4 << 20;
+/// Largest PEM CA file read (the Mozilla bundle is about 220 KiB).
+pub const MAX_CA_FILE: u64 = 16 << 20;
 
 /// How to reach and authenticate to a registry.
 #[derive(Clone, Default)]
@@ -296,10 +300,17 @@ pub fn lookup_auth_file(
     registry: &str,
     repository: &str,
 ) -> Result<Option<(String, String)>> {
-    let raw = match std::fs::read(file) {
+    use bulkhead_core::input::{InputError, read_regular};
+    let raw = match read_regular(
+        file,
+        MAX_AUTH_FILE,
+        "an auth file is a few KiB; fixed limit",
+    ) {
         Ok(r) => r,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(file.display(), e)),
+        Err(InputError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(None);
+        }
+        Err(e) => return Err(Error::Invalid(e.to_string())),
     };
     let doc: serde_json::Value =
         serde_json::from_slice(&raw).map_err(|e| Error::json(file.display(), e))?;
@@ -435,12 +446,19 @@ pub struct RegistryClient {
     /// The `Authorization` header value that last worked (basic or bearer), reused for the session.
     auth: Mutex<Option<String>>,
     max_json: u64,
+    /// The whole read must be done by then (every request and body read is bounded by it).
+    deadline: Option<Deadline>,
 }
 
 fn agent(verify: bool, ca_file: Option<&Path>, timeout: Option<Duration>) -> Result<ureq::Agent> {
     let mut tls = ureq::tls::TlsConfig::builder().disable_verification(!verify);
     if let Some(f) = ca_file {
-        let pem = std::fs::read(f).map_err(|e| Error::io(f.display(), e))?;
+        let pem = bulkhead_core::input::read_regular(
+            f,
+            MAX_CA_FILE,
+            "a CA bundle is well under 4 MiB; fixed limit",
+        )
+        .map_err(|e| Error::Invalid(e.to_string()))?;
         let mut certs = Vec::new();
         for item in ureq::tls::parse_pem(&pem) {
             if let Ok(ureq::tls::PemItem::Certificate(c)) = item {
@@ -492,13 +510,77 @@ fn error_detail(body: &[u8]) -> String {
     }
 }
 
-fn read_capped(resp: ureq::http::Response<ureq::Body>, max: u64, what: &str) -> Result<Vec<u8>> {
+/// The scan's deadline for a registry: when it passes, and how long the whole read was given.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deadline {
+    pub at: Instant,
+    pub budget: Duration,
+}
+
+impl Deadline {
+    fn left(&self) -> Duration {
+        self.at.saturating_duration_since(Instant::now())
+    }
+
+    fn passed(&self) -> bool {
+        Instant::now() >= self.at
+    }
+
+    /// The message for a read stopped by the deadline (`what`, when not empty, names the read).
+    pub fn message(&self, what: &str) -> String {
+        format!(
+            "{what}{}the deadline of {} s for reading the image passed (the scan's timeout, \
+             `--timeout`; raise it for a slow registry)",
+            if what.is_empty() { "" } else { ": " },
+            self.budget.as_secs_f64()
+        )
+    }
+}
+
+/// A body stream that fails once the deadline has passed, however the bytes trickle in (each
+/// read is also bounded by the transport's own global timeout, set to the time left).
+pub(crate) struct DeadlineReader<R> {
+    pub inner: R,
+    pub deadline: Option<Deadline>,
+    pub what: String,
+}
+
+impl<R: Read> Read for DeadlineReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let timed_out = |d: &Deadline, what: &str| {
+            std::io::Error::new(std::io::ErrorKind::TimedOut, d.message(what))
+        };
+        if let Some(d) = &self.deadline
+            && d.passed()
+        {
+            return Err(timed_out(d, &self.what));
+        }
+        match self.inner.read(buf) {
+            Err(e) => match &self.deadline {
+                Some(d) if d.passed() => Err(timed_out(d, &self.what)),
+                _ => Err(e),
+            },
+            ok => ok,
+        }
+    }
+}
+
+fn read_capped(
+    resp: ureq::http::Response<ureq::Body>,
+    max: u64,
+    what: &str,
+    deadline: Option<Deadline>,
+) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
-    resp.into_body()
-        .into_reader()
-        .take(max + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| Error::io(what, e))?;
+    // The error is wrapped with `what` below.
+    DeadlineReader {
+        inner: resp.into_body().into_reader(),
+        deadline,
+        what: String::new(),
+    }
+    .take(max + 1)
+    .read_to_end(&mut buf)
+    .map_err(|e| Error::io(what, e))?;
     if buf.len() as u64 > max {
         return Err(Error::Invalid(format!(
             "{what}: over the {max} byte metadata limit"
@@ -515,6 +597,17 @@ impl RegistryClient {
     /// Open a session with `r.registry` for `r.repository`: pick the scheme (see the module docs) and
     /// resolve credentials. No request is made unless the scheme must be probed.
     pub fn connect(r: &Reference, opts: &RegistryOptions, limits: &Limits) -> Result<Self> {
+        Self::connect_until(r, opts, limits, None)
+    }
+
+    /// [`RegistryClient::connect`], with every request and body read of the session bounded by
+    /// `deadline`.
+    pub(crate) fn connect_until(
+        r: &Reference,
+        opts: &RegistryOptions,
+        limits: &Limits,
+        deadline: Option<Deadline>,
+    ) -> Result<Self> {
         // An explicit CA file asks for verification, even on loopback.
         let lax_tls = opts.insecure || (r.is_loopback() && opts.ca_file.is_none());
         let agent = agent(!lax_tls, opts.ca_file.as_deref(), opts.timeout)?;
@@ -528,12 +621,20 @@ impl RegistryClient {
             credentials: resolve_credentials(opts, r),
             auth: Mutex::new(None),
             max_json: limits.max_json,
+            deadline,
         };
         if lax_tls {
             // Probe `/v2/` over https; fall back to http when no TLS server answers.
-            let https = client.agent.get(format!("https://{host}/v2/")).call();
+            let https = client
+                .timed(client.agent.get(format!("https://{host}/v2/")), "probe")?
+                .call();
             if let Err(e) = https {
-                let http = client.agent.get(format!("http://{host}/v2/")).call();
+                let http = client
+                    .timed(client.agent.get(format!("http://{host}/v2/")), "probe")?
+                    .call();
+                if let Some(d) = client.deadline.filter(|d| d.passed()) {
+                    return Err(client.err(d.message("probe of /v2/")));
+                }
                 match http {
                     Ok(_) => {
                         tracing::debug!("registry {host}: no TLS ({e}); using plain http");
@@ -562,21 +663,41 @@ impl RegistryClient {
         &self.base
     }
 
+    /// Bound a request by what is left of the deadline (an error once it has passed).
+    fn timed<B>(
+        &self,
+        req: ureq::RequestBuilder<B>,
+        what: &str,
+    ) -> Result<ureq::RequestBuilder<B>> {
+        match &self.deadline {
+            None => Ok(req),
+            Some(d) => {
+                let left = d.left();
+                if left.is_zero() {
+                    return Err(self.err(d.message(what)));
+                }
+                Ok(req.config().timeout_global(Some(left)).build())
+            }
+        }
+    }
+
     fn send(
         &self,
         url: &str,
         accept: Option<&str>,
         auth: Option<&str>,
     ) -> Result<ureq::http::Response<ureq::Body>> {
-        let mut req = self.agent.get(url);
+        let mut req = self.timed(self.agent.get(url), &format!("request to {url}"))?;
         if let Some(a) = accept {
             req = req.header("Accept", a);
         }
         if let Some(a) = auth {
             req = req.header("Authorization", a);
         }
-        req.call()
-            .map_err(|e| self.err(format!("request to {url} failed: {e}")))
+        req.call().map_err(|e| match &self.deadline {
+            Some(d) if d.passed() => self.err(d.message(&format!("request to {url}"))),
+            _ => self.err(format!("request to {url} failed: {e}")),
+        })
     }
 
     fn basic(&self) -> Option<String> {
@@ -606,7 +727,9 @@ impl RegistryClient {
         }
         let default_scope = format!("repository:{}:pull", self.repository);
         let scope = c.param("scope").unwrap_or(&default_scope);
-        let mut req = self.agent.get(realm).query("scope", scope);
+        let mut req = self
+            .timed(self.agent.get(realm), &format!("token service {realm}"))?
+            .query("scope", scope);
         if let Some(s) = c.param("service") {
             req = req.query("service", s);
         }
@@ -621,12 +744,13 @@ impl RegistryClient {
                 );
             }
         }
-        let resp = req
-            .call()
-            .map_err(|e| self.err(format!("token service {realm} unreachable: {e}")))?;
+        let resp = req.call().map_err(|e| match &self.deadline {
+            Some(d) if d.passed() => self.err(d.message(&format!("token service {realm}"))),
+            _ => self.err(format!("token service {realm} unreachable: {e}")),
+        })?;
         let status = resp.status().as_u16();
         if status == 401 || status == 403 {
-            let body = read_capped(resp, 4096, realm).unwrap_or_default();
+            let body = read_capped(resp, 4096, realm, self.deadline).unwrap_or_default();
             return Err(self.err(match &self.credentials {
                 Some((u, _)) => format!(
                     "credentials for user {u:?} were refused by the token service {realm} (HTTP {status}){}",
@@ -639,13 +763,13 @@ impl RegistryClient {
             }));
         }
         if status != 200 {
-            let body = read_capped(resp, 4096, realm).unwrap_or_default();
+            let body = read_capped(resp, 4096, realm, self.deadline).unwrap_or_default();
             return Err(self.err(format!(
                 "token service {realm}: HTTP {status}{}",
                 error_detail(&body)
             )));
         }
-        let body = read_capped(resp, self.max_json, realm)?;
+        let body = read_capped(resp, self.max_json, realm, self.deadline)?;
         let v: serde_json::Value = serde_json::from_slice(&body)
             .map_err(|e| Error::json(format!("token from {realm}"), e))?;
         v.get("token")
@@ -679,7 +803,7 @@ impl RegistryClient {
                 .filter_map(|v| v.to_str().ok())
                 .filter_map(parse_challenge)
                 .collect();
-            let body = read_capped(resp, 4096, &url).unwrap_or_default();
+            let body = read_capped(resp, 4096, &url, self.deadline).unwrap_or_default();
             if authenticated_fresh {
                 return Err(self.err(match &self.credentials {
                     Some((u, _)) => format!(
@@ -729,7 +853,7 @@ impl RegistryClient {
         let resp = self.get(&format!("manifests/{reference}"), Some(&accept), &what)?;
         let status = resp.status().as_u16();
         if status != 200 {
-            let body = read_capped(resp, 4096, &what).unwrap_or_default();
+            let body = read_capped(resp, 4096, &what, self.deadline).unwrap_or_default();
             let detail = error_detail(&body);
             return Err(self.err(match status {
                 404 => format!("{what} not found{detail}"),
@@ -741,7 +865,12 @@ impl RegistryClient {
             .map(|c| c.split(';').next().unwrap_or(c).trim().to_string())
             .unwrap_or_default();
         let header_digest = header(&resp, "docker-content-digest").map(str::to_string);
-        let raw = read_capped(resp, self.max_json, &format!("{}: {what}", self.registry))?;
+        let raw = read_capped(
+            resp,
+            self.max_json,
+            &format!("{}: {what}", self.registry),
+            self.deadline,
+        )?;
         // Schema 1 first: its digest covers the payload without the JWS signatures, so the checks
         // below would report a misleading mismatch.
         let doc: serde_json::Value = serde_json::from_slice(&raw)
@@ -802,7 +931,7 @@ impl RegistryClient {
                 container: format!("registry {}/{}", self.registry, self.repository),
             }),
             s => {
-                let body = read_capped(resp, 4096, &what).unwrap_or_default();
+                let body = read_capped(resp, 4096, &what, self.deadline).unwrap_or_default();
                 Err(self.err(format!("{what}: HTTP {s}{}", error_detail(&body))))
             }
         }
@@ -811,12 +940,21 @@ impl RegistryClient {
 
 impl BlobStore for RegistryClient {
     fn open_blob(&self, d: &str) -> Result<Box<dyn Read + Send + '_>> {
-        Ok(Box::new(self.blob_response(d)?.into_body().into_reader()))
+        Ok(Box::new(DeadlineReader {
+            inner: self.blob_response(d)?.into_body().into_reader(),
+            deadline: self.deadline,
+            what: format!("registry {}: blob {}@{d}", self.registry, self.repository),
+        }))
     }
 
     fn read_blob(&self, d: &str, max: u64) -> Result<Vec<u8>> {
         let resp = self.blob_response(d)?;
-        let buf = read_capped(resp, max, &format!("{}: blob {d}", self.describe()))?;
+        let buf = read_capped(
+            resp,
+            max,
+            &format!("{}: blob {d}", self.describe()),
+            self.deadline,
+        )?;
         digest::verify_bytes(d, &buf)?;
         Ok(buf)
     }
@@ -851,8 +989,23 @@ impl RegistryImage {
         opts: &RegistryOptions,
         limits: &Limits,
     ) -> Result<Self> {
+        Self::open_until(reference, spec, platform, opts, limits, None)
+    }
+
+    /// [`RegistryImage::open`] with a deadline for the whole read: this call and every layer stream
+    /// opened from the image must be done `deadline` from when the scan started (see
+    /// [`crate::ScanOptions::timeout`]).
+    pub fn open_until(
+        reference: &str,
+        spec: &str,
+        platform: Option<&Platform>,
+        opts: &RegistryOptions,
+        limits: &Limits,
+        deadline: Option<(Instant, Duration)>,
+    ) -> Result<Self> {
         let r = Reference::parse(reference)?;
-        let client = RegistryClient::connect(&r, opts, limits)?;
+        let deadline = deadline.map(|(at, budget)| Deadline { at, budget });
+        let client = RegistryClient::connect_until(&r, opts, limits, deadline)?;
         let (mut raw, mut manifest_digest, mut media_type) =
             client.fetch_manifest(r.manifest_ref())?;
         let host = Platform::host();

@@ -6,9 +6,13 @@ use crate::tarext::{Pending, absorb, check_size};
 use crate::walk::normalize_entry_path;
 use crate::{Error, Result};
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+
+/// Most members an outer archive may have (their names are held in memory while the image is read).
+pub const MAX_MEMBERS: usize = 100_000;
+/// Longest member name kept (longer ones are ignored: no image format names such a member).
+pub const MAX_MEMBER_NAME: usize = 4096;
 
 #[derive(Debug, Clone)]
 enum Member {
@@ -25,7 +29,9 @@ pub struct TarFile {
 impl TarFile {
     /// Index the members of the tar at `path`.
     pub fn open(path: &Path) -> Result<Self> {
-        let file = File::open(path).map_err(|e| Error::io(path.display(), e))?;
+        // Only a regular file: a FIFO would block the open, a device would stream without end.
+        let file = bulkhead_core::input::open_regular(path, false)
+            .map_err(|e| Error::Invalid(e.to_string()))?;
         let mut head = [0u8; 4];
         let n = (&file)
             .read(&mut head)
@@ -57,9 +63,18 @@ impl TarFile {
             let ext = std::mem::take(&mut pending);
             check_size(&ext, entry.size()).map_err(bad)?;
             let name = ext.path_of(&entry);
+            if name.len() > MAX_MEMBER_NAME {
+                continue; // never a member an image format names
+            }
             let Ok(name) = normalize_entry_path(&name) else {
                 continue;
             };
+            if members.len() >= MAX_MEMBERS {
+                return Err(bad(format!(
+                    "more than {MAX_MEMBERS} members; not an image archive (an image of \
+                     1000 layers for 10 platforms has about 10,000)"
+                )));
+            }
             let member = match entry.header().entry_type() {
                 tar::EntryType::Regular | tar::EntryType::Continuous => Member::File {
                     offset: entry.raw_file_position(),
@@ -121,7 +136,8 @@ impl TarFile {
                 self.path.display()
             ))
         })?;
-        let mut f = File::open(&self.path).map_err(|e| Error::io(self.path.display(), e))?;
+        let mut f = bulkhead_core::input::open_regular(&self.path, false)
+            .map_err(|e| Error::Invalid(e.to_string()))?;
         f.seek(SeekFrom::Start(offset))
             .map_err(|e| Error::io(self.path.display(), e))?;
         Ok(Box::new(f.take(size)))

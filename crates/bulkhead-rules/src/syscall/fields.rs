@@ -19,7 +19,7 @@ impl SyscallEvent<'_> {
     }
 
     pub(super) fn thread(&self) -> Option<&Thread> {
-        self.state.threads.get(&self.event.tid)
+        self.state.threads.get(&self.event.tid).map(|t| &**t)
     }
 
     /// The process's main thread (the thread itself when its leader is not in the table, except
@@ -31,13 +31,17 @@ impl SyscallEvent<'_> {
         } else if (t.pid as i64) < 0 {
             None
         } else {
-            self.state.threads.get(&t.pid).or(Some(t))
+            self.state.threads.get(&t.pid).map(|m| &**m).or(Some(t))
         }
     }
 
     /// The thread's parent (libsinsp `get_parent_thread`: the entry of its `ptid`).
     fn parent_of<'s>(&'s self, t: &Thread) -> Option<&'s Thread> {
-        self.state.threads.get(&t.ptid).filter(|p| p.tid != t.tid)
+        self.state
+            .threads
+            .get(&t.ptid)
+            .map(|p| &**p)
+            .filter(|p| p.tid != t.tid)
     }
 
     /// libsinsp `traverse_parent_state` visiting the parents while they share `key` with the

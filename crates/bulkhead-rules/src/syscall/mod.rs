@@ -916,14 +916,161 @@ fn errno_name(e: i64) -> String {
     n.to_string()
 }
 
+/// Most threads the state keeps by default (libsinsp's thread table, Falco's
+/// `falco_libs.thread_table_size`).
+pub const DEFAULT_MAX_THREADS: usize = 262_144;
+/// Most fds one fd table keeps (libsinsp's `MAX_FD_TABLE_SIZE`: "table size is over the limit,
+/// discard the fd").
+pub const MAX_FDS: usize = 4_096;
+/// Most containers the state keeps (container events past it are not recorded).
+pub const MAX_CONTAINERS: usize = 65_536;
+/// Largest enter event kept for its exit (libsinsp's `SP_EVT_BUF_SIZE`: a larger one is not
+/// stored), in bytes of its parameters.
+pub const MAX_ENTER_EVENT: usize = 4_096;
+
+/// Default of [`StateLimits::max_bytes`].
+pub const DEFAULT_MAX_STATE_BYTES: usize = 512 << 20;
+
+/// Bounds of the replay state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StateLimits {
+    /// Most threads kept; past it, the thread added the longest ago is dropped (the current
+    /// event's thread never is). libsinsp drops the new thread instead; either way a thread
+    /// table never grows past its size.
+    pub max_threads: usize,
+    /// Most memory the state (threads with their strings, fd tables, kept enter events,
+    /// containers) may take, estimated from its contents. It is measured again whenever the
+    /// events applied since the last measure could have added what was left (each event's
+    /// possible growth is counted as it is applied), so the check costs a constant per event;
+    /// past it the replay stops with [`StateTooLarge`].
+    pub max_bytes: usize,
+}
+
+impl Default for StateLimits {
+    fn default() -> Self {
+        StateLimits {
+            max_threads: DEFAULT_MAX_THREADS,
+            max_bytes: DEFAULT_MAX_STATE_BYTES,
+        }
+    }
+}
+
+/// The replay state grew past [`StateLimits::max_bytes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the replay state (threads, fds, containers) takes more than {limit} bytes (about {bytes}): the capture holds more processes or larger ones than a host has (the replay's limit, --max-state-size)"
+)]
+pub struct StateTooLarge {
+    pub bytes: usize,
+    pub limit: usize,
+}
+
+/// What a string takes in the state, its allocation included.
+fn str_bytes(s: &str) -> usize {
+    if s.is_empty() { 0 } else { s.len() + 16 }
+}
+
+fn strs_bytes(v: &[String]) -> usize {
+    v.iter()
+        .map(|s| str_bytes(s) + std::mem::size_of::<String>())
+        .sum()
+}
+
+/// The memory an event takes when kept (its parameters, near enough).
+pub(crate) fn event_bytes(ev: &Event) -> usize {
+    std::mem::size_of::<Event>()
+        + ev.params.len() * std::mem::size_of::<bulkhead_scap::Param>()
+        + ev.params
+            .iter()
+            .map(|p| match &p.value {
+                Value::Str(s) => s.len(),
+                Value::Bytes(b) | Value::Raw(b) => b.len(),
+                Value::StrList(l) => strs_bytes(l),
+                Value::FdList(l) => l.len() * 16,
+                Value::SockTuple(SockTuple::Unix { path, .. }) => path.len(),
+                Value::SockAddr(SockAddr::Unix(path)) => path.len(),
+                Value::Flags { names, .. } => names.len() * 16,
+                _ => 0,
+            })
+            .sum::<usize>()
+}
+
+fn container_bytes(c: &ContainerInfo) -> usize {
+    std::mem::size_of::<ContainerInfo>()
+        + [
+            &c.id,
+            &c.full_id,
+            &c.name,
+            &c.image,
+            &c.image_repository,
+            &c.image_tag,
+            &c.image_id,
+            &c.image_digest,
+        ]
+        .iter()
+        .map(|s| str_bytes(s))
+        .sum::<usize>()
+        + c.labels
+            .iter()
+            .map(|(k, v)| 64 + k.len() + v.len())
+            .sum::<usize>()
+        + c.mounts
+            .iter()
+            .map(|m| 128 + m.source.len() + m.dest.len() + m.mode.len() + m.propagation.len())
+            .sum::<usize>()
+}
+
+fn fd_bytes(e: &FdEntry) -> usize {
+    8 + std::mem::size_of::<FdEntry>()
+        + str_bytes(&e.name)
+        + str_bytes(&e.name_raw)
+        + str_bytes(&e.oldname)
+}
+
+/// The memory a thread takes (its own fd table included).
+fn thread_bytes(t: &Thread) -> usize {
+    8 + std::mem::size_of::<Thread>()
+        + str_bytes(&t.comm)
+        + str_bytes(&t.exe)
+        + str_bytes(&t.exepath)
+        + str_bytes(&t.cwd)
+        + t.container_id.as_deref().map_or(0, str_bytes)
+        + strs_bytes(&t.args)
+        + strs_bytes(&t.env)
+        + t.fds.capacity() * 8
+        + t.fds.values().map(fd_bytes).sum::<usize>()
+        + t.last_enter_event.as_ref().map_or(0, event_bytes)
+}
+
+/// Add an fd to a table unless the table is full ([`MAX_FDS`]; replacing an fd always works).
+fn fd_insert(fds: &mut Map<i64, FdEntry>, fd: i64, e: FdEntry) {
+    if fds.len() < MAX_FDS || fds.contains_key(&fd) {
+        fds.insert(fd, e);
+    }
+}
+
 /// State shared by all events of a replay.
 #[derive(Debug, Default)]
 pub struct State {
-    pub threads: Map<u64, Thread>,
+    pub threads: Map<u64, Box<Thread>>,
+    /// Bounds of the state.
+    pub limits: StateLimits,
+    /// Thread ids in the order they were added (may hold ids since removed), for dropping the
+    /// oldest when the table is full.
+    order: std::collections::VecDeque<u64>,
+    /// The thread of the event being applied (never dropped).
+    pinned: Option<u64>,
+    /// Threads dropped because the table was full.
+    pub dropped_threads: u64,
+    /// The state's size when last measured, and what it may have grown by since.
+    measured: usize,
+    growth: usize,
+    /// Set once the state was measured over [`StateLimits::max_bytes`].
+    pub too_large: Option<StateTooLarge>,
     /// Live secondary threads (tid != pid) per process id: whether a main thread that exits is
     /// kept (libsinsp `thread_group_info::get_thread_count`), and which processes an execve may
     /// have to clear of other threads.
-    thread_groups: Map<u64, u32>,
+    thread_groups: Map<u64, std::collections::HashSet<u64, foldhash::fast::RandomState>>,
     pub users: HashMap<u32, String>,
     pub groups: HashMap<u32, String>,
     /// Containers by (short) id, from the capture's container events.
@@ -1022,15 +1169,118 @@ impl State {
         self.threads.get_mut(&owner).map(|t| &mut t.cwd)
     }
 
+    /// Make room for a new thread `tid` ([`StateLimits::max_threads`]): drop the threads added
+    /// the longest ago, never `tid` itself nor the current event's thread.
+    fn make_room(&mut self, tid: u64) {
+        let max = self.limits.max_threads.max(1);
+        while self.threads.len() >= max {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if Some(old) == self.pinned {
+                self.order.push_back(old);
+                if self.order.len() <= 1 {
+                    break;
+                }
+                continue;
+            }
+            if old == tid || !self.threads.contains_key(&old) {
+                continue;
+            }
+            if let Some(pid) = self.threads.remove(&old).and_then(|t| t.group) {
+                self.leave_group(pid, old);
+            }
+            self.dropped_threads += 1;
+        }
+        // Ids of threads gone since: compact once they are as many as the live ones.
+        if self.order.len() > 2 * self.threads.len().max(1024) {
+            let threads = &self.threads;
+            self.order.retain(|t| threads.contains_key(t));
+        }
+    }
+
+    /// Before adding thread `tid`: room in the table, and its place in the order.
+    fn admit(&mut self, tid: u64) {
+        if self.threads.contains_key(&tid) {
+            return;
+        }
+        if self.threads.len() >= self.limits.max_threads.max(1)
+            || self.order.len() > 2 * self.threads.len().max(1024)
+        {
+            self.make_room(tid);
+        }
+        self.order.push_back(tid);
+    }
+
+    /// The thread `tid`, a placeholder added when absent (within the table's limit).
+    fn thread_entry(&mut self, tid: u64) -> &mut Thread {
+        if (self.threads.len() >= self.limits.max_threads.max(1)
+            || self.order.len() > 2 * self.threads.len().max(1024))
+            && !self.threads.contains_key(&tid)
+        {
+            self.make_room(tid);
+        }
+        let order = &mut self.order;
+        self.threads.entry(tid).or_insert_with(|| {
+            order.push_back(tid);
+            Box::new(Thread::placeholder(tid))
+        })
+    }
+
+    /// The memory the state takes, estimated from its contents (a walk over all of it).
+    pub fn memory(&self) -> usize {
+        self.threads.capacity() * 16
+            + self
+                .threads
+                .values()
+                .map(|t| thread_bytes(t))
+                .sum::<usize>()
+            + self.containers.values().map(container_bytes).sum::<usize>()
+            + self.order.capacity() * 8
+            + self
+                .thread_groups
+                .values()
+                .map(|g| 32 + g.capacity() * 16)
+                .sum::<usize>()
+    }
+
+    /// Count what the state may have grown by; measure it when that could have used up what was
+    /// left under [`StateLimits::max_bytes`] (so a measure, which walks the state, happens once
+    /// per that much growth: a constant cost per event).
+    pub(crate) fn grew(&mut self, bytes: usize) {
+        self.growth = self.growth.saturating_add(bytes);
+        let limit = self.limits.max_bytes;
+        if self.too_large.is_some() || self.measured.saturating_add(self.growth) <= limit {
+            return;
+        }
+        self.measured = self.memory();
+        self.growth = 0;
+        if self.measured > limit {
+            self.too_large = Some(StateTooLarge {
+                bytes: self.measured,
+                limit,
+            });
+        } else if self.measured > limit - limit / 10 {
+            // Under 10% left: measuring again after each little growth would cost a walk per
+            // event; stop here instead.
+            self.too_large = Some(StateTooLarge {
+                bytes: self.measured,
+                limit,
+            });
+        }
+    }
+
     /// Add (or replace) a thread, keeping [`State::thread_groups`] right.
     fn insert_thread(&mut self, t: Thread) -> Option<Thread> {
         let tid = t.tid;
-        let old = self.threads.insert(tid, t);
+        self.grew(thread_bytes(&t));
+        self.admit(tid);
+        let old = self.threads.insert(tid, Box::new(t));
         if let Some(pid) = old.as_ref().and_then(|o| o.group) {
-            self.leave_group(pid);
+            self.leave_group(pid, tid);
         }
         self.regroup(tid);
-        old
+        old.map(|o| *o)
     }
 
     /// Count thread `tid` in the group of its process if it is a secondary thread (after its pid
@@ -1045,22 +1295,22 @@ impl State {
         }
         let old = std::mem::replace(&mut t.group, want);
         if let Some(pid) = want {
-            *self.thread_groups.entry(pid).or_default() += 1;
+            self.thread_groups.entry(pid).or_default().insert(tid);
         }
         if let Some(pid) = old {
-            self.leave_group(pid);
+            self.leave_group(pid, tid);
         }
     }
 
     /// One secondary thread of process `pid` less; the last one takes a dead main thread with it
     /// (libsinsp `remove_thread`: "We remove the main thread if there are no other threads in
     /// the group").
-    fn leave_group(&mut self, pid: u64) {
-        let Some(n) = self.thread_groups.get_mut(&pid) else {
+    fn leave_group(&mut self, pid: u64, tid: u64) {
+        let Some(members) = self.thread_groups.get_mut(&pid) else {
             return;
         };
-        *n -= 1;
-        if *n == 0 {
+        members.remove(&tid);
+        if members.is_empty() {
             self.thread_groups.remove(&pid);
             if self.threads.get(&pid).is_some_and(|m| m.dead) {
                 self.threads.remove(&pid);
@@ -1079,7 +1329,7 @@ impl State {
             return;
         }
         if let Some(pid) = self.threads.remove(&tid).and_then(|t| t.group) {
-            self.leave_group(pid);
+            self.leave_group(pid, tid);
         }
     }
 
@@ -1087,15 +1337,11 @@ impl State {
     /// execve, then all threads other than the thread group leader are terminated": the threads
     /// of process `pid` other than its main thread and `tid` (the event's) are removed.
     fn exec_clears_group(&mut self, pid: u64, tid: u64) {
-        if !self.thread_groups.contains_key(&pid) {
+        // The members of the group, not a scan of every thread.
+        let Some(members) = self.thread_groups.get(&pid) else {
             return;
-        }
-        let others: Vec<u64> = self
-            .threads
-            .values()
-            .filter(|t| t.group == Some(pid) && t.tid != tid)
-            .map(|t| t.tid)
-            .collect();
+        };
+        let others: Vec<u64> = members.iter().copied().filter(|&t| t != tid).collect();
         for o in others {
             self.remove_thread(o);
         }
@@ -1227,7 +1473,12 @@ impl Replayer {
             match self.source.next_event()? {
                 None => return Ok(None),
                 Some(SourceEvent::State(r)) => self.inspector.apply_state(&r),
-                Some(SourceEvent::Syscall(ev)) => return Ok(Some(self.inspector.apply(ev))),
+                Some(SourceEvent::Syscall(ev)) => {
+                    if let Some(e) = self.inspector.too_large() {
+                        return Err(crate::source::SourceError::State(e));
+                    }
+                    return Ok(Some(self.inspector.apply(ev)));
+                }
                 // A .scap source yields nothing else.
                 Some(_) => {}
             }

@@ -18,6 +18,10 @@ impl Inspector {
                 self.state.boot_ts_epoch = mi.boot_ts_epoch;
             }
             StateRecord::Interfaces(ifs) => {
+                // A list replaces the one before (as libscap keeps one).
+                self.state.ipv4_interfaces.clear();
+                self.state.ipv4_netmasks.clear();
+                self.state.ipv6_interfaces.clear();
                 for i in ifs {
                     match i.addr {
                         InterfaceAddr::V4 { addr, netmask, .. } => {
@@ -48,13 +52,11 @@ impl Inspector {
             // Into the thread's own table, as libsinsp's `add_fd_from_scap` (libscap lists the
             // fds of main threads only; a secondary thread's list is empty).
             StateRecord::Fds { tid, fds } => {
-                let th = self
-                    .state
-                    .threads
-                    .entry(*tid)
-                    .or_insert_with(|| Thread::placeholder(*tid));
+                self.state
+                    .grew(4096 + fds.iter().map(|f| fd_bytes(&fd_entry(f))).sum::<usize>());
+                let th = self.state.thread_entry(*tid);
                 for fd in fds {
-                    th.fds.insert(fd.fd, fd_entry(fd));
+                    fd_insert(&mut th.fds, fd.fd, fd_entry(fd));
                 }
             }
         }
@@ -68,6 +70,9 @@ impl Inspector {
     pub fn apply(&mut self, mut ev: Event) -> SyscallEvent<'_> {
         self.events += 1;
         self.flush_pending();
+        self.state.pinned = Some(ev.tid);
+        // What the event can add: a thread, an fd, its kept copy, strings taken from it.
+        self.state.grew(4096 + 3 * event_bytes(&ev));
         self.name_generic(&mut ev);
         self.current_fd = self.parse(&ev);
         self.current = Some(ev);
@@ -88,6 +93,11 @@ impl Inspector {
     /// Events applied.
     pub fn events(&self) -> u64 {
         self.events
+    }
+
+    /// Set once the state grew past [`StateLimits::max_bytes`]: the replay must stop.
+    pub fn too_large(&self) -> Option<StateTooLarge> {
+        self.state.too_large
     }
 
     /// libsinsp names a generic event after its syscall (`sinsp_filter_check_event`
@@ -130,10 +140,7 @@ impl Inspector {
     /// The event thread, a placeholder when the capture never described it (libsinsp
     /// `sinsp_parser::reset` looks every syscall event's thread up with `query_os`).
     fn thread_mut(&mut self, tid: u64) -> &mut Thread {
-        self.state
-            .threads
-            .entry(tid)
-            .or_insert_with(|| Thread::placeholder(tid))
+        self.state.thread_entry(tid)
     }
 
     /// Update the state with one event; returns the event's fd.
@@ -151,7 +158,11 @@ impl Inspector {
                 return None;
             }
             if ev.name == "container" {
-                if let Some(c) = ContainerInfo::from_event(ev) {
+                if let Some(c) = ContainerInfo::from_event(ev)
+                    && (self.state.containers.len() < MAX_CONTAINERS
+                        || self.state.containers.contains_key(&c.id))
+                {
+                    self.state.grew(container_bytes(&c));
                     self.state.containers.insert(c.id.clone(), c);
                 }
                 return None;
@@ -161,7 +172,8 @@ impl Inspector {
             }
             let t = self.thread_mut(ev.tid);
             t.last_enter = Some((ev.code, fd));
-            t.last_enter_event = Some(ev.clone());
+            // libsinsp keeps an enter event of at most SP_EVT_BUF_SIZE bytes for its exit.
+            t.last_enter_event = (payload_len(ev) <= MAX_ENTER_EVENT).then(|| ev.clone());
             let fd = fd?;
             // The table the thread uses (`State::fd_table`), without looking the thread up again.
             let fds = if t.uses_main_fds() {
@@ -265,7 +277,7 @@ impl Inspector {
                     l4proto: L4_NA,
                     ..Default::default()
                 };
-                self.state.with_fds(ev.tid, |fds| fds.insert(fd, e));
+                self.state.with_fds(ev.tid, |fds| fd_insert(fds, fd, e));
                 Some(fd)
             }
             "socket" => {
@@ -291,7 +303,7 @@ impl Inspector {
                     flags: cloexec_flags(sock_type & SOCK_CLOEXEC != 0),
                     ..Default::default()
                 };
-                self.state.with_fds(ev.tid, |fds| fds.insert(fd, e));
+                self.state.with_fds(ev.tid, |fds| fd_insert(fds, fd, e));
                 Some(fd)
             }
             "accept" | "accept4" => {
@@ -319,7 +331,7 @@ impl Inspector {
                     flags: cloexec_flags(cloexec),
                     ..Default::default()
                 };
-                self.state.with_fds(ev.tid, |fds| fds.insert(fd, e));
+                self.state.with_fds(ev.tid, |fds| fd_insert(fds, fd, e));
                 Some(fd)
             }
             "connect" => {
@@ -333,6 +345,9 @@ impl Inspector {
                     && let Some((name, tc)) = sockaddr_name(tu)
                 {
                     self.state.with_fds(ev.tid, |fds| {
+                        if fds.len() >= MAX_FDS && !fds.contains_key(&fd) {
+                            return;
+                        }
                         let e = fds.entry(fd).or_insert_with(|| FdEntry {
                             typechar: tc,
                             ..Default::default()
@@ -420,7 +435,7 @@ impl Inspector {
                                 (Some(f), _) => Some(f & !PPM_O_CLOEXEC | cloexec_bit(cloexec)),
                                 (None, c) => cloexec_flags(c),
                             };
-                            fds.insert(new, e);
+                            fd_insert(fds, new, e);
                         }
                     });
                 }
@@ -440,7 +455,7 @@ impl Inspector {
                                 flags,
                                 ..Default::default()
                             };
-                            self.state.with_fds(ev.tid, |fds| fds.insert(fd, e));
+                            self.state.with_fds(ev.tid, |fds| fd_insert(fds, fd, e));
                             last = Some(fd);
                         }
                     }
@@ -784,12 +799,29 @@ impl Inspector {
 /// libs; current libs do it on send/sendto/sendmsg exits): a sendto on an fd the thread does
 /// not have, to an IPv4/IPv6 address, is taken for a UDP socket created before the capture
 /// (`add_socket(fd, domain, SOCK_DGRAM, IPPROTO_UDP)`: no name, no role yet).
+/// The bytes of an event's parameters (as its payload on file, near enough).
+fn payload_len(ev: &Event) -> usize {
+    ev.params
+        .iter()
+        .map(|p| match &p.value {
+            Value::Str(s) => s.len(),
+            Value::Bytes(b) | Value::Raw(b) => b.len(),
+            Value::StrList(l) => l.iter().map(|s| s.len() + 1).sum(),
+            Value::FdList(l) => l.len() * 10,
+            Value::SockTuple(SockTuple::Unix { path, .. }) => path.len() + 17,
+            Value::SockAddr(SockAddr::Unix(path)) => path.len() + 1,
+            _ => 8,
+        })
+        .sum()
+}
+
 fn infer_sendto_socket(fds: &mut Map<i64, FdEntry>, fd: i64, ev: &Event) {
     let Some(Value::SockTuple(SockTuple::Inet { sip, .. })) = ev.param("tuple").map(|p| &p.value)
     else {
         return;
     };
-    fds.insert(
+    fd_insert(
+        fds,
         fd,
         FdEntry {
             // The address family decides (AF_INET6 even for IPv4-mapped addresses).

@@ -301,13 +301,13 @@ fn fd_nameraw_is_the_path_as_passed() {
     let mut r = replayer();
     r.state.threads.insert(
         9,
-        Thread {
+        Box::new(Thread {
             tid: 9,
             pid: 9,
             comm: "cat".into(),
             cwd: "/home/u/app/".into(),
             ..Default::default()
-        },
+        }),
     );
     let name = "..//..//..//etc/passwd";
     let open = |r: &mut Inspector, ts, fd: i64, name| {
@@ -415,12 +415,12 @@ fn container_metadata_from_container_events() {
     for (tid, id) in [(20, "0123456789ab"), (21, "ba9876543210")] {
         r.state.threads.insert(
             tid,
-            Thread {
+            Box::new(Thread {
                 tid,
                 pid: tid,
                 container_id: Some(id.into()),
                 ..Default::default()
-            },
+            }),
         );
     }
     let json = r#"{"container":{"id":"0123456789ab","type":6,"name":"kube-proxy","image":"registry.k8s.io/kube-proxy:v1.28.2","imagerepo":"registry.k8s.io/kube-proxy","imagetag":"v1.28.2","privileged":true,"labels":{"io.kubernetes.pod.namespace":"kube-system","io.kubernetes.pod.name":"kube-proxy-abcde"}}}"#;
@@ -1404,7 +1404,7 @@ fn execve_closes_the_close_on_exec_fds() {
     let mut t = Thread::placeholder(61);
     t.fds.insert(0, file(0, 2));
     t.fds.insert(3, file(3, 1 | 1 << 12));
-    r.state.threads.insert(61, t);
+    r.state.threads.insert(61, Box::new(t));
     r.apply(mk(
         "execve",
         Direction::Exit,
@@ -1425,7 +1425,7 @@ fn web_app(r: &mut Inspector, parent: &str) {
     for (tid, ptid, comm, cwd) in [(30, 1, parent, "/"), (31, 30, "php-fpm", "/var/www/html/")] {
         r.state.threads.insert(
             tid,
-            Thread {
+            Box::new(Thread {
                 tid,
                 pid: tid,
                 ptid,
@@ -1436,7 +1436,7 @@ fn web_app(r: &mut Inspector, parent: &str) {
                 cwd: cwd.into(),
                 uid: Some(33),
                 ..Default::default()
-            },
+            }),
         );
     }
 }
