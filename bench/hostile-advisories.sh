@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Hostile advisory inputs at the sizes of issue 11, through `bulkhead db import` under a 4 GiB
 # address-space limit and a 60 s timeout: each case prints its exit code, wall time and peak RSS.
-# Usage: bench/hostile-advisories.sh [--bulkhead BIN]   (default target/release/bulkhead)
+# Usage: bench/hostile-advisories.sh
+#   BULKHEAD=path/to/bulkhead   binary to run (default: target/release/bulkhead, built if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BH=target/release/bulkhead
-[ "${1:-}" = "--bulkhead" ] && BH=$2
+BH=${BULKHEAD:-target/release/bulkhead}
 [ -x "$BH" ] || cargo build --release -q -p bulkhead
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
