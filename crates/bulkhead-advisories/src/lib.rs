@@ -48,6 +48,14 @@ pub enum Error {
         /// The database file.
         path: PathBuf,
     },
+    /// The path is not a regular file (a FIFO, a device, a directory).
+    #[error("advisory database {}: {what}, not a regular file", path.display())]
+    NotRegular {
+        /// The path.
+        path: PathBuf,
+        /// What it is (`a FIFO (named pipe)`, …).
+        what: &'static str,
+    },
     /// The file is not a Bulkhead advisory database.
     #[error(
         "{} is not a Bulkhead advisory database (another SQLite file, or not SQLite at all)",

@@ -15,6 +15,9 @@ pub enum ScanStoreError {
         path: PathBuf,
         cause: rusqlite::Error,
     },
+    /// The path is not a regular file.
+    #[error("scan store {}: {what}, not a regular file", path.display())]
+    NotRegular { path: PathBuf, what: &'static str },
     /// The target has no image identity to record it by.
     #[error(
         "scan store {}: {name} has no image digest to record it by (only images are recorded)",
@@ -78,6 +81,14 @@ impl ScanStore {
 
     /// Open (creating) a store.
     pub fn open(path: &Path) -> Result<Self, ScanStoreError> {
+        if let Ok(m) = std::fs::metadata(path)
+            && !m.is_file()
+        {
+            return Err(ScanStoreError::NotRegular {
+                path: path.to_path_buf(),
+                what: bulkhead_core::input::file_kind(&m.file_type()),
+            });
+        }
         let err = |cause| ScanStoreError::Sqlite {
             path: path.to_path_buf(),
             cause,

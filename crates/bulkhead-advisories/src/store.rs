@@ -265,6 +265,14 @@ impl Store {
     /// Open the store at `path` for import, creating the file and its schema when it does not exist.
     /// The parent directory is created when missing.
     pub fn create_or_open(path: &Path) -> Result<Store> {
+        if let Ok(m) = fs::metadata(path)
+            && !m.is_file()
+        {
+            return Err(Error::NotRegular {
+                path: path.to_path_buf(),
+                what: bulkhead_core::input::file_kind(&m.file_type()),
+            });
+        }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             // An error here resurfaces, with SQLite's words, when the file is opened.
             let _ = fs::create_dir_all(parent);
@@ -306,10 +314,19 @@ impl Store {
 
     /// Open an existing store for queries only. Cheap: opens the file and checks its header.
     pub fn open_read_only(path: &Path) -> Result<Store> {
-        if !path.is_file() {
-            return Err(Error::Missing {
-                path: path.to_path_buf(),
-            });
+        match fs::metadata(path) {
+            Err(_) => {
+                return Err(Error::Missing {
+                    path: path.to_path_buf(),
+                });
+            }
+            Ok(m) if !m.is_file() => {
+                return Err(Error::NotRegular {
+                    path: path.to_path_buf(),
+                    what: bulkhead_core::input::file_kind(&m.file_type()),
+                });
+            }
+            Ok(_) => {}
         }
         let conn = Connection::open_with_flags(
             path,

@@ -188,6 +188,27 @@ fn fifos_and_devices_are_refused_without_blocking() {
         );
         assert!(r.took < Duration::from_secs(10), "{what}: {:?}", r.took);
     }
+    // A FIFO as the advisory database or the scan store is named as what it is.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../bulkhead-advisories/tests/fixtures/osv/PyPI");
+    for args in [
+        vec!["db", "info", "--db", fifo.to_str().unwrap()],
+        vec![
+            "db",
+            "import",
+            "--db",
+            fifo.to_str().unwrap(),
+            fixtures.to_str().unwrap(),
+        ],
+    ] {
+        let r = run_bounded(&args, None, None, Duration::from_secs(30));
+        assert_bounded("a FIFO as the database", &r, &[2], 200);
+        assert!(
+            r.stderr.contains("a FIFO (named pipe), not a regular file"),
+            "{}",
+            r.stderr
+        );
+    }
     // The ignore file and VEX documents of a scan too.
     let (root, adv) = python_tree_with_db(d.path(), &[("PyYAML", "5.1")]);
     for flag in ["--ignorefile", "--vex"] {
