@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# System packages Bulkhead's tests and demo use on a fresh Debian machine (root): real containers
-# (podman + runc), image building (debootstrap), rpm databases (rpm), a real registry (docker-registry,
+# System packages Bulkhead's build, tests and demo use on a fresh Debian machine (root): the eBPF
+# sensor's toolchain (clang, bpftool, libelf), real containers (podman + runc), image building
+# (debootstrap), rpm databases (rpm), a real registry (docker-registry,
 # skopeo, htpasswd, openssl for TLS/token tests), busybox-static, python3-venv for the peer tools, GNU time.
 # Idempotent: installs only what is missing.
 set -euo pipefail
@@ -13,6 +14,13 @@ for pair in podman:podman runc:runc debootstrap:debootstrap rpm:rpm rpmbuild:rpm
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
+# The eBPF sensor (crates/bulkhead-sensor): clang compiles its CO-RE program, bpftool makes the
+# kernel's vmlinux.h, libbpf-sys builds libbpf against libelf and zlib.
+for pair in clang:clang bpftool:bpftool pkg-config:pkg-config make:make; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+done
+[ -f /usr/include/gelf.h ] || need+=(libelf-dev)
+[ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
 perl -MDpkg::Version -e1 >/dev/null 2>&1 || need+=(libdpkg-perl)   # dpkg's own version order (oracle)
 # Version-order oracles of the language ecosystems (crates/bulkhead-versions/tests/lang_versions.rs).
 [ -d /usr/share/php/Composer/Semver ] || need+=(php-composer-semver)

@@ -51,6 +51,18 @@ pub struct Detector {
 }
 
 impl Detector {
+    /// The event types the enabled rules can match (the union of their conditions' types), as
+    /// the live sensor's interest set is computed: `EvtTypes::AllBut` when some rule can match
+    /// (almost) any type.
+    pub fn event_types(&self) -> EvtTypes {
+        self.rules
+            .iter()
+            .fold(EvtTypes::none(), |acc, a| match &a.rule.evttypes {
+                Some(t) => acc.union(t.clone()),
+                None => EvtTypes::all(),
+            })
+    }
+
     /// The enabled rules of `source` after the options' filters.
     pub fn new(engine: &RulesEngine, source: &str, opts: &RunOptions) -> Detector {
         let mut rules = Vec::new();

@@ -376,12 +376,19 @@ fn is_list_field(name: &str) -> bool {
 
 fn operand(e: &Expr) -> Result<FieldRef, CompileError> {
     match e {
-        Expr::Field { name, arg, .. } => Ok(FieldRef {
-            name: name.clone(),
-            arg: arg.clone(),
-            transforms: Vec::new(),
-            list: is_list_field(name),
-        }),
+        Expr::Field { name, arg, .. } => {
+            // `evt.arg.target` is `evt.arg` with the key `target` (libsinsp's dotted form).
+            let (name, arg) = match (arg, dotted_field(name)) {
+                (None, Some((field, key))) => (field.to_string(), key),
+                _ => (name.clone(), arg.clone()),
+            };
+            Ok(FieldRef {
+                list: is_list_field(&name),
+                name,
+                arg,
+                transforms: Vec::new(),
+            })
+        }
         Expr::Transformer { name, args, .. } => {
             let t = match name.as_str() {
                 "tolower" => Transform::ToLower,
@@ -796,7 +803,13 @@ pub fn format_output(fmt: &str, ev: &dyn FieldSource) -> (String, Vec<(String, O
         if paren && j < b.len() && b[j] == b')' {
             j += 1;
         }
-        let value = ev.extract(name, arg.as_deref()).map(|v| {
+        // `%evt.arg.flags` is `evt.arg` with the key `flags` (the dotted form the conditions
+        // accept too); the output field keeps the name as written, as Falco's does.
+        let (field, field_arg) = match &arg {
+            None => dotted_field(name).unwrap_or((name, None)),
+            Some(_) => (name, arg.clone()),
+        };
+        let value = ev.extract(field, field_arg.as_deref()).map(|v| {
             let mut v = if v.len() == 1 {
                 v.into_iter().next().unwrap_or_default()
             } else {
@@ -816,6 +829,24 @@ pub fn format_output(fmt: &str, ev: &dyn FieldSource) -> (String, Vec<(String, O
         i = j;
     }
     (out, fields)
+}
+
+/// A dotted field reference (`evt.arg.flags`, `ka.req.pod.labels.app`-style) as its field and
+/// key; `None` when `name` is a field of its own or no field takes a dotted key.
+fn dotted_field(name: &str) -> Option<(&'static str, Option<String>)> {
+    for source in ["syscall", "k8s_audit"] {
+        if crate::fields::field(source, name).is_some() {
+            return None;
+        }
+    }
+    for source in ["syscall", "k8s_audit"] {
+        if let Ok(r) = crate::fields::resolve(source, name, None)
+            && r.info.name != name
+        {
+            return Some((r.info.name, r.arg));
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -853,6 +884,26 @@ mod tests {
         compile(&parse_condition(cond).unwrap())
             .unwrap()
             .eval(&ev())
+    }
+
+    #[test]
+    fn dotted_arguments_in_outputs_are_the_field_with_its_key() {
+        struct Args;
+        impl FieldSource for Args {
+            fn extract(&self, field: &str, arg: Option<&str>) -> Option<Vec<String>> {
+                (field == "evt.arg" && arg == Some("flags")).then(|| vec!["O_TRUNC".into()])
+            }
+        }
+        let (text, fields) = format_output("f=%evt.arg.flags g=%evt.arg[flags]", &Args);
+        assert_eq!(text, "f=O_TRUNC g=O_TRUNC");
+        assert_eq!(fields[0].0, "evt.arg.flags");
+        assert_eq!(fields[1].0, "evt.arg[flags]");
+        assert_eq!(dotted_field("proc.name"), None);
+        // And in conditions.
+        let c = compile(&parse_condition("evt.arg.flags contains O_TRUNC").unwrap()).unwrap();
+        assert!(c.eval(&Args));
+        let c = compile(&parse_condition("evt.arg.flags contains O_APPEND").unwrap()).unwrap();
+        assert!(!c.eval(&Args));
     }
 
     #[test]

@@ -348,6 +348,7 @@ impl ThreadInfo {
                     .trim_start_matches("docker-")
                     .trim_start_matches("crio-")
                     .trim_start_matches("cri-containerd-")
+                    .trim_start_matches("libpod-")
                     .trim_end_matches(".scope");
                 if part.len() == 64 && part.bytes().all(|b| b.is_ascii_hexdigit()) {
                     return Some(part[..12].to_string());

@@ -272,6 +272,43 @@ pub enum RuntimeAction {
         #[arg(short = 'p', long = "print", value_name = "FORMAT")]
         print: Option<String>,
     },
+    /// Watch this machine's kernel live (eBPF sensor; root or CAP_BPF+CAP_PERFMON) and print
+    /// alerts as Falco does: the processes and files that predate it come from /proc, container
+    /// metadata from the podman/docker API socket. Runs until SIGINT/SIGTERM, or for -M seconds.
+    Monitor {
+        /// Rules files or directories, loaded in order (repeatable; default: the configuration's
+        /// rules_files).
+        #[arg(short = 'r', long = "rules")]
+        rules: Vec<std::path::PathBuf>,
+        /// Falco configuration file (falco.yaml), as for `replay`.
+        #[arg(short = 'c', long = "config", value_name = "FILE")]
+        config: Option<std::path::PathBuf>,
+        /// Falco configuration options as key=value, as for `replay`.
+        #[arg(short = 'o', value_name = "KEY=VALUE")]
+        options: Vec<String>,
+        /// Stop after this many seconds (Falco's -M).
+        #[arg(short = 'M', value_name = "SECONDS")]
+        duration: Option<u64>,
+        /// Only run rules with this tag (repeatable).
+        #[arg(short = 't', value_name = "TAG")]
+        tags: Vec<String>,
+        /// Disable rules with this tag (repeatable).
+        #[arg(short = 'T', value_name = "TAG")]
+        disable_tags: Vec<String>,
+        /// Disable rules whose name contains this text (repeatable).
+        #[arg(short = 'D', value_name = "RULE")]
+        disable_rules: Vec<String>,
+        /// Accepted for compatibility with Falco's command line.
+        #[arg(short = 'A')]
+        all_events: bool,
+        /// Extra output appended to every syscall rule's output, as Falco's `-p` (see `replay`).
+        #[arg(short = 'p', long = "print", value_name = "FORMAT")]
+        print: Option<String>,
+        /// The container engine API socket to ask for container metadata (default: podman's,
+        /// then docker's, those that exist).
+        #[arg(long = "container-socket", value_name = "PATH")]
+        container_socket: Vec<std::path::PathBuf>,
+    },
     /// List the fields rules can use: name, type, source, whether Bulkhead extracts it (and why
     /// not), description.
     Fields {

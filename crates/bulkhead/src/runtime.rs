@@ -67,7 +67,15 @@ pub fn runtime(args: RuntimeArgs, quiet: bool) -> Result<ExitCode> {
         } => falco(|| {
             replay(Replay {
                 rules: &rules,
-                capture: &capture,
+                input: Input::Capture {
+                    path: &capture,
+                    convert_old_events,
+                    limits: bulkhead_rules::source::SourceLimits {
+                        max_input_bytes: max_capture_size.saturating_mul(1 << 20),
+                        max_record_bytes: (max_event_size as usize).saturating_mul(1 << 20),
+                        ..Default::default()
+                    },
+                },
                 config: config.as_deref(),
                 options: &options,
                 run: RunOptions {
@@ -81,13 +89,39 @@ pub fn runtime(args: RuntimeArgs, quiet: bool) -> Result<ExitCode> {
                     enable: enable_source.iter().map(|s| s.as_str().into()).collect(),
                     disable: disable_source.iter().map(|s| s.as_str().into()).collect(),
                 },
-                convert_old_events,
                 max_state_bytes: (max_state_size as usize).saturating_mul(1 << 20),
-                limits: bulkhead_rules::source::SourceLimits {
-                    max_input_bytes: max_capture_size.saturating_mul(1 << 20),
-                    max_record_bytes: (max_event_size as usize).saturating_mul(1 << 20),
+                quiet,
+            })
+        }),
+        RuntimeAction::Monitor {
+            rules,
+            config,
+            options,
+            duration,
+            tags,
+            disable_tags,
+            disable_rules,
+            all_events: _,
+            print,
+            container_socket,
+        } => falco(|| {
+            replay(Replay {
+                rules: &rules,
+                input: Input::Live {
+                    duration: duration.map(std::time::Duration::from_secs),
+                    sockets: container_socket,
+                },
+                config: config.as_deref(),
+                options: &options,
+                run: RunOptions {
+                    only_tags: tags,
+                    disabled_tags: disable_tags,
+                    disabled_rules: disable_rules,
+                    extra_output: print.map(|p| extra_output(&p)),
                     ..Default::default()
                 },
+                sources: SourceSelection::default(),
+                max_state_bytes: 512 << 20,
                 quiet,
             })
         }),
@@ -315,17 +349,30 @@ impl Logger {
     }
 }
 
-/// A `runtime replay` request.
+/// Where a run's events come from.
+enum Input<'a> {
+    /// A recorded capture (`replay`).
+    Capture {
+        path: &'a Path,
+        convert_old_events: bool,
+        /// Bounds of reading the capture.
+        limits: bulkhead_rules::source::SourceLimits,
+    },
+    /// This machine's kernel (`monitor`).
+    Live {
+        duration: Option<std::time::Duration>,
+        sockets: Vec<PathBuf>,
+    },
+}
+
+/// A `runtime replay` or `runtime monitor` request.
 struct Replay<'a> {
     rules: &'a [PathBuf],
-    capture: &'a Path,
+    input: Input<'a>,
     config: Option<&'a Path>,
     options: &'a [String],
     run: RunOptions,
     sources: SourceSelection,
-    convert_old_events: bool,
-    /// Bounds of reading the capture.
-    limits: bulkhead_rules::source::SourceLimits,
     /// Most memory the replay state may take.
     max_state_bytes: usize,
     /// `-q`: no drop monitor summary.
@@ -352,9 +399,6 @@ fn replay(r: Replay) -> Result<ExitCode> {
         iso8601: cfg.time_format_iso_8601,
     };
     let engine = load_rules(r.rules, &cfg)?;
-    // Opened once (a pipe or `-` works), its kind told from its first bytes; only a regular
-    // file or standard input is read.
-    let mut source = bulkhead_rules::source::open_with(r.capture, r.convert_old_events, &r.limits)?;
     // A progress spinner for long replays: only when alerts do not go to the same terminal.
     use std::io::IsTerminal;
     let bar = crate::output::bar(crate::output::progress_allowed(
@@ -364,7 +408,6 @@ fn replay(r: Replay) -> Result<ExitCode> {
     bar.set_style(crate::output::style(
         "{spinner} replaying {msg}: {pos} events ({per_sec})",
     ));
-    bar.set_message(r.capture.display().to_string());
     let mut pipeline = Pipeline::new(&engine, &run, &r.sources, Some(&cfg.drops))
         .with_state_limits(bulkhead_rules::syscall::StateLimits {
             max_threads: cfg.thread_table_size,
@@ -377,6 +420,28 @@ fn replay(r: Replay) -> Result<ExitCode> {
             tracing::warn!("rule {name:?} cannot be evaluated: {why}");
         }
     }
+    let mut source: Box<dyn bulkhead_rules::source::EventSource> = match &r.input {
+        // Opened once (a pipe or `-` works), its kind told from its first bytes; only a
+        // regular file or standard input is read.
+        Input::Capture {
+            path,
+            convert_old_events,
+            limits,
+        } => {
+            bar.set_message(path.display().to_string());
+            bulkhead_rules::source::open_with(path, *convert_old_events, limits)?
+        }
+        Input::Live { duration, sockets } => {
+            bar.finish_and_clear();
+            let (source, n) = start_monitor(&pipeline, *duration, sockets)?;
+            // Falco's line at this point ("with modern BPF probe"); tests wait for it.
+            log.log(
+                Priority::Informational,
+                &format!("Opening 'syscall' source with Bulkhead's eBPF sensor ({n} system calls captured)"),
+            );
+            Box::new(source)
+        }
+    };
     let host = bulkhead_rules::output::local_hostname();
     let mut stdout = FalcoSink::new(std::io::stdout().lock(), OutputFormat::new(&cfg, host));
     let mut sinks: Vec<&mut dyn Sink> = Vec::new();
@@ -404,4 +469,106 @@ fn replay(r: Replay) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Set by SIGINT/SIGTERM: the monitor stops reading, flushes its outputs and detaches.
+static STOP: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> =
+    std::sync::OnceLock::new();
+
+extern "C" fn on_stop_signal(sig: libc::c_int) {
+    if let Some(s) = STOP.get() {
+        // A second signal ends the process as the signal would.
+        if s.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            // SAFETY: signal(2) and raise(3) are async-signal-safe.
+            unsafe {
+                libc::signal(sig, libc::SIG_DFL);
+                libc::raise(sig);
+            }
+        }
+    }
+}
+
+/// The live sensor for the loaded rules: the system calls their conditions can match plus the
+/// ones the state needs; the event types the sensor cannot capture yet are named on stderr
+/// (a rule that needs them would otherwise never fire, silently).
+fn start_monitor(
+    pipeline: &Pipeline,
+    duration: Option<std::time::Duration>,
+    sockets: &[PathBuf],
+) -> Result<(bulkhead_sensor::LiveSource, usize)> {
+    use bulkhead_rules::evttypes::EvtTypes;
+    use bulkhead_sensor::syscalls::SYSCALLS;
+    // Made from the sched tracepoints, whatever the rules ask.
+    const FROM_SCHED: [&str; 8] = [
+        "execve",
+        "execveat",
+        "clone",
+        "clone3",
+        "fork",
+        "vfork",
+        "procexit",
+        "container",
+    ];
+    let mut wanted = EvtTypes::none();
+    for d in pipeline.detectors() {
+        if d.source == "syscall" {
+            wanted = wanted.union(d.event_types());
+        }
+    }
+    let mut capture: Vec<&'static str> = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
+    match wanted.names() {
+        Some(names) => {
+            for &n in &names {
+                if SYSCALLS.iter().any(|s| s.name == n) || FROM_SCHED.contains(&n) {
+                    continue;
+                }
+                missing.push(n.to_string());
+            }
+            for s in SYSCALLS {
+                if s.state || names.contains(&s.name) {
+                    capture.push(s.name);
+                }
+            }
+        }
+        None => capture.extend(SYSCALLS.iter().map(|s| s.name)),
+    }
+    if !missing.is_empty() {
+        eprintln!(
+            "bulkhead: warning: the live sensor does not capture these event types yet, rules that need them will not fire: {}",
+            missing.join(", ")
+        );
+    }
+    let stop = STOP
+        .get_or_init(|| std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)))
+        .clone();
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic (async-signal-safe).
+        unsafe { libc::signal(sig, on_stop_signal as *const () as libc::sighandler_t) };
+    }
+    let sockets = if sockets.is_empty() {
+        bulkhead_sensor::containers::ContainerLookup::host_sockets()
+    } else {
+        sockets.to_vec()
+    };
+    if sockets.is_empty() {
+        eprintln!(
+            "bulkhead: warning: no podman or docker API socket (/run/podman/podman.sock, /var/run/docker.sock): container ids come from cgroups, but container.image, container.name and the other metadata fields stay <NA> (start `podman system service` or give --container-socket)"
+        );
+    }
+    let lookup =
+        (!sockets.is_empty()).then(|| bulkhead_sensor::containers::ContainerLookup::start(sockets));
+    tracing::info!(
+        "capturing {} system calls: {}",
+        capture.len(),
+        capture.join(", ")
+    );
+    let n = capture.len();
+    let source = bulkhead_sensor::LiveSource::start(
+        bulkhead_sensor::SensorConfig::new(capture),
+        duration,
+        stop,
+        lookup,
+    )?;
+    Ok((source, n))
 }

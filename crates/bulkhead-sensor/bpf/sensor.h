@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/* Records the sensor writes to its ring buffer, shared by the BPF program and userspace
+ * (src/record.rs mirrors these layouts; a test checks the sizes). All little-endian. */
+#ifndef BULKHEAD_SENSOR_H
+#define BULKHEAD_SENSOR_H
+
+#define BH_MAX_SYSCALL 512
+#define BH_SCRATCH 32768
+/* Longest string (path) read from a syscall argument, and longest buffer (sockaddr, exec
+ * arguments, environment). Both powers of two: the verifier needs masked lengths. */
+#define BH_STR_MAX 4096
+#define BH_BUF_MAX 4095
+
+#define BH_KIND_SYSCALL 1
+#define BH_KIND_EXEC 2
+#define BH_KIND_FORK 3
+#define BH_KIND_EXIT 4
+
+/* How a syscall argument's user memory is read at exit. */
+#define BH_ARG_NONE 0
+#define BH_ARG_STR 1        /* NUL-terminated string (a path) */
+#define BH_ARG_BUF 2        /* buffer whose length is argument `len` */
+#define BH_ARG_BUF_LENPTR 3 /* buffer whose length is the int argument `len` points to */
+#define BH_ARG_FIXED 4      /* buffer of `len` bytes (a length, not an argument index) */
+
+#define BH_CNT_SUBMITTED 0
+#define BH_CNT_DROP_BUFFER 1
+#define BH_CNT_DROP_PAGEFAULT 2
+#define BH_CNT_MAX 3
+
+#define BH_EXE_UPPER_LAYER 1
+#define BH_EXE_FROM_MEMFD_OR_DELETED 2
+
+struct bh_sysspec {
+	__u8 capture;
+	__u8 how0, arg0, len0;
+	__u8 how1, arg1, len1;
+	__u8 pad;
+};
+
+struct bh_hdr {
+	__u64 ts; /* CLOCK_BOOTTIME ns */
+	__u64 cgroup_v2;
+	__u64 cgroup_v1; /* memory controller */
+	__u32 kind;
+	__u32 len; /* whole record */
+	__u32 tid, pid, ppid;
+	__u32 vtid, vpid;
+	__u32 uid, gid, loginuid;
+	char comm[16];
+};
+
+struct bh_sys {
+	struct bh_hdr h;
+	__u64 ts_enter;
+	__s64 ret;
+	__u64 args[6];
+	__u32 nr;
+	__u16 len0, len1; /* bytes of argument memory that follow, in order */
+};
+
+struct bh_exec {
+	struct bh_hdr h;
+	__u64 cap_inheritable, cap_permitted, cap_effective;
+	__u64 exe_ino, exe_ctime, exe_mtime;
+	__u32 tty, flags, pgid, sid;
+	__u16 filename_len, args_len, env_len, pad;
+	/* then filename (NUL-terminated), args (NUL-separated), env (NUL-separated) */
+};
+
+#define BH_FORK_THREAD 1       /* the child shares the parent's thread group */
+#define BH_FORK_FILES 2        /* the child shares the parent's fd table */
+
+struct bh_fork {
+	struct bh_hdr h; /* the child */
+	__u32 parent_tid, parent_pid;
+	__u32 flags;
+	__u16 args_len, pad;
+	/* then the arguments (NUL-separated, argv[0] first): the parent's, which the child has */
+};
+
+struct bh_exit {
+	struct bh_hdr h;
+	__s32 exit_code;
+	__u32 pad;
+};
+
+#endif

@@ -1,0 +1,176 @@
+//! Container metadata for the container ids the cgroups give: image, image id and digest,
+//! name, labels, privileged, mounts and IP, from the podman or docker API socket
+//! (`GET /containers/{id}/json`, the Docker-compatible API both serve), turned into the libs
+//! container event (`{"container":{...}}`) that the state already consumes from captures.
+//!
+//! Lookups run on their own thread with a bounded queue and an overall timeout per request, so a
+//! slow or hostile engine never blocks the event path; the answers are cached per id.
+
+use bulkhead_image::source::podman;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::time::Duration;
+
+/// Requests waiting for the lookup thread (more are answered "unknown" at once).
+pub const QUEUE: usize = 256;
+/// Longest answer read from the engine.
+pub const MAX_BODY: u64 = 4 << 20;
+/// Deadline of one lookup.
+pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// An answer: the 12-character id and the libs container JSON, or `None` when no engine knows it.
+pub type Answer = (String, Option<String>);
+
+pub struct ContainerLookup {
+    tx: SyncSender<String>,
+    rx: Receiver<Answer>,
+}
+
+impl ContainerLookup {
+    /// A lookup thread asking the given API sockets, in order.
+    pub fn start(sockets: Vec<PathBuf>) -> ContainerLookup {
+        let (tx, req_rx) = sync_channel::<String>(QUEUE);
+        let (ans_tx, rx) = sync_channel::<Answer>(QUEUE);
+        let spawned = std::thread::Builder::new()
+            .name("bulkhead-containers".into())
+            .spawn(move || {
+                for id in req_rx {
+                    let json = sockets.iter().find_map(|s| lookup(s, &id));
+                    if ans_tx.send((id, json)).is_err() {
+                        return;
+                    }
+                }
+            });
+        // Without its thread every request is refused (the channel is closed): no metadata.
+        drop(spawned);
+        ContainerLookup { tx, rx }
+    }
+
+    /// The sockets a host has: podman's (root and `$XDG_RUNTIME_DIR`), then docker's.
+    pub fn host_sockets() -> Vec<PathBuf> {
+        let mut v = podman::socket_candidates(None).unwrap_or_default();
+        v.push(PathBuf::from("/var/run/docker.sock"));
+        v.retain(|p| p.exists());
+        v
+    }
+
+    /// Asks for `id` (12 characters); `false` when the queue is full.
+    pub fn request(&self, id: &str) -> bool {
+        self.tx.try_send(id.to_string()).is_ok()
+    }
+
+    /// An answer, waiting at most `timeout`.
+    pub fn answer(&self, timeout: Duration) -> Option<Answer> {
+        self.rx.recv_timeout(timeout).ok()
+    }
+
+    /// An answer if one is ready.
+    pub fn try_answer(&self) -> Option<Answer> {
+        self.rx.try_recv().ok()
+    }
+}
+
+fn lookup(socket: &std::path::Path, id: &str) -> Option<String> {
+    if !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let resp = podman::get(socket, &format!("/containers/{id}/json"), LOOKUP_TIMEOUT).ok()?;
+    if resp.status != 200 {
+        return None;
+    }
+    let body = resp.read_body(MAX_BODY).ok()?;
+    let v: Value = serde_json::from_slice(&body).ok()?;
+    Some(libs_json(&v, socket.to_string_lossy().contains("podman")))
+}
+
+/// A Docker-compatible inspect answer as the libs container event's JSON.
+pub fn libs_json(v: &Value, podman: bool) -> String {
+    let s = |p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or_default();
+    let full_id = s("/Id");
+    let image = s("/Config/Image");
+    let (repo, tag) = split_image(image);
+    let image_id = s("/Image").trim_start_matches("sha256:");
+    let digest = v
+        .pointer("/ImageDigest")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let labels = v.pointer("/Config/Labels").cloned().unwrap_or(json!({}));
+    let mounts: Vec<Value> = v
+        .pointer("/Mounts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            json!({
+                "Source": m.get("Source").cloned().unwrap_or(json!("")),
+                "Destination": m.get("Destination").cloned().unwrap_or(json!("")),
+                "Mode": m.get("Mode").cloned().unwrap_or(json!("")),
+                "RW": m.get("RW").cloned().unwrap_or(json!(false)),
+                "Propagation": m.get("Propagation").cloned().unwrap_or(json!("")),
+            })
+        })
+        .collect();
+    json!({"container": {
+        "id": full_id.get(..12).unwrap_or(full_id),
+        "full_id": full_id,
+        // libsinsp CT_PODMAN (11) or CT_DOCKER (0).
+        "type": if podman { 11 } else { 0 },
+        "name": s("/Name").trim_start_matches('/'),
+        "image": image,
+        "imagerepo": repo,
+        "imagetag": tag,
+        "imageid": image_id,
+        "imagedigest": digest,
+        "privileged": v.pointer("/HostConfig/Privileged").and_then(Value::as_bool).unwrap_or(false),
+        "labels": labels,
+        "ip": s("/NetworkSettings/IPAddress"),
+        "Mounts": mounts,
+    }})
+    .to_string()
+}
+
+/// `repo[:tag][@digest]` → (repo, tag), as libsinsp splits an image name.
+fn split_image(image: &str) -> (&str, &str) {
+    let no_digest = image.split('@').next().unwrap_or(image);
+    match no_digest.rfind(':') {
+        Some(i) if !no_digest[i..].contains('/') => (&no_digest[..i], &no_digest[i + 1..]),
+        _ => (no_digest, if no_digest.is_empty() { "" } else { "latest" }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inspect_answers_become_libs_container_json() {
+        let v = json!({
+            "Id": "0123456789abcdef".repeat(4),
+            "Name": "/web",
+            "Image": "sha256:feedface",
+            "ImageDigest": "sha256:d1g3st",
+            "Config": {"Image": "localhost:5000/team/app:1.2", "Labels": {"app": "web"}},
+            "HostConfig": {"Privileged": true},
+            "NetworkSettings": {"IPAddress": "10.88.0.5"},
+            "Mounts": [{"Source": "/srv", "Destination": "/data", "Mode": "", "RW": true, "Propagation": "rprivate"}],
+        });
+        let j: Value = serde_json::from_str(&libs_json(&v, true)).unwrap();
+        let c = &j["container"];
+        assert_eq!(c["id"], "0123456789ab");
+        assert_eq!(c["type"], 11);
+        assert_eq!(c["name"], "web");
+        assert_eq!(c["imagerepo"], "localhost:5000/team/app");
+        assert_eq!(c["imagetag"], "1.2");
+        assert_eq!(c["imageid"], "feedface");
+        assert_eq!(c["privileged"], true);
+        assert_eq!(c["labels"]["app"], "web");
+        assert_eq!(c["Mounts"][0]["Destination"], "/data");
+        assert_eq!(split_image("debian"), ("debian", "latest"));
+        assert_eq!(
+            split_image("localhost:5000/x"),
+            ("localhost:5000/x", "latest")
+        );
+        assert_eq!(split_image("x:1@sha256:ab"), ("x", "1"));
+    }
+}

@@ -1,0 +1,247 @@
+//! The live sensor as an [`EventSource`] of the runtime pipeline: first the `/proc` scan (the
+//! processes and files that predate it), then the kernel's events in the libs event model, each
+//! new container's metadata just before that container's first event.
+
+use crate::cgroups::CgroupResolver;
+use crate::containers::ContainerLookup;
+use crate::decode::Decoder;
+use crate::procfs::{self, ScanLimits};
+use crate::sensor::{Sensor, SensorConfig};
+use bulkhead_rules::source::{Counters, EventSource, SourceError, SourceEvent};
+use bulkhead_scap::{Event, ThreadInfo, Value};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// Longest the stream waits for a new container's metadata before going on without it (the
+/// lookup's own deadline: a cold engine socket can take a second to answer).
+pub const CONTAINER_WAIT: Duration = crate::containers::LOOKUP_TIMEOUT;
+/// A lookup that found nothing (engine down, container not registered yet) is tried again on a
+/// later event of the container, this long after, at most [`LOOKUP_TRIES`] times.
+pub const RETRY_AFTER: Duration = Duration::from_secs(1);
+pub const LOOKUP_TRIES: u32 = 5;
+
+/// What the source knows of a container id.
+#[derive(Debug, Clone, Copy)]
+enum Known {
+    /// Metadata found (or a lookup under way).
+    Done,
+    /// Not found yet: tries so far, and when the next may be made.
+    Failed(u32, Instant),
+}
+/// Most events held while waiting (the kernel ring keeps the rest).
+pub const MAX_HELD: usize = 65_536;
+
+pub struct LiveSource {
+    sensor: Sensor,
+    decoder: Decoder,
+    ready: VecDeque<SourceEvent>,
+    /// Events held while a new container's metadata is looked up, and until when.
+    held: Vec<Event>,
+    waiting: Option<(String, Instant)>,
+    containers: Option<ContainerLookup>,
+    known: HashMap<String, Known>,
+    until: Option<Instant>,
+    stop: Arc<AtomicBool>,
+}
+
+impl LiveSource {
+    /// Starts the sensor; `stop` ends the stream (signals), `duration` too (`-M`).
+    pub fn start(
+        cfg: SensorConfig,
+        duration: Option<Duration>,
+        stop: Arc<AtomicBool>,
+        containers: Option<ContainerLookup>,
+    ) -> Result<LiveSource, crate::SensorError> {
+        // The sensor first, then the scan: a process that starts in between is seen by both
+        // (the later event wins), never by neither.
+        let sensor = Sensor::start(cfg)?;
+        let mut ready: VecDeque<SourceEvent> = procfs::scan(ScanLimits::default())
+            .into_iter()
+            .map(SourceEvent::State)
+            .collect();
+        let mut known = HashMap::new();
+        let decoder = Decoder::new(CgroupResolver::host());
+        // Containers already running: their metadata before any event.
+        if let Some(lookup) = &containers {
+            let ids: Vec<String> = ready
+                .iter()
+                .filter_map(|e| match e {
+                    SourceEvent::State(bulkhead_rules::syscall::StateRecord::Threads(ts)) => Some(
+                        ts.iter()
+                            .filter_map(ThreadInfo::container_id)
+                            .collect::<Vec<_>>(),
+                    ),
+                    _ => None,
+                })
+                .flatten()
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            let mut asked = 0;
+            for id in &ids {
+                if lookup.request(id) {
+                    asked += 1;
+                }
+                known.insert(id.clone(), Known::Done);
+            }
+            let deadline = Instant::now() + CONTAINER_WAIT * 2;
+            while asked > 0 && Instant::now() < deadline {
+                match lookup.answer(deadline.saturating_duration_since(Instant::now())) {
+                    Some((_, Some(json))) => {
+                        asked -= 1;
+                        if let Some(ev) = decoder.container_event(&json) {
+                            ready.push_back(SourceEvent::Syscall(ev));
+                        }
+                    }
+                    Some((id, None)) => {
+                        asked -= 1;
+                        known.insert(id, Known::Failed(1, Instant::now() + RETRY_AFTER));
+                    }
+                    None => break,
+                }
+            }
+        }
+        Ok(LiveSource {
+            sensor,
+            decoder,
+            ready,
+            held: Vec::new(),
+            waiting: None,
+            containers,
+            known,
+            until: duration.map(|d| Instant::now() + d),
+            stop,
+        })
+    }
+
+    /// A lookup's answer: the container event when found (before the events held for it).
+    fn answered(&mut self, id: String, json: Option<String>) {
+        if let Some(ev) = json.and_then(|j| self.decoder.container_event(&j)) {
+            self.known.insert(id.clone(), Known::Done);
+            self.ready.push_back(SourceEvent::Syscall(ev));
+        }
+        if self.waiting.as_ref().is_some_and(|(w, _)| *w == id) {
+            self.release_held();
+        }
+    }
+
+    fn finished(&self) -> bool {
+        self.stop.load(Ordering::SeqCst) || self.until.is_some_and(|u| Instant::now() >= u)
+    }
+
+    fn release_held(&mut self) {
+        self.waiting = None;
+        for e in self.held.drain(..) {
+            self.ready.push_back(SourceEvent::Syscall(e));
+        }
+    }
+
+    fn take(&mut self, ev: Event) {
+        if self.waiting.is_some() {
+            self.held.push(ev);
+            if self.held.len() >= MAX_HELD {
+                self.release_held();
+            }
+            return;
+        }
+        if let (Some(lookup), Some((id, tries))) =
+            (&self.containers, new_container(&ev, &self.known))
+        {
+            self.known.insert(
+                id.clone(),
+                Known::Failed(tries, Instant::now() + RETRY_AFTER),
+            );
+            if lookup.request(&id) {
+                self.waiting = Some((id, Instant::now() + CONTAINER_WAIT));
+                self.held.push(ev);
+                return;
+            }
+        }
+        self.ready.push_back(SourceEvent::Syscall(ev));
+    }
+}
+
+/// The container id of an exec or clone exit whose metadata is to be looked up (never asked,
+/// or not found and due for another try), with the number of the try.
+fn new_container(ev: &Event, known: &HashMap<String, Known>) -> Option<(String, u32)> {
+    if !matches!(ev.name, "execve" | "clone") || ev.direction != bulkhead_scap::Direction::Exit {
+        return None;
+    }
+    let Value::Bytes(cg) = &ev.param("cgroups")?.value else {
+        return None;
+    };
+    let id = ThreadInfo {
+        cgroups: cg.clone(),
+        ..Default::default()
+    }
+    .container_id()?;
+    match known.get(&id) {
+        None => Some((id, 1)),
+        Some(Known::Failed(tries, at)) if *tries < LOOKUP_TRIES && Instant::now() >= *at => {
+            Some((id, tries + 1))
+        }
+        Some(_) => None,
+    }
+}
+
+impl EventSource for LiveSource {
+    fn next_event(&mut self) -> Result<Option<SourceEvent>, SourceError> {
+        loop {
+            // Answers that came in (also late ones, for containers no longer waited for).
+            while let Some((id, json)) = self
+                .containers
+                .as_ref()
+                .and_then(ContainerLookup::try_answer)
+            {
+                self.answered(id, json);
+            }
+            if let Some(e) = self.ready.pop_front() {
+                return Ok(Some(e));
+            }
+            if let Some((_, deadline)) = self.waiting {
+                let lookup = self.containers.as_ref().expect("waiting implies a lookup");
+                let left = deadline.saturating_duration_since(Instant::now());
+                match lookup.answer(left.min(Duration::from_millis(50))) {
+                    Some((id, json)) => self.answered(id, json),
+                    None if Instant::now() >= deadline => self.release_held(),
+                    None => {}
+                }
+                // Keep reading the kernel meanwhile (held), so that its ring does not fill.
+            } else if self.finished() {
+                return Ok(None);
+            }
+            if self.finished() && self.waiting.is_none() {
+                continue;
+            }
+            let rec =
+                self.sensor
+                    .next(Duration::from_millis(50))
+                    .map_err(|e| SourceError::Live {
+                        name: "eBPF sensor".into(),
+                        message: e.to_string(),
+                    })?;
+            if let Some(rec) = rec {
+                for ev in self.decoder.events(&rec) {
+                    self.take(ev);
+                }
+            }
+        }
+    }
+
+    fn rules_sources(&self) -> &'static [&'static str] {
+        &["syscall"]
+    }
+
+    fn counters(&self) -> Option<Counters> {
+        let c = &self.sensor.counters;
+        let drops_buffer = c.drop_buffer.load(Ordering::Relaxed);
+        Some(Counters {
+            events: c.submitted.load(Ordering::Relaxed) + drops_buffer,
+            drops_buffer,
+            drops_page_faults: c.drop_pagefault.load(Ordering::Relaxed),
+            drops_bug: c.malformed.load(Ordering::Relaxed),
+        })
+    }
+}

@@ -1,0 +1,154 @@
+//! The sensor on this machine's kernel: loads, captures real processes, decodes them into libs
+//! events, counts, and detaches. Needs root (or CAP_BPF+CAP_PERFMON) and a kernel with BTF:
+//! without them the test says so and passes, unless BULKHEAD_STRICT=1 (CI), where it fails.
+
+use bulkhead_scap::Direction;
+use bulkhead_sensor::cgroups::CgroupResolver;
+use bulkhead_sensor::decode::Decoder;
+use bulkhead_sensor::{Sensor, SensorConfig, SensorError};
+use std::process::Command;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// One sensor at a time in this process (the fd count below is process-wide).
+static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn start(syscalls: Vec<&'static str>) -> Option<Sensor> {
+    match Sensor::start(SensorConfig::new(syscalls)) {
+        Ok(s) => Some(s),
+        Err(e @ (SensorError::Privileges(_) | SensorError::NoBtf)) => {
+            let strict = std::env::var("BULKHEAD_STRICT").is_ok_and(|v| v == "1");
+            assert!(!strict, "BULKHEAD_STRICT=1 and the sensor cannot run: {e}");
+            eprintln!("SKIP: the eBPF sensor cannot run here: {e}");
+            None
+        }
+        Err(e) => panic!("sensor: {e}"),
+    }
+}
+
+/// Events until `until` holds for one of them or the deadline passes.
+fn collect(
+    s: &Sensor,
+    d: &mut Decoder,
+    secs: u64,
+    mut until: impl FnMut(&bulkhead_scap::Event) -> bool,
+) -> Vec<bulkhead_scap::Event> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut out = Vec::new();
+    while Instant::now() < deadline {
+        if let Some(r) = s.next(Duration::from_millis(50)).unwrap() {
+            for e in d.events(&r) {
+                let hit = until(&e);
+                out.push(e);
+                if hit {
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn int(e: &bulkhead_scap::Event, name: &str) -> Option<i64> {
+    use bulkhead_scap::Value::*;
+    match e.param(name)?.value {
+        Int(i) | Errno(i) | Fd(i) | Pid(i) => Some(i),
+        UInt(u) => Some(u as i64),
+        Flags { value, .. } => Some(value as i64),
+        _ => None,
+    }
+}
+
+#[test]
+fn exec_fork_open_and_exit_of_a_real_process() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(s) = start(vec!["openat", "close"]) else {
+        return;
+    };
+    let mut d = Decoder::new(CgroupResolver::host());
+    let marker = format!("/tmp/bulkhead-sensor-test-{}", std::process::id());
+    std::fs::write(&marker, "x").unwrap();
+    let mut child = Command::new("/bin/cat").arg(&marker).spawn().unwrap();
+    let pid = child.id() as u64;
+    assert!(child.wait().unwrap().success());
+    let events = collect(&s, &mut d, 10, |e| e.name == "procexit" && e.tid == pid);
+    std::fs::remove_file(&marker).ok();
+    let mine: Vec<_> = events.iter().filter(|e| e.tid == pid).collect();
+    let names: Vec<String> = mine
+        .iter()
+        .map(|e| format!("{}{}", e.direction.as_char(), e.name))
+        .collect();
+    // The child's clone exit (made from the fork), its execve pair, the open of the marker,
+    // its close, and its exit, in that order.
+    let pos = |n: &str| names.iter().position(|x| x == n);
+    let (clone, exec, exit) = (pos("<clone"), pos("<execve"), pos(">procexit"));
+    assert!(
+        clone.is_some() && exec.is_some() && exit.is_some(),
+        "{names:?}"
+    );
+    assert!(clone < exec && exec < exit, "{names:?}");
+    let x = mine
+        .iter()
+        .find(|e| e.name == "execve" && e.direction == Direction::Exit)
+        .unwrap();
+    assert_eq!(x.str_param("trusted_exepath"), Some("/bin/cat"));
+    assert_eq!(x.str_param("exe"), Some("/bin/cat"));
+    assert_eq!(x.str_param("comm"), Some("cat"));
+    assert_eq!(int(x, "pid"), Some(pid as i64));
+    assert_eq!(int(x, "ptid"), Some(std::process::id() as i64));
+    match &x.param("args").unwrap().value {
+        bulkhead_scap::Value::Bytes(b) => assert_eq!(b, format!("{marker}\0").as_bytes()),
+        v => panic!("args {v:?}"),
+    }
+    let open = mine
+        .iter()
+        .find(|e| {
+            e.name == "openat"
+                && e.direction == Direction::Exit
+                && e.str_param("name") == Some(marker.as_str())
+        })
+        .unwrap_or_else(|| panic!("no openat of {marker}: {names:?}"));
+    let fd = int(open, "fd").unwrap();
+    assert!(fd >= 0, "{open}");
+    assert!(
+        mine.iter().any(|e| e.name == "close"
+            && e.direction == Direction::Enter
+            && int(e, "fd") == Some(fd)),
+        "no close of fd {fd}: {names:?}"
+    );
+    // Wall-clock timestamps, in order.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    assert!(
+        mine.iter()
+            .all(|e| e.ts <= now && now - e.ts < 60_000_000_000),
+        "timestamps"
+    );
+    assert!(mine.windows(2).all(|w| w[0].ts <= w[1].ts), "order");
+    let c = &s.counters;
+    assert!(c.received.load(Ordering::Relaxed) > 0);
+    assert_eq!(c.malformed.load(Ordering::Relaxed), 0);
+}
+
+#[test]
+fn nothing_stays_attached_after_the_sensor_is_dropped() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(s) = start(vec!["openat"]) else {
+        return;
+    };
+    let ours = || {
+        std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                std::fs::read_link(e.path())
+                    .is_ok_and(|l| l.to_string_lossy().starts_with("anon_inode:bpf"))
+            })
+            .count()
+    };
+    assert!(ours() > 0, "the sensor holds BPF objects while it runs");
+    drop(s);
+    assert_eq!(ours(), 0, "every BPF program, link and map is released");
+}

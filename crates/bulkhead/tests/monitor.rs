@@ -1,0 +1,332 @@
+//! `bulkhead runtime monitor` on this machine's kernel, end to end: the eBPF sensor, the upstream
+//! falco_rules.yaml unchanged, real attacks in real podman containers (runc, from the test images
+//! scripts/build-test-images.sh builds), container metadata from a real `podman system service`
+//! socket. Each attack must raise its stable rule with the container's id, name and image; each
+//! benign twin must raise nothing. Needs root (BPF), podman and runc: without them the test says
+//! so loudly, and fails under BULKHEAD_STRICT=1 (CI).
+
+mod common;
+use common::testdata;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const RULES: &str = "../../../shared/data/falco/rules/falcosecurity-rules/falco_rules.yaml";
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn strict() -> bool {
+    std::env::var("BULKHEAD_STRICT").as_deref() == Ok("1")
+}
+
+fn skip(why: &str) {
+    assert!(!strict(), "BULKHEAD_STRICT=1: {why}");
+    eprintln!("SKIP: {why} (this test checked nothing)");
+}
+
+fn have(bin: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {bin}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn rules() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join(RULES);
+    if p.exists() {
+        Some(p)
+    } else {
+        skip(&format!("{} is absent (../shared not here)", p.display()));
+        None
+    }
+}
+
+/// `podman run --rm` of one command in a named container; its full id (from --cidfile).
+fn run(dir: &Path, name: &str, image: &str, extra: &[&str], cmd: &[&str]) -> String {
+    let cidfile = dir.join(format!("{name}.cid"));
+    let mut c = Command::new("podman");
+    c.args([
+        "--runtime",
+        "runc",
+        "--cgroup-manager",
+        "cgroupfs",
+        "run",
+        "--rm",
+    ])
+    .args(["--name", name, "--cidfile"])
+    .arg(&cidfile)
+    .args(extra)
+    .arg(image)
+    .args(cmd)
+    .stdin(Stdio::null())
+    .stdout(Stdio::null())
+    .stderr(Stdio::null());
+    let st = c.status().unwrap();
+    // Attacks may fail on purpose (nc to a closed port); the container must have run.
+    let id = std::fs::read_to_string(&cidfile).unwrap_or_default();
+    assert_eq!(
+        id.trim().len(),
+        64,
+        "container {name} did not run (status {st})"
+    );
+    id.trim().to_string()
+}
+
+#[test]
+fn attacks_in_containers_raise_their_rules_and_benign_twins_nothing() {
+    let Some(_t) = testdata() else { return };
+    let Some(rules) = rules() else { return };
+    if !have("podman") || !have("runc") {
+        return skip("podman and runc are needed");
+    }
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("the eBPF sensor needs root");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sock = dir.path().join("podman.sock");
+    let _svc = Killed(
+        Command::new("podman")
+            .args([
+                "--runtime",
+                "runc",
+                "--cgroup-manager",
+                "cgroupfs",
+                "system",
+                "service",
+                "--time=0",
+            ])
+            .arg(format!("unix://{}", sock.display()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let t0 = Instant::now();
+    while !sock.exists() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "podman system service did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut mon = Command::new(env!("CARGO_BIN_EXE_bulkhead"))
+        .args(["runtime", "monitor", "-r"])
+        .arg(&rules)
+        .args([
+            "-o",
+            "json_output=true",
+            "-p",
+            "container",
+            "-M",
+            "300",
+            "--container-socket",
+        ])
+        .arg(&sock)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Ready once it says it opened the source (Falco's "Opening 'syscall' source" line).
+    let stderr = mon.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut log = Vec::new();
+    loop {
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(l) => {
+                let ready = l.contains("Opening 'syscall' source");
+                log.push(l);
+                if ready {
+                    break;
+                }
+            }
+            Err(_) => panic!("monitor did not start: {log:#?}"),
+        }
+    }
+    let stdout = mon.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<String>>()
+    });
+    let (deb, bb) = ("localhost/bh-test/bookworm", "localhost/bh-test/busybox");
+    let d = dir.path();
+    // (container name, image, extra podman flags, shell command, the rule it must raise or
+    // None). Each container lives a second after its command: the engine is asked for its
+    // metadata when its first process starts, and a container removed before the answer has
+    // none (as with Falco's engine lookups).
+    type Case<'a> = (&'a str, &'a str, Vec<&'a str>, &'a str, Option<&'a str>);
+    let cases: Vec<Case> = vec![
+        (
+            "bh-tty",
+            deb,
+            vec!["-t"],
+            "true",
+            Some("Terminal shell in container"),
+        ),
+        ("bh-notty", deb, vec![], "true", None),
+        (
+            "bh-shadow",
+            deb,
+            vec![],
+            "cat /etc/shadow",
+            Some("Read sensitive file untrusted"),
+        ),
+        ("bh-hostname", deb, vec![], "cat /etc/hostname", None),
+        (
+            "bh-keys",
+            deb,
+            vec![],
+            "find /etc -name id_rsa",
+            Some("Search Private Keys or Passwords"),
+        ),
+        ("bh-find", deb, vec![], "find /etc -name hostname", None),
+        (
+            "bh-clearlog",
+            deb,
+            vec![],
+            "echo x > /var/log/syslog",
+            Some("Clear Log Activities"),
+        ),
+        (
+            "bh-appendlog",
+            deb,
+            vec![],
+            "echo x >> /var/log/syslog",
+            None,
+        ),
+        (
+            "bh-shred",
+            deb,
+            vec![],
+            "echo x > /tmp/f && shred -u /tmp/f",
+            Some("Remove Bulk Data from Disk"),
+        ),
+        ("bh-rm", deb, vec![], "echo x > /tmp/f && rm /tmp/f", None),
+        (
+            "bh-symlink",
+            deb,
+            vec![],
+            "ln -s /etc/shadow /tmp/s",
+            Some("Create Symlink Over Sensitive Files"),
+        ),
+        (
+            "bh-symlink-ok",
+            deb,
+            vec![],
+            "ln -s /etc/hostname /tmp/s",
+            None,
+        ),
+        (
+            "bh-hardlink",
+            deb,
+            vec![],
+            "ln /etc/shadow /tmp/h",
+            Some("Create Hardlink Over Sensitive Files"),
+        ),
+        (
+            "bh-hardlink-ok",
+            deb,
+            vec![],
+            "ln /etc/hostname /tmp/h",
+            None,
+        ),
+        (
+            "bh-drop",
+            deb,
+            vec![],
+            "cp /bin/true /tmp/dropped && /tmp/dropped",
+            Some("Drop and execute new binary in container"),
+        ),
+        ("bh-imagebin", deb, vec![], "/bin/true", None),
+        (
+            "bh-shm",
+            deb,
+            vec!["--tmpfs", "/dev/shm:rw,exec"],
+            "cp /bin/true /dev/shm/x && /dev/shm/x",
+            Some("Execution from /dev/shm"),
+        ),
+        (
+            "bh-nc",
+            bb,
+            vec![],
+            "ln -s /bin/busybox /tmp/nc && /tmp/nc 127.0.0.1 9 -e /bin/sh",
+            Some("Netcat Remote Code Execution in Container"),
+        ),
+        (
+            "bh-nc-ok",
+            bb,
+            vec![],
+            "ln -s /bin/busybox /tmp/nc && /tmp/nc -w 1 127.0.0.1 9",
+            None,
+        ),
+    ];
+    let mut ids = std::collections::HashMap::new();
+    for (name, image, extra, cmd, _) in &cases {
+        let script = format!("{cmd}; sleep 1");
+        ids.insert(*name, run(d, name, image, extra, &["sh", "-c", &script]));
+    }
+    // Let the last events through, then stop as a service manager would: SIGTERM.
+    std::thread::sleep(Duration::from_secs(2));
+    unsafe { libc::kill(mon.id() as i32, libc::SIGTERM) };
+    let status = mon.wait().unwrap();
+    let lines = reader.join().unwrap();
+    log.extend(rx.try_iter());
+    assert!(status.success(), "monitor exit {status}: {log:#?}");
+    let alerts: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let by_container = |name: &str| -> Vec<&serde_json::Value> {
+        alerts
+            .iter()
+            .filter(|a| a["output_fields"]["container.name"] == name)
+            .collect()
+    };
+    let summary: Vec<String> = alerts
+        .iter()
+        .map(|a| {
+            format!(
+                "{} [{}] {}",
+                a["rule"], a["output_fields"]["container.name"], a["output_fields"]["container.id"]
+            )
+        })
+        .collect();
+    let mut fired = 0;
+    for (name, image, _, _, rule) in &cases {
+        let got = by_container(name);
+        let rules: Vec<&str> = got.iter().filter_map(|a| a["rule"].as_str()).collect();
+        match rule {
+            Some(rule) => {
+                let a = got
+                    .iter()
+                    .find(|a| a["rule"] == *rule)
+                    .unwrap_or_else(|| panic!("{name}: no {rule:?} alert (got {rules:?}); all alerts: {summary:#?}; monitor log: {log:#?}"));
+                let f = &a["output_fields"];
+                assert_eq!(f["container.id"], ids[name][..12], "{name}");
+                assert_eq!(f["container.image.repository"], *image, "{name}");
+                assert_eq!(a["source"], "syscall");
+                assert!(a["output"].as_str().unwrap().contains(&ids[name][..12]));
+                fired += 1;
+            }
+            None => assert!(got.is_empty(), "{name} (benign) raised {rules:?}"),
+        }
+    }
+    println!(
+        "monitor: {fired}/{} attacks raised their rule with container id and image; {} benign twins raised nothing",
+        cases.iter().filter(|c| c.4.is_some()).count(),
+        cases.iter().filter(|c| c.4.is_none()).count()
+    );
+}
