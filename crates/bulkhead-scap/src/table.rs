@@ -282,6 +282,49 @@ pub fn newest_version(code: u16) -> Option<u16> {
         .map(|e| e.code)
 }
 
+/// PPM_PTRACE_* names by value (0 is PPM_PTRACE_UNKNOWN, which libs does not name).
+pub const PTRACE_REQUESTS: [&str; 39] = [
+    "",
+    "PTRACE_TRACEME",
+    "PTRACE_PEEKTEXT",
+    "PTRACE_PEEKDATA",
+    "PTRACE_PEEKUSR",
+    "PTRACE_POKETEXT",
+    "PTRACE_POKEDATA",
+    "PTRACE_POKEUSR",
+    "PTRACE_CONT",
+    "PTRACE_KILL",
+    "PTRACE_SINGLESTEP",
+    "PTRACE_ATTACH",
+    "PTRACE_DETACH",
+    "PTRACE_SYSCALL",
+    "PTRACE_SETOPTIONS",
+    "PTRACE_GETEVENTMSG",
+    "PTRACE_GETSIGINFO",
+    "PTRACE_SETSIGINFO",
+    "PTRACE_GETREGSET",
+    "PTRACE_SETREGSET",
+    "PTRACE_SEIZE",
+    "PTRACE_INTERRUPT",
+    "PTRACE_LISTEN",
+    "PTRACE_PEEKSIGINFO",
+    "PTRACE_GETSIGMASK",
+    "PTRACE_SETSIGMASK",
+    "PTRACE_GETREGS",
+    "PTRACE_SETREGS",
+    "PTRACE_GETFPREGS",
+    "PTRACE_SETFPREGS",
+    "PTRACE_GETFPXREGS",
+    "PTRACE_SETFPXREGS",
+    "PTRACE_OLDSETOPTIONS",
+    "PTRACE_GET_THREAD_AREA",
+    "PTRACE_SET_THREAD_AREA",
+    "PTRACE_ARCH_PRCTL",
+    "PTRACE_SYSEMU",
+    "PTRACE_SYSEMU_SINGLESTEP",
+    "PTRACE_SINGLEBLOCK",
+];
+
 /// Names of set bits for a flag set (only the simple ones are known).
 pub fn flag_names(flagset: &str, value: u64) -> Vec<&'static str> {
     match flagset {
@@ -323,6 +366,12 @@ pub fn flag_names(flagset: &str, value: u64) -> Vec<&'static str> {
             17 => vec!["AF_PACKET"],
             _ => vec![],
         },
+        // libs' `ptrace_requests` (PPM_PTRACE_* values of ppm_events_public.h).
+        "ptrace" => PTRACE_REQUESTS
+            .get(value as usize)
+            .filter(|n| !n.is_empty())
+            .map(|n| vec![*n])
+            .unwrap_or_default(),
         _ => Vec::new(),
     }
 }

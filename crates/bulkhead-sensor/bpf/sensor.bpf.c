@@ -12,6 +12,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 
 #include "sensor.h"
 
@@ -196,6 +197,52 @@ static __always_inline __u32 read_arg(void *buf, __u32 off, __u8 how, __u8 lenar
 	return n;
 }
 
+// The kernel socket of fd `fd` of task `t`, NULL when it is not a socket.
+static __always_inline struct sock *sock_of_fd(struct task_struct *t, long fd)
+{
+	if (fd < 0)
+		return NULL;
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if ((unsigned long)fd >= max)
+		return NULL;
+	struct file **arr = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]) < 0 || !f)
+		return NULL;
+	umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
+	if ((mode & 00170000) != 0140000)
+		return NULL;
+	struct socket *so = (struct socket *)BPF_CORE_READ(f, private_data);
+	return BPF_CORE_READ(so, sk);
+}
+
+static __always_inline void fill_tuple(struct bh_tuple *tu, struct sock *sk)
+{
+	__builtin_memset(tu, 0, sizeof(*tu));
+	tu->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	tu->sk = (__u64)sk;
+	if (tu->family == 2) {
+		__u32 l = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__u32 r = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(tu->local, &l, 4);
+		__builtin_memcpy(tu->remote, &r, 4);
+	} else if (tu->family == 10) {
+		BPF_CORE_READ_INTO(&tu->local, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO(&tu->remote, sk, __sk_common.skc_v6_daddr);
+	}
+	if (tu->family == 2 || tu->family == 10) {
+		tu->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		tu->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	} else if (tu->family == 1) {
+		struct unix_sock *u = (struct unix_sock *)sk;
+		tu->peer = (__u64)BPF_CORE_READ(u, peer);
+		struct unix_address *a = BPF_CORE_READ(u, addr);
+		if (a)
+			bpf_probe_read_kernel(tu->path, sizeof(tu->path), &a->name[0].sun_path);
+	}
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
@@ -231,6 +278,18 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		__u32 n = read_arg(r, off & (BH_SCRATCH - 1), spec->how1, spec->len1, p, spec->arg1);
 		r->len1 = n;
 		off += n & (BH_STR_MAX - 1);
+	}
+	r->tuple_len = 0;
+	if (spec->tuple) {
+		long fd = spec->tuple == BH_TUPLE_RET ? ret : (long)p->args[0];
+		struct sock *sk = sock_of_fd(t, fd);
+		// The argument memory before it is at most 2 * BH_STR_MAX: the offset stays in the
+		// first half of the scratch record.
+		if (sk && off < BH_SCRATCH / 2) {
+			fill_tuple((void *)r + (off & (BH_SCRATCH / 2 - 1)), sk);
+			r->tuple_len = sizeof(struct bh_tuple);
+			off += sizeof(struct bh_tuple);
+		}
 	}
 	bpf_map_delete_elem(&pending, &tid);
 	r->h.len = off;

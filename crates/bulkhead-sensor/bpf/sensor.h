@@ -31,11 +31,28 @@
 #define BH_EXE_UPPER_LAYER 1
 #define BH_EXE_FROM_MEMFD_OR_DELETED 2
 
+/* Which socket the record describes (its addresses, read from the kernel socket). */
+#define BH_TUPLE_NONE 0
+#define BH_TUPLE_ARG0 1 /* the fd in argument 0 */
+#define BH_TUPLE_RET 2  /* the fd the call returned */
+
 struct bh_sysspec {
 	__u8 capture;
 	__u8 how0, arg0, len0;
 	__u8 how1, arg1, len1;
-	__u8 pad;
+	__u8 tuple;
+};
+
+/* A socket's ends: IPv4 (4 bytes) / IPv6 (16 bytes) addresses in network order, ports in host
+ * order; for unix sockets the kernel socket and its peer (as libs identifies them) and the
+ * bound path. */
+struct bh_tuple {
+	__u16 family, lport, rport, pad;
+	__u8 local[16];
+	__u8 remote[16];
+	__u64 sk, peer;
+	char path[108];
+	__u32 pad2;
 };
 
 struct bh_hdr {
@@ -57,6 +74,8 @@ struct bh_sys {
 	__u64 args[6];
 	__u32 nr;
 	__u16 len0, len1; /* bytes of argument memory that follow, in order */
+	__u32 tuple_len;  /* sizeof(struct bh_tuple) when one follows the argument memory, else 0 */
+	__u32 pad;
 };
 
 struct bh_exec {

@@ -313,6 +313,7 @@ mod tests {
             args: [0xffffff9c, 0x1000, 0o2000000, 0, 0, 0],
             nr: syscalls::number("openat").unwrap() as u32,
             mem: [Some(b"/etc/shadow\0".to_vec()), None],
+            tuple: None,
         };
         let evs = decoder().events(&Record::Sys(r));
         assert_eq!(evs.len(), 2);
@@ -417,6 +418,7 @@ mod tests {
             args: [0; 6],
             nr: 9999,
             mem: [None, None],
+            tuple: None,
         };
         assert!(decoder().events(&Record::Sys(r)).is_empty());
     }

@@ -20,7 +20,9 @@ pub const EXE_FROM_MEMFD_OR_DELETED: u32 = 2;
 /// `struct bh_hdr`.
 pub const HDR_LEN: usize = 8 * 3 + 4 * 10 + 16;
 /// `struct bh_sys` without the argument memory.
-pub const SYS_LEN: usize = HDR_LEN + 8 + 8 + 6 * 8 + 4 + 2 + 2;
+pub const SYS_LEN: usize = HDR_LEN + 8 + 8 + 6 * 8 + 4 + 2 + 2 + 4 + 4;
+/// `struct bh_tuple`.
+pub const TUPLE_LEN: usize = 8 + 32 + 16 + 108 + 4;
 /// `struct bh_exec` without the strings.
 pub const EXEC_LEN: usize = HDR_LEN + 6 * 8 + 4 * 4 + 4 * 2;
 pub const FORK_LEN: usize = HDR_LEN + 4 * 3 + 2 * 2;
@@ -56,6 +58,24 @@ pub struct SysRecord {
     pub nr: u32,
     /// The argument memory read at exit, as the syscall's spec asked (path or buffer).
     pub mem: [Option<Vec<u8>>; 2],
+    /// The socket's ends, for calls on sockets.
+    pub tuple: Option<Tuple>,
+}
+
+/// `struct bh_tuple`: a socket's ends as the kernel socket has them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tuple {
+    /// AF_UNIX 1, AF_INET 2, AF_INET6 10, …
+    pub family: u16,
+    pub lport: u16,
+    pub rport: u16,
+    /// Network order; the first 4 bytes for IPv4.
+    pub local: [u8; 16],
+    pub remote: [u8; 16],
+    pub sk: u64,
+    pub peer: u64,
+    /// A unix socket's bound path (abstract ones start with NUL).
+    pub path: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,6 +214,39 @@ fn header(c: &mut Cur) -> Result<Header, BadRecord> {
     })
 }
 
+fn tuple(c: &mut Cur) -> Result<Tuple, BadRecord> {
+    let family = c.u16()?;
+    let lport = c.u16()?;
+    let rport = c.u16()?;
+    let _pad = c.u16()?;
+    let local = c.take(16)?.try_into().expect("16");
+    let remote = c.take(16)?.try_into().expect("16");
+    let sk = c.u64()?;
+    let peer = c.u64()?;
+    let raw = c.take(108)?;
+    // An abstract unix name starts with NUL: keep it, cut at the next NUL.
+    let path = match raw.first() {
+        Some(0) => {
+            let rest = &raw[1..];
+            let mut p = vec![0];
+            p.extend(cstr(rest));
+            if p.len() == 1 { Vec::new() } else { p }
+        }
+        _ => cstr(raw).to_vec(),
+    };
+    let _pad2 = c.u32()?;
+    Ok(Tuple {
+        family,
+        lport,
+        rport,
+        local,
+        remote,
+        sk,
+        peer,
+        path,
+    })
+}
+
 /// Parses one ring-buffer record.
 pub fn parse(b: &[u8]) -> Result<Record, BadRecord> {
     let mut c = Cur { b, pos: 0 };
@@ -209,12 +262,19 @@ pub fn parse(b: &[u8]) -> Result<Record, BadRecord> {
             let nr = c.u32()?;
             let l0 = c.u16()? as usize;
             let l1 = c.u16()? as usize;
+            let tl = c.u32()? as usize;
+            let _pad = c.u32()?;
             let m0 = (l0 > 0)
                 .then(|| c.take(l0).map(<[u8]>::to_vec))
                 .transpose()?;
             let m1 = (l1 > 0)
                 .then(|| c.take(l1).map(<[u8]>::to_vec))
                 .transpose()?;
+            let tuple = match tl {
+                0 => None,
+                TUPLE_LEN => Some(tuple(&mut c)?),
+                n => return Err(BadRecord(format!("socket tuple of {n} bytes"))),
+            };
             Ok(Record::Sys(SysRecord {
                 h,
                 ts_enter,
@@ -222,6 +282,7 @@ pub fn parse(b: &[u8]) -> Result<Record, BadRecord> {
                 args,
                 nr,
                 mem: [m0, m1],
+                tuple,
             }))
         }
         KIND_EXEC => {
@@ -304,7 +365,8 @@ mod tests {
     fn sizes_match_the_c_layouts() {
         assert_eq!(hdr(1).len(), HDR_LEN);
         assert_eq!(HDR_LEN, 80);
-        assert_eq!(SYS_LEN, 152);
+        assert_eq!(SYS_LEN, 160);
+        assert_eq!(TUPLE_LEN, 168);
         assert_eq!(EXEC_LEN, 152);
         assert_eq!(FORK_LEN, 96);
     }
@@ -320,6 +382,8 @@ mod tests {
         b.extend(257u32.to_le_bytes());
         b.extend(12u16.to_le_bytes());
         b.extend(0u16.to_le_bytes());
+        b.extend(0u32.to_le_bytes());
+        b.extend(0u32.to_le_bytes());
         b.extend(b"/etc/shadow\0");
         let Record::Sys(r) = parse(&b).unwrap() else {
             panic!()
@@ -344,7 +408,15 @@ mod tests {
         b.extend([0u8; 8 + 8 + 48 + 4]);
         b.extend(500u16.to_le_bytes());
         b.extend(0u16.to_le_bytes());
+        b.extend([0u8; 8]);
         b.extend(b"short");
+        assert!(parse(&b).is_err());
+        // A tuple of the wrong size.
+        let mut b = hdr(KIND_SYSCALL);
+        b.extend([0u8; 8 + 8 + 48 + 4 + 4]);
+        b.extend(7u32.to_le_bytes());
+        b.extend(0u32.to_le_bytes());
+        b.extend([0u8; 7]);
         assert!(parse(&b).is_err());
     }
 }

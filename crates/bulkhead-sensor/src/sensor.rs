@@ -181,7 +181,7 @@ fn classify_load_error(e: libbpf_rs::Error) -> SensorError {
 
 fn spec_value(s: &SyscallSpec) -> [u8; 8] {
     let [(h0, a0, l0), (h1, a1, l1)] = s.mem;
-    [1, h0, a0, l0, h1, a1, l1, 0]
+    [1, h0, a0, l0, h1, a1, l1, s.tuple]
 }
 
 fn run(

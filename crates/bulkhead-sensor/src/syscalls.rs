@@ -12,7 +12,14 @@ pub struct SyscallSpec {
     pub mem: [(u8, u8, u8); 2],
     /// Needed to keep the state (threads, fds, cwd) right whatever the rules ask for.
     pub state: bool,
+    /// The socket whose ends the kernel side reads (`TUPLE_*`).
+    pub tuple: u8,
 }
+
+/// No socket; the socket of the fd in argument 0; the socket of the returned fd.
+pub const TUPLE_NONE: u8 = 0;
+pub const TUPLE_ARG0: u8 = 1;
+pub const TUPLE_RET: u8 = 2;
 
 const NO: (u8, u8, u8) = (ARG_NONE, 0, 0);
 const fn s(arg: u8) -> (u8, u8, u8) {
@@ -26,148 +33,256 @@ pub const SYSCALLS: &[SyscallSpec] = &[
         name: "open",
         mem: [s(0), NO],
         state: true,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "openat",
         mem: [s(1), NO],
         state: true,
+        tuple: TUPLE_NONE,
     },
     // struct open_how { u64 flags, mode, resolve } of length argument 3.
     SyscallSpec {
         name: "openat2",
         mem: [s(1), (ARG_BUF, 2, 3)],
         state: true,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "creat",
         mem: [s(0), NO],
         state: true,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "close",
         mem: [NO, NO],
         state: true,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "chdir",
         mem: [s(0), NO],
         state: true,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "fchdir",
         mem: [NO, NO],
         state: true,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "dup",
         mem: [NO, NO],
         state: true,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "dup2",
         mem: [NO, NO],
         state: true,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "dup3",
         mem: [NO, NO],
         state: true,
+        tuple: TUPLE_NONE,
     },
     // int fds[2].
     SyscallSpec {
         name: "pipe",
         mem: [(ARG_FIXED, 0, 8), NO],
         state: true,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "pipe2",
         mem: [(ARG_FIXED, 0, 8), NO],
         state: true,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "unlink",
         mem: [s(0), NO],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "unlinkat",
         mem: [s(1), NO],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "rmdir",
         mem: [s(0), NO],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "mkdir",
         mem: [s(0), NO],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "mkdirat",
         mem: [s(1), NO],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "rename",
         mem: [s(0), s(1)],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "renameat",
         mem: [s(1), s(3)],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "renameat2",
         mem: [s(1), s(3)],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "symlink",
         mem: [s(0), s(1)],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "symlinkat",
         mem: [s(0), s(2)],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "link",
         mem: [s(0), s(1)],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "linkat",
         mem: [s(1), s(3)],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "chmod",
         mem: [s(0), NO],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "fchmodat",
         mem: [s(1), NO],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "setuid",
         mem: [NO, NO],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "setgid",
         mem: [NO, NO],
         state: false,
+        tuple: TUPLE_NONE,
     },
     SyscallSpec {
         name: "memfd_create",
         mem: [s(0), NO],
         state: false,
+        tuple: TUPLE_NONE,
+    },
+    SyscallSpec {
+        name: "socket",
+        mem: [NO, NO],
+        state: true,
+        tuple: TUPLE_NONE,
+    },
+    // struct sockaddr of length argument 2.
+    SyscallSpec {
+        name: "bind",
+        mem: [(ARG_BUF, 1, 2), NO],
+        state: true,
+        tuple: TUPLE_NONE,
+    },
+    SyscallSpec {
+        name: "connect",
+        mem: [(ARG_BUF, 1, 2), NO],
+        state: true,
+        tuple: TUPLE_ARG0,
+    },
+    SyscallSpec {
+        name: "listen",
+        mem: [NO, NO],
+        state: true,
+        tuple: TUPLE_NONE,
+    },
+    SyscallSpec {
+        name: "accept",
+        mem: [NO, NO],
+        state: true,
+        tuple: TUPLE_RET,
+    },
+    SyscallSpec {
+        name: "accept4",
+        mem: [NO, NO],
+        state: true,
+        tuple: TUPLE_RET,
+    },
+    SyscallSpec {
+        name: "sendto",
+        mem: [NO, NO],
+        state: false,
+        tuple: TUPLE_ARG0,
+    },
+    SyscallSpec {
+        name: "sendmsg",
+        mem: [NO, NO],
+        state: false,
+        tuple: TUPLE_ARG0,
+    },
+    SyscallSpec {
+        name: "recvfrom",
+        mem: [NO, NO],
+        state: false,
+        tuple: TUPLE_ARG0,
+    },
+    SyscallSpec {
+        name: "recvmsg",
+        mem: [NO, NO],
+        state: false,
+        tuple: TUPLE_ARG0,
+    },
+    SyscallSpec {
+        name: "ptrace",
+        mem: [NO, NO],
+        state: false,
+        tuple: TUPLE_NONE,
+    },
+    SyscallSpec {
+        name: "init_module",
+        mem: [s(2), NO],
+        state: false,
+        tuple: TUPLE_NONE,
+    },
+    SyscallSpec {
+        name: "finit_module",
+        mem: [s(1), NO],
+        state: false,
+        tuple: TUPLE_NONE,
     },
 ];
 
@@ -473,8 +588,204 @@ pub fn params(name: &str, r: &SysRecord) -> Option<(Params, Params)> {
                 ("flags", Val::Int(a[1] as i64 & 0x7)),
             ],
         ),
+        "socket" => (
+            vec![
+                ("domain", Val::Int(a[0] as i64)),
+                ("type", Val::Int(a[1] as u32 as i64)),
+                ("proto", Val::Int(a[2] as u32 as i64)),
+            ],
+            vec![("fd", ret)],
+        ),
+        "bind" => (
+            vec![("fd", fd(a[0]))],
+            vec![res(), ("addr", sockaddr(r.mem[0].as_deref()))],
+        ),
+        "connect" => (
+            vec![("fd", fd(a[0])), ("addr", sockaddr(r.mem[0].as_deref()))],
+            vec![
+                res(),
+                ("tuple", tuple(r, Ends::LocalRemote)),
+                ("fd", fd(a[0])),
+            ],
+        ),
+        "listen" => (
+            vec![("fd", fd(a[0])), ("backlog", Val::Int(a[1] as i32 as i64))],
+            vec![res()],
+        ),
+        "accept" | "accept4" => {
+            let enter = if name == "accept4" {
+                vec![("flags", Val::Int(a[3] as i32 as i64))]
+            } else {
+                vec![]
+            };
+            (
+                enter,
+                vec![("fd", ret), ("tuple", tuple(r, Ends::RemoteLocal))],
+            )
+        }
+        "sendto" | "sendmsg" => (
+            vec![
+                ("fd", fd(a[0])),
+                (
+                    "size",
+                    Val::Int(if name == "sendto" {
+                        a[2] as u32 as i64
+                    } else {
+                        0
+                    }),
+                ),
+                ("tuple", tuple(r, Ends::LocalRemote)),
+            ],
+            vec![res()],
+        ),
+        "recvfrom" => (
+            vec![("fd", fd(a[0])), ("size", Val::Int(a[2] as u32 as i64))],
+            vec![res(), ("tuple", tuple(r, Ends::RemoteLocal))],
+        ),
+        "recvmsg" => (
+            vec![("fd", fd(a[0]))],
+            vec![res(), ("tuple", tuple(r, Ends::RemoteLocal))],
+        ),
+        "ptrace" => (
+            vec![
+                ("request", Val::Int(ptrace_request(a[0]))),
+                ("pid", Val::Int(a[1] as i32 as i64)),
+            ],
+            vec![res()],
+        ),
+        "init_module" => (
+            vec![],
+            vec![
+                res(),
+                ("length", Val::Int(a[1] as i64)),
+                ("uargs", mem_str(r, 0)),
+            ],
+        ),
+        "finit_module" => (
+            vec![],
+            vec![
+                res(),
+                ("fd", fd(a[0])),
+                ("uargs", mem_str(r, 0)),
+                ("flags", Val::Int(a[2] as u32 as i64)),
+            ],
+        ),
         _ => return None,
     })
+}
+
+/// Linux `PTRACE_*` requests as libs' `PPM_PTRACE_*` values (`ptrace_requests_to_scap`).
+pub fn ptrace_request(req: u64) -> i64 {
+    match req {
+        0 => 1,
+        1 => 2,
+        2 => 3,
+        3 => 4,
+        4 => 5,
+        5 => 6,
+        6 => 7,
+        7 => 8,
+        8 => 9,
+        9 => 10,
+        12 => 26,
+        13 => 27,
+        14 => 28,
+        15 => 29,
+        16 => 11,
+        17 => 12,
+        18 => 30,
+        19 => 31,
+        21 => 32,
+        24 => 13,
+        25 => 33,
+        26 => 34,
+        30 => 35,
+        31 => 36,
+        32 => 37,
+        33 => 38,
+        0x4200 => 14,
+        0x4201 => 15,
+        0x4202 => 16,
+        0x4203 => 17,
+        0x4204 => 18,
+        0x4205 => 19,
+        0x4206 => 20,
+        0x4207 => 21,
+        0x4208 => 22,
+        0x4209 => 23,
+        0x420a => 24,
+        0x420b => 25,
+        _ => 0,
+    }
+}
+
+/// The order of a tuple's ends: the local end first (connect, send), or the peer first
+/// (accept, receive), as libs writes them.
+#[derive(Clone, Copy)]
+enum Ends {
+    LocalRemote,
+    RemoteLocal,
+}
+
+const AF_UNIX: u16 = 1;
+const AF_INET: u16 = 2;
+const AF_INET6: u16 = 10;
+
+/// The kernel socket's ends as the libs `socktuple` parameter (empty when none was read).
+fn tuple(r: &SysRecord, ends: Ends) -> Val {
+    let Some(t) = &r.tuple else {
+        return Val::Bytes(Vec::new());
+    };
+    let ((ip1, p1), (ip2, p2)) = match ends {
+        Ends::LocalRemote => ((&t.local, t.lport), (&t.remote, t.rport)),
+        Ends::RemoteLocal => ((&t.remote, t.rport), (&t.local, t.lport)),
+    };
+    let mut b = Vec::with_capacity(40);
+    match t.family {
+        AF_INET | AF_INET6 => {
+            let n = if t.family == AF_INET { 4 } else { 16 };
+            b.push(t.family as u8);
+            b.extend(&ip1[..n]);
+            b.extend(p1.to_le_bytes());
+            b.extend(&ip2[..n]);
+            b.extend(p2.to_le_bytes());
+        }
+        AF_UNIX => {
+            b.push(AF_UNIX as u8);
+            b.extend(t.sk.to_le_bytes());
+            b.extend(t.peer.to_le_bytes());
+            b.extend(&t.path);
+            b.push(0);
+        }
+        f => b.push(f as u8),
+    }
+    Val::Bytes(b)
+}
+
+/// A `struct sockaddr` from user memory as the libs `sockaddr` parameter.
+fn sockaddr(m: Option<&[u8]>) -> Val {
+    let Some(m) = m.filter(|m| m.len() >= 2) else {
+        return Val::Bytes(Vec::new());
+    };
+    let family = u16::from_le_bytes([m[0], m[1]]);
+    let mut b = vec![family as u8];
+    match family {
+        AF_INET if m.len() >= 8 => {
+            b.extend(&m[4..8]);
+            b.extend(u16::from_be_bytes([m[2], m[3]]).to_le_bytes());
+        }
+        AF_INET6 if m.len() >= 24 => {
+            b.extend(&m[8..24]);
+            b.extend(u16::from_be_bytes([m[2], m[3]]).to_le_bytes());
+        }
+        AF_UNIX => {
+            let path = &m[2..];
+            b.extend(path.split(|&c| c == 0).next().unwrap_or(path));
+            b.push(0);
+        }
+        _ => {}
+    }
+    Val::Bytes(b)
 }
 
 /// AT_FDCWD as the events carry it.
@@ -502,6 +813,7 @@ mod tests {
                 args: [0; 6],
                 nr: 0,
                 mem: [None, None],
+                tuple: None,
             };
             let (enter, exit) = params(s.name, &r).expect(s.name);
             // Every parameter named is one the table has for that direction.
@@ -542,6 +854,13 @@ mod tests {
         assert_eq!(open_mode(0, 0o644), 0);
         assert_eq!(open_mode(0o100, 0o100644), 0o644);
         assert_eq!(FDCWD, -100);
+        // PTRACE_ATTACH, PTRACE_SEIZE, PTRACE_POKEDATA as libs names them.
+        let name = |r| bulkhead_scap::table::flag_names("ptrace", ptrace_request(r) as u64);
+        assert_eq!(name(16), ["PTRACE_ATTACH"]);
+        assert_eq!(name(0x4206), ["PTRACE_SEIZE"]);
+        assert_eq!(name(5), ["PTRACE_POKEDATA"]);
+        assert_eq!(name(0), ["PTRACE_TRACEME"]);
+        assert!(name(0x9999).is_empty());
         assert_eq!(fd(0xffffff9c), Val::Int(-100));
     }
 }

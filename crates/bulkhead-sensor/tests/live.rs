@@ -152,3 +152,64 @@ fn nothing_stays_attached_after_the_sensor_is_dropped() {
     drop(s);
     assert_eq!(ours(), 0, "every BPF program, link and map is released");
 }
+
+#[test]
+fn a_tcp_connect_carries_both_ends_of_the_socket() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(s) = start(vec!["socket", "connect", "close"]) else {
+        return;
+    };
+    let mut d = Decoder::new(CgroupResolver::host());
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let mut child = Command::new("bash")
+        .args(["-c", &format!("exec 3<>/dev/tcp/127.0.0.1/{port}")])
+        .spawn()
+        .unwrap();
+    let pid = child.id() as u64;
+    let (conn, peer) = l.accept().unwrap();
+    assert!(child.wait().unwrap().success());
+    drop(conn);
+    let events = collect(&s, &mut d, 10, |e| {
+        e.tid == pid && e.name == "connect" && e.direction == Direction::Exit
+    });
+    let sock = events
+        .iter()
+        .find(|e| e.tid == pid && e.name == "socket" && e.direction == Direction::Enter)
+        .expect("socket enter");
+    assert_eq!(int(sock, "domain"), Some(2), "AF_INET");
+    let c = events
+        .iter()
+        .find(|e| e.tid == pid && e.name == "connect" && e.direction == Direction::Exit)
+        .expect("connect exit");
+    assert_eq!(int(c, "res"), Some(0));
+    match &c.param("tuple").unwrap().value {
+        bulkhead_scap::Value::SockTuple(bulkhead_scap::SockTuple::Inet {
+            sip,
+            sport,
+            dip,
+            dport,
+        }) => {
+            assert_eq!(dip.to_string(), "127.0.0.1");
+            assert_eq!(*dport, port);
+            assert_eq!(sip.to_string(), "127.0.0.1");
+            assert_eq!(
+                *sport,
+                peer.port(),
+                "the client's port, as the listener saw it"
+            );
+        }
+        v => panic!("tuple {v:?}"),
+    }
+    let enter = events
+        .iter()
+        .find(|e| e.tid == pid && e.name == "connect" && e.direction == Direction::Enter)
+        .expect("connect enter");
+    match &enter.param("addr").unwrap().value {
+        bulkhead_scap::Value::SockAddr(bulkhead_scap::SockAddr::Inet { ip, port: p }) => {
+            assert_eq!(ip.to_string(), "127.0.0.1");
+            assert_eq!(*p, port);
+        }
+        v => panic!("addr {v:?}"),
+    }
+}

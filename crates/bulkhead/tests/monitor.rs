@@ -272,6 +272,20 @@ fn attacks_in_containers_raise_their_rules_and_benign_twins_nothing() {
             "ln -s /bin/busybox /tmp/nc && /tmp/nc -w 1 127.0.0.1 9",
             None,
         ),
+        (
+            "bh-revshell",
+            bb,
+            vec![],
+            "(busybox nc -l -p 4444 </dev/null >/dev/null &); sleep 0.5; busybox nc 127.0.0.1 4444 -e /bin/true",
+            Some("Redirect STDOUT/STDIN to Network Connection in Container"),
+        ),
+        (
+            "bh-connect",
+            bb,
+            vec![],
+            "(busybox nc -l -p 4444 </dev/null >/dev/null &); sleep 0.5; busybox nc -w 1 127.0.0.1 4444 </dev/null",
+            None,
+        ),
     ];
     let mut ids = std::collections::HashMap::new();
     for (name, image, extra, cmd, _) in &cases {
