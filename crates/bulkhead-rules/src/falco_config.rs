@@ -58,6 +58,9 @@ pub struct FalcoConfig {
     /// Keys that are enabled (in the file or by `-o`) but that Bulkhead does not implement, with
     /// what they would have done: the caller warns about each (they are never silently ignored).
     pub unimplemented: Vec<Unimplemented>,
+    /// `file_output`, `program_output`, `http_output`, `syslog_output`, `buffered_outputs`,
+    /// `outputs_queue`.
+    pub outputs: crate::outputs::OutputsConfig,
 }
 
 /// A Falco configuration key Bulkhead reads but does not act on.
@@ -82,10 +85,6 @@ impl std::fmt::Display for Unimplemented {
 /// Output channels and servers of Falco's configuration that Bulkhead does not implement, each
 /// with an `enabled` key (the live monitor, issue 12, brings the outputs).
 const UNIMPLEMENTED_SECTIONS: &[(&str, &str)] = &[
-    ("file_output", "alerts appended to a file"),
-    ("http_output", "alerts POSTed to a URL, e.g. falcosidekick"),
-    ("program_output", "alerts piped to a program"),
-    ("syslog_output", "alerts sent to syslog"),
     ("grpc_output", "alerts served over gRPC"),
     ("grpc", "Falco's gRPC server"),
     (
@@ -355,8 +354,79 @@ impl FalcoConfig {
                 });
             }
         }
+        let text = |path: &str| doc.scalar(path).filter(|s| !s.is_empty());
+        let mut outputs = crate::outputs::OutputsConfig {
+            buffered: boolean("buffered_outputs", false)?,
+            queue_capacity: match doc.scalar("outputs_queue.capacity") {
+                None => 0,
+                Some(s) => s.trim().parse::<usize>().map_err(|_| {
+                    bad(
+                        &name,
+                        &format!("outputs_queue.capacity: {s:?} is not a number of alerts"),
+                    )
+                })?,
+            },
+            ..Default::default()
+        };
+        if boolean("file_output.enabled", false)? {
+            let filename = text("file_output.filename").ok_or_else(|| {
+                bad(
+                    &name,
+                    "file_output is enabled without a file_output.filename",
+                )
+            })?;
+            outputs.file = Some(crate::outputs::FileOutput {
+                filename: PathBuf::from(filename),
+                keep_alive: boolean("file_output.keep_alive", false)?,
+            });
+        }
+        if boolean("program_output.enabled", false)? {
+            let program = text("program_output.program").ok_or_else(|| {
+                bad(
+                    &name,
+                    "program_output is enabled without a program_output.program",
+                )
+            })?;
+            outputs.program = Some(crate::outputs::ProgramOutput {
+                program,
+                keep_alive: boolean("program_output.keep_alive", false)?,
+            });
+        }
+        if boolean("http_output.enabled", false)? {
+            let url = text("http_output.url")
+                .ok_or_else(|| bad(&name, "http_output is enabled without an http_output.url"))?;
+            outputs.http = Some(crate::outputs::HttpOutput {
+                url,
+                user_agent: text("http_output.user_agent")
+                    .unwrap_or_else(|| "falcosecurity/falco".into()),
+                insecure: boolean("http_output.insecure", false)?,
+                ca_cert: text("http_output.ca_cert").map(PathBuf::from),
+                echo: boolean("http_output.echo", false)?,
+            });
+            for (key, what) in [
+                ("http_output.mtls", "a client certificate for the POSTs"),
+                ("http_output.compress_uploads", "compressed POST bodies"),
+            ] {
+                if boolean(key, false)? {
+                    unimplemented.push(Unimplemented {
+                        key: key.to_string(),
+                        what,
+                    });
+                }
+            }
+        }
+        if boolean("syslog_output.enabled", false)? {
+            // `syslog_output.socket` is Bulkhead's: the local syslog socket (Falco's syslog(3)
+            // always uses /dev/log).
+            outputs.syslog = Some(crate::outputs::SyslogOutput {
+                socket: PathBuf::from(
+                    text("syslog_output.socket").unwrap_or_else(|| "/dev/log".into()),
+                ),
+            });
+        }
         Ok(FalcoConfig {
             unimplemented,
+            outputs,
             json_output: boolean("json_output", false)?,
             json_include_output_property: boolean("json_include_output_property", true)?,
             json_include_tags_property: boolean("json_include_tags_property", true)?,
@@ -623,24 +693,23 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let c = cfg(
-            "file_output:\n  enabled: true\n  filename: /tmp/x\nhttp_output:\n  enabled: false\nsyslog_output:\n  enabled: true\nappend_output:\n  - match: {source: syscall}\n    extra_output: x\n",
-            &["program_output.enabled=true", "http_output.enabled=true"],
+            "grpc_output:\n  enabled: true\nwebserver:\n  enabled: false\nhttp_output:\n  enabled: true\n  url: http://x/\n  mtls: true\nappend_output:\n  - match: {source: syscall}\n    extra_output: x\n",
+            &["metrics.enabled=true"],
         )
         .unwrap();
         assert_eq!(
             keys(&c),
             [
-                "file_output",
-                "http_output",
-                "program_output",
-                "syslog_output",
-                "append_output"
+                "grpc_output",
+                "metrics",
+                "append_output",
+                "http_output.mtls"
             ]
         );
         assert!(
             c.unimplemented[0]
                 .to_string()
-                .contains("`file_output` is set but Bulkhead does not implement it")
+                .contains("`grpc_output` is set but Bulkhead does not implement it")
         );
         assert!(
             FalcoConfig::load(None, &[])
@@ -653,6 +722,41 @@ mod tests {
             e.contains("file_output.enabled: \"maybe\" is not a boolean"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn output_channels_are_read_and_checked() {
+        let c = cfg(
+            "file_output:\n  enabled: true\n  keep_alive: true\n  filename: /tmp/x\nsyslog_output:\n  enabled: true\nbuffered_outputs: true\noutputs_queue:\n  capacity: 10\n",
+            &["program_output.enabled=true", "program_output.program=jq .", "http_output.enabled=true", "http_output.url=https://sidekick:2801/"],
+        )
+        .unwrap();
+        let o = &c.outputs;
+        assert_eq!(o.file.as_ref().unwrap().filename, PathBuf::from("/tmp/x"));
+        assert!(o.file.as_ref().unwrap().keep_alive);
+        assert_eq!(o.program.as_ref().unwrap().program, "jq .");
+        assert_eq!(o.http.as_ref().unwrap().url, "https://sidekick:2801/");
+        assert_eq!(o.http.as_ref().unwrap().user_agent, "falcosecurity/falco");
+        assert_eq!(o.syslog.as_ref().unwrap().socket, PathBuf::from("/dev/log"));
+        assert!(o.buffered);
+        assert_eq!(o.queue_capacity, 10);
+        assert!(c.unimplemented.is_empty(), "{:?}", c.unimplemented);
+        for (doc, missing) in [
+            ("file_output:\n  enabled: true\n", "file_output.filename"),
+            (
+                "program_output:\n  enabled: true\n",
+                "program_output.program",
+            ),
+            ("http_output:\n  enabled: true\n", "http_output.url"),
+            (
+                "outputs_queue:\n  capacity: lots\n",
+                "outputs_queue.capacity",
+            ),
+        ] {
+            let e = cfg(doc, &[]).unwrap_err();
+            assert!(e.contains(missing), "{e}");
+        }
+        assert!(!FalcoConfig::load(None, &[]).unwrap().outputs.any());
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod fields;
 pub mod k8saudit;
 pub mod loader;
 pub mod output;
+pub mod outputs;
 pub mod parser;
 pub mod pipeline;
 pub mod result;

@@ -233,7 +233,7 @@ pub enum RuntimeAction {
         max_state_size: u64,
         /// Falco configuration file (falco.yaml): outputs, priority, rule_matching, logging,
         /// syscall_event_drops. Without it, the defaults of the falco.yaml Falco ships. Keys Bulkhead
-        /// does not implement (file_output, http_output, program_output, syslog_output, …) are
+        /// does not implement (grpc_output, webserver, metrics, …) are
         /// reported on stderr.
         #[arg(short = 'c', long = "config", value_name = "FILE")]
         config: Option<std::path::PathBuf>,

@@ -444,11 +444,41 @@ fn replay(r: Replay) -> Result<ExitCode> {
     };
     let host = bulkhead_rules::output::local_hostname();
     let mut stdout = FalcoSink::new(std::io::stdout().lock(), OutputFormat::new(&cfg, host));
+    // file_output, program_output, http_output, syslog_output: one output thread behind a
+    // bounded queue.
+    let mut channels = if cfg.outputs.any() {
+        Some(
+            bulkhead_rules::outputs::OutputsSink::start(
+                &cfg.outputs,
+                OutputFormat::new(&cfg, host),
+            )
+            .map_err(anyhow::Error::msg)?,
+        )
+    } else {
+        None
+    };
     let mut sinks: Vec<&mut dyn Sink> = Vec::new();
     if cfg.stdout_output {
         sinks.push(&mut stdout);
     }
+    if let Some(c) = channels.as_mut() {
+        sinks.push(c);
+    }
     let summary = pipeline.run(source.as_mut(), &mut sinks);
+    drop(sinks);
+    if let Some(c) = channels.take() {
+        let stats = c.stats.clone();
+        drop(c);
+        let (dropped, failed) = (
+            stats.dropped.load(std::sync::atomic::Ordering::Relaxed),
+            stats.failed.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        if dropped + failed > 0 {
+            eprintln!(
+                "bulkhead: warning: outputs: {dropped} alert(s) dropped (queue full), {failed} delivery failure(s)"
+            );
+        }
+    }
     bar.finish_and_clear();
     let summary = summary?;
     for w in &summary.warnings {

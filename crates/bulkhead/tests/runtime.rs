@@ -813,7 +813,7 @@ fn unimplemented_falco_outputs_are_reported() {
     let conf = dir.path().join("falco.yaml");
     std::fs::write(
         &conf,
-        "stdout_output:\n  enabled: true\nfile_output:\n  enabled: true\n  filename: /tmp/events.txt\nprogram_output:\n  enabled: false\n  program: mail\nsyslog_output:\n  enabled: true\n",
+        "stdout_output:\n  enabled: true\nwebserver:\n  enabled: true\nprogram_output:\n  enabled: false\n  program: mail\ncapture:\n  enabled: true\n",
     )
     .unwrap();
     let out = bulkhead(&[
@@ -822,9 +822,7 @@ fn unimplemented_falco_outputs_are_reported() {
         "-c",
         conf.to_str().unwrap(),
         "-o",
-        "http_output.enabled=true",
-        "-o",
-        "http_output.url=http://sidekick:2801/",
+        "metrics.enabled=true",
         "-r",
         rules.to_str().unwrap(),
         "-e",
@@ -837,7 +835,7 @@ fn unimplemented_falco_outputs_are_reported() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 8);
     let err = String::from_utf8_lossy(&out.stderr);
-    for key in ["file_output", "http_output", "syslog_output"] {
+    for key in ["webserver", "metrics", "capture"] {
         assert!(
             err.contains(&format!("warning: falco configuration: `{key}` is set but Bulkhead does not implement it yet")),
             "{key}: {err}"
