@@ -160,6 +160,9 @@ pub enum RuntimeError {
     Source(SourceError),
     #[error("cannot write alerts: {0}")]
     Output(std::io::Error),
+    /// The recorder (`runtime monitor --capture`) could not write.
+    #[error("cannot write the capture: {0}")]
+    Record(std::io::Error),
 }
 
 impl From<SourceError> for RuntimeError {
@@ -222,7 +225,13 @@ pub struct Pipeline<'d> {
     log: LogFn<'d>,
     /// Called with the events read so far, every 65,536 events (a progress bar).
     progress: Option<Box<dyn FnMut(u64) + 'd>>,
+    /// Called with every syscall event as the rules see it (state applied), before they do:
+    /// `runtime monitor --capture` records them.
+    recorder: Option<Recorder<'d>>,
 }
+
+/// See [`Pipeline::with_recorder`].
+type Recorder<'d> = Box<dyn FnMut(&crate::syscall::SyscallEvent) -> std::io::Result<()> + 'd>;
 
 /// Events between two progress calls (a power of two: the check is a mask).
 const PROGRESS_EVERY: u64 = 1 << 16;
@@ -280,6 +289,7 @@ impl<'d> Pipeline<'d> {
             drops: drops.map(DropMonitor::new),
             log: Box::new(|_, _| {}),
             progress: None,
+            recorder: None,
         }
     }
 
@@ -292,7 +302,17 @@ impl<'d> Pipeline<'d> {
             drops: None,
             log: Box::new(|_, _| {}),
             progress: None,
+            recorder: None,
         }
+    }
+
+    /// Hand every syscall event, as the rules see it, to `record` first (a failure ends the run).
+    pub fn with_recorder(
+        mut self,
+        record: impl FnMut(&crate::syscall::SyscallEvent) -> std::io::Result<()> + 'd,
+    ) -> Self {
+        self.recorder = Some(Box::new(record));
+        self
     }
 
     /// Bounds of the syscall state (the thread table's size: Falco's
@@ -391,6 +411,9 @@ impl<'d> Pipeline<'d> {
                         return Err(SourceError::State(e).into());
                     }
                     let view = self.inspector.apply(ev);
+                    if let Some(r) = &mut self.recorder {
+                        r(&view).map_err(RuntimeError::Record)?;
+                    }
                     let ts = view.ts_ns();
                     if watch_drops && let Some(m) = &mut self.drops {
                         m.on_event_with(ts as u64, source.counters(), &mut notices);

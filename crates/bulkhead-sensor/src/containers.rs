@@ -55,6 +55,11 @@ impl ContainerLookup {
         v
     }
 
+    /// A handle that asks for ids from another thread (the sensor's).
+    pub fn requester(&self) -> SyncSender<String> {
+        self.tx.clone()
+    }
+
     /// Asks for `id` (12 characters); `false` when the queue is full.
     pub fn request(&self, id: &str) -> bool {
         self.tx.try_send(id.to_string()).is_ok()

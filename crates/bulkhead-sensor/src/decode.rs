@@ -102,6 +102,9 @@ impl Decoder {
     }
 
     fn cgroups_param(&mut self, h: &Header) -> Val {
+        if !h.cgroups.is_empty() {
+            return Val::Bytes(h.cgroups.clone());
+        }
         Val::Bytes(self.cgroups.param(h.tid, h.cgroup_v2, h.cgroup_v1))
     }
 

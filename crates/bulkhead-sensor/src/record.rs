@@ -47,6 +47,9 @@ pub struct Header {
     pub gid: u32,
     pub loginuid: u32,
     pub comm: String,
+    /// The libs `cgroups` parameter, resolved from the cgroup ids by the sensor's thread as soon
+    /// as the record is read (while the task still lives); not part of the kernel's bytes.
+    pub cgroups: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,6 +214,7 @@ fn header(c: &mut Cur) -> Result<Header, BadRecord> {
         gid,
         loginuid,
         comm,
+        cgroups: Vec::new(),
     })
 }
 

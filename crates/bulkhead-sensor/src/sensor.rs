@@ -25,6 +25,8 @@ use skel::SensorSkelBuilder;
 
 /// Records between the ring-reading thread and the consumer.
 pub const CHANNEL_RECORDS: usize = 8192;
+/// Most container ids the reading thread remembers having asked about.
+pub const MAX_CONTAINERS: usize = 65_536;
 /// How long the ring is polled before it is drained anyway (batched wakeups).
 pub const POLL: Duration = Duration::from_millis(20);
 
@@ -57,6 +59,11 @@ pub struct SensorConfig {
     pub ring_bytes: u32,
     /// Wake the reader once this many bytes wait.
     pub wakeup_bytes: u64,
+    /// Resolve the cgroups of exec and fork records on the reading thread (as early as
+    /// possible: the task may be gone when the consumer gets to it).
+    pub resolve_cgroups: bool,
+    /// Where the reading thread asks for the metadata of each new container id.
+    pub container_requests: Option<SyncSender<String>>,
 }
 
 impl SensorConfig {
@@ -65,6 +72,8 @@ impl SensorConfig {
             syscalls,
             ring_bytes: 16 << 20,
             wakeup_bytes: 256 << 10,
+            resolve_cgroups: true,
+            container_requests: None,
         }
     }
 }
@@ -250,12 +259,37 @@ fn run(
         .build()
         .map_err(|e| SensorError::Load(format!("ring buffer: {e}")))?;
     let _ = ready.send(Ok(()));
+    let mut cgroups = cfg
+        .resolve_cgroups
+        .then(crate::cgroups::CgroupResolver::host);
+    let mut seen: std::collections::HashSet<String> = Default::default();
     while !stop.load(Ordering::SeqCst) {
         rb.poll(POLL)
             .map_err(|e| SensorError::Stopped(format!("polling the ring buffer: {e}")))?;
         rb.consume()
             .map_err(|e| SensorError::Stopped(format!("draining the ring buffer: {e}")))?;
-        let batch = std::mem::take(&mut *pending.lock().expect("pending"));
+        let mut batch = std::mem::take(&mut *pending.lock().expect("pending"));
+        if let Some(cg) = cgroups.as_mut() {
+            for r in batch.iter_mut() {
+                let h = match r {
+                    Record::Exec(e) => &mut e.h,
+                    Record::Fork(f) => &mut f.h,
+                    _ => continue,
+                };
+                h.cgroups = cg.param(h.tid, h.cgroup_v2, h.cgroup_v1);
+                if let Some(tx) = &cfg.container_requests
+                    && let Some(id) = (bulkhead_scap::ThreadInfo {
+                        cgroups: h.cgroups.clone(),
+                        ..Default::default()
+                    })
+                    .container_id()
+                    && seen.len() < MAX_CONTAINERS
+                    && seen.insert(id.clone())
+                {
+                    let _ = tx.try_send(id);
+                }
+            }
+        }
         for r in batch {
             if !send_until_stop(&tx, r, stop) {
                 return Ok(());

@@ -17,21 +17,17 @@ use std::time::{Duration, Instant};
 /// Longest the stream waits for a new container's metadata before going on without it (the
 /// lookup's own deadline: a cold engine socket can take a second to answer).
 pub const CONTAINER_WAIT: Duration = crate::containers::LOOKUP_TIMEOUT;
-/// A lookup that found nothing (engine down, container not registered yet) is tried again on a
-/// later event of the container, this long after, at most [`LOOKUP_TRIES`] times.
-pub const RETRY_AFTER: Duration = Duration::from_secs(1);
-pub const LOOKUP_TRIES: u32 = 5;
-
-/// What the source knows of a container id.
-#[derive(Debug, Clone, Copy)]
-enum Known {
-    /// Metadata found (or a lookup under way).
-    Done,
-    /// Not found yet: tries so far, and when the next may be made.
-    Failed(u32, Instant),
-}
 /// Most events held while waiting (the kernel ring keeps the rest).
 pub const MAX_HELD: usize = 65_536;
+
+/// What the source knows of a container id (absent: asked, no answer yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Known {
+    /// Metadata found.
+    Done,
+    /// No engine knew it, or the answer came too late: not waited for again.
+    Missing,
+}
 
 pub struct LiveSource {
     sensor: Sensor,
@@ -49,11 +45,14 @@ pub struct LiveSource {
 impl LiveSource {
     /// Starts the sensor; `stop` ends the stream (signals), `duration` too (`-M`).
     pub fn start(
-        cfg: SensorConfig,
+        mut cfg: SensorConfig,
         duration: Option<Duration>,
         stop: Arc<AtomicBool>,
         containers: Option<ContainerLookup>,
     ) -> Result<LiveSource, crate::SensorError> {
+        // The sensor's thread asks for a new container's metadata as soon as it reads the
+        // container's first process, however far behind the rules are.
+        cfg.container_requests = containers.as_ref().map(ContainerLookup::requester);
         // The sensor first, then the scan: a process that starts in between is seen by both
         // (the later event wins), never by neither.
         let sensor = Sensor::start(cfg)?;
@@ -97,7 +96,7 @@ impl LiveSource {
                     }
                     Some((id, None)) => {
                         asked -= 1;
-                        known.insert(id, Known::Failed(1, Instant::now() + RETRY_AFTER));
+                        known.insert(id, Known::Missing);
                     }
                     None => break,
                 }
@@ -118,9 +117,14 @@ impl LiveSource {
 
     /// A lookup's answer: the container event when found (before the events held for it).
     fn answered(&mut self, id: String, json: Option<String>) {
-        if let Some(ev) = json.and_then(|j| self.decoder.container_event(&j)) {
-            self.known.insert(id.clone(), Known::Done);
-            self.ready.push_back(SourceEvent::Syscall(ev));
+        match json.and_then(|j| self.decoder.container_event(&j)) {
+            Some(ev) => {
+                self.known.insert(id.clone(), Known::Done);
+                self.ready.push_back(SourceEvent::Syscall(ev));
+            }
+            None => {
+                self.known.entry(id.clone()).or_insert(Known::Missing);
+            }
         }
         if self.waiting.as_ref().is_some_and(|(w, _)| *w == id) {
             self.release_held();
@@ -146,26 +150,20 @@ impl LiveSource {
             }
             return;
         }
-        if let (Some(lookup), Some((id, tries))) =
-            (&self.containers, new_container(&ev, &self.known))
+        if self.containers.is_some()
+            && let Some(id) = new_container(&ev, &self.known)
         {
-            self.known.insert(
-                id.clone(),
-                Known::Failed(tries, Instant::now() + RETRY_AFTER),
-            );
-            if lookup.request(&id) {
-                self.waiting = Some((id, Instant::now() + CONTAINER_WAIT));
-                self.held.push(ev);
-                return;
-            }
+            // Asked by the sensor's thread already: wait for the answer (bounded).
+            self.waiting = Some((id, Instant::now() + CONTAINER_WAIT));
+            self.held.push(ev);
+            return;
         }
         self.ready.push_back(SourceEvent::Syscall(ev));
     }
 }
 
-/// The container id of an exec or clone exit whose metadata is to be looked up (never asked,
-/// or not found and due for another try), with the number of the try.
-fn new_container(ev: &Event, known: &HashMap<String, Known>) -> Option<(String, u32)> {
+/// The container id of an exec or clone exit whose metadata has not been answered yet.
+fn new_container(ev: &Event, known: &HashMap<String, Known>) -> Option<String> {
     if !matches!(ev.name, "execve" | "clone") || ev.direction != bulkhead_scap::Direction::Exit {
         return None;
     }
@@ -177,13 +175,7 @@ fn new_container(ev: &Event, known: &HashMap<String, Known>) -> Option<(String, 
         ..Default::default()
     }
     .container_id()?;
-    match known.get(&id) {
-        None => Some((id, 1)),
-        Some(Known::Failed(tries, at)) if *tries < LOOKUP_TRIES && Instant::now() >= *at => {
-            Some((id, tries + 1))
-        }
-        Some(_) => None,
-    }
+    (!known.contains_key(&id)).then_some(id)
 }
 
 impl EventSource for LiveSource {
@@ -205,7 +197,12 @@ impl EventSource for LiveSource {
                 let left = deadline.saturating_duration_since(Instant::now());
                 match lookup.answer(left.min(Duration::from_millis(50))) {
                     Some((id, json)) => self.answered(id, json),
-                    None if Instant::now() >= deadline => self.release_held(),
+                    None if Instant::now() >= deadline => {
+                        if let Some((id, _)) = self.waiting.clone() {
+                            self.known.entry(id).or_insert(Known::Missing);
+                        }
+                        self.release_held();
+                    }
                     None => {}
                 }
                 // Keep reading the kernel meanwhile (held), so that its ring does not fill.

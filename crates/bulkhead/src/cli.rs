@@ -308,6 +308,10 @@ pub enum RuntimeAction {
         /// then docker's, those that exist).
         #[arg(long = "container-socket", value_name = "PATH")]
         container_socket: Vec<std::path::PathBuf>,
+        /// Record every event, as the rules saw it, in Bulkhead's capture format: `runtime
+        /// replay -e FILE` then gives the same alerts (written when the monitor stops).
+        #[arg(long = "capture", value_name = "FILE")]
+        capture: Option<std::path::PathBuf>,
     },
     /// List the fields rules can use: name, type, source, whether Bulkhead extracts it (and why
     /// not), description.

@@ -104,12 +104,14 @@ pub fn runtime(args: RuntimeArgs, quiet: bool) -> Result<ExitCode> {
             all_events: _,
             print,
             container_socket,
+            capture,
         } => falco(|| {
             replay(Replay {
                 rules: &rules,
                 input: Input::Live {
                     duration: duration.map(std::time::Duration::from_secs),
                     sockets: container_socket,
+                    capture,
                 },
                 config: config.as_deref(),
                 options: &options,
@@ -362,6 +364,8 @@ enum Input<'a> {
     Live {
         duration: Option<std::time::Duration>,
         sockets: Vec<PathBuf>,
+        /// `--capture FILE`.
+        capture: Option<PathBuf>,
     },
 }
 
@@ -408,6 +412,15 @@ fn replay(r: Replay) -> Result<ExitCode> {
     bar.set_style(crate::output::style(
         "{spinner} replaying {msg}: {pos} events ({per_sec})",
     ));
+    // `monitor --capture FILE`: every event as the rules see it, in Bulkhead's capture format,
+    // written to a temporary file next to FILE and moved there when the run ends.
+    let mut recording = match &r.input {
+        Input::Live {
+            capture: Some(path),
+            ..
+        } => Some(Recording::create(path)?),
+        _ => None,
+    };
     let mut pipeline = Pipeline::new(&engine, &run, &r.sources, Some(&cfg.drops))
         .with_state_limits(bulkhead_rules::syscall::StateLimits {
             max_threads: cfg.thread_table_size,
@@ -415,6 +428,20 @@ fn replay(r: Replay) -> Result<ExitCode> {
         })
         .with_log(|level, msg| log.log(level, msg))
         .with_progress(|n| bar.set_position(n));
+    if let Some(rec) = recording.as_mut() {
+        // Only the events a loaded rule can match are recorded (the state-keeping ones are
+        // folded into the fields the recorded events carry).
+        let mut types = bulkhead_rules::evttypes::EvtTypes::none();
+        for d in pipeline.detectors() {
+            if d.source == "syscall" {
+                types = types.union(d.event_types());
+            }
+        }
+        rec.only = types
+            .names()
+            .map(|n| n.into_iter().map(str::to_string).collect());
+        pipeline = pipeline.with_recorder(|ev| rec.record(ev));
+    }
     for d in pipeline.detectors() {
         for (name, why) in &d.skipped {
             tracing::warn!("rule {name:?} cannot be evaluated: {why}");
@@ -431,7 +458,9 @@ fn replay(r: Replay) -> Result<ExitCode> {
             bar.set_message(path.display().to_string());
             bulkhead_rules::source::open_with(path, *convert_old_events, limits)?
         }
-        Input::Live { duration, sockets } => {
+        Input::Live {
+            duration, sockets, ..
+        } => {
             bar.finish_and_clear();
             let (source, n) = start_monitor(&pipeline, *duration, sockets)?;
             // Falco's line at this point ("with modern BPF probe"); tests wait for it.
@@ -466,6 +495,10 @@ fn replay(r: Replay) -> Result<ExitCode> {
     }
     let summary = pipeline.run(source.as_mut(), &mut sinks);
     drop(sinks);
+    drop(pipeline);
+    if let Some(rec) = recording.take() {
+        rec.finish()?;
+    }
     if let Some(c) = channels.take() {
         let stats = c.stats.clone();
         drop(c);
@@ -601,4 +634,69 @@ fn start_monitor(
         lookup,
     )?;
     Ok((source, n))
+}
+
+/// The live stream recorded in Bulkhead's capture format (`monitor --capture`).
+struct Recording {
+    path: PathBuf,
+    tmp: tempfile::NamedTempFile,
+    out: std::io::BufWriter<std::fs::File>,
+    writer: bulkhead_rules::capture::Writer,
+    _cleanup: bulkhead_core::cleanup::Guard,
+    /// The event types recorded (`None`: all).
+    only: Option<std::collections::HashSet<String>>,
+}
+
+impl Recording {
+    fn create(path: &Path) -> Result<Recording> {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let tmp = tempfile::NamedTempFile::new_in(dir)
+            .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+        let cleanup = bulkhead_core::cleanup::remove_on_signal(tmp.path());
+        let mut out = std::io::BufWriter::new(
+            tmp.as_file()
+                .try_clone()
+                .with_context(|| format!("writing {}", path.display()))?,
+        );
+        bulkhead_rules::capture::write_header(
+            &mut out,
+            "live",
+            Some(bulkhead_rules::output::local_hostname()),
+        )
+        .with_context(|| format!("writing {}", path.display()))?;
+        Ok(Recording {
+            path: path.to_path_buf(),
+            tmp,
+            out,
+            writer: Default::default(),
+            _cleanup: cleanup,
+            only: None,
+        })
+    }
+
+    fn record(&mut self, ev: &bulkhead_rules::syscall::SyscallEvent) -> std::io::Result<()> {
+        if self
+            .only
+            .as_ref()
+            .is_some_and(|o| !o.contains(ev.event.name))
+        {
+            return Ok(());
+        }
+        let names: Vec<&str> = ev.event.params.iter().map(|p| p.name).collect();
+        let c = bulkhead_rules::capture::CapturedEvent::from_syscall(ev, ev.ts_ns(), &names);
+        self.writer.write(&mut self.out, &c)
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.out
+            .flush()
+            .with_context(|| format!("writing {}", self.path.display()))?;
+        self.tmp
+            .persist(&self.path)
+            .with_context(|| format!("writing {}", self.path.display()))?;
+        Ok(())
+    }
 }

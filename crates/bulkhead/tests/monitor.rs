@@ -79,15 +79,29 @@ fn run(dir: &Path, name: &str, image: &str, extra: &[&str], cmd: &[&str]) -> Str
     id.trim().to_string()
 }
 
-#[test]
-fn attacks_in_containers_raise_their_rules_and_benign_twins_nothing() {
-    let Some(_t) = testdata() else { return };
-    let Some(rules) = rules() else { return };
+type Case<'a> = (&'a str, &'a str, Vec<&'a str>, &'a str, Option<&'a str>);
+
+/// One sensor at a time (each monitor sees every container of the machine).
+static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Starts a podman API service and the monitor (with `extra` flags), runs every case in its
+/// container, waits `settle`, stops the monitor with SIGTERM and checks each case: its rule with
+/// the container's id and image, or no alert at all. Returns the alerts; `None` when skipped.
+fn scenario(
+    cases: &[Case],
+    extra: &[std::ffi::OsString],
+    settle: Duration,
+) -> Option<Vec<serde_json::Value>> {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    let _t = testdata()?;
+    let rules = rules()?;
     if !have("podman") || !have("runc") {
-        return skip("podman and runc are needed");
+        skip("podman and runc are needed");
+        return None;
     }
     if unsafe { libc::geteuid() } != 0 {
-        return skip("the eBPF sensor needs root");
+        skip("the eBPF sensor needs root");
+        return None;
     }
     let dir = tempfile::tempdir().unwrap();
     let sock = dir.path().join("podman.sock");
@@ -129,6 +143,7 @@ fn attacks_in_containers_raise_their_rules_and_benign_twins_nothing() {
             "--container-socket",
         ])
         .arg(&sock)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -161,13 +176,74 @@ fn attacks_in_containers_raise_their_rules_and_benign_twins_nothing() {
             .map_while(Result::ok)
             .collect::<Vec<String>>()
     });
-    let (deb, bb) = ("localhost/bh-test/bookworm", "localhost/bh-test/busybox");
     let d = dir.path();
+    let mut ids = std::collections::HashMap::new();
+    for (name, image, extra, cmd, _) in cases {
+        let script = format!("{cmd}; sleep 1");
+        ids.insert(*name, run(d, name, image, extra, &["sh", "-c", &script]));
+    }
+    // Let the last events through, then stop as a service manager would: SIGTERM.
+    std::thread::sleep(settle);
+    unsafe { libc::kill(mon.id() as i32, libc::SIGTERM) };
+    let status = mon.wait().unwrap();
+    let lines = reader.join().unwrap();
+    log.extend(rx.try_iter());
+    assert!(status.success(), "monitor exit {status}: {log:#?}");
+    let alerts: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let by_container = |name: &str| -> Vec<&serde_json::Value> {
+        alerts
+            .iter()
+            .filter(|a| a["output_fields"]["container.name"] == name)
+            .collect()
+    };
+    let summary: Vec<String> = alerts
+        .iter()
+        .map(|a| {
+            format!(
+                "{} [{}] {}",
+                a["rule"], a["output_fields"]["container.name"], a["output_fields"]["container.id"]
+            )
+        })
+        .collect();
+    let mut fired = 0;
+    for (name, image, _, _, rule) in cases {
+        let got = by_container(name);
+        let rules: Vec<&str> = got.iter().filter_map(|a| a["rule"].as_str()).collect();
+        match rule {
+            Some(rule) => {
+                let a = got
+                    .iter()
+                    .find(|a| a["rule"] == *rule)
+                    .unwrap_or_else(|| panic!("{name}: no {rule:?} alert (got {rules:?}); all alerts: {summary:#?}; monitor log: {log:#?}"));
+                let f = &a["output_fields"];
+                assert_eq!(f["container.id"], ids[name][..12], "{name}");
+                assert_eq!(f["container.image.repository"], *image, "{name}");
+                assert_eq!(a["source"], "syscall");
+                assert!(a["output"].as_str().unwrap().contains(&ids[name][..12]));
+                fired += 1;
+            }
+            None => assert!(got.is_empty(), "{name} (benign) raised {rules:?}"),
+        }
+    }
+    println!(
+        "monitor: {fired}/{} attacks raised their rule with container id and image; {} benign twins raised nothing ({} alerts)",
+        cases.iter().filter(|c| c.4.is_some()).count(),
+        cases.iter().filter(|c| c.4.is_none()).count(),
+        alerts.len()
+    );
+    Some(alerts)
+}
+
+#[test]
+fn attacks_in_containers_raise_their_rules_and_benign_twins_nothing() {
+    let (deb, bb) = ("localhost/bh-test/bookworm", "localhost/bh-test/busybox");
     // (container name, image, extra podman flags, shell command, the rule it must raise or
     // None). Each container lives a second after its command: the engine is asked for its
     // metadata when its first process starts, and a container removed before the answer has
     // none (as with Falco's engine lookups).
-    type Case<'a> = (&'a str, &'a str, Vec<&'a str>, &'a str, Option<&'a str>);
     let cases: Vec<Case> = vec![
         (
             "bh-tty",
@@ -287,60 +363,63 @@ fn attacks_in_containers_raise_their_rules_and_benign_twins_nothing() {
             None,
         ),
     ];
-    let mut ids = std::collections::HashMap::new();
-    for (name, image, extra, cmd, _) in &cases {
-        let script = format!("{cmd}; sleep 1");
-        ids.insert(*name, run(d, name, image, extra, &["sh", "-c", &script]));
-    }
-    // Let the last events through, then stop as a service manager would: SIGTERM.
-    std::thread::sleep(Duration::from_secs(2));
-    unsafe { libc::kill(mon.id() as i32, libc::SIGTERM) };
-    let status = mon.wait().unwrap();
-    let lines = reader.join().unwrap();
-    log.extend(rx.try_iter());
-    assert!(status.success(), "monitor exit {status}: {log:#?}");
-    let alerts: Vec<serde_json::Value> = lines
-        .iter()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-        .collect();
-    let by_container = |name: &str| -> Vec<&serde_json::Value> {
-        alerts
-            .iter()
-            .filter(|a| a["output_fields"]["container.name"] == name)
-            .collect()
+    scenario(&cases, &[], Duration::from_secs(2));
+}
+
+/// `--capture` records the live stream; replayed, it gives the very same alerts. (A few cases:
+/// recording every event costs the debug build of the test suite much more than a release.)
+#[test]
+fn a_live_capture_replays_to_the_same_alerts() {
+    let deb = "localhost/bh-test/bookworm";
+    let cases: Vec<Case> = vec![
+        (
+            "bh-cap-shadow",
+            deb,
+            vec![],
+            "cat /etc/shadow",
+            Some("Read sensitive file untrusted"),
+        ),
+        (
+            "bh-cap-tty",
+            deb,
+            vec!["-t"],
+            "true",
+            Some("Terminal shell in container"),
+        ),
+        ("bh-cap-ok", deb, vec![], "cat /etc/hostname", None),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("live.bhcap");
+    let Some(alerts) = scenario(
+        &cases,
+        &["--capture".into(), cap.clone().into()],
+        Duration::from_secs(5),
+    ) else {
+        return;
     };
-    let summary: Vec<String> = alerts
-        .iter()
-        .map(|a| {
-            format!(
-                "{} [{}] {}",
-                a["rule"], a["output_fields"]["container.name"], a["output_fields"]["container.id"]
-            )
-        })
+    let rules = rules().unwrap();
+    let replay = Command::new(env!("CARGO_BIN_EXE_bulkhead"))
+        .args(["runtime", "replay", "-q", "-r"])
+        .arg(&rules)
+        .args(["-o", "json_output=true", "-p", "container", "-e"])
+        .arg(&cap)
+        .output()
+        .unwrap();
+    assert!(
+        replay.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replay.stderr)
+    );
+    let key = |a: &serde_json::Value| (a["rule"].to_string(), a["output"].to_string());
+    let replayed: Vec<_> = String::from_utf8_lossy(&replay.stdout)
+        .lines()
+        .map(|l| key(&serde_json::from_str(l).unwrap()))
         .collect();
-    let mut fired = 0;
-    for (name, image, _, _, rule) in &cases {
-        let got = by_container(name);
-        let rules: Vec<&str> = got.iter().filter_map(|a| a["rule"].as_str()).collect();
-        match rule {
-            Some(rule) => {
-                let a = got
-                    .iter()
-                    .find(|a| a["rule"] == *rule)
-                    .unwrap_or_else(|| panic!("{name}: no {rule:?} alert (got {rules:?}); all alerts: {summary:#?}; monitor log: {log:#?}"));
-                let f = &a["output_fields"];
-                assert_eq!(f["container.id"], ids[name][..12], "{name}");
-                assert_eq!(f["container.image.repository"], *image, "{name}");
-                assert_eq!(a["source"], "syscall");
-                assert!(a["output"].as_str().unwrap().contains(&ids[name][..12]));
-                fired += 1;
-            }
-            None => assert!(got.is_empty(), "{name} (benign) raised {rules:?}"),
-        }
-    }
+    let live: Vec<_> = alerts.iter().map(key).collect();
+    assert!(!live.is_empty());
+    assert_eq!(replayed, live, "the --capture replay gives the live alerts");
     println!(
-        "monitor: {fired}/{} attacks raised their rule with container id and image; {} benign twins raised nothing",
-        cases.iter().filter(|c| c.4.is_some()).count(),
-        cases.iter().filter(|c| c.4.is_none()).count()
+        "monitor --capture: the replay gives the same {} alerts",
+        live.len()
     );
 }
