@@ -61,6 +61,8 @@ pub struct FalcoConfig {
     /// `file_output`, `program_output`, `http_output`, `syslog_output`, `buffered_outputs`,
     /// `outputs_queue`.
     pub outputs: crate::outputs::OutputsConfig,
+    /// `webserver`, when enabled (served by `runtime monitor`).
+    pub webserver: Option<crate::webserver::WebServerConfig>,
 }
 
 /// A Falco configuration key Bulkhead reads but does not act on.
@@ -87,10 +89,6 @@ impl std::fmt::Display for Unimplemented {
 const UNIMPLEMENTED_SECTIONS: &[(&str, &str)] = &[
     ("grpc_output", "alerts served over gRPC"),
     ("grpc", "Falco's gRPC server"),
-    (
-        "webserver",
-        "Falco's web server: /healthz and Prometheus metrics",
-    ),
     ("metrics", "periodic internal metrics"),
     ("capture", "captures written when rules match"),
 ];
@@ -424,9 +422,36 @@ impl FalcoConfig {
                 ),
             });
         }
+        let webserver = if boolean("webserver.enabled", false)? {
+            let d = crate::webserver::WebServerConfig::default();
+            if boolean("webserver.ssl_enabled", false)? {
+                unimplemented.push(Unimplemented {
+                    key: "webserver.ssl_enabled".into(),
+                    what: "HTTPS for /healthz and /metrics (served over plain HTTP)",
+                });
+            }
+            Some(crate::webserver::WebServerConfig {
+                listen_address: text("webserver.listen_address").unwrap_or(d.listen_address),
+                listen_port: match doc.scalar("webserver.listen_port") {
+                    None => d.listen_port,
+                    Some(s) => s.trim().parse::<u16>().map_err(|_| {
+                        bad(
+                            &name,
+                            &format!("webserver.listen_port: {s:?} is not a port"),
+                        )
+                    })?,
+                },
+                healthz_endpoint: text("webserver.k8s_healthz_endpoint")
+                    .unwrap_or(d.healthz_endpoint),
+                prometheus_metrics: boolean("webserver.prometheus_metrics_enabled", false)?,
+            })
+        } else {
+            None
+        };
         Ok(FalcoConfig {
             unimplemented,
             outputs,
+            webserver,
             json_output: boolean("json_output", false)?,
             json_include_output_property: boolean("json_include_output_property", true)?,
             json_include_tags_property: boolean("json_include_tags_property", true)?,
@@ -693,7 +718,7 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let c = cfg(
-            "grpc_output:\n  enabled: true\nwebserver:\n  enabled: false\nhttp_output:\n  enabled: true\n  url: http://x/\n  mtls: true\nappend_output:\n  - match: {source: syscall}\n    extra_output: x\n",
+            "grpc_output:\n  enabled: true\nwebserver:\n  enabled: true\n  ssl_enabled: true\nhttp_output:\n  enabled: true\n  url: http://x/\n  mtls: true\nappend_output:\n  - match: {source: syscall}\n    extra_output: x\n",
             &["metrics.enabled=true"],
         )
         .unwrap();
@@ -703,7 +728,8 @@ mod tests {
                 "grpc_output",
                 "metrics",
                 "append_output",
-                "http_output.mtls"
+                "http_output.mtls",
+                "webserver.ssl_enabled"
             ]
         );
         assert!(

@@ -31,6 +31,7 @@ pub mod pipeline;
 pub mod result;
 pub mod source;
 pub mod syscall;
+pub mod webserver;
 pub mod yaml;
 
 pub use ast::{Expr, Pos};

@@ -268,6 +268,8 @@ fn run(
             .map_err(|e| SensorError::Stopped(format!("polling the ring buffer: {e}")))?;
         rb.consume()
             .map_err(|e| SensorError::Stopped(format!("draining the ring buffer: {e}")))?;
+        // The kernel's counts as of what was just read.
+        read_counters(&skel.maps.counters, counters);
         let mut batch = std::mem::take(&mut *pending.lock().expect("pending"));
         if let Some(cg) = cgroups.as_mut() {
             for r in batch.iter_mut() {
@@ -295,7 +297,6 @@ fn run(
                 return Ok(());
             }
         }
-        read_counters(&skel.maps.counters, counters);
     }
     Ok(())
 }

@@ -131,6 +131,11 @@ impl LiveSource {
         }
     }
 
+    /// The sensor's counters, shared (for metrics served while the source runs).
+    pub fn counters_handle(&self) -> Arc<crate::sensor::SensorCounters> {
+        self.sensor.counters.clone()
+    }
+
     fn finished(&self) -> bool {
         self.stop.load(Ordering::SeqCst) || self.until.is_some_and(|u| Instant::now() >= u)
     }

@@ -447,6 +447,8 @@ fn replay(r: Replay) -> Result<ExitCode> {
             tracing::warn!("rule {name:?} cannot be evaluated: {why}");
         }
     }
+    // Falco's web server (monitor only): /healthz, and /metrics with prometheus_metrics_enabled.
+    let metrics = std::sync::Arc::new(bulkhead_rules::webserver::Metrics::default());
     let mut source: Box<dyn bulkhead_rules::source::EventSource> = match &r.input {
         // Opened once (a pipe or `-` works), its kind told from its first bytes; only a
         // regular file or standard input is read.
@@ -463,6 +465,18 @@ fn replay(r: Replay) -> Result<ExitCode> {
         } => {
             bar.finish_and_clear();
             let (source, n) = start_monitor(&pipeline, *duration, sockets)?;
+            let c = source.counters_handle();
+            metrics.set_counters(move || {
+                use std::sync::atomic::Ordering::Relaxed;
+                let drops_buffer = c.drop_buffer.load(Relaxed);
+                bulkhead_rules::webserver::KernelCounters {
+                    events: c.submitted.load(Relaxed) + drops_buffer,
+                    received: c.received.load(Relaxed),
+                    drops_buffer,
+                    drops_page_faults: c.drop_pagefault.load(Relaxed),
+                    drops_bug: c.malformed.load(Relaxed),
+                }
+            });
             // Falco's line at this point ("with modern BPF probe"); tests wait for it.
             log.log(
                 Priority::Informational,
@@ -471,6 +485,25 @@ fn replay(r: Replay) -> Result<ExitCode> {
             Box::new(source)
         }
     };
+    let _web = match (&r.input, &cfg.webserver) {
+        (Input::Live { .. }, Some(w)) => {
+            let server = bulkhead_rules::webserver::WebServer::start(w, metrics.clone())
+                .map_err(anyhow::Error::msg)?;
+            log.log(
+                Priority::Informational,
+                &format!("Starting health webserver on {}", server.addr),
+            );
+            Some(server)
+        }
+        (Input::Capture { .. }, Some(_)) => {
+            eprintln!(
+                "bulkhead: warning: falco configuration: `webserver` is served by `runtime monitor` only: ignored by replay"
+            );
+            None
+        }
+        _ => None,
+    };
+    let mut metrics_sink = bulkhead_rules::webserver::MetricsSink(metrics.clone());
     let host = bulkhead_rules::output::local_hostname();
     let mut stdout = FalcoSink::new(std::io::stdout().lock(), OutputFormat::new(&cfg, host));
     // file_output, program_output, http_output, syslog_output: one output thread behind a
@@ -491,7 +524,12 @@ fn replay(r: Replay) -> Result<ExitCode> {
         sinks.push(&mut stdout);
     }
     if let Some(c) = channels.as_mut() {
+        let stats = c.stats.clone();
+        metrics.set_outputs_drops(move || stats.dropped.load(std::sync::atomic::Ordering::Relaxed));
         sinks.push(c);
+    }
+    if cfg.webserver.as_ref().is_some_and(|w| w.prometheus_metrics) {
+        sinks.push(&mut metrics_sink);
     }
     let summary = pipeline.run(source.as_mut(), &mut sinks);
     drop(sinks);

@@ -423,3 +423,103 @@ fn a_live_capture_replays_to_the_same_alerts() {
         live.len()
     );
 }
+
+fn http_get(addr: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let code = text.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|x| x.1.to_string())
+        .unwrap_or_default();
+    (code, body)
+}
+
+/// Falco's web server while the monitor runs: /healthz, and /metrics with the kernel's event
+/// and drop counters and the rule matches.
+#[test]
+fn healthz_and_prometheus_metrics_while_monitoring() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("the eBPF sensor needs root");
+    }
+    let rules =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/runtime/shadow.yaml");
+    let mut mon = Command::new(env!("CARGO_BIN_EXE_bulkhead"))
+        .args(["runtime", "monitor", "-r"])
+        .arg(&rules)
+        .args([
+            "-M",
+            "60",
+            "-o",
+            "webserver.enabled=true",
+            "-o",
+            "webserver.listen_port=0",
+        ])
+        .args([
+            "-o",
+            "webserver.listen_address=127.0.0.1",
+            "-o",
+            "webserver.prometheus_metrics_enabled=true",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _guard_pid = mon.id();
+    let mut err = BufReader::new(mon.stderr.take().unwrap());
+    let addr = loop {
+        let mut l = String::new();
+        assert!(
+            err.read_line(&mut l).unwrap() > 0,
+            "monitor ended before its web server started"
+        );
+        if let Some(a) = l.trim().rsplit_once("Starting health webserver on ") {
+            break a.1.to_string();
+        }
+    };
+    let (code, body) = http_get(&addr, "/healthz");
+    assert_eq!((code, body.as_str()), (200, "{\"status\": \"ok\"}"));
+    assert_eq!(http_get(&addr, "/nothing").0, 404);
+    // A rule match the metrics must count.
+    assert!(
+        Command::new("cat")
+            .arg("/etc/shadow")
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let metrics = loop {
+        let (code, body) = http_get(&addr, "/metrics");
+        assert_eq!(code, 200);
+        if body.contains("rule_name=\"Shadow file read\"") || Instant::now() > deadline {
+            break body;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name) && !l.starts_with('#'))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing: {metrics}"))
+    };
+    assert!(value("falcosecurity_scap_n_evts_total") > 0.0);
+    assert!(value("falcosecurity_falco_num_evts_total") > 0.0);
+    assert_eq!(value("falcosecurity_scap_n_drops_total"), 0.0);
+    assert!(value("falcosecurity_falco_memory_rss_bytes") > 1e6);
+    assert!(value("falcosecurity_falco_rules_matches_total{rule_name=\"Shadow file read\"") >= 1.0);
+    unsafe { libc::kill(mon.id() as i32, libc::SIGTERM) };
+    assert!(mon.wait().unwrap().success());
+    println!("webserver: /healthz ok, /metrics counts events, drops and the rule match");
+}

@@ -835,7 +835,11 @@ fn unimplemented_falco_outputs_are_reported() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 8);
     let err = String::from_utf8_lossy(&out.stderr);
-    for key in ["webserver", "metrics", "capture"] {
+    assert!(
+        err.contains("`webserver` is served by `runtime monitor` only: ignored by replay"),
+        "{err}"
+    );
+    for key in ["metrics", "capture"] {
         assert!(
             err.contains(&format!("warning: falco configuration: `{key}` is set but Bulkhead does not implement it yet")),
             "{key}: {err}"
