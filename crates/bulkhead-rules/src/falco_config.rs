@@ -63,6 +63,8 @@ pub struct FalcoConfig {
     pub outputs: crate::outputs::OutputsConfig,
     /// `webserver`, when enabled (served by `runtime monitor`).
     pub webserver: Option<crate::webserver::WebServerConfig>,
+    /// `watch_config_files`: the monitor reloads when the configuration or a rules file changes.
+    pub watch_config_files: bool,
 }
 
 /// A Falco configuration key Bulkhead reads but does not act on.
@@ -452,6 +454,7 @@ impl FalcoConfig {
             unimplemented,
             outputs,
             webserver,
+            watch_config_files: boolean("watch_config_files", true)?,
             json_output: boolean("json_output", false)?,
             json_include_output_property: boolean("json_include_output_property", true)?,
             json_include_tags_property: boolean("json_include_tags_property", true)?,

@@ -306,6 +306,20 @@ impl<'d> Pipeline<'d> {
         }
     }
 
+    /// Start from `inspector`'s state (a pipeline rebuilt with reloaded rules keeps the threads,
+    /// fds and containers the previous one knew).
+    pub fn with_inspector(mut self, inspector: Inspector) -> Self {
+        let limits = self.inspector.state.limits;
+        self.inspector = inspector;
+        self.inspector.state.limits = limits;
+        self
+    }
+
+    /// The state, for a pipeline built after this one (see [`Pipeline::with_inspector`]).
+    pub fn into_inspector(self) -> Inspector {
+        self.inspector
+    }
+
     /// Hand every syscall event, as the rules see it, to `record` first (a failure ends the run).
     pub fn with_recorder(
         mut self,

@@ -92,6 +92,8 @@ pub struct SensorCounters {
 
 /// The running sensor.
 pub struct Sensor {
+    /// A new set of system calls to capture, taken by the reading thread at its next poll.
+    interest: Arc<Mutex<Option<Vec<&'static str>>>>,
     rx: Receiver<Record>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -108,14 +110,16 @@ impl Sensor {
         let (tx, rx) = sync_channel(CHANNEL_RECORDS);
         let (ready_tx, ready_rx) = sync_channel::<Result<(), SensorError>>(1);
         let stop = Arc::new(AtomicBool::new(false));
+        let interest: Arc<Mutex<Option<Vec<&'static str>>>> = Arc::default();
         let counters = Arc::new(SensorCounters::default());
         let error = Arc::new(Mutex::new(None));
         let thread = {
             let (stop, counters, error) = (stop.clone(), counters.clone(), error.clone());
+            let interest = interest.clone();
             std::thread::Builder::new()
                 .name("bulkhead-sensor".into())
                 .spawn(move || {
-                    if let Err(e) = run(cfg, tx, &ready_tx, &stop, &counters) {
+                    if let Err(e) = run(cfg, tx, &ready_tx, &stop, &counters, &interest) {
                         let msg = e.to_string();
                         // Before the programs were attached, start() reports it; after, the
                         // consumer finds it when the channel closes.
@@ -128,6 +132,7 @@ impl Sensor {
         };
         match ready_rx.recv() {
             Ok(Ok(())) => Ok(Sensor {
+                interest,
                 rx,
                 stop,
                 thread: Some(thread),
@@ -145,6 +150,19 @@ impl Sensor {
                 ))
             }
         }
+    }
+
+    /// Capture these system calls from now on (the others return at once in the kernel).
+    pub fn set_syscalls(&self, syscalls: Vec<&'static str>) -> Result<(), SensorError> {
+        for name in &syscalls {
+            if syscalls::spec(name).is_none() || syscalls::number(name).is_none() {
+                return Err(SensorError::Load(format!(
+                    "no capture spec for system call {name}"
+                )));
+            }
+        }
+        *self.interest.lock().expect("interest lock") = Some(syscalls);
+        Ok(())
     }
 
     /// The next record, waiting at most `timeout`; `Ok(None)` when none came in time.
@@ -199,6 +217,7 @@ fn run(
     ready: &SyncSender<Result<(), SensorError>>,
     stop: &AtomicBool,
     counters: &SensorCounters,
+    interest: &Mutex<Option<Vec<&'static str>>>,
 ) -> Result<(), SensorError> {
     let mut storage = MaybeUninit::uninit();
     let mut open = SensorSkelBuilder::default()
@@ -264,6 +283,22 @@ fn run(
         .then(crate::cgroups::CgroupResolver::host);
     let mut seen: std::collections::HashSet<String> = Default::default();
     while !stop.load(Ordering::SeqCst) {
+        if let Some(new) = interest.lock().expect("interest lock").take() {
+            for s in syscalls::SYSCALLS {
+                let Some(nr) = syscalls::number(s.name) else {
+                    continue;
+                };
+                let value = if new.contains(&s.name) {
+                    spec_value(s)
+                } else {
+                    [0; 8]
+                };
+                skel.maps
+                    .interest
+                    .update(&(nr as u32).to_ne_bytes(), &value, MapFlags::ANY)
+                    .map_err(|e| SensorError::Stopped(format!("interest map ({}): {e}", s.name)))?;
+            }
+        }
         rb.poll(POLL)
             .map_err(|e| SensorError::Stopped(format!("polling the ring buffer: {e}")))?;
         rb.consume()

@@ -40,6 +40,9 @@ pub struct LiveSource {
     known: HashMap<String, Known>,
     until: Option<Instant>,
     stop: Arc<AtomicBool>,
+    /// Set (by SIGHUP) to end the current stream without stopping the sensor: the caller
+    /// reloads its rules and reads on ([`LiveSource::reload_requested`]).
+    reload: Option<Arc<AtomicBool>>,
 }
 
 impl LiveSource {
@@ -112,6 +115,7 @@ impl LiveSource {
             known,
             until: duration.map(|d| Instant::now() + d),
             stop,
+            reload: None,
         })
     }
 
@@ -129,6 +133,31 @@ impl LiveSource {
         if self.waiting.as_ref().is_some_and(|(w, _)| *w == id) {
             self.release_held();
         }
+    }
+
+    /// End the stream (not the sensor) whenever `flag` is set; see [`LiveSource::reload_requested`].
+    pub fn with_reload(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.reload = Some(flag);
+        self
+    }
+
+    /// Whether the stream ended for a reload (the flag is cleared): the sensor keeps running and
+    /// the events that came meanwhile are kept for the next [`EventSource::next_event`].
+    pub fn reload_requested(&self) -> bool {
+        self.reload
+            .as_ref()
+            .is_some_and(|f| f.swap(false, Ordering::SeqCst))
+    }
+
+    /// Capture these system calls from now on.
+    pub fn set_syscalls(&self, syscalls: Vec<&'static str>) -> Result<(), crate::SensorError> {
+        self.sensor.set_syscalls(syscalls)
+    }
+
+    fn reloading(&self) -> bool {
+        self.reload
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::SeqCst))
     }
 
     /// The sensor's counters, shared (for metrics served while the source runs).
@@ -193,6 +222,9 @@ impl EventSource for LiveSource {
                 .and_then(ContainerLookup::try_answer)
             {
                 self.answered(id, json);
+            }
+            if self.reloading() && self.waiting.is_none() {
+                return Ok(None);
             }
             if let Some(e) = self.ready.pop_front() {
                 return Ok(Some(e));

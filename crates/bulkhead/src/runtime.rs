@@ -386,23 +386,15 @@ struct Replay<'a> {
 /// Flags to a pipeline run: configuration, rules, the capture's source, a Falco line sink on
 /// stdout; the drop summary on stderr and exit 1 when the drop monitor's `exit` action ran.
 fn replay(r: Replay) -> Result<ExitCode> {
-    let mut run = r.run;
-    if !run.only_tags.is_empty()
-        && (!run.disabled_tags.is_empty() || !run.disabled_rules.is_empty())
+    if !r.run.only_tags.is_empty()
+        && (!r.run.disabled_tags.is_empty() || !r.run.disabled_rules.is_empty())
     {
         // Falco's own check (and text).
         bail!("You can not specify both disabled (-D/-T) and enabled (-t) rules");
     }
-    let cfg = FalcoConfig::load(r.config, r.options)?;
+    let mut cfg = FalcoConfig::load(r.config, r.options)?;
     warn_unimplemented(&cfg);
-    run.min_priority = Some(cfg.priority);
-    run.match_all = cfg.rule_matching_all;
-    let log = Logger {
-        enabled: cfg.log_stderr,
-        level: cfg.log_level,
-        iso8601: cfg.time_format_iso_8601,
-    };
-    let engine = load_rules(r.rules, &cfg)?;
+    let mut engine = load_rules(r.rules, &cfg)?;
     // A progress spinner for long replays: only when alerts do not go to the same terminal.
     use std::io::IsTerminal;
     let bar = crate::output::bar(crate::output::progress_allowed(
@@ -421,155 +413,305 @@ fn replay(r: Replay) -> Result<ExitCode> {
         } => Some(Recording::create(path)?),
         _ => None,
     };
-    let mut pipeline = Pipeline::new(&engine, &run, &r.sources, Some(&cfg.drops))
-        .with_state_limits(bulkhead_rules::syscall::StateLimits {
-            max_threads: cfg.thread_table_size,
-            max_bytes: r.max_state_bytes,
-        })
-        .with_log(|level, msg| log.log(level, msg))
-        .with_progress(|n| bar.set_position(n));
-    if let Some(rec) = recording.as_mut() {
-        // Only the events a loaded rule can match are recorded (the state-keeping ones are
-        // folded into the fields the recorded events carry).
-        let mut types = bulkhead_rules::evttypes::EvtTypes::none();
-        for d in pipeline.detectors() {
-            if d.source == "syscall" {
-                types = types.union(d.event_types());
-            }
-        }
-        rec.only = types
-            .names()
-            .map(|n| n.into_iter().map(str::to_string).collect());
-        pipeline = pipeline.with_recorder(|ev| rec.record(ev));
-    }
-    for d in pipeline.detectors() {
-        for (name, why) in &d.skipped {
-            tracing::warn!("rule {name:?} cannot be evaluated: {why}");
-        }
-    }
     // Falco's web server (monitor only): /healthz, and /metrics with prometheus_metrics_enabled.
     let metrics = std::sync::Arc::new(bulkhead_rules::webserver::Metrics::default());
-    let mut source: Box<dyn bulkhead_rules::source::EventSource> = match &r.input {
-        // Opened once (a pipe or `-` works), its kind told from its first bytes; only a
-        // regular file or standard input is read.
-        Input::Capture {
-            path,
-            convert_old_events,
-            limits,
-        } => {
-            bar.set_message(path.display().to_string());
-            bulkhead_rules::source::open_with(path, *convert_old_events, limits)?
+    let mut web = None;
+    let mut capture_source: Option<Box<dyn bulkhead_rules::source::EventSource>> = None;
+    let mut live: Option<bulkhead_sensor::LiveSource> = None;
+    let mut watcher = None;
+    let mut state: Option<bulkhead_rules::syscall::Inspector> = None;
+    let mut reloaded = false;
+    // One pass per configuration: a replay has one; the monitor starts another after each
+    // reload (SIGHUP or a watched file changed), keeping the sensor, the state and the events.
+    loop {
+        let mut run = r.run.clone();
+        run.min_priority = Some(cfg.priority);
+        run.match_all = cfg.rule_matching_all;
+        let log = Logger {
+            enabled: cfg.log_stderr,
+            level: cfg.log_level,
+            iso8601: cfg.time_format_iso_8601,
+        };
+        let mut pipeline = Pipeline::new(&engine, &run, &r.sources, Some(&cfg.drops))
+            .with_state_limits(bulkhead_rules::syscall::StateLimits {
+                max_threads: cfg.thread_table_size,
+                max_bytes: r.max_state_bytes,
+            })
+            .with_log(|level, msg| log.log(level, msg))
+            .with_progress(|n| bar.set_position(n));
+        if let Some(st) = state.take() {
+            pipeline = pipeline.with_inspector(st);
         }
-        Input::Live {
-            duration, sockets, ..
-        } => {
-            bar.finish_and_clear();
-            let (source, n) = start_monitor(&pipeline, *duration, sockets)?;
-            let c = source.counters_handle();
-            metrics.set_counters(move || {
-                use std::sync::atomic::Ordering::Relaxed;
-                let drops_buffer = c.drop_buffer.load(Relaxed);
-                bulkhead_rules::webserver::KernelCounters {
-                    events: c.submitted.load(Relaxed) + drops_buffer,
-                    received: c.received.load(Relaxed),
-                    drops_buffer,
-                    drops_page_faults: c.drop_pagefault.load(Relaxed),
-                    drops_bug: c.malformed.load(Relaxed),
+        if let Some(rec) = recording.as_mut() {
+            // Only the events a loaded rule can match are recorded (the state-keeping ones are
+            // folded into the fields the recorded events carry).
+            let mut types = bulkhead_rules::evttypes::EvtTypes::none();
+            for d in pipeline.detectors() {
+                if d.source == "syscall" {
+                    types = types.union(d.event_types());
                 }
-            });
-            // Falco's line at this point ("with modern BPF probe"); tests wait for it.
-            log.log(
-                Priority::Informational,
-                &format!("Opening 'syscall' source with Bulkhead's eBPF sensor ({n} system calls captured)"),
-            );
-            Box::new(source)
+            }
+            rec.only = types
+                .names()
+                .map(|n| n.into_iter().map(str::to_string).collect());
+            pipeline = pipeline.with_recorder(|ev| rec.record(ev));
         }
-    };
-    let _web = match (&r.input, &cfg.webserver) {
-        (Input::Live { .. }, Some(w)) => {
-            let server = bulkhead_rules::webserver::WebServer::start(w, metrics.clone())
-                .map_err(anyhow::Error::msg)?;
-            log.log(
-                Priority::Informational,
-                &format!("Starting health webserver on {}", server.addr),
-            );
-            Some(server)
+        for d in pipeline.detectors() {
+            for (name, why) in &d.skipped {
+                tracing::warn!("rule {name:?} cannot be evaluated: {why}");
+            }
         }
-        (Input::Capture { .. }, Some(_)) => {
-            eprintln!(
-                "bulkhead: warning: falco configuration: `webserver` is served by `runtime monitor` only: ignored by replay"
-            );
-            None
+        match &r.input {
+            // Opened once (a pipe or `-` works), its kind told from its first bytes; only a
+            // regular file or standard input is read.
+            Input::Capture {
+                path,
+                convert_old_events,
+                limits,
+            } => {
+                if capture_source.is_none() {
+                    bar.set_message(path.display().to_string());
+                    capture_source = Some(bulkhead_rules::source::open_with(
+                        path,
+                        *convert_old_events,
+                        limits,
+                    )?);
+                }
+                if cfg.webserver.is_some() {
+                    eprintln!(
+                        "bulkhead: warning: falco configuration: `webserver` is served by `runtime monitor` only: ignored by replay"
+                    );
+                }
+            }
+            Input::Live {
+                duration, sockets, ..
+            } => {
+                bar.finish_and_clear();
+                match &live {
+                    None => {
+                        let (source, n) = start_monitor(&pipeline, *duration, sockets)?;
+                        let c = source.counters_handle();
+                        metrics.set_counters(move || {
+                            use std::sync::atomic::Ordering::Relaxed;
+                            let drops_buffer = c.drop_buffer.load(Relaxed);
+                            bulkhead_rules::webserver::KernelCounters {
+                                events: c.submitted.load(Relaxed) + drops_buffer,
+                                received: c.received.load(Relaxed),
+                                drops_buffer,
+                                drops_page_faults: c.drop_pagefault.load(Relaxed),
+                                drops_bug: c.malformed.load(Relaxed),
+                            }
+                        });
+                        // Falco's line at this point ("with modern BPF probe"); tests wait for it.
+                        log.log(
+                            Priority::Informational,
+                            &format!(
+                                "Opening 'syscall' source with Bulkhead's eBPF sensor ({n} system calls captured)"
+                            ),
+                        );
+                        live = Some(source);
+                        if let Some(w) = &cfg.webserver {
+                            let server =
+                                bulkhead_rules::webserver::WebServer::start(w, metrics.clone())
+                                    .map_err(anyhow::Error::msg)?;
+                            log.log(
+                                Priority::Informational,
+                                &format!("Starting health webserver on {}", server.addr),
+                            );
+                            web = Some(server);
+                        }
+                    }
+                    Some(source) => {
+                        let n = interest(&pipeline);
+                        let count = n.len();
+                        source.set_syscalls(n)?;
+                        if reloaded {
+                            log.log(
+                                Priority::Informational,
+                                &format!(
+                                    "Configuration and rules reloaded ({count} system calls captured)"
+                                ),
+                            );
+                        }
+                    }
+                }
+                if cfg.watch_config_files && watcher.is_none() {
+                    watcher = Some(watch_files(r.config, r.rules, &cfg));
+                }
+            }
         }
-        _ => None,
-    };
-    let mut metrics_sink = bulkhead_rules::webserver::MetricsSink(metrics.clone());
-    let host = bulkhead_rules::output::local_hostname();
-    let mut stdout = FalcoSink::new(std::io::stdout().lock(), OutputFormat::new(&cfg, host));
-    // file_output, program_output, http_output, syslog_output: one output thread behind a
-    // bounded queue.
-    let mut channels = if cfg.outputs.any() {
-        Some(
-            bulkhead_rules::outputs::OutputsSink::start(
-                &cfg.outputs,
-                OutputFormat::new(&cfg, host),
+        let mut metrics_sink = bulkhead_rules::webserver::MetricsSink(metrics.clone());
+        let host = bulkhead_rules::output::local_hostname();
+        let mut stdout = FalcoSink::new(std::io::stdout().lock(), OutputFormat::new(&cfg, host));
+        // file_output, program_output, http_output, syslog_output: one output thread behind a
+        // bounded queue.
+        let mut channels = if cfg.outputs.any() {
+            Some(
+                bulkhead_rules::outputs::OutputsSink::start(
+                    &cfg.outputs,
+                    OutputFormat::new(&cfg, host),
+                )
+                .map_err(anyhow::Error::msg)?,
             )
-            .map_err(anyhow::Error::msg)?,
-        )
-    } else {
-        None
-    };
-    let mut sinks: Vec<&mut dyn Sink> = Vec::new();
-    if cfg.stdout_output {
-        sinks.push(&mut stdout);
-    }
-    if let Some(c) = channels.as_mut() {
-        let stats = c.stats.clone();
-        metrics.set_outputs_drops(move || stats.dropped.load(std::sync::atomic::Ordering::Relaxed));
-        sinks.push(c);
-    }
-    if cfg.webserver.as_ref().is_some_and(|w| w.prometheus_metrics) {
-        sinks.push(&mut metrics_sink);
-    }
-    let summary = pipeline.run(source.as_mut(), &mut sinks);
-    drop(sinks);
-    drop(pipeline);
-    if let Some(rec) = recording.take() {
-        rec.finish()?;
-    }
-    if let Some(c) = channels.take() {
-        let stats = c.stats.clone();
-        drop(c);
-        let (dropped, failed) = (
-            stats.dropped.load(std::sync::atomic::Ordering::Relaxed),
-            stats.failed.load(std::sync::atomic::Ordering::Relaxed),
-        );
-        if dropped + failed > 0 {
-            eprintln!(
-                "bulkhead: warning: outputs: {dropped} alert(s) dropped (queue full), {failed} delivery failure(s)"
+        } else {
+            None
+        };
+        let mut sinks: Vec<&mut dyn Sink> = Vec::new();
+        if cfg.stdout_output {
+            sinks.push(&mut stdout);
+        }
+        if let Some(c) = channels.as_mut() {
+            let stats = c.stats.clone();
+            metrics.set_outputs_drops(move || {
+                stats.dropped.load(std::sync::atomic::Ordering::Relaxed)
+            });
+            sinks.push(c);
+        }
+        if cfg.webserver.as_ref().is_some_and(|w| w.prometheus_metrics) {
+            sinks.push(&mut metrics_sink);
+        }
+        let source: &mut dyn bulkhead_rules::source::EventSource = match live.as_mut() {
+            Some(l) => l,
+            None => capture_source
+                .as_deref_mut()
+                .expect("a capture source is opened above"),
+        };
+        let summary = pipeline.run(source, &mut sinks);
+        drop(sinks);
+        state = Some(pipeline.into_inspector());
+        if let Some(c) = channels.take() {
+            let stats = c.stats.clone();
+            drop(c);
+            let (dropped, failed) = (
+                stats.dropped.load(std::sync::atomic::Ordering::Relaxed),
+                stats.failed.load(std::sync::atomic::Ordering::Relaxed),
             );
+            if dropped + failed > 0 {
+                eprintln!(
+                    "bulkhead: warning: outputs: {dropped} alert(s) dropped (queue full), {failed} delivery failure(s)"
+                );
+            }
+        }
+        if summary.is_ok() && live.as_ref().is_some_and(|l| l.reload_requested()) {
+            log.log(
+                Priority::Informational,
+                "SIGHUP received, reloading the configuration and rules",
+            );
+            match FalcoConfig::load(r.config, r.options)
+                .map_err(anyhow::Error::from)
+                .and_then(|c| load_rules(r.rules, &c).map(|e| (c, e)))
+            {
+                Ok((c, e)) => {
+                    warn_unimplemented(&c);
+                    cfg = c;
+                    engine = e;
+                    reloaded = true;
+                }
+                Err(e) => {
+                    reloaded = false;
+                    eprintln!(
+                        "bulkhead: error: reload failed, the previous configuration and rules stay in force: {e:#}"
+                    );
+                }
+            }
+            continue;
+        }
+        drop(web.take());
+        drop(watcher.take());
+        if let Some(rec) = recording.take() {
+            rec.finish()?;
+        }
+        bar.finish_and_clear();
+        let summary = summary?;
+        for w in &summary.warnings {
+            eprintln!("{w}");
+        }
+        tracing::info!(
+            "{} events read, {} evaluated, {} alerts",
+            summary.events,
+            summary.evaluated,
+            summary.alerts
+        );
+        if let Some(d) = summary.drops {
+            if !r.quiet {
+                eprint!("{}", d.text());
+            }
+            if d.exited {
+                bail!("Drop manager internal error");
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+}
+
+/// `watch_config_files`: a thread that asks for a reload when the configuration file or a rules
+/// file changes (size or modification time, checked every second; Falco uses inotify). Dropping
+/// the handle stops it.
+struct Watcher {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
-    bar.finish_and_clear();
-    let summary = summary?;
-    for w in &summary.warnings {
-        eprintln!("{w}");
+}
+
+fn watch_files(config: Option<&Path>, rules: &[PathBuf], cfg: &FalcoConfig) -> Watcher {
+    use std::sync::atomic::Ordering;
+    let mut files: Vec<PathBuf> = config.map(Path::to_path_buf).into_iter().collect();
+    files.extend(bulkhead_rules::RulesEngine::expand_paths(
+        if rules.is_empty() {
+            &cfg.rules_files
+        } else {
+            rules
+        },
+    ));
+    let stamp = move |files: &[PathBuf]| -> Vec<Option<(u64, std::time::SystemTime)>> {
+        files
+            .iter()
+            .map(|f| {
+                std::fs::metadata(f)
+                    .ok()
+                    .and_then(|m| Some((m.len(), m.modified().ok()?)))
+            })
+            .collect()
+    };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let st = stop.clone();
+    let reload = RELOAD
+        .get_or_init(|| std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)))
+        .clone();
+    let thread = std::thread::Builder::new()
+        .name("bulkhead-watch".into())
+        .spawn(move || {
+            let mut last = stamp(&files);
+            while !st.load(Ordering::SeqCst) {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+                let now = stamp(&files);
+                if now != last {
+                    last = now;
+                    reload.store(true, Ordering::SeqCst);
+                }
+            }
+        })
+        .ok();
+    Watcher { stop, thread }
+}
+
+/// Set by SIGHUP (and by a change of a watched configuration or rules file): the monitor
+/// reloads its configuration and rules, keeping the sensor and the state.
+static RELOAD: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> =
+    std::sync::OnceLock::new();
+
+extern "C" fn on_reload_signal(_sig: libc::c_int) {
+    if let Some(r) = RELOAD.get() {
+        r.store(true, std::sync::atomic::Ordering::SeqCst);
     }
-    tracing::info!(
-        "{} events read, {} evaluated, {} alerts",
-        summary.events,
-        summary.evaluated,
-        summary.alerts
-    );
-    if let Some(d) = summary.drops {
-        if !r.quiet {
-            eprint!("{}", d.text());
-        }
-        if d.exited {
-            bail!("Drop manager internal error");
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Set by SIGINT/SIGTERM: the monitor stops reading, flushes its outputs and detaches.
@@ -592,11 +734,10 @@ extern "C" fn on_stop_signal(sig: libc::c_int) {
 /// The live sensor for the loaded rules: the system calls their conditions can match plus the
 /// ones the state needs; the event types the sensor cannot capture yet are named on stderr
 /// (a rule that needs them would otherwise never fire, silently).
-fn start_monitor(
-    pipeline: &Pipeline,
-    duration: Option<std::time::Duration>,
-    sockets: &[PathBuf],
-) -> Result<(bulkhead_sensor::LiveSource, usize)> {
+/// The system calls the sensor captures for the pipeline's rules; the event types a rule needs
+/// that the sensor cannot capture are named on stderr (a rule that needs them would otherwise
+/// never fire, silently).
+fn interest(pipeline: &Pipeline) -> Vec<&'static str> {
     use bulkhead_rules::evttypes::EvtTypes;
     use bulkhead_sensor::syscalls::SYSCALLS;
     // Made from the sched tracepoints, whatever the rules ask.
@@ -640,6 +781,15 @@ fn start_monitor(
             missing.join(", ")
         );
     }
+    capture
+}
+
+fn start_monitor(
+    pipeline: &Pipeline,
+    duration: Option<std::time::Duration>,
+    sockets: &[PathBuf],
+) -> Result<(bulkhead_sensor::LiveSource, usize)> {
+    let capture = interest(pipeline);
     let stop = STOP
         .get_or_init(|| std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)))
         .clone();
@@ -647,6 +797,16 @@ fn start_monitor(
         // SAFETY: the handler only stores to an atomic (async-signal-safe).
         unsafe { libc::signal(sig, on_stop_signal as *const () as libc::sighandler_t) };
     }
+    let reload = RELOAD
+        .get_or_init(|| std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)))
+        .clone();
+    // SAFETY: as above.
+    unsafe {
+        libc::signal(
+            libc::SIGHUP,
+            on_reload_signal as *const () as libc::sighandler_t,
+        )
+    };
     let sockets = if sockets.is_empty() {
         bulkhead_sensor::containers::ContainerLookup::host_sockets()
     } else {
@@ -670,7 +830,8 @@ fn start_monitor(
         duration,
         stop,
         lookup,
-    )?;
+    )?
+    .with_reload(reload);
     Ok((source, n))
 }
 

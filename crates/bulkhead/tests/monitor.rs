@@ -523,3 +523,127 @@ fn healthz_and_prometheus_metrics_while_monitoring() {
     assert!(mon.wait().unwrap().success());
     println!("webserver: /healthz ok, /metrics counts events, drops and the rule match");
 }
+
+fn shadow_rule(name: &str) -> String {
+    format!(
+        "- rule: {name}\n  desc: d\n  condition: evt.type in (open, openat) and evt.dir=< and fd.name=/etc/shadow and proc.name=cat\n  output: \"{name} read by %proc.name\"\n  priority: WARNING\n"
+    )
+}
+
+/// A monitor whose stdout (alert lines) and stderr (log lines) come over channels.
+struct Running {
+    child: Child,
+    out: std::sync::mpsc::Receiver<String>,
+    err: std::sync::mpsc::Receiver<String>,
+}
+
+impl Running {
+    fn start(args: &[&std::ffi::OsStr]) -> Running {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bulkhead"))
+            .args(["runtime", "monitor"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let lines = |r: Box<dyn std::io::Read + Send>| {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                for l in BufReader::new(r).lines().map_while(Result::ok) {
+                    let _ = tx.send(l);
+                }
+            });
+            rx
+        };
+        let out = lines(Box::new(child.stdout.take().unwrap()));
+        let err = lines(Box::new(child.stderr.take().unwrap()));
+        let r = Running { child, out, err };
+        r.wait_log("Opening 'syscall' source");
+        r
+    }
+
+    fn wait_log(&self, text: &str) -> String {
+        loop {
+            let l = self
+                .err
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("no log line with {text:?}"));
+            if l.contains(text) {
+                return l;
+            }
+        }
+    }
+
+    /// Runs `cat /etc/shadow` until an alert comes; its line.
+    fn shadow_alert(&self) -> String {
+        while self.out.try_recv().is_ok() {}
+        for _ in 0..20 {
+            assert!(
+                Command::new("cat")
+                    .arg("/etc/shadow")
+                    .output()
+                    .unwrap()
+                    .status
+                    .success()
+            );
+            if let Ok(l) = self.out.recv_timeout(Duration::from_secs(1)) {
+                return l;
+            }
+        }
+        panic!("no alert for cat /etc/shadow");
+    }
+
+    fn stop(mut self) {
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        assert!(self.child.wait().unwrap().success());
+    }
+}
+
+/// SIGHUP reloads the rules (and configuration) with the sensor and the state kept; a reload that
+/// fails keeps the previous rules in force.
+#[test]
+fn sighup_reloads_rules_and_a_failed_reload_keeps_the_old_ones() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("the eBPF sensor needs root");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(&rules, shadow_rule("First")).unwrap();
+    let m = Running::start(&[
+        "-r".as_ref(),
+        rules.as_os_str(),
+        "-o".as_ref(),
+        "watch_config_files=false".as_ref(),
+    ]);
+    assert!(m.shadow_alert().contains("First read by cat"));
+    let hup = |m: &Running| unsafe { libc::kill(m.child.id() as i32, libc::SIGHUP) };
+    std::fs::write(&rules, shadow_rule("Second")).unwrap();
+    hup(&m);
+    m.wait_log("Configuration and rules reloaded");
+    assert!(m.shadow_alert().contains("Second read by cat"));
+    std::fs::write(&rules, "- rule: broken\n").unwrap();
+    hup(&m);
+    m.wait_log("reload failed, the previous configuration and rules stay in force");
+    assert!(m.shadow_alert().contains("Second read by cat"));
+    m.stop();
+    println!("SIGHUP: rules reloaded live; a broken rules file left the previous ones in force");
+}
+
+/// `watch_config_files` (Falco's default): changing a rules file reloads it.
+#[test]
+fn a_changed_rules_file_is_reloaded() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("the eBPF sensor needs root");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    std::fs::write(&rules, shadow_rule("Before")).unwrap();
+    let m = Running::start(&["-r".as_ref(), rules.as_os_str()]);
+    assert!(m.shadow_alert().contains("Before read by cat"));
+    std::fs::write(&rules, shadow_rule("After, changed")).unwrap();
+    m.wait_log("Configuration and rules reloaded");
+    assert!(m.shadow_alert().contains("After, changed read by cat"));
+    m.stop();
+}
