@@ -65,6 +65,9 @@ pub struct FalcoConfig {
     pub webserver: Option<crate::webserver::WebServerConfig>,
     /// `watch_config_files`: the monitor reloads when the configuration or a rules file changes.
     pub watch_config_files: bool,
+    /// `engine.modern_ebpf.buf_size_preset` as bytes: the live sensor's ring buffer (Falco's
+    /// presets 1–10: 1 MiB doubling to 512 MiB; Bulkhead's default 16 MiB, preset 5).
+    pub ring_bytes: u32,
 }
 
 /// A Falco configuration key Bulkhead reads but does not act on.
@@ -455,6 +458,20 @@ impl FalcoConfig {
             outputs,
             webserver,
             watch_config_files: boolean("watch_config_files", true)?,
+            ring_bytes: match doc.scalar("engine.modern_ebpf.buf_size_preset") {
+                None => 16 << 20,
+                Some(p) => match p.trim().parse::<u32>() {
+                    Ok(n @ 1..=10) => (1u32 << 20) << (n - 1),
+                    _ => {
+                        return Err(bad(
+                            &name,
+                            &format!(
+                                "engine.modern_ebpf.buf_size_preset: {p:?} is not a preset from 1 (1 MiB) to 10 (512 MiB)"
+                            ),
+                        ));
+                    }
+                },
+            },
             json_output: boolean("json_output", false)?,
             json_include_output_property: boolean("json_include_output_property", true)?,
             json_include_tags_property: boolean("json_include_tags_property", true)?,
@@ -593,6 +610,8 @@ impl DropMonitor {
         }
         self.next_check = ts + 1_000_000_000;
         let mut n_evts = std::mem::take(&mut self.evts_since_check);
+        // A live source (the eBPF sensor) has kernel counters; a capture has none.
+        let live = counters.is_some();
         let mut delta = crate::source::Counters::default();
         if let Some(c) = counters {
             let last = self.last.unwrap_or_default();
@@ -644,7 +663,7 @@ impl DropMonitor {
                         // no kernel counters, so those are 0; a live source gives the buffer,
                         // page-fault and bug drops (not split by syscall category).
                         fields: vec![
-                            ("ebpf_enabled", zero()),
+                            ("ebpf_enabled", if live { "1" } else { "0" }.to_string()),
                             ("n_drops", n_drops.to_string()),
                             ("n_drops_buffer_clone_fork_exit", zero()),
                             ("n_drops_buffer_close_exit", zero()),
@@ -786,6 +805,10 @@ mod tests {
             assert!(e.contains(missing), "{e}");
         }
         assert!(!FalcoConfig::load(None, &[]).unwrap().outputs.any());
+        assert_eq!(FalcoConfig::load(None, &[]).unwrap().ring_bytes, 16 << 20);
+        let c = cfg("engine:\n  modern_ebpf:\n    buf_size_preset: 4\n", &[]).unwrap();
+        assert_eq!(c.ring_bytes, 8 << 20);
+        assert!(cfg("", &["engine.modern_ebpf.buf_size_preset=11"]).is_err());
     }
 
     #[test]

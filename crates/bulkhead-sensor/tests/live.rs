@@ -6,7 +6,7 @@ use bulkhead_scap::Direction;
 use bulkhead_sensor::cgroups::CgroupResolver;
 use bulkhead_sensor::decode::Decoder;
 use bulkhead_sensor::{Sensor, SensorConfig, SensorError};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -212,4 +212,86 @@ fn a_tcp_connect_carries_both_ends_of_the_socket() {
         }
         v => panic!("addr {v:?}"),
     }
+}
+
+/// Under a flood the sensor drops and counts, never stalls: a ring of 64 KiB and a consumer that
+/// reads nothing while 50,000 opens happen. Every open of the flood is either delivered or
+/// counted as dropped, some are dropped, and the sensor delivers again once the consumer reads.
+#[test]
+fn a_flood_is_dropped_and_counted_never_stalled() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    let mut cfg = SensorConfig::new(vec!["openat"]);
+    cfg.ring_bytes = 64 << 10;
+    let s = match Sensor::start(cfg) {
+        Ok(s) => s,
+        Err(e @ (SensorError::Privileges(_) | SensorError::NoBtf)) => {
+            let strict = std::env::var("BULKHEAD_STRICT").is_ok_and(|v| v == "1");
+            assert!(!strict, "BULKHEAD_STRICT=1 and the sensor cannot run: {e}");
+            eprintln!("SKIP: the eBPF sensor cannot run here: {e}");
+            return;
+        }
+        Err(e) => panic!("{e}"),
+    };
+    const N: u64 = 50_000;
+    let child = Command::new("sh")
+        .args([
+            "-c",
+            &format!("i=0; while [ $i -lt {N} ]; do : < /dev/null; i=$((i+1)); done"),
+        ])
+        .spawn()
+        .unwrap();
+    let pid = child.id() as u32;
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    // Now read everything that was kept.
+    let mut theirs = 0u64;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut last = Instant::now();
+    // Until a second passes without a record of the flood (other processes go on meanwhile).
+    while last.elapsed() < Duration::from_secs(1) && Instant::now() < deadline {
+        if let Some(bulkhead_sensor::record::Record::Sys(r)) =
+            s.next(Duration::from_millis(100)).unwrap()
+            && r.h.pid == pid
+        {
+            last = Instant::now();
+            if r.mem[0]
+                .as_deref()
+                .is_some_and(|m| m.starts_with(b"/dev/null"))
+            {
+                theirs += 1;
+            }
+        }
+    }
+    let c = &s.counters;
+    let dropped = c.drop_buffer.load(Ordering::Relaxed);
+    let submitted = c.submitted.load(Ordering::Relaxed);
+    let received = c.received.load(Ordering::Relaxed);
+    println!(
+        "flood: {N} opens, {theirs} delivered, {dropped} dropped (ring full), {submitted} submitted, {received} received"
+    );
+    assert!(
+        dropped > 0,
+        "a 64 KiB ring unread during {N} opens must drop"
+    );
+    assert!(theirs < N);
+    assert!(
+        theirs + dropped >= N,
+        "every open delivered or counted: {theirs} + {dropped} < {N}"
+    );
+    assert!(
+        received <= submitted && submitted - received < 8192 + 1024,
+        "received {received} of {submitted}"
+    );
+    assert_eq!(c.malformed.load(Ordering::Relaxed), 0);
+    // And it still delivers.
+    let mut d = Decoder::new(CgroupResolver::host());
+    let mut probe = Command::new("/bin/cat")
+        .arg("/etc/hostname")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let ppid = probe.id() as u64;
+    probe.wait().unwrap();
+    let ev = collect(&s, &mut d, 10, |e| e.tid == ppid && e.name == "openat");
+    assert!(ev.iter().any(|e| e.tid == ppid), "no event after the flood");
 }

@@ -489,7 +489,8 @@ fn replay(r: Replay) -> Result<ExitCode> {
                 bar.finish_and_clear();
                 match &live {
                     None => {
-                        let (source, n) = start_monitor(&pipeline, *duration, sockets)?;
+                        let (source, n) =
+                            start_monitor(&pipeline, *duration, sockets, cfg.ring_bytes)?;
                         let c = source.counters_handle();
                         metrics.set_counters(move || {
                             use std::sync::atomic::Ordering::Relaxed;
@@ -788,6 +789,7 @@ fn start_monitor(
     pipeline: &Pipeline,
     duration: Option<std::time::Duration>,
     sockets: &[PathBuf],
+    ring_bytes: u32,
 ) -> Result<(bulkhead_sensor::LiveSource, usize)> {
     let capture = interest(pipeline);
     let stop = STOP
@@ -825,13 +827,10 @@ fn start_monitor(
         capture.join(", ")
     );
     let n = capture.len();
-    let source = bulkhead_sensor::LiveSource::start(
-        bulkhead_sensor::SensorConfig::new(capture),
-        duration,
-        stop,
-        lookup,
-    )?
-    .with_reload(reload);
+    let mut sensor = bulkhead_sensor::SensorConfig::new(capture);
+    sensor.ring_bytes = ring_bytes;
+    let source =
+        bulkhead_sensor::LiveSource::start(sensor, duration, stop, lookup)?.with_reload(reload);
     Ok((source, n))
 }
 
