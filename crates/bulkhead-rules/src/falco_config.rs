@@ -63,6 +63,8 @@ pub struct FalcoConfig {
     pub outputs: crate::outputs::OutputsConfig,
     /// `webserver`, when enabled (served by `runtime monitor`).
     pub webserver: Option<crate::webserver::WebServerConfig>,
+    /// The k8saudit plugin loaded (`load_plugins`), its endpoint (served by `runtime monitor`).
+    pub k8saudit: Option<crate::k8saudit_server::K8sAuditConfig>,
     /// `watch_config_files`: the monitor reloads when the configuration or a rules file changes.
     pub watch_config_files: bool,
     /// `engine.modern_ebpf.buf_size_preset` as bytes: the live sensor's ring buffer (Falco's
@@ -342,13 +344,59 @@ impl FalcoConfig {
                 what: "a `message` property in JSON alerts",
             });
         }
-        for (key, what) in [
-            ("append_output", "text and fields appended to rule outputs"),
-            (
-                "load_plugins",
-                "plugins loaded as event sources and extractors",
-            ),
-        ] {
+        // Plugins: k8saudit (the audit webhook, served by the monitor) and json (its fields are
+        // built in); any other is named as not implemented.
+        let mut k8saudit = None;
+        for name in list("load_plugins") {
+            match name.as_str() {
+                "json" => {}
+                "k8saudit" => {
+                    let entry = match doc.get("plugins").map(|n| &n.kind) {
+                        Some(Kind::Seq(items)) => items
+                            .iter()
+                            .find(|p| p.get("name").and_then(Node::scalar) == Some("k8saudit")),
+                        _ => None,
+                    };
+                    let open = entry
+                        .and_then(|p| p.get("open_params"))
+                        .and_then(Node::scalar)
+                        .unwrap_or("http://:9765/k8s-audit");
+                    let mut c = crate::k8saudit_server::K8sAuditConfig::from_open_params(open)
+                        .map_err(|e| bad(&name, &e))?;
+                    let init = entry.and_then(|p| p.get("init_config"));
+                    let num = |k: &str| -> Result<Option<usize>, ConfigError> {
+                        match init.and_then(|i| i.get(k)).and_then(Node::scalar) {
+                            None => Ok(None),
+                            Some(v) => v.trim().parse::<usize>().map(Some).map_err(|_| {
+                                bad(
+                                    &name,
+                                    &format!("k8saudit init_config.{k}: {v:?} is not a number"),
+                                )
+                            }),
+                        }
+                    };
+                    if let Some(n) = num("maxEventSize")? {
+                        c.max_event_size = n;
+                    }
+                    if let Some(n) = num("webhookMaxBatchSize")? {
+                        c.max_batch_size = n;
+                    }
+                    if c.tls_pem.is_some()
+                        && let Some(p) = init
+                            .and_then(|i| i.get("sslCertificate"))
+                            .and_then(Node::scalar)
+                    {
+                        c.tls_pem = Some(PathBuf::from(p));
+                    }
+                    k8saudit = Some(c);
+                }
+                other => unimplemented.push(Unimplemented {
+                    key: format!("load_plugins: {other}"),
+                    what: "a plugin loaded as an event source or extractor",
+                }),
+            }
+        }
+        for (key, what) in [("append_output", "text and fields appended to rule outputs")] {
             if matches!(doc.get(key).map(|n| &n.kind), Some(Kind::Seq(items)) if !items.is_empty())
             {
                 unimplemented.push(Unimplemented {
@@ -458,6 +506,7 @@ impl FalcoConfig {
             outputs,
             webserver,
             watch_config_files: boolean("watch_config_files", true)?,
+            k8saudit,
             ring_bytes: match doc.scalar("engine.modern_ebpf.buf_size_preset") {
                 None => 16 << 20,
                 Some(p) => match p.trim().parse::<u32>() {

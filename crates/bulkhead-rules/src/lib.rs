@@ -23,6 +23,7 @@ pub mod evttypes;
 pub mod falco_config;
 pub mod fields;
 pub mod k8saudit;
+pub mod k8saudit_server;
 pub mod loader;
 pub mod output;
 pub mod outputs;

@@ -43,6 +43,8 @@ pub struct LiveSource {
     /// Set (by SIGHUP) to end the current stream without stopping the sensor: the caller
     /// reloads its rules and reads on ([`LiveSource::reload_requested`]).
     reload: Option<Arc<AtomicBool>>,
+    /// Kubernetes audit events (the audit webhook), interleaved with the kernel's.
+    audit: Option<std::sync::mpsc::Receiver<bulkhead_rules::k8saudit::AuditEvent>>,
 }
 
 impl LiveSource {
@@ -116,6 +118,7 @@ impl LiveSource {
             until: duration.map(|d| Instant::now() + d),
             stop,
             reload: None,
+            audit: None,
         })
     }
 
@@ -133,6 +136,15 @@ impl LiveSource {
         if self.waiting.as_ref().is_some_and(|(w, _)| *w == id) {
             self.release_held();
         }
+    }
+
+    /// Interleave the audit events of `rx` (the `k8s_audit` rules source).
+    pub fn with_audit(
+        mut self,
+        rx: std::sync::mpsc::Receiver<bulkhead_rules::k8saudit::AuditEvent>,
+    ) -> Self {
+        self.audit = Some(rx);
+        self
     }
 
     /// End the stream (not the sensor) whenever `flag` is set; see [`LiveSource::reload_requested`].
@@ -229,6 +241,9 @@ impl EventSource for LiveSource {
             if let Some(e) = self.ready.pop_front() {
                 return Ok(Some(e));
             }
+            if let Some(a) = self.audit.as_ref().and_then(|rx| rx.try_recv().ok()) {
+                return Ok(Some(SourceEvent::Audit(a)));
+            }
             if let Some((_, deadline)) = self.waiting {
                 let lookup = self.containers.as_ref().expect("waiting implies a lookup");
                 let left = deadline.saturating_duration_since(Instant::now());
@@ -265,7 +280,11 @@ impl EventSource for LiveSource {
     }
 
     fn rules_sources(&self) -> &'static [&'static str] {
-        &["syscall"]
+        if self.audit.is_some() {
+            &["syscall", "k8s_audit"]
+        } else {
+            &["syscall"]
+        }
     }
 
     fn counters(&self) -> Option<Counters> {

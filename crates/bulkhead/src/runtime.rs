@@ -416,6 +416,7 @@ fn replay(r: Replay) -> Result<ExitCode> {
     // Falco's web server (monitor only): /healthz, and /metrics with prometheus_metrics_enabled.
     let metrics = std::sync::Arc::new(bulkhead_rules::webserver::Metrics::default());
     let mut web = None;
+    let mut audit_server = None;
     let mut capture_source: Option<Box<dyn bulkhead_rules::source::EventSource>> = None;
     let mut live: Option<bulkhead_sensor::LiveSource> = None;
     let mut watcher = None;
@@ -482,6 +483,11 @@ fn replay(r: Replay) -> Result<ExitCode> {
                         "bulkhead: warning: falco configuration: `webserver` is served by `runtime monitor` only: ignored by replay"
                     );
                 }
+                if cfg.k8saudit.is_some() {
+                    eprintln!(
+                        "bulkhead: warning: falco configuration: the k8saudit plugin's webhook is served by `runtime monitor` only: replay reads the events from -e"
+                    );
+                }
             }
             Input::Live {
                 duration, sockets, ..
@@ -510,6 +516,23 @@ fn replay(r: Replay) -> Result<ExitCode> {
                                 "Opening 'syscall' source with Bulkhead's eBPF sensor ({n} system calls captured)"
                             ),
                         );
+                        let mut source = source;
+                        if let Some(k) = &cfg.k8saudit {
+                            let (server, rx) =
+                                bulkhead_rules::k8saudit_server::AuditServer::start(k)
+                                    .map_err(anyhow::Error::msg)?;
+                            log.log(
+                                Priority::Informational,
+                                &format!(
+                                    "Opening 'k8s_audit' source: audit webhook on {}{} ({})",
+                                    server.addr,
+                                    k.path,
+                                    if k.tls_pem.is_some() { "https" } else { "http" }
+                                ),
+                            );
+                            source = source.with_audit(rx);
+                            audit_server = Some(server);
+                        }
                         live = Some(source);
                         if let Some(w) = &cfg.webserver {
                             let server =
@@ -618,6 +641,7 @@ fn replay(r: Replay) -> Result<ExitCode> {
             continue;
         }
         drop(web.take());
+        drop(audit_server.take());
         drop(watcher.take());
         if let Some(rec) = recording.take() {
             rec.finish()?;

@@ -698,3 +698,213 @@ fn the_drop_monitor_alerts_from_the_kernel_counters() {
     m.stop();
     println!("drop monitor: live alert with {n} drops in its interval");
 }
+
+/// Kubernetes audit events live: the shared audit captures posted to the monitor's webhook as the
+/// API server's webhook backend posts them (one `EventList` per batch) raise exactly the alerts
+/// their replay raises, with k8s_audit_rules.yaml; a non-event body is refused.
+#[test]
+fn audit_events_posted_to_the_webhook_alert_as_their_replay() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("the eBPF sensor needs root");
+    }
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/falco");
+    let rules = shared.join("rules/plugins-k8saudit/k8s_audit_rules.yaml");
+    if !rules.exists() {
+        return skip("../shared is absent");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("falco.yaml");
+    std::fs::write(
+        &conf,
+        "json_output: true\nlog_stderr: true\nstdout_output:\n  enabled: true\nwatch_config_files: false\nload_plugins: [k8saudit, json]\nplugins:\n  - name: k8saudit\n    library_path: libk8saudit.so\n    open_params: \"http://127.0.0.1:0/k8s-audit\"\n  - name: json\n    library_path: libjson.so\n",
+    )
+    .unwrap();
+    let m = Running::start(&[
+        "-c".as_ref(),
+        conf.as_os_str(),
+        "-r".as_ref(),
+        rules.as_os_str(),
+    ]);
+    let line = m.wait_log("Opening 'k8s_audit' source");
+    let addr = line
+        .split("audit webhook on ")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap()
+        .to_string();
+    let post = |body: &str| -> u16 {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            s,
+            "POST /k8s-audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut r = String::new();
+        s.read_to_string(&mut r).unwrap();
+        r.split_whitespace().nth(1).unwrap().parse().unwrap()
+    };
+    let mut files: Vec<_> = std::fs::read_dir(shared.join("captures/k8s_audit"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let key = |l: &str| {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        (v["rule"].to_string(), v["output"].to_string())
+    };
+    let (mut expected, mut got) = (Vec::new(), Vec::new());
+    for f in &files {
+        let replay = Command::new(env!("CARGO_BIN_EXE_bulkhead"))
+            .args(["runtime", "replay", "-q", "-o", "json_output=true", "-r"])
+            .arg(&rules)
+            .arg("-e")
+            .arg(f)
+            .output()
+            .unwrap();
+        let want: Vec<_> = String::from_utf8_lossy(&replay.stdout)
+            .lines()
+            .map(key)
+            .collect();
+        // The file's events as one EventList.
+        let text = std::fs::read_to_string(f).unwrap();
+        let items: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&text)
+            .into_iter::<serde_json::Value>()
+            .map(Result::unwrap)
+            .flat_map(|v| match v.get("items") {
+                Some(serde_json::Value::Array(a)) => a.clone(),
+                _ => vec![v],
+            })
+            .collect();
+        let list = serde_json::json!({"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "items": items});
+        assert_eq!(post(&list.to_string()), 200, "{}", f.display());
+        for _ in 0..want.len() {
+            let l = m
+                .out
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "{}: fewer alerts than the replay's {}",
+                        f.display(),
+                        want.len()
+                    )
+                });
+            got.push(key(&l));
+        }
+        expected.extend(want);
+    }
+    assert!(
+        m.out.recv_timeout(Duration::from_secs(1)).is_err(),
+        "more alerts than the replays"
+    );
+    assert_eq!(got, expected);
+    assert_eq!(
+        post("{\"not\": \"an event\"}"),
+        200,
+        "skipped, as the plugin does"
+    );
+    assert_eq!(post("[1, 2"), 400);
+    m.stop();
+    println!(
+        "k8s audit webhook: {} files posted as EventLists, {} alerts, identical to their replay",
+        files.len(),
+        got.len()
+    );
+}
+
+/// The webhook over HTTPS (`https://` open params, `sslCertificate`: a PEM with the certificate and
+/// its key, made here by openssl), as the API server posts to it.
+#[test]
+fn the_audit_webhook_serves_https() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("the eBPF sensor needs root");
+    }
+    if !have("openssl") || !have("curl") {
+        return skip("openssl and curl are needed");
+    }
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/falco");
+    let rules = shared.join("rules/plugins-k8saudit/k8s_audit_rules.yaml");
+    if !rules.exists() {
+        return skip("../shared is absent");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (key, crt, pem) = (
+        dir.path().join("k.pem"),
+        dir.path().join("c.pem"),
+        dir.path().join("falco.pem"),
+    );
+    let ok = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&crt)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let mut both = std::fs::read(&crt).unwrap();
+    both.extend(std::fs::read(&key).unwrap());
+    std::fs::write(&pem, both).unwrap();
+    let conf = dir.path().join("falco.yaml");
+    std::fs::write(
+        &conf,
+        format!(
+            "json_output: true\nlog_stderr: true\nstdout_output:\n  enabled: true\nwatch_config_files: false\nload_plugins: [k8saudit, json]\nplugins:\n  - name: k8saudit\n    library_path: libk8saudit.so\n    open_params: \"https://127.0.0.1:0/k8s-audit\"\n    init_config:\n      sslCertificate: {}\n  - name: json\n    library_path: libjson.so\n",
+            pem.display()
+        ),
+    )
+    .unwrap();
+    let m = Running::start(&[
+        "-c".as_ref(),
+        conf.as_os_str(),
+        "-r".as_ref(),
+        rules.as_os_str(),
+    ]);
+    let line = m.wait_log("Opening 'k8s_audit' source");
+    assert!(line.ends_with("(https)"), "{line}");
+    let addr = line
+        .split("audit webhook on ")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let event = shared.join("captures/k8s_audit/create_nginx_pod_privileged.json");
+    let out = Command::new("curl")
+        .args([
+            "-sk",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--data-binary",
+        ])
+        .arg(format!("@{}", event.display()))
+        .arg(format!("https://{addr}/k8s-audit"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
+    let l = m
+        .out
+        .recv_timeout(Duration::from_secs(20))
+        .expect("an alert");
+    assert!(l.contains("\"source\":\"k8s_audit\""), "{l}");
+    m.stop();
+}
