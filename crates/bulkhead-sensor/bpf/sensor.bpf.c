@@ -106,8 +106,12 @@ static __always_inline void fill_header(struct bh_hdr *h, __u32 kind, struct tas
 
 static __always_inline void submit(void *buf, __u64 len)
 {
+	// Batched wakeups: the reader is woken only by the record that makes the backlog cross
+	// wakeup_bytes (a wakeup per record above it would cost an IPI each while the reader is
+	// behind); it also drains after every poll timeout.
 	__u64 flags = BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	if (avail < wakeup_bytes && avail + len >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
 	// len is bounded by the callers (masked below BH_SCRATCH).
 	if (len > BH_SCRATCH)
