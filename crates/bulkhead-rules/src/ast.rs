@@ -207,6 +207,11 @@ impl fmt::Display for Expr {
                 }
                 f.write_str(")")
             }
+            // Consecutive `not`s cancel out when parsed (libsinsp toggles them), so a negated
+            // negation (`not (not a)`) keeps its parentheses.
+            Expr::Not { child, .. } if matches!(**child, Expr::Not { .. }) => {
+                write!(f, "not ({child})")
+            }
             Expr::Not { child, .. } => write!(f, "not {child}"),
             // a macro named `not` followed by a blank would read as a negation
             Expr::Identifier { name, .. } if name == "not" => f.write_str("(not)"),
