@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 /// Longest the stream waits for a new container's metadata before going on without it (the
 /// lookup's own deadline: a cold engine socket can take a second to answer).
 pub const CONTAINER_WAIT: Duration = crate::containers::LOOKUP_TIMEOUT;
+/// Longest a stopping stream keeps evaluating what the kernel already handed over.
+pub const DRAIN: Duration = Duration::from_secs(2);
 /// Most events held while waiting (the kernel ring keeps the rest).
 pub const MAX_HELD: usize = 65_536;
 
@@ -43,6 +45,8 @@ pub struct LiveSource {
     /// Set (by SIGHUP) to end the current stream without stopping the sensor: the caller
     /// reloads its rules and reads on ([`LiveSource::reload_requested`]).
     reload: Option<Arc<AtomicBool>>,
+    /// Set when the stream is stopping: the records already read are evaluated until then.
+    drain_until: Option<Instant>,
     /// Kubernetes audit events (the audit webhook), interleaved with the kernel's.
     audit: Option<std::sync::mpsc::Receiver<bulkhead_rules::k8saudit::AuditEvent>>,
 }
@@ -118,6 +122,7 @@ impl LiveSource {
             until: duration.map(|d| Instant::now() + d),
             stop,
             reload: None,
+            drain_until: None,
             audit: None,
         })
     }
@@ -259,10 +264,14 @@ impl EventSource for LiveSource {
                 }
                 // Keep reading the kernel meanwhile (held), so that its ring does not fill.
             } else if self.finished() {
-                return Ok(None);
-            }
-            if self.finished() && self.waiting.is_none() {
-                continue;
+                // Stopping: what the kernel already handed over is still evaluated (events that
+                // happened before the stop are not lost), for at most DRAIN.
+                let until = *self
+                    .drain_until
+                    .get_or_insert_with(|| Instant::now() + DRAIN);
+                if Instant::now() >= until {
+                    return Ok(None);
+                }
             }
             let rec =
                 self.sensor
@@ -271,10 +280,20 @@ impl EventSource for LiveSource {
                         name: "eBPF sensor".into(),
                         message: e.to_string(),
                     })?;
-            if let Some(rec) = rec {
-                for ev in self.decoder.events(&rec) {
-                    self.take(ev);
+            match rec {
+                Some(rec) => {
+                    for ev in self.decoder.events(&rec) {
+                        self.take(ev);
+                    }
                 }
+                // Drained.
+                None if self.drain_until.is_some() && self.waiting.is_none() => {
+                    self.release_held();
+                    if self.ready.is_empty() {
+                        return Ok(None);
+                    }
+                }
+                None => {}
             }
         }
     }
