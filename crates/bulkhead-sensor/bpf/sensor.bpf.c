@@ -104,6 +104,22 @@ static __always_inline void fill_header(struct bh_hdr *h, __u32 kind, struct tas
 	h->vpid = BPF_CORE_READ(gp, numbers[glevel].nr);
 }
 
+// The name of the task's cgroup directory: the memory controller's (v1, hybrid hosts), else the
+// default hierarchy's (v2).
+static __always_inline void cg_leaf(struct task_struct *t, char *dst)
+{
+	int mem = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	struct kernfs_node *kn = BPF_CORE_READ(t, cgroups, subsys[mem], cgroup, kn);
+	dst[0] = 0;
+	if (kn && BPF_CORE_READ(kn, __parent))
+		bpf_probe_read_kernel_str(dst, 72, BPF_CORE_READ(kn, name));
+	if (dst[0] == 0) {
+		kn = BPF_CORE_READ(t, cgroups, dfl_cgrp, kn);
+		if (kn && BPF_CORE_READ(kn, __parent))
+			bpf_probe_read_kernel_str(dst, 72, BPF_CORE_READ(kn, name));
+	}
+}
+
 static __always_inline void submit(void *buf, __u64 len)
 {
 	// Batched wakeups: the reader is woken only by the record that makes the backlog cross
@@ -336,6 +352,7 @@ int BPF_PROG(sched_exec, struct task_struct *t, pid_t old_pid, struct linux_binp
 		int minor = BPF_CORE_READ(tty, driver, minor_start) + index;
 		r->tty = (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
 	}
+	cg_leaf(t, r->cgleaf);
 	struct pid *pg = BPF_CORE_READ(t, signal, pids[PIDTYPE_PGID]);
 	unsigned int pglevel = BPF_CORE_READ(pg, level);
 	r->pgid = BPF_CORE_READ(pg, numbers[pglevel].nr);
@@ -393,6 +410,7 @@ int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 		r->flags |= BH_FORK_THREAD;
 	if (BPF_CORE_READ(child, files) == BPF_CORE_READ(parent, files))
 		r->flags |= BH_FORK_FILES;
+	cg_leaf(child, r->cgleaf);
 	// The child's memory is the parent's (copied or shared), and the parent is the current
 	// task: its arguments are the child's.
 	__u32 off = sizeof(*r);

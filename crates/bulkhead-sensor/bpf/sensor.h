@@ -84,6 +84,9 @@ struct bh_exec {
 	__u64 exe_ino, exe_ctime, exe_mtime;
 	__u32 tty, flags, pgid, sid;
 	__u16 filename_len, args_len, env_len, pad;
+	/* The task's cgroup directory name (memory controller, else the v2 one), read in the
+	 * kernel: a container's id even when its cgroup is gone by the time userspace reads. */
+	char cgleaf[72];
 	/* then filename (NUL-terminated), args (NUL-separated), env (NUL-separated) */
 };
 
@@ -95,6 +98,7 @@ struct bh_fork {
 	__u32 parent_tid, parent_pid;
 	__u32 flags;
 	__u16 args_len, pad;
+	char cgleaf[72];
 	/* then the arguments (NUL-separated, argv[0] first): the parent's, which the child has */
 };
 

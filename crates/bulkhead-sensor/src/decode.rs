@@ -359,6 +359,7 @@ mod tests {
             filename: b"/bin/cat".to_vec(),
             args: b"cat\0/etc/shadow\0".to_vec(),
             env: b"HOME=/root\0".to_vec(),
+            cgleaf: String::new(),
         };
         let evs = decoder().events(&Record::Exec(r));
         assert_eq!(evs.len(), 2);
@@ -389,6 +390,7 @@ mod tests {
             parent_pid: 42,
             flags: record::FORK_THREAD | record::FORK_FILES,
             args: b"sh\0-c\0true\0".to_vec(),
+            cgleaf: String::new(),
         };
         let evs = decoder().events(&Record::Fork(r));
         assert_eq!(evs.len(), 1);

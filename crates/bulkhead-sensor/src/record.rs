@@ -24,8 +24,8 @@ pub const SYS_LEN: usize = HDR_LEN + 8 + 8 + 6 * 8 + 4 + 2 + 2 + 4 + 4;
 /// `struct bh_tuple`.
 pub const TUPLE_LEN: usize = 8 + 32 + 16 + 108 + 4;
 /// `struct bh_exec` without the strings.
-pub const EXEC_LEN: usize = HDR_LEN + 6 * 8 + 4 * 4 + 4 * 2;
-pub const FORK_LEN: usize = HDR_LEN + 4 * 3 + 2 * 2;
+pub const EXEC_LEN: usize = HDR_LEN + 6 * 8 + 4 * 4 + 4 * 2 + 72;
+pub const FORK_LEN: usize = HDR_LEN + 4 * 3 + 2 * 2 + 72;
 pub const FORK_THREAD: u32 = 1;
 pub const FORK_FILES: u32 = 2;
 pub const EXIT_LEN: usize = HDR_LEN + 8;
@@ -98,6 +98,8 @@ pub struct ExecRecord {
     /// NUL-separated, argv[0] first.
     pub args: Vec<u8>,
     pub env: Vec<u8>,
+    /// The task's cgroup directory name, read in the kernel.
+    pub cgleaf: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +112,8 @@ pub struct ForkRecord {
     pub flags: u32,
     /// The child's arguments (its parent's), NUL-separated, argv[0] first.
     pub args: Vec<u8>,
+    /// The child's cgroup directory name, read in the kernel.
+    pub cgleaf: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -304,6 +308,7 @@ pub fn parse(b: &[u8]) -> Result<Record, BadRecord> {
             let al = c.u16()? as usize;
             let el = c.u16()? as usize;
             let _pad = c.u16()?;
+            let cgleaf = String::from_utf8_lossy(cstr(c.take(72)?)).into_owned();
             let filename = cstr(c.take(fl)?).to_vec();
             let args = c.take(al)?.to_vec();
             let env = c.take(el)?.to_vec();
@@ -322,6 +327,7 @@ pub fn parse(b: &[u8]) -> Result<Record, BadRecord> {
                 filename,
                 args,
                 env,
+                cgleaf,
             }))
         }
         KIND_FORK => {
@@ -330,6 +336,7 @@ pub fn parse(b: &[u8]) -> Result<Record, BadRecord> {
             let flags = c.u32()?;
             let al = c.u16()? as usize;
             let _pad = c.u16()?;
+            let cgleaf = String::from_utf8_lossy(cstr(c.take(72)?)).into_owned();
             let args = c.take(al)?.to_vec();
             Ok(Record::Fork(ForkRecord {
                 h,
@@ -337,6 +344,7 @@ pub fn parse(b: &[u8]) -> Result<Record, BadRecord> {
                 parent_pid,
                 flags,
                 args,
+                cgleaf,
             }))
         }
         KIND_EXIT => {
@@ -371,8 +379,8 @@ mod tests {
         assert_eq!(HDR_LEN, 80);
         assert_eq!(SYS_LEN, 160);
         assert_eq!(TUPLE_LEN, 168);
-        assert_eq!(EXEC_LEN, 152);
-        assert_eq!(FORK_LEN, 96);
+        assert_eq!(EXEC_LEN, 224);
+        assert_eq!(FORK_LEN, 168);
     }
 
     #[test]

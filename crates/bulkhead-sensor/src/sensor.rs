@@ -308,12 +308,28 @@ fn run(
         let mut batch = std::mem::take(&mut *pending.lock().expect("pending"));
         if let Some(cg) = cgroups.as_mut() {
             for r in batch.iter_mut() {
-                let h = match r {
-                    Record::Exec(e) => &mut e.h,
-                    Record::Fork(f) => &mut f.h,
+                let (h, leaf) = match r {
+                    Record::Exec(e) => (&mut e.h, e.cgleaf.as_str()),
+                    Record::Fork(f) => (&mut f.h, f.cgleaf.as_str()),
                     _ => continue,
                 };
                 h.cgroups = cg.param(h.tid, h.cgroup_v2, h.cgroup_v1);
+                let has_id = |p: &[u8]| {
+                    bulkhead_scap::ThreadInfo {
+                        cgroups: p.to_vec(),
+                        ..Default::default()
+                    }
+                    .container_id()
+                    .is_some()
+                };
+                // The cgroup may be gone already (a short-lived container, a reader behind):
+                // the directory name the kernel gave still names the container.
+                if !has_id(&h.cgroups) && !leaf.is_empty() {
+                    let p = format!("memory=/{leaf}\0").into_bytes();
+                    if has_id(&p) {
+                        h.cgroups = p;
+                    }
+                }
                 if let Some(tx) = &cfg.container_requests
                     && let Some(id) = (bulkhead_scap::ThreadInfo {
                         cgroups: h.cgroups.clone(),
