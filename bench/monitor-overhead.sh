@@ -12,7 +12,8 @@
 # rules for SOAK seconds (default 600) under a steady load, its RSS sampled every 10 s
 # (flat = no growth) and its drop counters read from /metrics.
 #
-# Usage: sudo bench/monitor-overhead.sh   (BULKHEAD=path to the binary, default target/release)
+# Usage: sudo bench/monitor-overhead.sh   (BULKHEAD=path to the binary, default target/release;
+#        SOAK=0 skips the soak, SKIP_OVERHEAD=1 runs the soak only)
 set -Eeuo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
@@ -24,7 +25,8 @@ T="${BULKHEAD_TESTDATA:-/var/tmp/bulkhead-testdata}"
 [ -x "$BH" ] || cargo build --release -q -p bulkhead
 [ "$(id -u)" = 0 ] || { echo "monitor-overhead: needs root (the eBPF sensor)" >&2; exit 1; }
 [ -f "$T/bookworm.docker.tar" ] || bash scripts/build-test-images.sh bookworm
-W=$(mktemp -d)
+# Work in memory (tmpfs) when there is one: the real workload measures syscalls, not the disk.
+W=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$W"' EXIT
 cc -O2 -o "$W/openloop" bench/openloop.c
 # The rootfs as one tarball (the first layer of the docker archive is the debootstrap tree).
@@ -49,7 +51,7 @@ stop_monitor() { kill -TERM "$MON"; wait "$MON" || true; }
 secs() { local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); echo "$e - $s" | bc; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-for wl in micro real; do
+[ "${SKIP_OVERHEAD:-0}" = 1 ] || for wl in micro real; do
   declare -A times=()
   for _ in $(seq "$REPEAT"); do
     for mode in none default all; do
