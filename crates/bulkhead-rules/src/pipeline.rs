@@ -354,6 +354,16 @@ impl<'d> Pipeline<'d> {
         self.detectors.iter().map(Det::get)
     }
 
+    /// The event types the enabled rules of `source` can match (the union of their detectors'):
+    /// what the live sensor captures and `--capture` records.
+    pub fn event_types(&self, source: &str) -> crate::evttypes::EvtTypes {
+        self.detectors()
+            .filter(|d| d.source == source)
+            .fold(crate::evttypes::EvtTypes::none(), |acc, d| {
+                acc.union(d.event_types())
+            })
+    }
+
     /// The syscall state (after a run: as the last event left it).
     pub fn inspector(&self) -> &Inspector {
         &self.inspector

@@ -28,7 +28,7 @@ pub use error::{ErrorKind, ScapError};
 pub use event::{Event, Param, RawEvent, SockAddr, SockTuple, Value, decode, decode_value};
 pub use meta::{
     FdDetail, FdInfo, Group, Interface, InterfaceAddr, MachineInfo, SectionHeader, ThreadInfo,
-    User, fd_type_name, proclist_version,
+    User, container_id_of_cgroups, fd_type_name, proclist_version,
 };
 pub use table::{Direction, EventInfo, ParamInfo, ParamType, event_info, event_table};
 

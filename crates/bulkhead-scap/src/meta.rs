@@ -341,22 +341,29 @@ impl ThreadInfo {
     }
     /// Container id guessed from the cgroup paths (docker/cri-o/containerd 64-hex ids), short 12 chars.
     pub fn container_id(&self) -> Option<String> {
-        for cg in self.cgroups_list() {
-            let path = cg.split_once('=').map(|x| x.1).unwrap_or(&cg);
-            for part in path.split('/').rev() {
-                let part = part
-                    .trim_start_matches("docker-")
-                    .trim_start_matches("crio-")
-                    .trim_start_matches("cri-containerd-")
-                    .trim_start_matches("libpod-")
-                    .trim_end_matches(".scope");
-                if part.len() == 64 && part.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Some(part[..12].to_string());
-                }
+        container_id_of_cgroups(&self.cgroups)
+    }
+}
+
+/// The container id (12 characters) of NUL-separated `subsys=path` cgroup entries, from the last
+/// path component that is a 64-hex id, bare or in the `docker-`, `crio-`, `cri-containerd-`,
+/// `libpod-` (and `.scope`) shapes.
+pub fn container_id_of_cgroups(cgroups: &[u8]) -> Option<String> {
+    for cg in split_nul(cgroups) {
+        let path = cg.split_once('=').map(|x| x.1).unwrap_or(&cg);
+        for part in path.split('/').rev() {
+            let part = part
+                .trim_start_matches("docker-")
+                .trim_start_matches("crio-")
+                .trim_start_matches("cri-containerd-")
+                .trim_start_matches("libpod-")
+                .trim_end_matches(".scope");
+            if part.len() == 64 && part.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Some(part[..12].to_string());
             }
         }
-        None
     }
+    None
 }
 
 pub(crate) fn split_nul(b: &[u8]) -> Vec<String> {

@@ -90,6 +90,20 @@ pub struct SensorCounters {
     pub malformed: AtomicU64,
 }
 
+impl SensorCounters {
+    /// The kernel's counters as the runtime pipeline's drop monitor reads them: events produced
+    /// (delivered and dropped) and drops by cause.
+    pub fn snapshot(&self) -> bulkhead_rules::source::Counters {
+        let drops_buffer = self.drop_buffer.load(Ordering::Relaxed);
+        bulkhead_rules::source::Counters {
+            events: self.submitted.load(Ordering::Relaxed) + drops_buffer,
+            drops_buffer,
+            drops_page_faults: self.drop_pagefault.load(Ordering::Relaxed),
+            drops_bug: self.malformed.load(Ordering::Relaxed),
+        }
+    }
+}
+
 /// The running sensor.
 pub struct Sensor {
     /// A new set of system calls to capture, taken by the reading thread at its next poll.
@@ -314,28 +328,18 @@ fn run(
                     _ => continue,
                 };
                 h.cgroups = cg.param(h.tid, h.cgroup_v2, h.cgroup_v1);
-                let has_id = |p: &[u8]| {
-                    bulkhead_scap::ThreadInfo {
-                        cgroups: p.to_vec(),
-                        ..Default::default()
-                    }
-                    .container_id()
-                    .is_some()
-                };
+                let mut id = bulkhead_scap::container_id_of_cgroups(&h.cgroups);
                 // The cgroup may be gone already (a short-lived container, a reader behind):
                 // the directory name the kernel gave still names the container.
-                if !has_id(&h.cgroups) && !leaf.is_empty() {
+                if id.is_none() && !leaf.is_empty() {
                     let p = format!("memory=/{leaf}\0").into_bytes();
-                    if has_id(&p) {
+                    id = bulkhead_scap::container_id_of_cgroups(&p);
+                    if id.is_some() {
                         h.cgroups = p;
                     }
                 }
                 if let Some(tx) = &cfg.container_requests
-                    && let Some(id) = (bulkhead_scap::ThreadInfo {
-                        cgroups: h.cgroups.clone(),
-                        ..Default::default()
-                    })
-                    .container_id()
+                    && let Some(id) = id
                     && seen.len() < MAX_CONTAINERS
                     && seen.insert(id.clone())
                 {

@@ -221,11 +221,7 @@ fn new_container(ev: &Event, known: &HashMap<String, Known>) -> Option<String> {
     let Value::Bytes(cg) = &ev.param("cgroups")?.value else {
         return None;
     };
-    let id = ThreadInfo {
-        cgroups: cg.clone(),
-        ..Default::default()
-    }
-    .container_id()?;
+    let id = bulkhead_scap::container_id_of_cgroups(cg)?;
     (!known.contains_key(&id)).then_some(id)
 }
 
@@ -307,13 +303,6 @@ impl EventSource for LiveSource {
     }
 
     fn counters(&self) -> Option<Counters> {
-        let c = &self.sensor.counters;
-        let drops_buffer = c.drop_buffer.load(Ordering::Relaxed);
-        Some(Counters {
-            events: c.submitted.load(Ordering::Relaxed) + drops_buffer,
-            drops_buffer,
-            drops_page_faults: c.drop_pagefault.load(Ordering::Relaxed),
-            drops_bug: c.malformed.load(Ordering::Relaxed),
-        })
+        Some(self.sensor.counters.snapshot())
     }
 }

@@ -446,13 +446,8 @@ fn replay(r: Replay) -> Result<ExitCode> {
         if let Some(rec) = recording.as_mut() {
             // Only the events a loaded rule can match are recorded (the state-keeping ones are
             // folded into the fields the recorded events carry).
-            let mut types = bulkhead_rules::evttypes::EvtTypes::none();
-            for d in pipeline.detectors() {
-                if d.source == "syscall" {
-                    types = types.union(d.event_types());
-                }
-            }
-            rec.only = types
+            rec.only = pipeline
+                .event_types("syscall")
                 .names()
                 .map(|n| n.into_iter().map(str::to_string).collect());
             pipeline = pipeline.with_recorder(|ev| rec.record(ev));
@@ -499,14 +494,13 @@ fn replay(r: Replay) -> Result<ExitCode> {
                             start_monitor(&pipeline, *duration, sockets, cfg.ring_bytes)?;
                         let c = source.counters_handle();
                         metrics.set_counters(move || {
-                            use std::sync::atomic::Ordering::Relaxed;
-                            let drops_buffer = c.drop_buffer.load(Relaxed);
+                            let k = c.snapshot();
                             bulkhead_rules::webserver::KernelCounters {
-                                events: c.submitted.load(Relaxed) + drops_buffer,
-                                received: c.received.load(Relaxed),
-                                drops_buffer,
-                                drops_page_faults: c.drop_pagefault.load(Relaxed),
-                                drops_bug: c.malformed.load(Relaxed),
+                                events: k.events,
+                                received: c.received.load(std::sync::atomic::Ordering::Relaxed),
+                                drops_buffer: k.drops_buffer,
+                                drops_page_faults: k.drops_page_faults,
+                                drops_bug: k.drops_bug,
                             }
                         });
                         // Falco's line at this point ("with modern BPF probe"); tests wait for it.
@@ -763,7 +757,6 @@ extern "C" fn on_stop_signal(sig: libc::c_int) {
 /// that the sensor cannot capture are named on stderr (a rule that needs them would otherwise
 /// never fire, silently).
 fn interest(pipeline: &Pipeline) -> Vec<&'static str> {
-    use bulkhead_rules::evttypes::EvtTypes;
     use bulkhead_sensor::syscalls::SYSCALLS;
     // Made from the sched tracepoints, whatever the rules ask.
     const FROM_SCHED: [&str; 8] = [
@@ -776,12 +769,7 @@ fn interest(pipeline: &Pipeline) -> Vec<&'static str> {
         "procexit",
         "container",
     ];
-    let mut wanted = EvtTypes::none();
-    for d in pipeline.detectors() {
-        if d.source == "syscall" {
-            wanted = wanted.union(d.event_types());
-        }
-    }
+    let wanted = pipeline.event_types("syscall");
     let mut capture: Vec<&'static str> = Vec::new();
     let mut missing: Vec<String> = Vec::new();
     match wanted.names() {

@@ -446,11 +446,7 @@ fn param_str(ev: &Event, name: &str) -> Option<String> {
 }
 
 fn container_from_cgroups(cgroups: &[String]) -> Option<String> {
-    let t = ThreadInfo {
-        cgroups: cgroups.join("\0").into_bytes(),
-        ..Default::default()
-    };
-    t.container_id()
+    bulkhead_scap::container_id_of_cgroups(cgroups.join("\0").as_bytes())
 }
 
 /// Capability names in bit order (`sinsp_utils::caps_to_string`'s table, the kernel's
