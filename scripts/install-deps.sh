@@ -5,6 +5,15 @@
 # skopeo, htpasswd, openssl for TLS/token tests), busybox-static, python3-venv for the peer tools, GNU time.
 # Idempotent: installs only what is missing.
 set -euo pipefail
+# /dev/null must be the null device. On machines of this kind it has been found a regular file (made so
+# before the session started): every `>/dev/null` then appends to it and every `</dev/null` reads that back,
+# so cargo's rustc probe (`rustc - --print=cfg`, stdin /dev/null) compiled a build script's stray compiler
+# output and failed CI twice. Put the device back (root) or stop with that cause named.
+if [ ! -c /dev/null ]; then
+  echo "[install-deps] /dev/null is not a character device; recreating it" >&2
+  rm -f /dev/null && mknod -m 666 /dev/null c 1 3 \
+    || { echo "[install-deps] cannot recreate /dev/null (need root and CAP_MKNOD)" >&2; exit 1; }
+fi
 need=()
 for pair in podman:podman runc:runc debootstrap:debootstrap rpm:rpm rpmbuild:rpm \
             docker-registry:docker-registry skopeo:skopeo busybox:busybox-static htpasswd:apache2-utils \
