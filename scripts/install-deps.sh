@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System packages Bulkhead's build, tests and demo use on a fresh Debian machine (root): the eBPF
-# sensor's toolchain (clang, bpftool, libelf), real containers (podman + runc), image building
+# sensor's toolchain (clang, bpftool, libelf), real containers (podman + runc; containerd for the CRI), image building
 # (debootstrap), rpm databases (rpm), a real registry (docker-registry,
 # skopeo, htpasswd, openssl for TLS/token tests), busybox-static, python3-venv for the peer tools, GNU time.
 # Idempotent: installs only what is missing.
@@ -17,7 +17,7 @@ fi
 need=()
 for pair in podman:podman runc:runc debootstrap:debootstrap rpm:rpm rpmbuild:rpm \
             docker-registry:docker-registry skopeo:skopeo busybox:busybox-static htpasswd:apache2-utils \
-            openssl:openssl jq:jq /usr/bin/time:time \
+            openssl:openssl jq:jq /usr/bin/time:time containerd:containerd \
             ruby:ruby php:php-cli go:golang-go java:default-jre-headless node:nodejs npm:npm; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")

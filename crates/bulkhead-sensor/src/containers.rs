@@ -1,6 +1,7 @@
 //! Container metadata for the container ids the cgroups give: image, image id and digest,
 //! name, labels, privileged, mounts and IP, from the podman or docker API socket
-//! (`GET /containers/{id}/json`, the Docker-compatible API both serve), turned into the libs
+//! (`GET /containers/{id}/json`, the Docker-compatible API both serve) or a CRI runtime's
+//! socket (containerd, CRI-O: [`crate::cri`], with the pod's identity), turned into the libs
 //! container event (`{"container":{...}}`) that the state already consumes from captures.
 //!
 //! Lookups run on their own thread with a bounded queue and an overall timeout per request, so a
@@ -22,21 +23,79 @@ pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(2);
 /// An answer: the 12-character id and the libs container JSON, or `None` when no engine knows it.
 pub type Answer = (String, Option<String>);
 
+/// Where container metadata comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Engine {
+    /// A Docker-compatible API socket (podman, docker).
+    Api(PathBuf),
+    /// A CRI runtime socket (containerd, CRI-O, cri-dockerd).
+    Cri(PathBuf),
+}
+
+impl Engine {
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            Engine::Api(p) | Engine::Cri(p) => p,
+        }
+    }
+}
+
+/// One engine and, for a CRI runtime, its connection (made at first use, again after an error).
+struct Backend {
+    engine: Engine,
+    cri: Option<crate::cri::CriClient>,
+}
+
+impl Backend {
+    fn lookup(&mut self, id: &str) -> Option<String> {
+        if !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        match &self.engine {
+            Engine::Api(socket) => lookup(socket, id),
+            Engine::Cri(socket) => {
+                if self.cri.is_none() {
+                    match crate::cri::CriClient::connect(socket, LOOKUP_TIMEOUT) {
+                        Ok(c) => self.cri = Some(c),
+                        Err(e) => {
+                            tracing::debug!("{e}");
+                            return None;
+                        }
+                    }
+                }
+                let client = self.cri.as_mut()?;
+                match client.container_json(id) {
+                    Ok(found) => found,
+                    Err(e) => {
+                        tracing::debug!("{e}");
+                        self.cri = None;
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub struct ContainerLookup {
     tx: SyncSender<String>,
     rx: Receiver<Answer>,
 }
 
 impl ContainerLookup {
-    /// A lookup thread asking the given API sockets, in order.
-    pub fn start(sockets: Vec<PathBuf>) -> ContainerLookup {
+    /// A lookup thread asking the given engines, in order.
+    pub fn start(engines: Vec<Engine>) -> ContainerLookup {
         let (tx, req_rx) = sync_channel::<String>(QUEUE);
         let (ans_tx, rx) = sync_channel::<Answer>(QUEUE);
         let spawned = std::thread::Builder::new()
             .name("bulkhead-containers".into())
             .spawn(move || {
+                let mut backends: Vec<Backend> = engines
+                    .into_iter()
+                    .map(|engine| Backend { engine, cri: None })
+                    .collect();
                 for id in req_rx {
-                    let json = sockets.iter().find_map(|s| lookup(s, &id));
+                    let json = backends.iter_mut().find_map(|b| b.lookup(&id));
                     if ans_tx.send((id, json)).is_err() {
                         return;
                     }
@@ -47,11 +106,21 @@ impl ContainerLookup {
         ContainerLookup { tx, rx }
     }
 
-    /// The sockets a host has: podman's (root and `$XDG_RUNTIME_DIR`), then docker's.
-    pub fn host_sockets() -> Vec<PathBuf> {
-        let mut v = podman::socket_candidates(None).unwrap_or_default();
-        v.push(PathBuf::from("/var/run/docker.sock"));
-        v.retain(|p| p.exists());
+    /// The engines a host has: podman's API socket (root and `$XDG_RUNTIME_DIR`), docker's,
+    /// then the CRI runtimes' ([`crate::cri::DEFAULT_SOCKETS`]), those that exist.
+    pub fn host_engines() -> Vec<Engine> {
+        let mut v: Vec<Engine> = podman::socket_candidates(None)
+            .unwrap_or_default()
+            .into_iter()
+            .chain([PathBuf::from("/var/run/docker.sock")])
+            .map(Engine::Api)
+            .collect();
+        v.extend(
+            crate::cri::DEFAULT_SOCKETS
+                .iter()
+                .map(|p| Engine::Cri(PathBuf::from(p))),
+        );
+        v.retain(|e| e.path().exists());
         v
     }
 
@@ -77,9 +146,6 @@ impl ContainerLookup {
 }
 
 fn lookup(socket: &std::path::Path, id: &str) -> Option<String> {
-    if !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
     let resp = podman::get(socket, &format!("/containers/{id}/json"), LOOKUP_TIMEOUT).ok()?;
     if resp.status != 200 {
         return None;
@@ -131,12 +197,15 @@ pub fn libs_json(v: &Value, podman: bool) -> String {
         "labels": labels,
         "ip": s("/NetworkSettings/IPAddress"),
         "Mounts": mounts,
+        "host_pid": s("/HostConfig/PidMode") == "host",
+        "host_network": s("/HostConfig/NetworkMode") == "host",
+        "host_ipc": s("/HostConfig/IpcMode") == "host",
     }})
     .to_string()
 }
 
 /// `repo[:tag][@digest]` → (repo, tag), as libsinsp splits an image name.
-fn split_image(image: &str) -> (&str, &str) {
+pub(crate) fn split_image(image: &str) -> (&str, &str) {
     let no_digest = image.split('@').next().unwrap_or(image);
     match no_digest.rfind(':') {
         Some(i) if !no_digest[i..].contains('/') => (&no_digest[..i], &no_digest[i + 1..]),
@@ -156,7 +225,7 @@ mod tests {
             "Image": "sha256:feedface",
             "ImageDigest": "sha256:d1g3st",
             "Config": {"Image": "localhost:5000/team/app:1.2", "Labels": {"app": "web"}},
-            "HostConfig": {"Privileged": true},
+            "HostConfig": {"Privileged": true, "NetworkMode": "host", "PidMode": "private"},
             "NetworkSettings": {"IPAddress": "10.88.0.5"},
             "Mounts": [{"Source": "/srv", "Destination": "/data", "Mode": "", "RW": true, "Propagation": "rprivate"}],
         });
@@ -169,6 +238,8 @@ mod tests {
         assert_eq!(c["imagetag"], "1.2");
         assert_eq!(c["imageid"], "feedface");
         assert_eq!(c["privileged"], true);
+        assert_eq!(c["host_network"], true);
+        assert_eq!(c["host_pid"], false);
         assert_eq!(c["labels"]["app"], "web");
         assert_eq!(c["Mounts"][0]["Destination"], "/data");
         assert_eq!(split_image("debian"), ("debian", "latest"));

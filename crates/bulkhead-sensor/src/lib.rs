@@ -11,6 +11,7 @@ pub mod syscalls;
 
 pub use sensor::{Sensor, SensorConfig, SensorError};
 pub mod containers;
+pub mod cri;
 pub mod procfs;
 pub mod source;
 

@@ -308,6 +308,11 @@ pub enum RuntimeAction {
         /// then docker's, those that exist).
         #[arg(long = "container-socket", value_name = "PATH")]
         container_socket: Vec<std::path::PathBuf>,
+        /// A CRI runtime socket (containerd, CRI-O) to ask for container and pod metadata, as
+        /// Falco's `--cri` (default: /run/containerd/containerd.sock, /run/crio/crio.sock,
+        /// those that exist). With --container-socket or --cri, only the sockets given are used.
+        #[arg(long = "cri", value_name = "PATH")]
+        cri: Vec<std::path::PathBuf>,
         /// Record every event, as the rules saw it, in Bulkhead's capture format: `runtime
         /// replay -e FILE` then gives the same alerts (written when the monitor stops).
         #[arg(long = "capture", value_name = "FILE")]

@@ -104,13 +104,21 @@ pub fn runtime(args: RuntimeArgs, quiet: bool) -> Result<ExitCode> {
             all_events: _,
             print,
             container_socket,
+            cri,
             capture,
         } => falco(|| {
             replay(Replay {
                 rules: &rules,
                 input: Input::Live {
                     duration: duration.map(std::time::Duration::from_secs),
-                    sockets: container_socket,
+                    engines: container_socket
+                        .into_iter()
+                        .map(bulkhead_sensor::containers::Engine::Api)
+                        .chain(
+                            cri.into_iter()
+                                .map(bulkhead_sensor::containers::Engine::Cri),
+                        )
+                        .collect(),
                     capture,
                 },
                 config: config.as_deref(),
@@ -363,7 +371,8 @@ enum Input<'a> {
     /// This machine's kernel (`monitor`).
     Live {
         duration: Option<std::time::Duration>,
-        sockets: Vec<PathBuf>,
+        /// `--container-socket` and `--cri` (empty: those the host has).
+        engines: Vec<bulkhead_sensor::containers::Engine>,
         /// `--capture FILE`.
         capture: Option<PathBuf>,
     },
@@ -485,13 +494,13 @@ fn replay(r: Replay) -> Result<ExitCode> {
                 }
             }
             Input::Live {
-                duration, sockets, ..
+                duration, engines, ..
             } => {
                 bar.finish_and_clear();
                 match &live {
                     None => {
                         let (source, n) =
-                            start_monitor(&pipeline, *duration, sockets, cfg.ring_bytes)?;
+                            start_monitor(&pipeline, *duration, engines, cfg.ring_bytes)?;
                         let c = source.counters_handle();
                         metrics.set_counters(move || {
                             let k = c.snapshot();
@@ -800,7 +809,7 @@ fn interest(pipeline: &Pipeline) -> Vec<&'static str> {
 fn start_monitor(
     pipeline: &Pipeline,
     duration: Option<std::time::Duration>,
-    sockets: &[PathBuf],
+    engines: &[bulkhead_sensor::containers::Engine],
     ring_bytes: u32,
 ) -> Result<(bulkhead_sensor::LiveSource, usize)> {
     let capture = interest(pipeline);
@@ -821,18 +830,19 @@ fn start_monitor(
             on_reload_signal as *const () as libc::sighandler_t,
         )
     };
-    let sockets = if sockets.is_empty() {
-        bulkhead_sensor::containers::ContainerLookup::host_sockets()
+    let engines = if engines.is_empty() {
+        bulkhead_sensor::containers::ContainerLookup::host_engines()
     } else {
-        sockets.to_vec()
+        engines.to_vec()
     };
-    if sockets.is_empty() {
+    if engines.is_empty() {
         eprintln!(
-            "bulkhead: warning: no podman or docker API socket (/run/podman/podman.sock, /var/run/docker.sock): container ids come from cgroups, but container.image, container.name and the other metadata fields stay <NA> (start `podman system service` or give --container-socket)"
+            "bulkhead: warning: no container engine socket (podman or docker API: /run/podman/podman.sock, /var/run/docker.sock; CRI: {}): container ids come from cgroups, but container.image, container.name, k8s.* and the other metadata fields stay <NA> (start `podman system service`, or give --container-socket or --cri)",
+            bulkhead_sensor::cri::DEFAULT_SOCKETS.join(", ")
         );
     }
     let lookup =
-        (!sockets.is_empty()).then(|| bulkhead_sensor::containers::ContainerLookup::start(sockets));
+        (!engines.is_empty()).then(|| bulkhead_sensor::containers::ContainerLookup::start(engines));
     tracing::info!(
         "capturing {} system calls: {}",
         capture.len(),

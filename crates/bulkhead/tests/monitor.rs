@@ -923,3 +923,109 @@ fn the_audit_webhook_serves_https() {
     assert!(l.contains("\"source\":\"k8s_audit\""), "{l}");
     m.stop();
 }
+
+/// A Kubernetes pod on containerd, made through the CRI as kubelet makes it: the monitor asks the
+/// runtime's CRI socket (`--cri`) and the alert names the pod, its namespace, uid, sandbox and
+/// labels beside the container and image.
+#[test]
+fn a_pod_on_containerd_is_named_in_its_alerts() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(rules) = rules() else { return };
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("the eBPF sensor needs root");
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = root.join("target/tmp/containerd");
+    let out = Command::new("bash")
+        .arg(root.join("scripts/start-containerd.sh"))
+        .arg(&dir)
+        .output()
+        .unwrap();
+    if !out.status.success() {
+        return skip(&format!(
+            "containerd cannot start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let sock = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+    // Stops the private containerd at the end.
+    struct Stop(PathBuf);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            if let Some(pid) = std::fs::read_to_string(self.0.join("containerd.pid"))
+                .ok()
+                .and_then(|p| p.trim().parse::<i32>().ok())
+            {
+                unsafe { libc::kill(pid, libc::SIGTERM) };
+            }
+        }
+    }
+    let _stop = Stop(dir.clone());
+    let mut cri = bulkhead_sensor::cri::CriClient::connect(&sock, Duration::from_secs(20)).unwrap();
+    let uid = format!(
+        "7c0ffee0-{:04x}-4d2a-8c55-2b9e6a1d3f10",
+        std::process::id() & 0xffff
+    );
+    let logs = dir.join("logs").join(&uid);
+    std::fs::create_dir_all(&logs).unwrap();
+    let (sandbox, id) = cri
+        .run_pod(&bulkhead_sensor::cri::PodSpec {
+            name: "checkout-5d8f".into(),
+            namespace: "payments".into(),
+            uid: uid.clone(),
+            labels: vec![("app".into(), "checkout".into())],
+            container: "api".into(),
+            image: "localhost/bh-test/bookworm:latest".into(),
+            command: vec!["sleep".into(), "300".into()],
+            host_network: true,
+            privileged: false,
+            log_directory: logs.to_string_lossy().into(),
+        })
+        .unwrap();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let format = "k8s.pod.name=%k8s.pod.name k8s.ns.name=%k8s.ns.name uid=%k8s.pod.uid sandbox=%k8s.pod.sandbox_id podlabels=%k8s.pod.labels app=%k8s.pod.label[app] container=%container.name id=%container.id image=%container.image.repository ctype=%container.type";
+        let mon = Running::start(&[
+            "-r".as_ref(),
+            rules.as_os_str(),
+            "-o".as_ref(),
+            "json_output=true".as_ref(),
+            "-p".as_ref(),
+            format.as_ref(),
+            "--cri".as_ref(),
+            sock.as_os_str(),
+        ]);
+        // The attack, in the pod: a sensitive file read by an untrusted program.
+        let (code, _, err) = cri.exec_sync(&id, &["cat", "/etc/shadow"]).unwrap();
+        assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
+        let line = mon
+            .out
+            .recv_timeout(Duration::from_secs(30))
+            .expect("an alert for the read of /etc/shadow in the pod");
+        mon.stop();
+        let a: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(a["rule"], "Read sensitive file untrusted", "{line}");
+        let f = &a["output_fields"];
+        assert_eq!(f["container.id"], id[..12], "{line}");
+        assert_eq!(f["container.name"], "api", "{line}");
+        assert_eq!(
+            f["container.image.repository"],
+            "localhost/bh-test/bookworm"
+        );
+        assert_eq!(f["k8s.pod.name"], "checkout-5d8f", "{line}");
+        assert_eq!(f["k8s.ns.name"], "payments", "{line}");
+        assert_eq!(f["k8s.pod.uid"], uid.as_str(), "{line}");
+        assert_eq!(f["k8s.pod.sandbox_id"], sandbox[..12], "{line}");
+        assert_eq!(f["k8s.pod.labels"], "app:checkout", "{line}");
+        assert_eq!(f["k8s.pod.label[app]"], "checkout", "{line}");
+        assert_eq!(f["container.type"], "containerd", "{line}");
+        let out = a["output"].as_str().unwrap();
+        assert!(out.contains("k8s.pod.name=checkout-5d8f"), "{out}");
+        println!(
+            "monitor: a containerd pod's alert carries its pod, namespace, uid, sandbox and labels: {out}"
+        );
+    }));
+    cri.remove_pod(&sandbox).unwrap();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}

@@ -372,6 +372,26 @@ fn signed(v: u64) -> String {
     (v as i64).to_string()
 }
 
+/// libsinsp `concatenate_container_labels`: `key:value, key` in key order, leaving out the
+/// `annotation.` and `io.kubernetes.` ones.
+fn concat_labels<'a>(labels: impl Iterator<Item = (&'a String, &'a String)>) -> String {
+    let mut out = String::new();
+    for (k, v) in labels {
+        if k.starts_with("annotation.") || k.starts_with("io.kubernetes.") {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str(k);
+        if !v.is_empty() {
+            out.push(':');
+            out.push_str(v);
+        }
+    }
+    out
+}
+
 fn one(s: impl Into<String>) -> Option<Vec<String>> {
     Some(vec![s.into()])
 }
@@ -731,6 +751,17 @@ impl FieldSource for SyscallEvent<'_> {
                 Some(_) => one(self.container_info()?.type_name()?),
             },
             "container.ip" => one(self.container_info()?.ip?.to_string()),
+            "container.label" => one(self.container_info()?.labels.get(arg?)?.clone()),
+            "container.labels" => {
+                let c = self.container_info()?;
+                let mut labels: Vec<_> = c.labels.iter().collect();
+                labels.sort();
+                one(concat_labels(labels.into_iter()))
+            }
+            "container.cni.json" => one(self.container_info()?.cni_json.clone()),
+            "container.host_pid" => one(self.container_info()?.host_pid.to_string()),
+            "container.host_network" => one(self.container_info()?.host_network.to_string()),
+            "container.host_ipc" => one(self.container_info()?.host_ipc.to_string()),
             "container.privileged" => {
                 // Only known for docker-compatible container types.
                 let c = self.container_info()?;
@@ -911,6 +942,46 @@ impl FieldSource for SyscallEvent<'_> {
                 .labels
                 .get("io.kubernetes.pod.name")?
                 .clone()),
+            // The pod's identity as the CRI gives it (libsinsp's CRI engine / container plugin):
+            // the uid label kubelet sets, the sandbox the container belongs to, the pod labels.
+            "k8s.pod.uid" | "k8s.pod.id" => one(self
+                .container_info()?
+                .labels
+                .get("io.kubernetes.pod.uid")?
+                .clone()),
+            "k8s.pod.sandbox_id" | "k8s.pod.full_sandbox_id" => {
+                let id = &self.container_info()?.pod_sandbox_id;
+                if id.is_empty() {
+                    return None;
+                }
+                one(if field == "k8s.pod.sandbox_id" {
+                    id.get(..12).unwrap_or(id)
+                } else {
+                    id
+                })
+            }
+            "k8s.pod.label" => one(self.container_info()?.pod_sandbox_labels.get(arg?)?.clone()),
+            "k8s.pod.labels" => {
+                let c = self.container_info()?;
+                if c.pod_sandbox_id.is_empty() {
+                    return None;
+                }
+                one(concat_labels(c.pod_sandbox_labels.iter()))
+            }
+            // Only for containers of a pod (the uid label), as libsinsp.
+            "k8s.pod.ip" => {
+                let c = self.container_info()?;
+                c.labels.get("io.kubernetes.pod.uid")?;
+                one(c
+                    .ip
+                    .map(|ip| ip.to_string())
+                    .unwrap_or_else(|| "0.0.0.0".into()))
+            }
+            "k8s.pod.cni.json" => {
+                let c = self.container_info()?;
+                c.labels.get("io.kubernetes.pod.uid")?;
+                one(c.cni_json.clone())
+            }
             _ => None,
         }
     }

@@ -575,6 +575,16 @@ pub struct ContainerInfo {
     pub ip: Option<std::net::Ipv4Addr>,
     /// `Mounts` (docker inspect form), in order.
     pub mounts: Vec<ContainerMount>,
+    /// `host_pid`, `host_network`, `host_ipc`: the container shares the host's namespace.
+    pub host_pid: bool,
+    pub host_network: bool,
+    pub host_ipc: bool,
+    /// `pod_sandbox_id`: the CRI pod sandbox (64 characters), for containers of a pod.
+    pub pod_sandbox_id: String,
+    /// `pod_sandbox_labels`: the pod's labels (CRI `PodSandboxStatus`).
+    pub pod_sandbox_labels: std::collections::BTreeMap<String, String>,
+    /// `cni_json`: the pod's CNI result as the runtime reports it.
+    pub cni_json: String,
 }
 
 /// One mount of a container (libsinsp `container_mount_info`, parsed from the `Mounts` array of a
@@ -646,15 +656,19 @@ impl ContainerInfo {
                     .unwrap_or_default()
                     .to_string()
             };
-            let labels = c
-                .get("labels")
-                .and_then(|l| l.as_object())
-                .map(|l| {
-                    l.iter()
-                        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-                        .collect()
-                })
-                .unwrap_or_default();
+            // Older writers put `null` where a map is empty.
+            let pairs = |k: &str| -> Vec<(String, String)> {
+                c.get(k)
+                    .and_then(|l| l.as_object())
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let flag = |k: &str| c.get(k).and_then(|p| p.as_bool()).unwrap_or(false);
+            let labels = pairs("labels").into_iter().collect();
             return Some(ContainerInfo {
                 id: c.get("id")?.as_str()?.to_string(),
                 full_id: s("full_id"),
@@ -665,10 +679,13 @@ impl ContainerInfo {
                 image_tag: s("imagetag"),
                 image_id: s("imageid"),
                 image_digest: s("imagedigest"),
-                privileged: c
-                    .get("privileged")
-                    .and_then(|p| p.as_bool())
-                    .unwrap_or(false),
+                privileged: flag("privileged"),
+                host_pid: flag("host_pid"),
+                host_network: flag("host_network"),
+                host_ipc: flag("host_ipc"),
+                pod_sandbox_id: s("pod_sandbox_id"),
+                pod_sandbox_labels: pairs("pod_sandbox_labels").into_iter().collect(),
+                cni_json: s("cni_json"),
                 labels,
                 ip: c
                     .get("ip")

@@ -1645,3 +1645,67 @@ fn directory_traversal_rule_fires_on_a_failed_open() {
     assert_eq!(ok.len(), 1);
     assert_eq!(ok[0].rule, "Directory traversal monitored file read");
 }
+
+/// The pod identity a CRI runtime gives (libsinsp's CRI engine / container plugin): uid label,
+/// sandbox, pod labels (without `io.kubernetes.*`), pod IP; container labels and namespace sharing.
+#[test]
+fn cri_pod_identity_fields() {
+    let mut r = replayer();
+    let sandbox = "5639be937200".to_string() + &"ab".repeat(26);
+    let json = format!(
+        r#"{{"container":{{"id":"0123456789ab","type":7,"name":"api","image":"app:1","ip":"10.88.0.7","host_network":true,"labels":{{"io.kubernetes.pod.namespace":"payments","io.kubernetes.pod.name":"checkout-5d8f","io.kubernetes.pod.uid":"7c0ffee0","zone":"b","team":""}},"pod_sandbox_id":"{sandbox}","pod_sandbox_labels":{{"app":"checkout","io.kubernetes.pod.uid":"7c0ffee0","tier":""}},"cni_json":"{{}}"}}}}"#
+    );
+    feed(
+        &mut r,
+        mk(
+            "container",
+            Direction::Enter,
+            0,
+            0,
+            &[("json", P::S(&json))],
+        ),
+    );
+    let cg = b"cpuset=/kubepods/besteffort/pod7c0ffee0/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\0";
+    let ev = feed(
+        &mut r,
+        mk(
+            "clone",
+            Direction::Exit,
+            10,
+            500,
+            &[
+                ("res", P::I(0)),
+                ("exe", P::S("app")),
+                ("tid", P::I(500)),
+                ("pid", P::I(500)),
+                ("ptid", P::I(400)),
+                ("comm", P::S("app")),
+                ("cgroups", P::B(cg)),
+                ("flags", P::I(0)),
+                ("uid", P::I(0)),
+                ("gid", P::I(0)),
+            ],
+        ),
+    );
+    let g = |f: &str| get(&ev, f);
+    assert_eq!(g("container.type").as_deref(), Some("containerd"));
+    assert_eq!(g("k8s.pod.uid").as_deref(), Some("7c0ffee0"));
+    assert_eq!(g("k8s.pod.id").as_deref(), Some("7c0ffee0"));
+    assert_eq!(g("k8s.pod.sandbox_id").as_deref(), Some("5639be937200"));
+    assert_eq!(g("k8s.pod.full_sandbox_id"), Some(sandbox));
+    assert_eq!(g("k8s.pod.labels").as_deref(), Some("app:checkout, tier"));
+    let arg = |f: &str, a: &str| ev.extract(f, Some(a)).map(|v| v.join(","));
+    assert_eq!(arg("k8s.pod.label", "app").as_deref(), Some("checkout"));
+    assert!(cond(&ev, "k8s.pod.label.app = checkout"));
+    assert_eq!(arg("k8s.pod.label", "nope"), None);
+    assert_eq!(g("k8s.pod.ip").as_deref(), Some("10.88.0.7"));
+    assert_eq!(g("k8s.pod.cni.json").as_deref(), Some("{}"));
+    assert_eq!(g("container.labels").as_deref(), Some("team, zone:b"));
+    assert_eq!(arg("container.label", "zone").as_deref(), Some("b"));
+    assert_eq!(g("container.host_network").as_deref(), Some("true"));
+    assert_eq!(g("container.host_pid").as_deref(), Some("false"));
+    assert!(cond(
+        &ev,
+        "k8s.pod.label[app] = checkout and k8s.ns.name = payments"
+    ));
+}
