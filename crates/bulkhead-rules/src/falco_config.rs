@@ -477,12 +477,6 @@ impl FalcoConfig {
         }
         let webserver = if boolean("webserver.enabled", false)? {
             let d = crate::webserver::WebServerConfig::default();
-            if boolean("webserver.ssl_enabled", false)? {
-                unimplemented.push(Unimplemented {
-                    key: "webserver.ssl_enabled".into(),
-                    what: "HTTPS for /healthz and /metrics (served over plain HTTP)",
-                });
-            }
             Some(crate::webserver::WebServerConfig {
                 listen_address: text("webserver.listen_address").unwrap_or(d.listen_address),
                 listen_port: match doc.scalar("webserver.listen_port") {
@@ -497,6 +491,12 @@ impl FalcoConfig {
                 healthz_endpoint: text("webserver.k8s_healthz_endpoint")
                     .unwrap_or(d.healthz_endpoint),
                 prometheus_metrics: boolean("webserver.prometheus_metrics_enabled", false)?,
+                tls_pem: boolean("webserver.ssl_enabled", false)?.then(|| {
+                    PathBuf::from(
+                        text("webserver.ssl_certificate")
+                            .unwrap_or_else(|| "/etc/falco/falco.pem".into()),
+                    )
+                }),
             })
         } else {
             None
@@ -800,8 +800,13 @@ mod tests {
                 "metrics",
                 "append_output",
                 "http_output.mtls",
-                "webserver.ssl_enabled"
             ]
+        );
+        let ws = c.webserver.as_ref().expect("webserver enabled");
+        assert_eq!(
+            ws.tls_pem.as_deref(),
+            Some(std::path::Path::new("/etc/falco/falco.pem")),
+            "ssl_enabled serves HTTPS with Falco's default certificate"
         );
         assert!(
             c.unimplemented[0]

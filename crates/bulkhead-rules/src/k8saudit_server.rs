@@ -11,7 +11,7 @@ use crate::k8saudit::{AuditEvent, AuditReader};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
 /// The plugin's configuration (`plugins: [{name: k8saudit, open_params, init_config}]`).
@@ -77,89 +77,28 @@ pub struct AuditServerStats {
 
 /// The running endpoint; dropping it stops it.
 pub struct AuditServer {
-    server: Arc<tiny_http::Server>,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _served: crate::httpd::Served,
     pub addr: std::net::SocketAddr,
     pub stats: Arc<AuditServerStats>,
-}
-
-fn pem_blocks(pem: &[u8], kinds: &[&str]) -> Vec<u8> {
-    let text = String::from_utf8_lossy(pem);
-    let mut out = String::new();
-    let mut inside = false;
-    for line in text.lines() {
-        if line.starts_with("-----BEGIN ") {
-            inside = kinds.iter().any(|k| line.contains(k));
-        }
-        if inside {
-            out.push_str(line);
-            out.push('\n');
-        }
-        if line.starts_with("-----END ") {
-            inside = false;
-        }
-    }
-    out.into_bytes()
 }
 
 impl AuditServer {
     /// Listens on its own thread; the events come out of the receiver.
     pub fn start(cfg: &K8sAuditConfig) -> Result<(AuditServer, Receiver<AuditEvent>), String> {
-        let server = match &cfg.tls_pem {
-            None => tiny_http::Server::http(&cfg.listen),
-            Some(pem_path) => {
-                let pem = bulkhead_core::input::read_regular(
-                    pem_path,
-                    1 << 20,
-                    "a certificate and its key are well under 1 MiB; fixed limit",
-                )
-                .map_err(|e| format!("k8saudit sslCertificate: {e}"))?;
-                let certificate = pem_blocks(&pem, &["CERTIFICATE"]);
-                let private_key = pem_blocks(&pem, &["PRIVATE KEY"]);
-                if certificate.is_empty() || private_key.is_empty() {
-                    return Err(format!(
-                        "k8saudit sslCertificate {}: needs a certificate and its private key (PEM)",
-                        pem_path.display()
-                    ));
-                }
-                tiny_http::Server::https(
-                    &cfg.listen,
-                    tiny_http::SslConfig {
-                        certificate,
-                        private_key,
-                    },
-                )
-            }
-        }
-        .map_err(|e| format!("k8saudit: listening on {}: {e}", cfg.listen))?;
-        let server = Arc::new(server);
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| format!("k8saudit: {} is not an IP address", cfg.listen))?;
         let (tx, rx) = sync_channel(QUEUE);
-        let stop = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(AuditServerStats::default());
-        let (srv, st, cfg, sts) = (server.clone(), stop.clone(), cfg.clone(), stats.clone());
-        let thread = std::thread::Builder::new()
-            .name("bulkhead-k8saudit".into())
-            .spawn(move || {
-                while !st.load(Ordering::SeqCst) {
-                    let Ok(Some(req)) = srv.recv_timeout(std::time::Duration::from_millis(200))
-                    else {
-                        continue;
-                    };
-                    handle(req, &cfg, &tx, &sts);
-                }
-            })
-            .map_err(|e| format!("k8saudit: {e}"))?;
+        let (c, sts) = (cfg.clone(), stats.clone());
+        let served = crate::httpd::serve(
+            "k8saudit",
+            &cfg.listen,
+            cfg.tls_pem.as_deref(),
+            "bulkhead-k8saudit",
+            move |req| handle(req, &c, &tx, &sts),
+        )?;
         Ok((
             AuditServer {
-                server,
-                stop,
-                thread: Some(thread),
-                addr,
+                addr: served.addr,
+                _served: served,
                 stats,
             },
             rx,
@@ -236,16 +175,6 @@ fn handle(
     respond(req, 200, "<html><body>Ok</body></html>\n");
 }
 
-impl Drop for AuditServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,19 +194,5 @@ mod tests {
             Some(std::path::Path::new("/etc/falco/falco.pem"))
         );
         assert!(K8sAuditConfig::from_open_params("ftp://x").is_err());
-    }
-
-    #[test]
-    fn pem_blocks_split_a_combined_file() {
-        let pem = b"-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nBBB\n-----END PRIVATE KEY-----\n";
-        assert_eq!(
-            String::from_utf8(pem_blocks(pem, &["CERTIFICATE"])).unwrap(),
-            "-----BEGIN CERTIFICATE-----\nAAA\n-----END CERTIFICATE-----\n"
-        );
-        assert!(
-            String::from_utf8(pem_blocks(pem, &["PRIVATE KEY"]))
-                .unwrap()
-                .contains("BBB")
-        );
     }
 }

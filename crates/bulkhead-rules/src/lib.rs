@@ -22,6 +22,7 @@ pub mod eval;
 pub mod evttypes;
 pub mod falco_config;
 pub mod fields;
+pub mod httpd;
 pub mod k8saudit;
 pub mod k8saudit_server;
 pub mod loader;

@@ -9,7 +9,6 @@
 use crate::output::Alert;
 use crate::pipeline::Sink;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -20,6 +19,9 @@ pub struct WebServerConfig {
     pub listen_port: u16,
     pub healthz_endpoint: String,
     pub prometheus_metrics: bool,
+    /// `ssl_enabled` + `ssl_certificate` (default `/etc/falco/falco.pem`): HTTPS with the
+    /// certificate and private key of that PEM file.
+    pub tls_pem: Option<std::path::PathBuf>,
 }
 
 impl Default for WebServerConfig {
@@ -29,6 +31,7 @@ impl Default for WebServerConfig {
             listen_port: 8765,
             healthz_endpoint: "/healthz".into(),
             prometheus_metrics: false,
+            tls_pem: None,
         }
     }
 }
@@ -239,9 +242,7 @@ impl Sink for MetricsSink {
 
 /// The running server; dropping it stops it.
 pub struct WebServer {
-    server: Arc<tiny_http::Server>,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _served: crate::httpd::Served,
     pub addr: std::net::SocketAddr,
 }
 
@@ -249,64 +250,41 @@ impl WebServer {
     /// Listens and answers on its own thread.
     pub fn start(cfg: &WebServerConfig, metrics: Arc<Metrics>) -> Result<WebServer, String> {
         let bind = format!("{}:{}", cfg.listen_address, cfg.listen_port);
-        let server = Arc::new(
-            tiny_http::Server::http(&bind)
-                .map_err(|e| format!("webserver: listening on {bind}: {e}"))?,
-        );
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| format!("webserver: {bind} is not an IP address"))?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let (srv, st, cfg) = (server.clone(), stop.clone(), cfg.clone());
-        let thread = std::thread::Builder::new()
-            .name("bulkhead-webserver".into())
-            .spawn(move || {
-                while !st.load(Ordering::SeqCst) {
-                    let Ok(Some(req)) = srv.recv_timeout(std::time::Duration::from_millis(200))
-                    else {
-                        continue;
-                    };
-                    let path = req.url().split('?').next().unwrap_or("").to_string();
-                    let (code, body, ctype) = if *req.method() != tiny_http::Method::Get {
-                        (405, "method not allowed\n".to_string(), "text/plain")
-                    } else if path == cfg.healthz_endpoint {
-                        (200, "{\"status\": \"ok\"}".to_string(), "application/json")
-                    } else if path == "/metrics" && cfg.prometheus_metrics {
-                        (
-                            200,
-                            metrics.prometheus(),
-                            "text/plain; version=0.0.4; charset=utf-8",
-                        )
-                    } else {
-                        (404, "not found\n".to_string(), "text/plain")
-                    };
-                    let header =
-                        tiny_http::Header::from_bytes(&b"Content-Type"[..], ctype.as_bytes())
-                            .expect("static header");
-                    let _ = req.respond(
-                        tiny_http::Response::from_string(body)
-                            .with_status_code(code)
-                            .with_header(header),
-                    );
-                }
-            })
-            .map_err(|e| format!("webserver: {e}"))?;
+        let c = cfg.clone();
+        let served = crate::httpd::serve(
+            "webserver",
+            &bind,
+            cfg.tls_pem.as_deref(),
+            "bulkhead-webserver",
+            move |req| answer(req, &c, &metrics),
+        )?;
         Ok(WebServer {
-            server,
-            stop,
-            thread: Some(thread),
-            addr,
+            addr: served.addr,
+            _served: served,
         })
     }
 }
 
-impl Drop for WebServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        self.server.unblock();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
+fn answer(req: tiny_http::Request, cfg: &WebServerConfig, metrics: &Metrics) {
+    let path = req.url().split('?').next().unwrap_or("").to_string();
+    let (code, body, ctype) = if *req.method() != tiny_http::Method::Get {
+        (405, "method not allowed\n".to_string(), "text/plain")
+    } else if path == cfg.healthz_endpoint {
+        (200, "{\"status\": \"ok\"}".to_string(), "application/json")
+    } else if path == "/metrics" && cfg.prometheus_metrics {
+        (
+            200,
+            metrics.prometheus(),
+            "text/plain; version=0.0.4; charset=utf-8",
+        )
+    } else {
+        (404, "not found\n".to_string(), "text/plain")
+    };
+    let header = tiny_http::Header::from_bytes(&b"Content-Type"[..], ctype.as_bytes())
+        .expect("static header");
+    let _ = req.respond(
+        tiny_http::Response::from_string(body)
+            .with_status_code(code)
+            .with_header(header),
+    );
 }

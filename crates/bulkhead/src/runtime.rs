@@ -543,7 +543,11 @@ fn replay(r: Replay) -> Result<ExitCode> {
                                     .map_err(anyhow::Error::msg)?;
                             log.log(
                                 Priority::Informational,
-                                &format!("Starting health webserver on {}", server.addr),
+                                &format!(
+                                    "Starting health webserver on {}{}",
+                                    server.addr,
+                                    if w.tls_pem.is_some() { " (https)" } else { "" }
+                                ),
                             );
                             web = Some(server);
                         }

@@ -831,28 +831,10 @@ fn audit_events_posted_to_the_webhook_alert_as_their_replay() {
     );
 }
 
-/// The webhook over HTTPS (`https://` open params, `sslCertificate`: a PEM with the certificate and
-/// its key, made here by openssl), as the API server posts to it.
-#[test]
-fn the_audit_webhook_serves_https() {
-    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
-    if unsafe { libc::geteuid() } != 0 {
-        return skip("the eBPF sensor needs root");
-    }
-    if !have("openssl") || !have("curl") {
-        return skip("openssl and curl are needed");
-    }
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/falco");
-    let rules = shared.join("rules/plugins-k8saudit/k8s_audit_rules.yaml");
-    if !rules.exists() {
-        return skip("../shared is absent");
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let (key, crt, pem) = (
-        dir.path().join("k.pem"),
-        dir.path().join("c.pem"),
-        dir.path().join("falco.pem"),
-    );
+/// A self-signed certificate for 127.0.0.1 and its key in one PEM file (as Falco's
+/// `/etc/falco/falco.pem`), made by openssl in `dir`.
+fn self_signed_pem(dir: &Path) -> PathBuf {
+    let (key, crt, pem) = (dir.join("k.pem"), dir.join("c.pem"), dir.join("falco.pem"));
     let ok = Command::new("openssl")
         .args([
             "req",
@@ -876,6 +858,87 @@ fn the_audit_webhook_serves_https() {
     let mut both = std::fs::read(&crt).unwrap();
     both.extend(std::fs::read(&key).unwrap());
     std::fs::write(&pem, both).unwrap();
+    pem
+}
+
+/// The web server over HTTPS (`webserver.ssl_enabled`, `ssl_certificate`): /healthz and /metrics
+/// answer over TLS, and a plain HTTP request gets no answer.
+#[test]
+fn the_web_server_serves_https() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("the eBPF sensor needs root");
+    }
+    if !have("openssl") || !have("curl") {
+        return skip("openssl and curl are needed");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pem = self_signed_pem(dir.path());
+    let rules =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/runtime/shadow.yaml");
+    let cert = format!("webserver.ssl_certificate={}", pem.display());
+    let m = Running::start(&[
+        "-r".as_ref(),
+        rules.as_os_str(),
+        "-o".as_ref(),
+        "webserver.enabled=true".as_ref(),
+        "-o".as_ref(),
+        "webserver.listen_address=127.0.0.1".as_ref(),
+        "-o".as_ref(),
+        "webserver.listen_port=0".as_ref(),
+        "-o".as_ref(),
+        "webserver.prometheus_metrics_enabled=true".as_ref(),
+        "-o".as_ref(),
+        "webserver.ssl_enabled=true".as_ref(),
+        "-o".as_ref(),
+        cert.as_ref(),
+    ]);
+    let line = m.wait_log("Starting health webserver on ");
+    assert!(line.ends_with("(https)"), "{line}");
+    let addr = line
+        .rsplit("webserver on ")
+        .next()
+        .unwrap()
+        .trim_end_matches(" (https)")
+        .to_string();
+    let get = |url: String| {
+        let out = Command::new("curl")
+            .args(["-sk", "--max-time", "5", "-w", "\n%{http_code}"])
+            .arg(url)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert_eq!(
+        get(format!("https://{addr}/healthz")),
+        "{\"status\": \"ok\"}\n200"
+    );
+    let metrics = get(format!("https://{addr}/metrics"));
+    assert!(metrics.contains("falcosecurity_scap_n_evts_total") && metrics.ends_with("\n200"));
+    // Plain HTTP on the TLS port is no answer (curl reports status 000).
+    assert!(get(format!("http://{addr}/healthz")).ends_with("000"));
+    m.stop();
+    println!("webserver: /healthz and /metrics over HTTPS");
+}
+
+/// The webhook over HTTPS (`https://` open params, `sslCertificate`: a PEM with the certificate and
+/// its key, made here by openssl), as the API server posts to it.
+#[test]
+fn the_audit_webhook_serves_https() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("the eBPF sensor needs root");
+    }
+    if !have("openssl") || !have("curl") {
+        return skip("openssl and curl are needed");
+    }
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/falco");
+    let rules = shared.join("rules/plugins-k8saudit/k8s_audit_rules.yaml");
+    if !rules.exists() {
+        return skip("../shared is absent");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pem = self_signed_pem(dir.path());
     let conf = dir.path().join("falco.yaml");
     std::fs::write(
         &conf,
