@@ -37,13 +37,26 @@ impl Default for WebServerConfig {
 }
 
 /// Kernel-side counters as the metrics show them (see [`crate::source::Counters`]).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct KernelCounters {
     pub events: u64,
     pub received: u64,
     pub drops_buffer: u64,
     pub drops_page_faults: u64,
     pub drops_bug: u64,
+    /// Per CPU: (events produced, drops, ring bytes waiting at its last submit, most seen).
+    pub per_cpu: Vec<CpuKernelCounters>,
+    /// The ring buffer's size (0: not known).
+    pub ring_bytes: u64,
+}
+
+/// One CPU's share of [`KernelCounters`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CpuKernelCounters {
+    pub events: u64,
+    pub drops: u64,
+    pub ring_fill: u64,
+    pub ring_fill_max: u64,
 }
 
 type CountersFn = Box<dyn Fn() -> KernelCounters + Send + Sync>;
@@ -171,6 +184,45 @@ impl Metrics {
                     "falcosecurity_scap_n_drops_bug_total {}",
                     c.drops_bug
                 )],
+            );
+            let per_cpu = |f: fn(&CpuKernelCounters) -> u64, name: &str| -> Vec<String> {
+                c.per_cpu
+                    .iter()
+                    .enumerate()
+                    .map(|(cpu, k)| format!("{name}{{cpu=\"{cpu}\"}} {}", f(k)))
+                    .collect()
+            };
+            metric(
+                "falcosecurity_scap_n_evts_cpu_total",
+                "counter",
+                "Events the kernel produced, per CPU",
+                per_cpu(|k| k.events, "falcosecurity_scap_n_evts_cpu_total"),
+            );
+            metric(
+                "falcosecurity_scap_n_drops_cpu_total",
+                "counter",
+                "Events dropped, per CPU",
+                per_cpu(|k| k.drops, "falcosecurity_scap_n_drops_cpu_total"),
+            );
+            if c.ring_bytes > 0 {
+                metric(
+                    "bulkhead_sensor_ring_size_bytes",
+                    "gauge",
+                    "Size of the sensor's ring buffer (shared by all CPUs)",
+                    vec![format!("bulkhead_sensor_ring_size_bytes {}", c.ring_bytes)],
+                );
+            }
+            metric(
+                "bulkhead_sensor_ring_fill_bytes",
+                "gauge",
+                "Bytes waiting in the ring buffer when the CPU last wrote an event to it",
+                per_cpu(|k| k.ring_fill, "bulkhead_sensor_ring_fill_bytes"),
+            );
+            metric(
+                "bulkhead_sensor_ring_fill_max_bytes",
+                "gauge",
+                "Most bytes the CPU saw waiting in the ring buffer when writing an event",
+                per_cpu(|k| k.ring_fill_max, "bulkhead_sensor_ring_fill_max_bytes"),
             );
         }
         if let Some(f) = self.outputs_drops.lock().expect("metrics lock").as_ref() {

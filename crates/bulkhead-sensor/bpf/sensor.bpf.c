@@ -74,6 +74,17 @@ static __always_inline void count(__u32 which)
 		*c += 1;
 }
 
+static __always_inline void set_fill(__u64 avail)
+{
+	__u32 last = BH_CNT_RING_LAST, max = BH_CNT_RING_MAX;
+	__u64 *c = bpf_map_lookup_elem(&counters, &last);
+	if (c)
+		*c = avail;
+	c = bpf_map_lookup_elem(&counters, &max);
+	if (c && *c < avail)
+		*c = avail;
+}
+
 static __always_inline void *scratch_buf(void)
 {
 	__u32 zero = 0;
@@ -129,6 +140,7 @@ static __always_inline void submit(void *buf, __u64 len)
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	if (avail < wakeup_bytes && avail + len >= wakeup_bytes)
 		flags = BPF_RB_FORCE_WAKEUP;
+	set_fill(avail);
 	// len is bounded by the callers (masked below BH_SCRATCH).
 	if (len > BH_SCRATCH)
 		return;

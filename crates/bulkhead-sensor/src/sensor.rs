@@ -88,6 +88,22 @@ pub struct SensorCounters {
     pub received: AtomicU64,
     /// Records that did not parse (never expected: a kernel/userspace mismatch).
     pub malformed: AtomicU64,
+    /// The same per CPU, with the ring's fill as each CPU saw it (read at each poll).
+    pub per_cpu: Mutex<Vec<CpuCounters>>,
+    /// The ring buffer's size in bytes.
+    pub ring_bytes: AtomicU64,
+}
+
+/// One CPU's kernel counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CpuCounters {
+    pub submitted: u64,
+    pub drop_buffer: u64,
+    pub drop_pagefault: u64,
+    /// Bytes waiting in the (shared) ring when this CPU last submitted a record.
+    pub ring_fill: u64,
+    /// The most bytes this CPU ever saw waiting.
+    pub ring_fill_max: u64,
 }
 
 impl SensorCounters {
@@ -250,6 +266,9 @@ fn run(
         .set_max_entries(cfg.ring_bytes)
         .map_err(|e| SensorError::Load(format!("ring buffer size {}: {e}", cfg.ring_bytes)))?;
     let skel = open.load().map_err(classify_load_error)?;
+    counters
+        .ring_bytes
+        .store(u64::from(cfg.ring_bytes), Ordering::Relaxed);
     for name in &cfg.syscalls {
         let spec = syscalls::spec(name)
             .ok_or_else(|| SensorError::Load(format!("no capture spec for system call {name}")))?;
@@ -375,19 +394,30 @@ fn send_until_stop(tx: &SyncSender<Record>, mut r: Record, stop: &AtomicBool) ->
 }
 
 fn read_counters(map: &impl MapCore, out: &SensorCounters) {
-    let slots = [
-        (0u32, &out.submitted),
-        (1, &out.drop_buffer),
-        (2, &out.drop_pagefault),
-    ];
-    for (key, dst) in slots {
-        if let Ok(Some(per_cpu)) = map.lookup_percpu(&key.to_ne_bytes(), MapFlags::ANY) {
-            let sum: u64 = per_cpu
-                .iter()
-                .filter_map(|v| v.get(..8))
-                .map(|b| u64::from_ne_bytes(b.try_into().expect("8")))
-                .sum();
-            dst.store(sum, Ordering::Relaxed);
+    let mut cpus: Vec<CpuCounters> = Vec::new();
+    for key in 0u32..5 {
+        let Ok(Some(per_cpu)) = map.lookup_percpu(&key.to_ne_bytes(), MapFlags::ANY) else {
+            continue;
+        };
+        cpus.resize(cpus.len().max(per_cpu.len()), CpuCounters::default());
+        for (cpu, v) in per_cpu.iter().enumerate() {
+            let Some(b) = v.get(..8) else { continue };
+            let n = u64::from_ne_bytes(b.try_into().expect("8"));
+            let c = &mut cpus[cpu];
+            match key {
+                0 => c.submitted = n,
+                1 => c.drop_buffer = n,
+                2 => c.drop_pagefault = n,
+                3 => c.ring_fill = n,
+                _ => c.ring_fill_max = n,
+            }
         }
     }
+    let sum = |f: fn(&CpuCounters) -> u64| cpus.iter().map(f).sum::<u64>();
+    out.submitted.store(sum(|c| c.submitted), Ordering::Relaxed);
+    out.drop_buffer
+        .store(sum(|c| c.drop_buffer), Ordering::Relaxed);
+    out.drop_pagefault
+        .store(sum(|c| c.drop_pagefault), Ordering::Relaxed);
+    *out.per_cpu.lock().unwrap_or_else(|e| e.into_inner()) = cpus;
 }

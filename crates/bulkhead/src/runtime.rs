@@ -510,6 +510,19 @@ fn replay(r: Replay) -> Result<ExitCode> {
                                 drops_buffer: k.drops_buffer,
                                 drops_page_faults: k.drops_page_faults,
                                 drops_bug: k.drops_bug,
+                                per_cpu: c
+                                    .per_cpu
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .iter()
+                                    .map(|p| bulkhead_rules::webserver::CpuKernelCounters {
+                                        events: p.submitted + p.drop_buffer,
+                                        drops: p.drop_buffer + p.drop_pagefault,
+                                        ring_fill: p.ring_fill,
+                                        ring_fill_max: p.ring_fill_max,
+                                    })
+                                    .collect(),
+                                ring_bytes: c.ring_bytes.load(std::sync::atomic::Ordering::Relaxed),
                             }
                         });
                         // Falco's line at this point ("with modern BPF probe"); tests wait for it.

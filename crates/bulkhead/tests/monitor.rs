@@ -532,6 +532,42 @@ fn healthz_and_prometheus_metrics_while_monitoring() {
     assert_eq!(value("falcosecurity_scap_n_drops_total"), 0.0);
     assert!(value("falcosecurity_falco_memory_rss_bytes") > 1e6);
     assert!(value("falcosecurity_falco_rules_matches_total{rule_name=\"Shadow file read\"") >= 1.0);
+    // Per CPU: the events of every CPU add up to the total of the same scrape; the ring's size and
+    // each CPU's view of its fill.
+    let per_cpu = |name: &str| -> Vec<f64> {
+        metrics
+            .lines()
+            .filter(|l| l.starts_with(&format!("{name}{{cpu=")))
+            .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+            .collect()
+    };
+    let cpus = per_cpu("falcosecurity_scap_n_evts_cpu_total");
+    assert!(!cpus.is_empty(), "{metrics}");
+    assert_eq!(
+        cpus.iter().sum::<f64>(),
+        value("falcosecurity_scap_n_evts_total")
+    );
+    assert_eq!(
+        per_cpu("falcosecurity_scap_n_drops_cpu_total").len(),
+        cpus.len()
+    );
+    assert_eq!(
+        value("bulkhead_sensor_ring_size_bytes"),
+        (16u64 << 20) as f64
+    );
+    let fill_max = per_cpu("bulkhead_sensor_ring_fill_max_bytes");
+    assert_eq!(fill_max.len(), cpus.len());
+    assert!(fill_max.iter().all(|&f| f <= (16u64 << 20) as f64));
+    // Wakeups are batched: events wait in the ring until the reader's poll, so some CPU saw it
+    // hold something.
+    assert!(fill_max.iter().sum::<f64>() > 0.0, "{metrics}");
+    assert!(
+        per_cpu("bulkhead_sensor_ring_fill_bytes")
+            .iter()
+            .zip(&fill_max)
+            .all(|(f, m)| f <= m),
+        "a CPU's last fill is never above its most"
+    );
     unsafe { libc::kill(mon.id() as i32, libc::SIGTERM) };
     assert!(mon.wait().unwrap().success());
     println!("webserver: /healthz ok, /metrics counts events, drops and the rule match");
