@@ -23,6 +23,8 @@ const volatile __u32 self_tgid = 0;
 // Wake the reader once this many bytes are waiting (batched wakeups: a wakeup per event costs
 // more than the event on a VM).
 const volatile __u64 wakeup_bytes = 256 * 1024;
+// Most bytes of I/O data read per event (libs' snaplen; Falco's -S).
+const volatile __u32 snaplen = 80;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -180,7 +182,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 
 // Reads argument `i`'s user memory as the spec says into buf at off; returns the bytes written.
 static __always_inline __u32 read_arg(void *buf, __u32 off, __u8 how, __u8 lenarg, struct pending *p,
-				      __u32 argi)
+				      __u32 argi, long ret)
 {
 	if (off > BH_SCRATCH - BH_STR_MAX)
 		return 0;
@@ -211,6 +213,23 @@ static __always_inline __u32 read_arg(void *buf, __u32 off, __u8 how, __u8 lenar
 			return 0;
 		}
 		n = lenarg & 0xff;
+	} else if (how == BH_ARG_DATA_RET || how == BH_ARG_DATA) {
+		__u64 len = 0;
+		if (ret > 0)
+			len = ret;
+		else if (how == BH_ARG_DATA)
+			len = p->args[lenarg & 7];
+		if (len > snaplen)
+			len = snaplen;
+		if (len > BH_BUF_MAX)
+			len = BH_BUF_MAX;
+		if (len == 0)
+			return 0;
+		if (bpf_probe_read_user(buf + off, len & (BH_STR_MAX - 1), ptr) < 0) {
+			count(BH_CNT_DROP_PAGEFAULT);
+			return 0;
+		}
+		n = len & (BH_STR_MAX - 1);
 	} else if (how == BH_ARG_BUF_LENPTR) {
 		int len = 0;
 		const void *lp = (const void *)p->args[lenarg & 7];
@@ -302,12 +321,12 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	// Strings are read only for calls that succeeded or whose failure the rules care about
 	// (open failures are rule inputs too), so always.
 	if (spec->how0) {
-		__u32 n = read_arg(r, off, spec->how0, spec->len0, p, spec->arg0);
+		__u32 n = read_arg(r, off, spec->how0, spec->len0, p, spec->arg0, ret);
 		r->len0 = n;
 		off += n & (BH_STR_MAX - 1);
 	}
 	if (spec->how1) {
-		__u32 n = read_arg(r, off & (BH_SCRATCH - 1), spec->how1, spec->len1, p, spec->arg1);
+		__u32 n = read_arg(r, off & (BH_SCRATCH - 1), spec->how1, spec->len1, p, spec->arg1, ret);
 		r->len1 = n;
 		off += n & (BH_STR_MAX - 1);
 	}

@@ -22,6 +22,9 @@
 #define BH_ARG_BUF 2        /* buffer whose length is argument `len` */
 #define BH_ARG_BUF_LENPTR 3 /* buffer whose length is the int argument `len` points to */
 #define BH_ARG_FIXED 4      /* buffer of `len` bytes (a length, not an argument index) */
+/* I/O data, at most `snaplen` bytes (as the libs drivers read `data` parameters): */
+#define BH_ARG_DATA_RET 5   /* the bytes the call returned (read, recvfrom): `ret` of them */
+#define BH_ARG_DATA 6       /* the bytes given (write, sendto): `ret` if it succeeded, else argument `len` */
 
 #define BH_CNT_SUBMITTED 0
 #define BH_CNT_DROP_BUFFER 1

@@ -115,9 +115,16 @@ impl Decoder {
         let Some((enter, exit)) = syscalls::params(name, r) else {
             return vec![];
         };
+        let event = syscalls::spec(name).map_or(name, |s| s.event());
         let mut out = Vec::with_capacity(2);
-        out.extend(self.build(name, Direction::Enter, self.ts(r.ts_enter), r.h.tid, &enter));
-        out.extend(self.build(name, Direction::Exit, self.ts(r.h.ts), r.h.tid, &exit));
+        out.extend(self.build(
+            event,
+            Direction::Enter,
+            self.ts(r.ts_enter),
+            r.h.tid,
+            &enter,
+        ));
+        out.extend(self.build(event, Direction::Exit, self.ts(r.h.ts), r.h.tid, &exit));
         out
     }
 

@@ -13,6 +13,11 @@ pub const ARG_STR: u8 = 1;
 pub const ARG_BUF: u8 = 2;
 pub const ARG_BUF_LENPTR: u8 = 3;
 pub const ARG_FIXED: u8 = 4;
+/// I/O data the call returned (`ret` bytes, at most snaplen).
+pub const ARG_DATA_RET: u8 = 5;
+/// I/O data the call was given (`ret` bytes if it succeeded, else its length argument; at most
+/// snaplen).
+pub const ARG_DATA: u8 = 6;
 
 pub const EXE_UPPER_LAYER: u32 = 1;
 pub const EXE_FROM_MEMFD_OR_DELETED: u32 = 2;

@@ -59,6 +59,9 @@ pub struct SensorConfig {
     pub ring_bytes: u32,
     /// Wake the reader once this many bytes wait.
     pub wakeup_bytes: u64,
+    /// Most bytes of I/O data (`read`/`write`/`sendto`/`recvfrom` … `data`) read per event:
+    /// libs' snaplen, Falco's `-S` (default 80).
+    pub snaplen: u32,
     /// Resolve the cgroups of exec and fork records on the reading thread (as early as
     /// possible: the task may be gone when the consumer gets to it).
     pub resolve_cgroups: bool,
@@ -72,6 +75,7 @@ impl SensorConfig {
             syscalls,
             ring_bytes: 16 << 20,
             wakeup_bytes: 256 << 10,
+            snaplen: 80,
             resolve_cgroups: true,
             container_requests: None,
         }
@@ -260,6 +264,7 @@ fn run(
             })?;
         ro.self_tgid = std::process::id();
         ro.wakeup_bytes = cfg.wakeup_bytes;
+        ro.snaplen = cfg.snaplen.min(4095);
     }
     open.maps
         .events

@@ -2,7 +2,7 @@
 //! exit (pushed into the BPF `interest` map) and how the record becomes the enter and exit
 //! events of the libs event table (parameters named as the table names them).
 
-use crate::record::{ARG_BUF, ARG_FIXED, ARG_NONE, ARG_STR, SysRecord};
+use crate::record::{ARG_BUF, ARG_DATA, ARG_DATA_RET, ARG_FIXED, ARG_NONE, ARG_STR, SysRecord};
 
 /// One captured system call.
 pub struct SyscallSpec {
@@ -242,9 +242,34 @@ pub const SYSCALLS: &[SyscallSpec] = &[
         state: true,
         tuple: TUPLE_RET,
     },
+    // I/O: the data (at most snaplen bytes) as the libs drivers read it.
+    SyscallSpec {
+        name: "read",
+        mem: [(ARG_DATA_RET, 1, 0), NO],
+        state: false,
+        tuple: TUPLE_NONE,
+    },
+    SyscallSpec {
+        name: "write",
+        mem: [(ARG_DATA, 1, 2), NO],
+        state: false,
+        tuple: TUPLE_NONE,
+    },
+    SyscallSpec {
+        name: "pread64",
+        mem: [(ARG_DATA_RET, 1, 0), NO],
+        state: false,
+        tuple: TUPLE_NONE,
+    },
+    SyscallSpec {
+        name: "pwrite64",
+        mem: [(ARG_DATA, 1, 2), NO],
+        state: false,
+        tuple: TUPLE_NONE,
+    },
     SyscallSpec {
         name: "sendto",
-        mem: [NO, NO],
+        mem: [(ARG_DATA, 1, 2), NO],
         state: false,
         tuple: TUPLE_ARG0,
     },
@@ -256,7 +281,7 @@ pub const SYSCALLS: &[SyscallSpec] = &[
     },
     SyscallSpec {
         name: "recvfrom",
-        mem: [NO, NO],
+        mem: [(ARG_DATA_RET, 1, 0), NO],
         state: false,
         tuple: TUPLE_ARG0,
     },
@@ -285,6 +310,17 @@ pub const SYSCALLS: &[SyscallSpec] = &[
         tuple: TUPLE_NONE,
     },
 ];
+
+impl SyscallSpec {
+    /// The libs event name (the x86_64 name but for `pread64`/`pwrite64`).
+    pub fn event(&self) -> &'static str {
+        match self.name {
+            "pread64" => "pread",
+            "pwrite64" => "pwrite",
+            n => n,
+        }
+    }
+}
 
 /// The table entry of a system call.
 pub fn spec(name: &str) -> Option<&'static SyscallSpec> {
@@ -623,6 +659,18 @@ pub fn params(name: &str, r: &SysRecord) -> Option<(Params, Params)> {
                 vec![("fd", ret), ("tuple", tuple(r, Ends::RemoteLocal))],
             )
         }
+        "read" | "write" => (
+            vec![("fd", fd(a[0])), ("size", Val::Int(a[2] as u32 as i64))],
+            vec![res(), ("data", data(r))],
+        ),
+        "pread64" | "pwrite64" => (
+            vec![
+                ("fd", fd(a[0])),
+                ("size", Val::Int(a[2] as u32 as i64)),
+                ("pos", Val::Int(a[3] as i64)),
+            ],
+            vec![res(), ("data", data(r))],
+        ),
         "sendto" | "sendmsg" => (
             vec![
                 ("fd", fd(a[0])),
@@ -636,11 +684,15 @@ pub fn params(name: &str, r: &SysRecord) -> Option<(Params, Params)> {
                 ),
                 ("tuple", tuple(r, Ends::LocalRemote)),
             ],
-            vec![res()],
+            vec![res(), ("data", data(r))],
         ),
         "recvfrom" => (
             vec![("fd", fd(a[0])), ("size", Val::Int(a[2] as u32 as i64))],
-            vec![res(), ("tuple", tuple(r, Ends::RemoteLocal))],
+            vec![
+                res(),
+                ("data", data(r)),
+                ("tuple", tuple(r, Ends::RemoteLocal)),
+            ],
         ),
         "recvmsg" => (
             vec![("fd", fd(a[0]))],
@@ -730,6 +782,11 @@ enum Ends {
 const AF_UNIX: u16 = 1;
 const AF_INET: u16 = 2;
 const AF_INET6: u16 = 10;
+
+/// The I/O data the kernel side read (argument memory 0), as the `data` bytebuf.
+fn data(r: &SysRecord) -> Val {
+    Val::Bytes(r.mem[0].clone().unwrap_or_default())
+}
 
 /// The kernel socket's ends as the libs `socktuple` parameter (empty when none was read).
 fn tuple(r: &SysRecord, ends: Ends) -> Val {

@@ -214,6 +214,85 @@ fn a_tcp_connect_carries_both_ends_of_the_socket() {
     }
 }
 
+/// I/O data as the libs drivers read it: `write`'s bytes given, `read`'s bytes returned, at most
+/// snaplen of them (80 here, as Falco's default); `pwrite64`/`pread64` as the libs `pwrite`/`pread`
+/// events; a UDP `sendto`'s data and the `recvfrom` data with the socket's ends.
+#[test]
+fn io_data_is_read_up_to_snaplen() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(s) = start(vec![
+        "openat", "close", "read", "write", "pread64", "pwrite64", "socket", "sendto", "recvfrom",
+    ]) else {
+        return;
+    };
+    let mut d = Decoder::new(CgroupResolver::host());
+    let path = format!("/tmp/bulkhead-io-test-{}", std::process::id());
+    let long = "L".repeat(100);
+    let script = format!(
+        r#"
+import os, socket
+fd = os.open("{path}", os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+os.write(fd, b"bulkhead-marker-write")
+os.pwrite(fd, b"{long}", 64)
+os.lseek(fd, 0, 0)
+os.read(fd, 21)
+os.pread(fd, 100, 64)
+os.close(fd)
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(("127.0.0.1", 0))
+w = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+w.sendto(b"bulkhead-udp-payload", r.getsockname())
+r.recvfrom(64)
+"#
+    );
+    let mut child = Command::new("python3")
+        .args(["-c", &script])
+        .spawn()
+        .unwrap();
+    let pid = child.id() as u64;
+    assert!(child.wait().unwrap().success());
+    std::fs::remove_file(&path).ok();
+    let events = collect(&s, &mut d, 10, |e| {
+        e.tid == pid && e.name == "recvfrom" && e.direction == Direction::Exit
+    });
+    // Every `data` of the process's `name` exits (the interpreter's own reads come too).
+    let data = |name: &str| -> Vec<Vec<u8>> {
+        events
+            .iter()
+            .filter(|e| e.tid == pid && e.name == name && e.direction == Direction::Exit)
+            .filter_map(|e| match &e.param("data")?.value {
+                bulkhead_scap::Value::Bytes(b) => Some(b.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let has = |name: &str, want: &[u8]| {
+        let got = data(name);
+        assert!(
+            got.iter().any(|d| d == want),
+            "{name}: no data {:?} in {:?}",
+            String::from_utf8_lossy(want),
+            got.iter()
+                .map(|d| String::from_utf8_lossy(d))
+                .collect::<Vec<_>>()
+        );
+    };
+    let l80 = "L".repeat(80);
+    has("write", b"bulkhead-marker-write");
+    has("pwrite", l80.as_bytes()); // 100 bytes written, snaplen 80
+    has("read", b"bulkhead-marker-write");
+    has("pread", l80.as_bytes());
+    has("sendto", b"bulkhead-udp-payload");
+    has("recvfrom", b"bulkhead-udp-payload");
+    let rf = events
+        .iter()
+        .find(|e| e.tid == pid && e.name == "recvfrom" && e.direction == Direction::Exit)
+        .unwrap();
+    assert!(matches!(
+        rf.param("tuple").unwrap().value,
+        bulkhead_scap::Value::SockTuple(_)
+    ));
+}
+
 /// Under a flood the sensor drops and counts, never stalls: a ring of 64 KiB and a consumer that
 /// reads nothing while 50,000 opens happen. Every open of the flood is either delivered or
 /// counted as dropped, some are dropped, and the sensor delivers again once the consumer reads.

@@ -289,6 +289,10 @@ pub enum RuntimeAction {
         /// Stop after this many seconds (Falco's -M).
         #[arg(short = 'M', value_name = "SECONDS")]
         duration: Option<u64>,
+        /// Bytes of each I/O buffer (`read`/`write`/`sendto`/`recvfrom` data, `evt.buffer`)
+        /// captured, as Falco's `-S` (default 80, at most 4095).
+        #[arg(short = 'S', long = "snaplen", value_name = "LEN", value_parser = clap::value_parser!(u32).range(0..=4095))]
+        snaplen: Option<u32>,
         /// Only run rules with this tag (repeatable).
         #[arg(short = 't', value_name = "TAG")]
         tags: Vec<String>,

@@ -98,6 +98,7 @@ pub fn runtime(args: RuntimeArgs, quiet: bool) -> Result<ExitCode> {
             config,
             options,
             duration,
+            snaplen,
             tags,
             disable_tags,
             disable_rules,
@@ -111,6 +112,7 @@ pub fn runtime(args: RuntimeArgs, quiet: bool) -> Result<ExitCode> {
                 rules: &rules,
                 input: Input::Live {
                     duration: duration.map(std::time::Duration::from_secs),
+                    snaplen: snaplen.unwrap_or(80),
                     engines: container_socket
                         .into_iter()
                         .map(bulkhead_sensor::containers::Engine::Api)
@@ -371,6 +373,8 @@ enum Input<'a> {
     /// This machine's kernel (`monitor`).
     Live {
         duration: Option<std::time::Duration>,
+        /// `-S`: bytes of I/O data per event.
+        snaplen: u32,
         /// `--container-socket` and `--cri` (empty: those the host has).
         engines: Vec<bulkhead_sensor::containers::Engine>,
         /// `--capture FILE`.
@@ -494,13 +498,16 @@ fn replay(r: Replay) -> Result<ExitCode> {
                 }
             }
             Input::Live {
-                duration, engines, ..
+                duration,
+                engines,
+                snaplen,
+                ..
             } => {
                 bar.finish_and_clear();
                 match &live {
                     None => {
                         let (source, n) =
-                            start_monitor(&pipeline, *duration, engines, cfg.ring_bytes)?;
+                            start_monitor(&pipeline, *duration, engines, cfg.ring_bytes, *snaplen)?;
                         let c = source.counters_handle();
                         metrics.set_counters(move || {
                             let k = c.snapshot();
@@ -801,13 +808,13 @@ fn interest(pipeline: &Pipeline) -> Vec<&'static str> {
     match wanted.names() {
         Some(names) => {
             for &n in &names {
-                if SYSCALLS.iter().any(|s| s.name == n) || FROM_SCHED.contains(&n) {
+                if SYSCALLS.iter().any(|s| s.event() == n) || FROM_SCHED.contains(&n) {
                     continue;
                 }
                 missing.push(n.to_string());
             }
             for s in SYSCALLS {
-                if s.state || names.contains(&s.name) {
+                if s.state || names.contains(&s.event()) {
                     capture.push(s.name);
                 }
             }
@@ -828,6 +835,7 @@ fn start_monitor(
     duration: Option<std::time::Duration>,
     engines: &[bulkhead_sensor::containers::Engine],
     ring_bytes: u32,
+    snaplen: u32,
 ) -> Result<(bulkhead_sensor::LiveSource, usize)> {
     let capture = interest(pipeline);
     let stop = STOP
@@ -868,6 +876,7 @@ fn start_monitor(
     let n = capture.len();
     let mut sensor = bulkhead_sensor::SensorConfig::new(capture);
     sensor.ring_bytes = ring_bytes;
+    sensor.snaplen = snaplen;
     let source =
         bulkhead_sensor::LiveSource::start(sensor, duration, stop, lookup)?.with_reload(reload);
     Ok((source, n))

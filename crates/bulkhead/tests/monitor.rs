@@ -1128,3 +1128,65 @@ fn a_pod_on_containerd_is_named_in_its_alerts() {
         std::panic::resume_unwind(e);
     }
 }
+
+/// `evt.buffer` live: a rule on the data a process writes fires for bytes within the snaplen
+/// (80 by default, as Falco) and not past it; `-S` widens it.
+#[test]
+fn rules_see_io_data_up_to_the_snaplen() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("the eBPF sensor needs root");
+    }
+    if !have("python3") {
+        return skip("python3 is needed");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("buffer.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: Secret written\n  desc: d\n  condition: evt.type=write and evt.dir=< and proc.name=python3 and evt.buffer contains \"bulkhead-secret\"\n  output: \"secret written (data=%evt.buffer)\"\n  priority: WARNING\n",
+    )
+    .unwrap();
+    let target = dir.path().join("out.txt");
+    // One write with the marker at the start, one with it after 100 bytes.
+    let write = |offset: usize, tag: &str| {
+        let script = format!(
+            "import os\nfd = os.open({:?}, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)\nos.write(fd, b'{}bulkhead-secret-{tag}')\nos.close(fd)\n",
+            target.display().to_string(),
+            "x".repeat(offset)
+        );
+        assert!(
+            Command::new("python3")
+                .args(["-c", &script])
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    let alerts = |m: &Running| -> Vec<String> {
+        let mut v = Vec::new();
+        while let Ok(l) = m.out.recv_timeout(Duration::from_secs(3)) {
+            v.push(l);
+        }
+        v
+    };
+    let m = Running::start(&["-r".as_ref(), rules.as_os_str()]);
+    write(0, "near");
+    write(100, "far");
+    let got = alerts(&m);
+    m.stop();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert!(got[0].contains("data=bulkhead-secret-near"), "{got:#?}");
+    let m = Running::start(&[
+        "-r".as_ref(),
+        rules.as_os_str(),
+        "-S".as_ref(),
+        "200".as_ref(),
+    ]);
+    write(100, "far");
+    let got = alerts(&m);
+    m.stop();
+    assert_eq!(got.len(), 1, "{got:#?}");
+    assert!(got[0].contains("bulkhead-secret-far"), "{got:#?}");
+    println!("monitor: evt.buffer within the 80-byte snaplen fires, past it only with -S 200");
+}
