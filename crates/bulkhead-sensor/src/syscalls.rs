@@ -859,7 +859,7 @@ mod tests {
             assert!(
                 bulkhead_scap::event_table()
                     .iter()
-                    .any(|e| e.name == s.name && !e.old_version),
+                    .any(|e| e.name == s.event() && !e.old_version),
                 "{} has no current libs event",
                 s.name
             );
@@ -878,7 +878,7 @@ mod tests {
                 let info = bulkhead_scap::event_table()
                     .iter()
                     .rev()
-                    .find(|e| e.name == s.name && !e.old_version && (e.code & 1) == dir)
+                    .find(|e| e.name == s.event() && !e.old_version && (e.code & 1) == dir)
                     .expect("event");
                 for (p, _) in ps {
                     assert!(
