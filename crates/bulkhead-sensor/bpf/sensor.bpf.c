@@ -348,6 +348,32 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
+// Whether the task may write inode `ino`, as the kernel's generic_permission decides it (and as
+// libs' drivers compute PPM_EXE_WRITABLE): not on a read-only mount or an immutable file; by the
+// owner, group or other write bit that applies to the task's fsuid/fsgid; or with
+// CAP_DAC_OVERRIDE. (Supplementary groups and ACLs are not consulted.)
+static __always_inline bool exe_writable(struct task_struct *t, struct inode *ino)
+{
+	umode_t mode = BPF_CORE_READ(ino, i_mode);
+	if (BPF_CORE_READ(ino, i_sb, s_flags) & 1 /* SB_RDONLY */)
+		return false;
+	if (BPF_CORE_READ(ino, i_flags) & 8 /* S_IMMUTABLE */)
+		return false;
+	__u32 fsuid = BPF_CORE_READ(t, cred, fsuid.val);
+	__u32 fsgid = BPF_CORE_READ(t, cred, fsgid.val);
+	bool w;
+	if (fsuid == BPF_CORE_READ(ino, i_uid.val))
+		w = mode & 0200;
+	else if (fsgid == BPF_CORE_READ(ino, i_gid.val))
+		w = mode & 0020;
+	else
+		w = mode & 0002;
+	if (w)
+		return true;
+	__u64 caps = BPF_CORE_READ(t, cred, cap_effective.val);
+	return caps & (1ULL << 1 /* CAP_DAC_OVERRIDE */);
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_exec, struct task_struct *t, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -372,6 +398,8 @@ int BPF_PROG(sched_exec, struct task_struct *t, pid_t old_pid, struct linux_binp
 		if (BPF_CORE_READ(ovl, __upperdentry))
 			r->flags |= BH_EXE_UPPER_LAYER;
 	}
+	if (exe_writable(t, ino))
+		r->flags |= BH_EXE_WRITABLE;
 	__u32 nlink = BPF_CORE_READ(ino, __i_nlink);
 	if (nlink == 0)
 		r->flags |= BH_EXE_FROM_MEMFD_OR_DELETED;

@@ -36,6 +36,7 @@
 
 #define BH_EXE_UPPER_LAYER 1
 #define BH_EXE_FROM_MEMFD_OR_DELETED 2
+#define BH_EXE_WRITABLE 4 /* the task's user may write the executable */
 
 /* Which socket the record describes (its addresses, read from the kernel socket). */
 #define BH_TUPLE_NONE 0

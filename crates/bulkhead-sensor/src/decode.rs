@@ -15,6 +15,7 @@ use std::collections::HashMap;
 const PPM_CL_CLONE_FILES: i64 = 1;
 const PPM_CL_CLONE_THREAD: i64 = 1 << 13;
 const PPM_CL_CHILD_IN_PIDNS: i64 = 1 << 29;
+const PPM_EXE_WRITABLE: i64 = 1;
 const PPM_EXE_UPPER_LAYER: i64 = 1 << 1;
 const PPM_EXE_FROM_MEMFD: i64 = 1 << 2;
 
@@ -134,6 +135,9 @@ impl Decoder {
         let mut flags = 0;
         if r.flags & record::EXE_UPPER_LAYER != 0 {
             flags |= PPM_EXE_UPPER_LAYER;
+        }
+        if r.flags & record::EXE_WRITABLE != 0 {
+            flags |= PPM_EXE_WRITABLE;
         }
         if r.flags & record::EXE_FROM_MEMFD_OR_DELETED != 0 && r.filename.starts_with(b"/memfd:") {
             flags |= PPM_EXE_FROM_MEMFD;

@@ -21,6 +21,7 @@ pub const ARG_DATA: u8 = 6;
 
 pub const EXE_UPPER_LAYER: u32 = 1;
 pub const EXE_FROM_MEMFD_OR_DELETED: u32 = 2;
+pub const EXE_WRITABLE: u32 = 4;
 
 /// `struct bh_hdr`.
 pub const HDR_LEN: usize = 8 * 3 + 4 * 10 + 16;

@@ -293,6 +293,65 @@ r.recvfrom(64)
     ));
 }
 
+/// `PPM_EXE_WRITABLE` as the kernel's permission check decides it: root (CAP_DAC_OVERRIDE) may
+/// write /bin/true, `nobody` may not, but may write its own copy.
+#[test]
+fn exec_flags_say_whether_the_user_may_write_the_executable() {
+    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    if unsafe { libc::geteuid() } != 0 || Command::new("setpriv").arg("--help").output().is_err() {
+        let strict = std::env::var("BULKHEAD_STRICT").is_ok_and(|v| v == "1");
+        assert!(!strict, "BULKHEAD_STRICT=1: needs root and setpriv");
+        eprintln!("SKIP: needs root and setpriv");
+        return;
+    }
+    let Some(s) = start(vec!["openat"]) else {
+        return;
+    };
+    let mut d = Decoder::new(CgroupResolver::host());
+    let dir = tempfile::tempdir_in("/tmp").unwrap();
+    let own = dir.path().join("mytrue");
+    std::fs::copy("/bin/true", &own).unwrap();
+    std::os::unix::fs::chown(&own, Some(65534), Some(65534)).unwrap();
+    std::os::unix::fs::chown(dir.path(), Some(65534), Some(65534)).unwrap();
+    let nobody = [
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "--inh-caps=-all",
+    ];
+    let runs: [(Vec<&str>, &str, bool); 3] = [
+        (vec![], "/bin/true", true),
+        (nobody.to_vec(), "/bin/true", false),
+        (nobody.to_vec(), own.to_str().unwrap(), true),
+    ];
+    for (opts, exe, writable) in runs {
+        let mut child = Command::new("setpriv")
+            .args(&opts)
+            .arg(exe)
+            .spawn()
+            .unwrap();
+        let pid = child.id() as u64;
+        assert!(child.wait().unwrap().success());
+        let events = collect(&s, &mut d, 10, |e| {
+            e.tid == pid
+                && e.name == "execve"
+                && e.direction == Direction::Exit
+                && e.param("exe")
+                    .is_some_and(|p| p.value.to_string().ends_with("true"))
+        });
+        let ex = events
+            .iter()
+            .rfind(|e| e.tid == pid && e.name == "execve" && e.direction == Direction::Exit)
+            .unwrap_or_else(|| panic!("no execve of {exe}"));
+        let flags = int(ex, "flags").unwrap();
+        assert_eq!(
+            flags & 1 != 0,
+            writable,
+            "{exe} as {opts:?}: flags {flags:#x}"
+        );
+    }
+}
+
 /// Under a flood the sensor drops and counts, never stalls: a ring of 64 KiB and a consumer that
 /// reads nothing while 50,000 opens happen. Every open of the flood is either delivered or
 /// counted as dropped, some are dropped, and the sensor delivers again once the consumer reads.

@@ -788,6 +788,7 @@ impl FieldSource for SyscallEvent<'_> {
             }
             "proc.is_exe_upper_layer" => one(self.thread()?.exe_upper_layer.to_string()),
             "proc.is_exe_from_memfd" => one(self.thread()?.exe_from_memfd.to_string()),
+            "proc.is_exe_writable" => one(self.thread()?.exe_writable.to_string()),
             "thread.cap_effective" => one(caps_to_string(self.thread()?.cap_effective)),
             "fd.nameraw" => match self.fd_entry() {
                 Some(e) => one(dedup_slashes(&e.name_raw)),
@@ -877,6 +878,11 @@ impl FieldSource for SyscallEvent<'_> {
             "proc.sname" => one(self.group_leader(|t| t.sid)?.comm.clone()),
             "proc.vpgid.name" => one(self.group_leader(|t| t.vpgid)?.comm.clone()),
             "proc.vpgid.exe" => one(self.group_leader(|t| t.vpgid)?.exe.clone()),
+            "proc.vpgid.exepath" => one(self.group_leader(|t| t.vpgid)?.exepath.clone()),
+            "proc.vpgid" => {
+                let v = self.thread()?.vpgid;
+                if v == -1 { None } else { one(v.to_string()) }
+            }
             "proc.is_vpgid_leader" => {
                 let t = self.thread()?;
                 one((t.vpgid == t.vpid).to_string())

@@ -91,6 +91,7 @@ const L4_UDP: u8 = 3;
 const L4_ICMP: u8 = 4;
 const L4_RAW: u8 = 5;
 /// Execve exit flags (`PPM_EXE_*`).
+const PPM_EXE_WRITABLE: u64 = 1;
 const PPM_EXE_UPPER_LAYER: u64 = 1 << 1;
 const PPM_EXE_FROM_MEMFD: u64 = 1 << 2;
 /// `PPM_EXVAT_AT_EMPTY_PATH`: execveat on the dirfd itself.
@@ -206,6 +207,9 @@ pub struct Thread {
     /// `proc.is_exe_upper_layer` / `proc.is_exe_from_memfd` (execve flags).
     pub exe_upper_layer: bool,
     pub exe_from_memfd: bool,
+    /// `proc.is_exe_writable` (execve flags, process list): the executable is writable by the
+    /// process's user.
+    pub exe_writable: bool,
     /// Time the thread was created by a clone/fork seen in the capture (0: unknown, as for the
     /// threads of the process list, whose files do not record it).
     pub clone_ts: u64,
@@ -387,6 +391,7 @@ fn thread_from_info(t: &ThreadInfo) -> Thread {
         cap_effective: t.cap_effective.unwrap_or(0),
         exe_upper_layer: t.exe_upper_layer.unwrap_or(false),
         exe_from_memfd: t.exe_from_memfd.unwrap_or(false),
+        exe_writable: t.exe_writable.unwrap_or(false),
         // Entries older than a field get libscap's savefile defaults (-1, 0xffffffff, 0).
         vtid: t.vtid.unwrap_or(-1),
         vpid: t.vpid.unwrap_or(-1),

@@ -604,6 +604,7 @@ impl Inspector {
             child.exepath.clone_from(&lookup.exepath);
             child.exe_upper_layer = lookup.exe_upper_layer;
             child.exe_from_memfd = lookup.exe_from_memfd;
+            child.exe_writable = lookup.exe_writable;
             child.sid = lookup.sid;
             child.vpgid = lookup.vpgid;
             child.tty = lookup.tty;
@@ -727,6 +728,7 @@ impl Inspector {
             let flags = flags as u64;
             t.exe_upper_layer = flags & PPM_EXE_UPPER_LAYER != 0;
             t.exe_from_memfd = flags & PPM_EXE_FROM_MEMFD != 0;
+            t.exe_writable = flags & PPM_EXE_WRITABLE != 0;
         }
         if let Some(caps) = param_int(ev, "cap_effective") {
             t.cap_effective = caps as u64;
