@@ -61,17 +61,30 @@ fn hex(v: Option<&str>) -> Option<u64> {
     u64::from_str_radix(v?, 16).ok()
 }
 
-/// Machine, users/groups, threads and fds: the records in the order a capture has them.
-pub fn scan(limits: ScanLimits) -> Vec<StateRecord> {
+/// What the scan could not read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScanGaps {
+    /// Processes whose open files were not readable (`/proc/<pid>/fd` denied: another user's
+    /// process without CAP_SYS_PTRACE/CAP_DAC_READ_SEARCH): their earlier fds are unknown.
+    pub fds_denied: usize,
+}
+
+/// Machine, users/groups, threads and fds: the records in the order a capture has them, and
+/// what could not be read.
+pub fn scan(limits: ScanLimits) -> (Vec<StateRecord>, ScanGaps) {
     let mut out = vec![StateRecord::Machine(machine())];
     let (users, groups) = users_groups();
     out.push(StateRecord::Users { users, groups });
     let (threads, fds) = threads(Path::new("/proc"), limits);
     out.push(StateRecord::Threads(threads));
+    let mut gaps = ScanGaps::default();
     for (tid, fds) in fds {
-        out.push(StateRecord::Fds { tid, fds });
+        match fds {
+            Some(fds) => out.push(StateRecord::Fds { tid, fds }),
+            None => gaps.fds_denied += 1,
+        }
     }
-    out
+    (out, gaps)
 }
 
 fn machine() -> MachineInfo {
@@ -140,7 +153,8 @@ fn users_groups() -> (Vec<User>, Vec<Group>) {
     (users, groups)
 }
 
-type FdLists = Vec<(u64, Vec<FdInfo>)>;
+/// Per process, its fds (`None`: not readable, permission denied).
+type FdLists = Vec<(u64, Option<Vec<FdInfo>>)>;
 
 /// Every thread under `proc` (a procfs mount) and the fds of every process.
 pub fn threads(proc: &Path, limits: ScanLimits) -> (Vec<ThreadInfo>, FdLists) {
@@ -277,9 +291,12 @@ fn thread(pdir: &Path, pid: u64, tid: u64, limits: ScanLimits) -> Option<ThreadI
 
 /// The open fds of a process: files (with their open flags), directories, pipes, sockets and
 /// the anonymous kinds by the name the kernel gives them.
-fn process_fds(pdir: &Path, max: usize) -> Vec<FdInfo> {
-    let Ok(rd) = std::fs::read_dir(pdir.join("fd")) else {
-        return Vec::new();
+fn process_fds(pdir: &Path, max: usize) -> Option<Vec<FdInfo>> {
+    let rd = match std::fs::read_dir(pdir.join("fd")) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return None,
+        // Gone meanwhile (or a kernel thread): nothing to know.
+        Err(_) => return Some(Vec::new()),
     };
     let mut out = Vec::new();
     for e in rd.flatten() {
@@ -343,7 +360,7 @@ fn process_fds(pdir: &Path, max: usize) -> Vec<FdInfo> {
         });
     }
     out.sort_by_key(|f| f.fd);
-    out
+    Some(out)
 }
 
 #[cfg(test)]
@@ -369,7 +386,11 @@ mod tests {
         );
         let cwd = std::env::current_dir().unwrap();
         assert_eq!(t.cwd, cwd.to_string_lossy());
-        let mine = &fds.iter().find(|(p, _)| *p == me).expect("fds").1;
+        let mine = fds
+            .iter()
+            .find(|(p, _)| *p == me)
+            .and_then(|(_, f)| f.as_ref())
+            .expect("fds");
         assert!(mine.iter().any(|fd| matches!(&fd.detail,
             FdDetail::File { name, .. } if *name == path.to_string_lossy())));
         drop(f);

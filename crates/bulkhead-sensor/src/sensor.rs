@@ -41,6 +41,10 @@ pub enum SensorError {
         "the kernel has no BTF (/sys/kernel/btf/vmlinux is missing): the sensor's CO-RE programs cannot be relocated on it"
     )]
     NoBtf,
+    #[error(
+        "the kernel is locked down in confidentiality mode (/sys/kernel/security/lockdown): eBPF programs may not read kernel memory, so the sensor cannot run"
+    )]
+    Lockdown,
     #[error("loading the eBPF sensor failed: {0}")]
     Load(String),
     #[error("attaching the eBPF sensor failed: {0}")]
@@ -141,6 +145,11 @@ impl Sensor {
         if !std::path::Path::new("/sys/kernel/btf/vmlinux").exists() {
             return Err(SensorError::NoBtf);
         }
+        if lockdown_confidentiality(
+            &std::fs::read_to_string("/sys/kernel/security/lockdown").unwrap_or_default(),
+        ) {
+            return Err(SensorError::Lockdown);
+        }
         let (tx, rx) = sync_channel(CHANNEL_RECORDS);
         let (ready_tx, ready_rx) = sync_channel::<Result<(), SensorError>>(1);
         let stop = Arc::new(AtomicBool::new(false));
@@ -228,6 +237,12 @@ impl Drop for Sensor {
             let _ = t.join();
         }
     }
+}
+
+/// Whether `/sys/kernel/security/lockdown` (`none integrity [confidentiality]`) selects the mode
+/// that forbids eBPF reads of kernel memory.
+fn lockdown_confidentiality(lockdown: &str) -> bool {
+    lockdown.contains("[confidentiality]")
 }
 
 fn classify_load_error(e: libbpf_rs::Error) -> SensorError {
@@ -425,4 +440,24 @@ fn read_counters(map: &impl MapCore, out: &SensorCounters) {
     out.drop_pagefault
         .store(sum(|c| c.drop_pagefault), Ordering::Relaxed);
     *out.per_cpu.lock().unwrap_or_else(|e| e.into_inner()) = cpus;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lockdown_in_confidentiality_mode_is_refused() {
+        assert!(lockdown_confidentiality(
+            "none integrity [confidentiality]\n"
+        ));
+        assert!(!lockdown_confidentiality(
+            "[none] integrity confidentiality\n"
+        ));
+        assert!(!lockdown_confidentiality(
+            "none [integrity] confidentiality\n"
+        ));
+        assert!(!lockdown_confidentiality(""));
+        assert!(SensorError::Lockdown.to_string().contains("lockdown"));
+    }
 }

@@ -65,10 +65,15 @@ impl LiveSource {
         // The sensor first, then the scan: a process that starts in between is seen by both
         // (the later event wins), never by neither.
         let sensor = Sensor::start(cfg)?;
-        let mut ready: VecDeque<SourceEvent> = procfs::scan(ScanLimits::default())
-            .into_iter()
-            .map(SourceEvent::State)
-            .collect();
+        let (records, gaps) = procfs::scan(ScanLimits::default());
+        if gaps.fds_denied > 0 {
+            eprintln!(
+                "bulkhead: warning: the /proc scan could not read the open files of {} processes (another user's; CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH allow it): files, sockets and pipes they opened before the monitor started are unknown (fd.name <NA>)",
+                gaps.fds_denied
+            );
+        }
+        let mut ready: VecDeque<SourceEvent> =
+            records.into_iter().map(SourceEvent::State).collect();
         let mut known = HashMap::new();
         let decoder = Decoder::new(CgroupResolver::host());
         // Containers already running: their metadata before any event.

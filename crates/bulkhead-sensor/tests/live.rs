@@ -16,7 +16,7 @@ static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 fn start(syscalls: Vec<&'static str>) -> Option<Sensor> {
     match Sensor::start(SensorConfig::new(syscalls)) {
         Ok(s) => Some(s),
-        Err(e @ (SensorError::Privileges(_) | SensorError::NoBtf)) => {
+        Err(e @ (SensorError::Privileges(_) | SensorError::NoBtf | SensorError::Lockdown)) => {
             let strict = std::env::var("BULKHEAD_STRICT").is_ok_and(|v| v == "1");
             assert!(!strict, "BULKHEAD_STRICT=1 and the sensor cannot run: {e}");
             eprintln!("SKIP: the eBPF sensor cannot run here: {e}");
@@ -362,7 +362,7 @@ fn a_flood_is_dropped_and_counted_never_stalled() {
     cfg.ring_bytes = 64 << 10;
     let s = match Sensor::start(cfg) {
         Ok(s) => s,
-        Err(e @ (SensorError::Privileges(_) | SensorError::NoBtf)) => {
+        Err(e @ (SensorError::Privileges(_) | SensorError::NoBtf | SensorError::Lockdown)) => {
             let strict = std::env::var("BULKHEAD_STRICT").is_ok_and(|v| v == "1");
             assert!(!strict, "BULKHEAD_STRICT=1 and the sensor cannot run: {e}");
             eprintln!("SKIP: the eBPF sensor cannot run here: {e}");
