@@ -503,7 +503,17 @@ pub fn decode_value(ty: ParamType, flagset: Option<&str>, b: &[u8]) -> Value {
             Value::UInt(le_u(b))
         }
         Uid | Gid => Value::UInt(le_u(b)),
-        Mode => Value::UInt(le_u(b)),
+        // chmod's `mode` names its bits (libs' `chmod_mode`); other modes are plain numbers.
+        Mode => match flagset {
+            Some(f) => {
+                let v = le_u(b);
+                Value::Flags {
+                    value: v,
+                    names: table::flag_names(f, v),
+                }
+            }
+            None => Value::UInt(le_u(b)),
+        },
         Errno => Value::Errno(le_i(b)),
         Fd => Value::Fd(le_i(b)),
         Pid => Value::Pid(le_i(b)),

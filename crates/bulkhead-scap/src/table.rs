@@ -357,6 +357,27 @@ pub fn flag_names(flagset: &str, value: u64) -> Vec<&'static str> {
             }
             v
         }
+        // libs' `chmod_mode` (PPM_S_* values, the octal mode bits), in its order.
+        "chmod" => {
+            const BITS: [(u64, &str); 12] = [
+                (1, "S_IXOTH"),
+                (1 << 1, "S_IWOTH"),
+                (1 << 2, "S_IROTH"),
+                (1 << 3, "S_IXGRP"),
+                (1 << 4, "S_IWGRP"),
+                (1 << 5, "S_IRGRP"),
+                (1 << 6, "S_IXUSR"),
+                (1 << 7, "S_IWUSR"),
+                (1 << 8, "S_IRUSR"),
+                (1 << 9, "S_ISVTX"),
+                (1 << 10, "S_ISGID"),
+                (1 << 11, "S_ISUID"),
+            ];
+            BITS.iter()
+                .filter(|(bit, _)| value & bit != 0)
+                .map(|(_, n)| *n)
+                .collect()
+        }
         "af" => match value {
             0 => vec!["AF_UNSPEC"],
             1 => vec!["AF_UNIX"],
@@ -373,5 +394,28 @@ pub fn flag_names(flagset: &str, value: u64) -> Vec<&'static str> {
             .map(|n| vec![*n])
             .unwrap_or_default(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chmod_modes_are_named_as_libs_names_them() {
+        assert_eq!(
+            flag_names("chmod", 0o4755),
+            [
+                "S_IXOTH", "S_IROTH", "S_IXGRP", "S_IRGRP", "S_IXUSR", "S_IWUSR", "S_IRUSR",
+                "S_ISUID"
+            ]
+        );
+        assert_eq!(flag_names("chmod", 0o2000), ["S_ISGID"]);
+        let chmod = event_table()
+            .iter()
+            .find(|e| e.name == "fchmod" && !e.old_version && e.direction == crate::Direction::Exit)
+            .expect("fchmod exit");
+        let mode = chmod.params.iter().find(|p| p.name == "mode").unwrap();
+        assert_eq!(mode.flagset, Some("chmod"));
     }
 }

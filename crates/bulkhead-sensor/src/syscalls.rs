@@ -292,6 +292,36 @@ pub const SYSCALLS: &[SyscallSpec] = &[
         tuple: TUPLE_ARG0,
     },
     SyscallSpec {
+        name: "fchmod",
+        mem: [NO, NO],
+        state: false,
+        tuple: TUPLE_NONE,
+    },
+    SyscallSpec {
+        name: "setns",
+        mem: [NO, NO],
+        state: false,
+        tuple: TUPLE_NONE,
+    },
+    SyscallSpec {
+        name: "unshare",
+        mem: [NO, NO],
+        state: false,
+        tuple: TUPLE_NONE,
+    },
+    SyscallSpec {
+        name: "userfaultfd",
+        mem: [NO, NO],
+        state: false,
+        tuple: TUPLE_NONE,
+    },
+    SyscallSpec {
+        name: "bpf",
+        mem: [NO, NO],
+        state: false,
+        tuple: TUPLE_NONE,
+    },
+    SyscallSpec {
         name: "ptrace",
         mem: [NO, NO],
         state: false,
@@ -698,6 +728,24 @@ pub fn params(name: &str, r: &SysRecord) -> Option<(Params, Params)> {
             vec![("fd", fd(a[0]))],
             vec![res(), ("tuple", tuple(r, Ends::RemoteLocal))],
         ),
+        "fchmod" => (
+            vec![],
+            vec![
+                res(),
+                ("fd", fd(a[0])),
+                ("mode", Val::Int((a[1] & 0o7777) as i64)),
+            ],
+        ),
+        "setns" => (
+            vec![("fd", fd(a[0])), ("nstype", Val::Int(clone_flags(a[1])))],
+            vec![res()],
+        ),
+        "unshare" => (vec![("flags", Val::Int(clone_flags(a[0])))], vec![res()]),
+        "userfaultfd" => (vec![], vec![res(), ("flags", Val::Int(open_flags(a[0])))]),
+        "bpf" => (
+            vec![("cmd", Val::Int(a[0] as i32 as i64))],
+            vec![("fd", ret), ("cmd", Val::Int(a[0] as i32 as i64))],
+        ),
         "ptrace" => (
             vec![
                 ("request", Val::Int(ptrace_request(a[0]))),
@@ -724,6 +772,37 @@ pub fn params(name: &str, r: &SysRecord) -> Option<(Params, Params)> {
         ),
         _ => return None,
     })
+}
+
+/// Linux `CLONE_*` flags as libs' `PPM_CL_*` values (`clone_flags_to_scap`).
+pub fn clone_flags(f: u64) -> i64 {
+    const MAP: [(u64, i64); 22] = [
+        (0x400, 1),             // CLONE_FILES
+        (0x200, 1 << 1),        // CLONE_FS
+        (0x8000_0000, 1 << 2),  // CLONE_IO
+        (0x0800_0000, 1 << 3),  // CLONE_NEWIPC
+        (0x4000_0000, 1 << 4),  // CLONE_NEWNET
+        (0x2_0000, 1 << 5),     // CLONE_NEWNS
+        (0x2000_0000, 1 << 6),  // CLONE_NEWPID
+        (0x0400_0000, 1 << 7),  // CLONE_NEWUTS
+        (0x8000, 1 << 8),       // CLONE_PARENT
+        (0x10_0000, 1 << 9),    // CLONE_PARENT_SETTID
+        (0x2000, 1 << 10),      // CLONE_PTRACE
+        (0x800, 1 << 11),       // CLONE_SIGHAND
+        (0x4_0000, 1 << 12),    // CLONE_SYSVSEM
+        (0x1_0000, 1 << 13),    // CLONE_THREAD
+        (0x80_0000, 1 << 14),   // CLONE_UNTRACED
+        (0x100, 1 << 15),       // CLONE_VM
+        (0x1000_0000, 1 << 20), // CLONE_NEWUSER
+        (0x20_0000, 1 << 23),   // CLONE_CHILD_CLEARTID
+        (0x0100_0000, 1 << 24), // CLONE_CHILD_SETTID
+        (0x8_0000, 1 << 25),    // CLONE_SETTLS
+        (0x4000, 1 << 27),      // CLONE_VFORK
+        (0x0200_0000, 1 << 28), // CLONE_NEWCGROUP
+    ];
+    MAP.iter()
+        .filter(|(linux, _)| f & linux != 0)
+        .fold(0, |acc, (_, ppm)| acc | ppm)
 }
 
 /// Linux `PTRACE_*` requests as libs' `PPM_PTRACE_*` values (`ptrace_requests_to_scap`).
@@ -890,6 +969,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn clone_flags_as_libs_writes_them() {
+        // CLONE_NEWUSER | CLONE_NEWNS, as `unshare -Urm` asks.
+        assert_eq!(clone_flags(0x1000_0000 | 0x2_0000), (1 << 20) | (1 << 5));
+        assert_eq!(clone_flags(0x4000_0000), 1 << 4);
+        assert_eq!(clone_flags(0), 0);
     }
 
     #[test]
