@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""OS-package parity between Bulkhead and Trivy, on real test images (stdlib only).
+"""Package parity between Bulkhead and Trivy, on real test images (stdlib only): OS packages by default,
+any purl types with --types.
 
 Runs Trivy (`trivy image --input ... --format cyclonedx`, fresh cache dir each time) and Bulkhead
 (`bulkhead sbom IMAGE --format cyclonedx --no-cache -o FILE`) on each image, takes the OS packages of each
@@ -75,12 +76,13 @@ def iter_components(comps):
         yield from iter_components(c.get("components"))
 
 
-def os_packages(cdx, key="nvt", normalize_epoch=False):
-    """Set of keys for the OS packages of a CycloneDX JSON document."""
+def os_packages(cdx, key="nvt", normalize_epoch=False, types=OS_PURL_TYPES):
+    """Set of keys for the packages of a CycloneDX JSON document whose purl type is in `types` (by
+    default the OS package types)."""
     out = set()
     for c in iter_components(cdx.get("components")):
         p = parse_purl(c.get("purl"))
-        if not p or p[0] not in OS_PURL_TYPES:
+        if not p or p[0] not in types:
             continue
         ptype, ns, pname, pver, quals = p
         version = c.get("version") or pver or ""
@@ -88,7 +90,8 @@ def os_packages(cdx, key="nvt", normalize_epoch=False):
             version = f"{quals['epoch']}:{version}"
         if key == "purl":
             q = "&".join(f"{k}={v}" for k, v in sorted(quals.items()) if k != "distro")
-            out.add(f"pkg:{ptype}/{ns}/{pname}@{pver or ''}" + (f"?{q}" if q else ""))
+            path = f"{ns}/{pname}" if ns else pname
+            out.add(f"pkg:{ptype}/{path}@{pver or ''}" + (f"?{q}" if q else ""))
         else:
             out.add((c.get("name") or pname, version, ptype))
     return out
@@ -213,10 +216,13 @@ def main():
     ap.add_argument("--key", choices=["nvt", "purl"], default="nvt")
     ap.add_argument("--normalize-epoch", action="store_true")
     ap.add_argument("--against", choices=["bulkhead", "oracle"], default="bulkhead")
+    ap.add_argument("--types", default="deb,rpm,apk",
+                    help="purl types compared (default the OS ones: deb,rpm,apk; e.g. npm, pypi)")
     ap.add_argument("--rpm-fixtures", action="store_true",
                     help="also compare root filesystems built from ../shared rpm fixture databases (SQLite, NDB)")
     a = ap.parse_args()
 
+    types = set(a.types.split(","))
     trivy = trivy_path(a.trivy)
     if a.against == "bulkhead" and not os.access(a.bulkhead, os.X_OK):
         sys.exit(f"parity-trivy: {a.bulkhead} not found; build it (cargo build --release -p bulkhead) "
@@ -241,12 +247,12 @@ def main():
                 tj = os.path.join(a.save_dir or tmp, f"{label}.trivy.cdx.json")
                 dt_t = run_trivy(trivy, img, tj, tmp)
                 with open(tj) as f:
-                    tset = os_packages(json.load(f), a.key, a.normalize_epoch)
+                    tset = os_packages(json.load(f), a.key, a.normalize_epoch, types)
                 if a.against == "bulkhead":
                     bj = os.path.join(a.save_dir or tmp, f"{label}.bulkhead.cdx.json")
                     dt_b = run_bulkhead(a.bulkhead, img, bj)
                     with open(bj) as f:
-                        bset = os_packages(json.load(f), a.key, a.normalize_epoch)
+                        bset = os_packages(json.load(f), a.key, a.normalize_epoch, types)
                 else:
                     dt_b = 0.0
                     bset = oracle_packages(img, a.key)

@@ -2,8 +2,8 @@
 # Build real container test images for Bulkhead into a cache directory outside the repo.
 #
 # Usage: scripts/build-test-images.sh [--force] [--check] [TARGET...]
-#   TARGET   one or more of: bookworm bullseye busybox rpm multilayer pyvuln   (default: all)
-#            (dependencies are built too: multilayer and pyvuln need bookworm)
+#   TARGET   one or more of: bookworm bullseye busybox rpm multilayer pyvuln npmvuln   (default: all)
+#            (dependencies are built too: multilayer, pyvuln and npmvuln need bookworm)
 #   --force  rebuild the selected targets even if their .stamp says they are up to date
 #   --check  build nothing; exit 0 if the selected targets are present and up to date, 1 otherwise
 #
@@ -25,6 +25,11 @@
 #                                           installed with the host's pip into /usr/local/lib/python3.11/dist-packages
 #                                           (needs PyPI and a python3.11 host, as Debian 12 has)
 #   pyvuln.expected-python.txt              "Name\tVersion" of that dir from importlib.metadata (independent oracle)
+#   npmvuln.docker.tar                      podman build FROM bookworm + /app: an npm application (its own
+#                                           package.json) with OLD, VULNERABLE npm releases installed by the
+#                                           host's `npm install` (needs the npm registry), nested node_modules
+#   npmvuln.expected-npm.txt                "Name\tVersion\tPath" of every installed package and the app, from
+#                                           `npm ls --all --parseable --long` (independent oracle)
 #   <name>.stamp, manifest.txt
 #
 # Each target writes <name>.stamp when it is complete; a re-run with fresh stamps takes about a second.
@@ -35,10 +40,10 @@ set -Eeuo pipefail
 declare -A RECIPE=(
   [bookworm.rootfs]=1 [bullseye.rootfs]=1
   [bookworm]=1 [bullseye]=1
-  [busybox]=1 [rpm]=2 [multilayer]=2 [pyvuln]=1
+  [busybox]=1 [rpm]=2 [multilayer]=2 [pyvuln]=1 [npmvuln]=1
 )
 declare -A DEPS=(
-  [bookworm]="bookworm.rootfs" [bullseye]="bullseye.rootfs" [multilayer]="bookworm" [pyvuln]="bookworm"
+  [bookworm]="bookworm.rootfs" [bullseye]="bullseye.rootfs" [multilayer]="bookworm" [pyvuln]="bookworm" [npmvuln]="bookworm"
 )
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,7 +51,7 @@ OUT="${BULKHEAD_TESTDATA:-/var/tmp/bulkhead-testdata}"
 MIRROR="${BULKHEAD_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 P=(podman --runtime runc --cgroup-manager cgroupfs)
 IMG_PREFIX="localhost/bh-test"
-ALL_TARGETS=(bookworm bullseye busybox rpm multilayer pyvuln)
+ALL_TARGETS=(bookworm bullseye busybox rpm multilayer pyvuln npmvuln)
 
 log()  { printf '[build-test-images %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die()  { printf '[build-test-images] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -61,7 +66,7 @@ for a in "$@"; do
     --force) FORCE=1 ;;
     --check) CHECK=1 ;;
     -h|--help) sed -n '2,/^set -Eeuo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    bookworm|bullseye|busybox|rpm|multilayer|pyvuln) TARGETS+=("$a") ;;
+    bookworm|bullseye|busybox|rpm|multilayer|pyvuln|npmvuln) TARGETS+=("$a") ;;
     *) die "unknown argument '$a' (try --help)" ;;
   esac
 done
@@ -87,6 +92,7 @@ outputs_of() {
     rpm) echo "rpm.rootfs/ rpm.rpms/ rpm.docker.tar rpm.expected-packages.txt" ;;
     multilayer) echo "multilayer.docker.tar multilayer.oci.tar multilayer.expected-packages.txt multilayer.expected-files.txt" ;;
     pyvuln) echo "pyvuln.docker.tar pyvuln.expected-python.txt" ;;
+    npmvuln) echo "npmvuln.docker.tar npmvuln.expected-npm.txt" ;;
   esac
 }
 is_fresh() { # name -> 0 if stamp matches recipe, deps and outputs exist
@@ -549,6 +555,49 @@ EOF
   log "pyvuln: done in $(since "$t0") s ($n Python packages, $(du -sh "$ctx/site" | cut -f1) in $site)"
 }
 
+# Old npm releases with published advisories (ansi-html 0.0.7: GHSA-whgm-jr23-g3j9, in ../shared's
+# OSV npm data), a scoped package (@babel/code-frame) and express 4.16.0 for a real dependency tree
+# with nested node_modules. Pinned: changing the list means bumping RECIPE[npmvuln].
+NPMVULN_PKGS=(ansi-html@0.0.7 lodash@4.17.15 minimist@1.2.0 @babel/code-frame@7.0.0 express@4.16.0)
+
+build_npmvuln() {
+  local t0 ctx="$WORK/npmvuln.ctx" ref="$IMG_PREFIX/npmvuln:latest" base="$IMG_PREFIX/bookworm:latest"
+  local old n
+  t0="$(now)"
+  command -v npm >/dev/null || apt_install npm
+  log "npmvuln: npm install ${#NPMVULN_PKGS[@]} pinned old releases (and their dependencies), podman build FROM $base"
+  ensure_image bookworm
+  safe_rm "$ctx"; mkdir -p "$ctx/app"
+  printf '{"name":"bh-npm-app","version":"1.0.0","private":true,"license":"MIT"}\n' > "$ctx/app/package.json"
+  (cd "$ctx/app" && npm install --no-audit --no-fund --ignore-scripts --save-exact "${NPMVULN_PKGS[@]}") \
+    > "$WORK/npmvuln.npm.log" 2>&1 \
+    || { tail -n 40 "$WORK/npmvuln.npm.log" >&2; die "npm install failed (npm registry reachable?)"; }
+  # Independent oracle: npm's own view of the installed tree (one line per installed copy).
+  (cd "$ctx/app" && npm ls --all --parseable --long) 2>/dev/null | python3 -c '
+import sys
+app = sys.argv[1]
+for line in sys.stdin:
+    path, _, ident = line.rstrip("\n").partition(":")
+    name, _, version = ident.split(":")[0].rpartition("@")
+    print(f"{name}\t{version}\t/app{path[len(app):]}/package.json")
+' "$ctx/app" | sort > "$WORK/npmvuln.expected-npm.txt"
+  n="$(wc -l < "$WORK/npmvuln.expected-npm.txt")"
+  [ "$n" -gt "${#NPMVULN_PKGS[@]}" ] || die "npm ls lists only $n packages"
+  cat > "$ctx/Containerfile" <<EOF
+FROM $base
+COPY app/ /app/
+LABEL org.opencontainers.image.title="bh-test npmvuln" org.opencontainers.image.description="Bulkhead test image: bookworm + an npm application with old vulnerable releases"
+EOF
+  old="$(image_id "$ref")"
+  "${P[@]}" build --quiet --no-cache --network none --layers -f "$ctx/Containerfile" -t "$ref" "$ctx" \
+    > "$WORK/npmvuln.build.log" 2>&1 || { tail -n 40 "$WORK/npmvuln.build.log" >&2; die "podman build failed"; }
+  drop_old_image "$old" "$ref"
+  save_image "$ref" docker-archive npmvuln.docker.tar
+  mv "$WORK/npmvuln.expected-npm.txt" "$OUT/"
+  write_stamp npmvuln
+  log "npmvuln: done in $(since "$t0") s ($n npm packages with the app)"
+}
+
 # ---------------------------------------------------------------------------------------------------------
 if [ ${#TODO[@]} -gt 0 ]; then
   log "output: $OUT; to build: ${TODO[*]}"
@@ -565,6 +614,7 @@ if [ ${#TODO[@]} -gt 0 ]; then
       rpm) build_rpm ;;
       multilayer) build_multilayer ;;
       pyvuln) build_pyvuln ;;
+      npmvuln) build_npmvuln ;;
     esac
   done
   safe_rm "$WORK"

@@ -17,6 +17,8 @@ BULKHEAD_STRICT=1 cargo test --workspace -- --nocapture 2>&1 | tee target/test-o
 CARGO_TARGET_DIR=target/fuzz-check cargo check --manifest-path fuzz/Cargo.toml --bins
 # Ground truth against the peer: OS package sets must agree with Trivy 0.59.1 (>= 99%) on every image.
 python3 bench/parity-trivy.py --bulkhead target/debug/bulkhead --min 0.99 --rpm-fixtures
+# Language packages: the npm application image, whole purls (every installed copy and the app).
+python3 bench/parity-trivy.py --bulkhead target/debug/bulkhead --min 0.99 --types npm --key purl npmvuln.docker.tar
 passed=$(grep -E '^test result:' target/test-output.txt | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -E '^test result:' target/test-output.txt | grep -Eo '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
 echo "cargo: $passed passed, $failed failed"

@@ -104,7 +104,7 @@ pub fn target_for(pkg: &Package, os: Option<&OsInfo>) -> Option<Target> {
                 order: Ecosystem::Rpm,
             })
         }
-        PackageKind::PyPI => language_target(pkg),
+        PackageKind::PyPI | PackageKind::Npm => language_target(pkg),
     }
 }
 
@@ -157,6 +157,7 @@ fn language_target(pkg: &Package) -> Option<Target> {
     let purl_type = pkg.kind?.purl_type();
     let (base, order) = match purl_type {
         "pypi" => ("PyPI", Ecosystem::PyPI),
+        "npm" => ("npm", Ecosystem::Npm),
         _ => return None,
     };
     Some(Target {

@@ -11,16 +11,20 @@ pub enum PackageKind {
     Rpm,
     /// Python distribution (wheel `.dist-info` or egg `.egg-info`) installed in a site-packages dir.
     PyPI,
+    /// Node.js package (a `package.json` with name and version: installed under `node_modules/`,
+    /// or an application's own manifest).
+    Npm,
 }
 
 impl PackageKind {
-    /// The purl type (`deb`, `apk`, `rpm`, `pypi`).
+    /// The purl type (`deb`, `apk`, `rpm`, `pypi`, `npm`).
     pub fn purl_type(self) -> &'static str {
         match self {
             PackageKind::Deb => "deb",
             PackageKind::Apk => "apk",
             PackageKind::Rpm => "rpm",
             PackageKind::PyPI => "pypi",
+            PackageKind::Npm => "npm",
         }
     }
 

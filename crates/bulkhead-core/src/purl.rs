@@ -45,7 +45,7 @@ fn namespace(kind: PackageKind, os: Option<&OsInfo>) -> String {
         (PackageKind::Deb, _) => "debian".into(),
         (PackageKind::Apk, _) => "alpine".into(),
         (PackageKind::Rpm, _) => "redhat".into(),
-        (PackageKind::PyPI, _) => String::new(),
+        (PackageKind::PyPI | PackageKind::Npm, _) => String::new(),
     }
 }
 
@@ -58,7 +58,17 @@ fn language_purl(kind: PackageKind, pkg: &Package) -> Option<String> {
     if name.is_empty() {
         return None;
     }
+    // npm scopes are the purl namespace: `@babel/core` → `pkg:npm/%40babel/core`.
+    let (namespace, name) = match (kind, name.split_once('/')) {
+        (PackageKind::Npm, Some((scope, n))) if scope.starts_with('@') => {
+            (Some(scope.to_string()), n.to_string())
+        }
+        _ => (None, name),
+    };
     let mut purl = PackageUrl::new(kind.purl_type(), name.as_str()).ok()?;
+    if let Some(ns) = &namespace {
+        purl.with_namespace(ns.as_str());
+    }
     let version = pkg.display_version();
     if !version.is_empty() {
         purl.with_version(version.as_str());
@@ -121,6 +131,24 @@ mod tests {
             source: "etc/os-release".into(),
             repository: None,
         }
+    }
+
+    #[test]
+    fn npm_purls_as_trivy_writes_them() {
+        let npm = |name: &str, version: &str| Package {
+            kind: Some(PackageKind::Npm),
+            name: name.into(),
+            version: version.into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            package_purl(&npm("lodash", "4.17.15"), Some(&os("debian", "12"))).unwrap(),
+            "pkg:npm/lodash@4.17.15"
+        );
+        assert_eq!(
+            package_purl(&npm("@babel/code-frame", "7.0.0"), None).unwrap(),
+            "pkg:npm/%40babel/code-frame@7.0.0"
+        );
     }
 
     #[test]

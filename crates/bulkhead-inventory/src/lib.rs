@@ -1,5 +1,5 @@
-//! Analyzers over an [`ImageIndex`]: OS identity, OS package databases (dpkg, apk, rpm) and installed
-//! Python distributions, with the files each package owns. Each analyzer declares the paths it needs
+//! Analyzers over an [`ImageIndex`]: OS identity, OS package databases (dpkg, apk, rpm), installed
+//! Python distributions and Node.js packages, with the files each package owns. Each analyzer declares the paths it needs
 //! ([`wanted`]); the image walk captures exactly those during its single pass, and [`analyze`] runs on
 //! the merged index.
 //!
@@ -11,6 +11,7 @@
 pub mod apk;
 pub mod control;
 pub mod dpkg;
+pub mod node;
 pub mod os;
 pub mod python;
 pub mod rpm;
@@ -19,7 +20,7 @@ use bulkhead_core::{OsInfo, Package};
 use bulkhead_image::{ImageIndex, Wanted, WarningCap};
 
 /// Changes whenever an analyzer's path set or parsing changes (part of the layer cache key).
-pub const ANALYZERS_VERSION: &str = "os-1,dpkg-1,apk-1,rpm-1,python-1";
+pub const ANALYZERS_VERSION: &str = "os-1,dpkg-1,apk-1,rpm-1,python-1,node-1";
 
 /// Most warnings an inventory keeps; past it, the last one counts the rest.
 pub const MAX_WARNINGS: usize = 1000;
@@ -231,7 +232,12 @@ impl FileWarnings {
 /// The union of the paths every analyzer reads.
 pub fn wanted() -> Wanted {
     Wanted::new(ANALYZERS_VERSION, |p| {
-        os::wants(p) || dpkg::wants(p) || apk::wants(p) || rpm::wants(p) || python::wants(p)
+        os::wants(p)
+            || dpkg::wants(p)
+            || apk::wants(p)
+            || rpm::wants(p)
+            || python::wants(p)
+            || node::wants(p)
     })
 }
 
@@ -249,6 +255,7 @@ pub fn analyze_with(index: &ImageIndex, limits: &Limits) -> Inventory {
     apk::analyze_ctx(index, &mut packages, &mut ctx);
     rpm::analyze_ctx(index, &mut packages, &mut ctx);
     python::analyze_ctx(index, &mut packages, &mut ctx);
+    node::analyze_ctx(index, &mut packages, &mut ctx);
     // An OS package is one per key; a language package is one per key *and place* (the same Python
     // release in two site-packages directories is two installs).
     let place = |p: &Package| -> String {

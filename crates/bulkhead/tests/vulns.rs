@@ -162,3 +162,96 @@ fn pyvuln_findings_match_the_packaging_oracle() {
             .all(|v| v["fix"]["version"].is_string())
     );
 }
+
+/// npm: the real OSV npm records of ../shared (osv-scanner's offline snapshot) imported with
+/// `db import`, the npmvuln image scanned, and every (package, advisory) pair compared with the same
+/// OSV ranges evaluated by node-semver (the copy npm ships: tests/oracle/osv_npm_oracle.js).
+#[test]
+fn npmvuln_findings_match_the_node_semver_oracle() {
+    let Some(t) = testdata() else { return };
+    let osv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/osv/npm");
+    if !osv.is_dir() {
+        println!("SKIP: ../shared absent; this test checked nothing");
+        return;
+    }
+    let image = t.join("npmvuln.docker.tar");
+    assert!(
+        image.exists(),
+        "npmvuln image missing: run scripts/build-test-images.sh"
+    );
+    let npm_root = Command::new("npm").args(["root", "-g"]).output();
+    let semver = npm_root
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| {
+            PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()).join("npm/node_modules/semver")
+        })
+        .filter(|p| p.is_dir());
+    let Some(semver) = semver else {
+        assert!(
+            std::env::var("BULKHEAD_STRICT").as_deref() != Ok("1"),
+            "npm (with its node-semver) is needed"
+        );
+        println!("SKIP: npm absent; this test checked nothing");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("adv.db");
+    import_db(&db, &osv);
+    let r = scan_with_db(&image, &db, &["--format", "json"]);
+    let mut ours: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for v in findings(&r) {
+        if v["package"]["kind"] != "npm" {
+            continue;
+        }
+        assert_eq!(
+            v["package"]["purl"].as_str().unwrap().split('@').next(),
+            Some(format!("pkg:npm/{}", v["package"]["name"].as_str().unwrap()).as_str())
+        );
+        for adv in v["evidence"]["advisories"].as_array().unwrap() {
+            ours.insert((
+                v["package"]["name"].as_str().unwrap().to_string(),
+                v["package"]["version"].as_str().unwrap().to_string(),
+                adv.as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    let pkgs = std::fs::read_to_string(t.join("npmvuln.expected-npm.txt")).unwrap();
+    let mut child = Command::new("node")
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/osv_npm_oracle.js"))
+        .arg(&osv)
+        .arg(&semver)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(pkgs.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let oracle: BTreeSet<(String, String, String)> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].to_string(), f[1].to_string(), f[2].to_string())
+        })
+        .collect();
+    assert!(
+        oracle.contains(&(
+            "ansi-html".into(),
+            "0.0.7".into(),
+            "GHSA-whgm-jr23-g3j9".into()
+        )),
+        "the oracle finds the image's known advisory: {oracle:?}"
+    );
+    assert_eq!(ours, oracle);
+    println!(
+        "npmvuln: {} (package, advisory) pairs, node-semver oracle and bulkhead agree",
+        oracle.len()
+    );
+}
