@@ -354,3 +354,21 @@ pub fn assert_bounded(what: &str, r: &Bounded, codes: &[i32], rss_mib: u64) {
         );
     }
 }
+
+/// A child process (a service a test started) killed and reaped when dropped.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Whether `bin` is a command on `PATH`.
+pub fn on_path(bin: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {bin}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}

@@ -6,21 +6,13 @@
 //! so loudly, and fails under BULKHEAD_STRICT=1 (CI).
 
 mod common;
-use common::testdata;
+use common::{Killed, on_path as have, testdata};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const RULES: &str = "../../../shared/data/falco/rules/falcosecurity-rules/falco_rules.yaml";
-
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn strict() -> bool {
     std::env::var("BULKHEAD_STRICT").as_deref() == Ok("1")
@@ -29,13 +21,6 @@ fn strict() -> bool {
 fn skip(why: &str) {
     assert!(!strict(), "BULKHEAD_STRICT=1: {why}");
     eprintln!("SKIP: {why} (this test checked nothing)");
-}
-
-fn have(bin: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {bin}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
 }
 
 fn rules() -> Option<PathBuf> {

@@ -5,16 +5,11 @@
 
 mod common;
 use common::*;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn have(bin: &str) -> bool {
-    let ok = Command::new("sh")
-        .arg("-c")
-        .arg(format!("command -v {bin}"))
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
+    let ok = on_path(bin);
     if !ok {
         if std::env::var("BULKHEAD_STRICT").as_deref() == Ok("1") {
             panic!("{bin} not installed (BULKHEAD_STRICT=1)");
@@ -22,14 +17,6 @@ fn have(bin: &str) -> bool {
         println!("SKIP: {bin} not installed (this test checked nothing)");
     }
     ok
-}
-
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
