@@ -71,6 +71,14 @@ pub struct Package {
     /// Files this package owns, absolute (`/usr/bin/ls`), as recorded by the package manager.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
+    /// A development-only dependency (a lockfile's `dev`): reported only when asked for
+    /// (`--include-dev-deps`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev: bool,
+    /// The packages this one depends on, as `name@version` of packages of the same source (a
+    /// lockfile's resolved dependencies), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
 
 impl Package {

@@ -12,6 +12,7 @@ pub mod apk;
 pub mod control;
 pub mod dpkg;
 pub mod node;
+pub mod npm_lock;
 pub mod os;
 pub mod python;
 pub mod rpm;
@@ -229,6 +230,27 @@ impl FileWarnings {
     }
 }
 
+/// Which package sources the analyzers read beyond what is installed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sources {
+    /// Lockfiles (`package-lock.json`), read for directory scans as Trivy reads them for `fs`
+    /// scans; an image's lockfiles are not read (its installed packages are).
+    pub lockfiles: bool,
+    /// Keep development-only dependencies of lockfiles.
+    pub dev: bool,
+}
+
+/// The union of the paths every analyzer reads, for these sources.
+pub fn wanted_for(sources: Sources) -> Wanted {
+    if !sources.lockfiles {
+        return wanted();
+    }
+    let installed = wanted();
+    Wanted::new(format!("{ANALYZERS_VERSION},npm-lock-1"), move |p| {
+        installed.wants(p) || npm_lock::wants(p)
+    })
+}
+
 /// The union of the paths every analyzer reads.
 pub fn wanted() -> Wanted {
     Wanted::new(ANALYZERS_VERSION, |p| {
@@ -248,6 +270,11 @@ pub fn analyze(index: &ImageIndex) -> Inventory {
 
 /// Run every analyzer over the index.
 pub fn analyze_with(index: &ImageIndex, limits: &Limits) -> Inventory {
+    analyze_sources(index, limits, Sources::default())
+}
+
+/// Run every analyzer over the index, reading the given sources.
+pub fn analyze_sources(index: &ImageIndex, limits: &Limits, sources: Sources) -> Inventory {
     let mut ctx = Ctx::new(limits);
     let mut packages = Vec::new();
     let os = os::detect(index);
@@ -256,6 +283,9 @@ pub fn analyze_with(index: &ImageIndex, limits: &Limits) -> Inventory {
     rpm::analyze_ctx(index, &mut packages, &mut ctx);
     python::analyze_ctx(index, &mut packages, &mut ctx);
     node::analyze_ctx(index, &mut packages, &mut ctx);
+    if sources.lockfiles {
+        npm_lock::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
+    }
     // An OS package is one per key; a language package is one per key *and place* (the same Python
     // release in two site-packages directories is two installs).
     let place = |p: &Package| -> String {

@@ -179,3 +179,82 @@ fn npmvuln_image_matches_npm_ls() {
         want.len()
     );
 }
+
+/// A directory scan reads the project's `package-lock.json` as Trivy's `fs`/`repo` scans do: the
+/// packages, licences (from the installed `node_modules`) and resolved dependencies of Trivy's own
+/// integration fixture (`../shared/data/pkgdb/lockfiles/trivy-repo/npm`) equal Trivy's golden
+/// output for it (`../shared/data/scanner-goldens/trivy/npm.json.golden`), and with dev
+/// dependencies its `npm-with-dev.json.golden`.
+#[test]
+fn package_lock_matches_trivys_goldens() {
+    let Some(repo) = common::shared("lockfiles/trivy-repo/npm") else {
+        return;
+    };
+    let goldens = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/scanner-goldens/trivy");
+    let scanned = bulkhead_image::scan_target(
+        repo.to_str().unwrap(),
+        &bulkhead_inventory::wanted_for(bulkhead_inventory::Sources {
+            lockfiles: true,
+            dev: true,
+        }),
+        &bulkhead_image::ScanOptions::default(),
+    )
+    .expect("scan the fixture directory");
+    type Row = (String, Vec<String>, Vec<String>, bool);
+    let golden = |name: &str| -> BTreeSet<Row> {
+        let g: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(goldens.join(name)).expect("golden"))
+                .unwrap();
+        let strings = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        };
+        g["Results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["Type"] == "npm")
+            .flat_map(|r| r["Packages"].as_array().unwrap().iter())
+            .map(|p| {
+                (
+                    p["ID"].as_str().unwrap().to_string(),
+                    strings(&p["Licenses"]),
+                    strings(&p["DependsOn"]),
+                    p["Dev"].as_bool().unwrap_or(false),
+                )
+            })
+            .collect()
+    };
+    for (dev, name) in [
+        (false, "npm.json.golden"),
+        (true, "npm-with-dev.json.golden"),
+    ] {
+        let inv = bulkhead_inventory::analyze_sources(
+            &scanned.index,
+            &bulkhead_inventory::Limits::default(),
+            bulkhead_inventory::Sources {
+                lockfiles: true,
+                dev,
+            },
+        );
+        let ours: BTreeSet<Row> = npm(&inv)
+            .iter()
+            .map(|p| {
+                (
+                    format!("{}@{}", p.name, p.version),
+                    p.licenses.clone(),
+                    p.depends_on.clone(),
+                    p.dev,
+                )
+            })
+            .collect();
+        let want = golden(name);
+        assert!(want.len() >= 12, "{name}: {want:?}");
+        assert_eq!(ours, want, "{name}");
+        println!("{name}: {} packages, licences and edges equal", want.len());
+    }
+}

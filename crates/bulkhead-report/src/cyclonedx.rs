@@ -158,8 +158,21 @@ pub fn bom(a: &Artifact, vulns: Option<&[&Finding]>) -> Value {
     } else {
         top_deps.extend(os_refs);
     }
-    for r in &pkg_refs {
-        deps.push(json!({"ref": r, "dependsOn": []}));
+    // Each package's own edges (a lockfile's resolved dependencies), to the packages of the same
+    // source file.
+    let by_source: std::collections::HashMap<(&str, String), &String> = a
+        .packages
+        .iter()
+        .zip(&pkg_refs)
+        .map(|(p, r)| ((p.db_path.as_str(), format!("{}@{}", p.name, p.version)), r))
+        .collect();
+    for (p, r) in a.packages.iter().zip(&pkg_refs) {
+        let on: Vec<&String> = p
+            .depends_on
+            .iter()
+            .filter_map(|id| by_source.get(&(p.db_path.as_str(), id.clone())).copied())
+            .collect();
+        deps.push(json!({"ref": r, "dependsOn": on}));
     }
     deps.insert(
         0,

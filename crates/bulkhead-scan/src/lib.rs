@@ -122,6 +122,8 @@ pub struct ScanRequest {
     pub skip_dirs: Vec<String>,
     /// Glob patterns of files to leave out.
     pub skip_files: Vec<String>,
+    /// Report development-only dependencies of lockfiles (read for directory scans only).
+    pub include_dev_deps: bool,
     /// Match vulnerabilities (`None`: inventory only).
     pub vulnerabilities: Option<VulnerabilityOptions>,
     /// Record the result in this scan store (images only).
@@ -138,6 +140,7 @@ impl ScanRequest {
             inventory: bulkhead_inventory::Limits::default(),
             skip_dirs: Vec::new(),
             skip_files: Vec::new(),
+            include_dev_deps: false,
             vulnerabilities: None,
             store: None,
         }
@@ -293,7 +296,12 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
     };
     let mut notices = Vec::new();
     let mut stats = ScanStats::default();
-    let wanted = bulkhead_inventory::wanted();
+    // A directory is a project: its lockfiles are read too (as Trivy's `fs`); an image's are not.
+    let sources = bulkhead_inventory::Sources {
+        lockfiles: req.kind == TargetKind::Filesystem,
+        dev: req.include_dev_deps,
+    };
+    let wanted = bulkhead_inventory::wanted_for(sources);
     let t0 = Instant::now();
     let scanned = bulkhead_image::scan_target(&req.target, &wanted, &req.image).map_err(|e| {
         ScanError::Image {
@@ -302,7 +310,7 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
         }
     })?;
     let t1 = Instant::now();
-    let inv = bulkhead_inventory::analyze_with(&scanned.index, &req.inventory);
+    let inv = bulkhead_inventory::analyze_sources(&scanned.index, &req.inventory, sources);
     stats.read = t1 - t0;
     stats.analyse = t1.elapsed();
     stats.layers = scanned.index.layers.len();

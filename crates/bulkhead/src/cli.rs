@@ -520,6 +520,10 @@ pub struct ScanArgs {
         env = "BULKHEAD_SKIP_FILES"
     )]
     pub skip_files: Vec<String>,
+    /// Report development-only dependencies of lockfiles too (`dev` in package-lock.json), as
+    /// Trivy's flag of that name.
+    #[arg(long, env = "BULKHEAD_INCLUDE_DEV_DEPS")]
+    pub include_dev_deps: bool,
     /// Advisory database to match packages against (default: the default database when it exists).
     #[arg(long, env = "BULKHEAD_DB")]
     pub db: Option<PathBuf>,

@@ -122,6 +122,7 @@ pub fn scan(a: ScanArgs, mode: Mode, quiet: bool) -> Result<ExitCode> {
     };
     let mut req = ScanRequest::new(target, kind);
     req.skip_dirs = a.skip_dirs.clone();
+    req.include_dev_deps = a.include_dev_deps;
     req.skip_files = a.skip_files.clone();
     req.vulnerabilities = vulnerabilities;
     req.store = a.store.clone();
