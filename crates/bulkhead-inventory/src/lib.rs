@@ -16,6 +16,7 @@ pub mod npm_lock;
 pub mod os;
 pub mod python;
 pub mod rpm;
+pub mod yarn;
 
 use bulkhead_core::{OsInfo, Package};
 use bulkhead_image::{ImageIndex, Wanted, WarningCap};
@@ -246,8 +247,8 @@ pub fn wanted_for(sources: Sources) -> Wanted {
         return wanted();
     }
     let installed = wanted();
-    Wanted::new(format!("{ANALYZERS_VERSION},npm-lock-1"), move |p| {
-        installed.wants(p) || npm_lock::wants(p)
+    Wanted::new(format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1"), move |p| {
+        installed.wants(p) || npm_lock::wants(p) || yarn::wants(p)
     })
 }
 
@@ -285,6 +286,7 @@ pub fn analyze_sources(index: &ImageIndex, limits: &Limits, sources: Sources) ->
     node::analyze_ctx(index, &mut packages, &mut ctx);
     if sources.lockfiles {
         npm_lock::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
+        yarn::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
     }
     // An OS package is one per key; a language package is one per key *and place* (the same Python
     // release in two site-packages directories is two installs).

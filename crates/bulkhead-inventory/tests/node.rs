@@ -180,29 +180,20 @@ fn npmvuln_image_matches_npm_ls() {
     );
 }
 
-/// A directory scan reads the project's `package-lock.json` as Trivy's `fs`/`repo` scans do: the
-/// packages, licences (from the installed `node_modules`) and resolved dependencies of Trivy's own
-/// integration fixture (`../shared/data/pkgdb/lockfiles/trivy-repo/npm`) equal Trivy's golden
-/// output for it (`../shared/data/scanner-goldens/trivy/npm.json.golden`), and with dev
-/// dependencies its `npm-with-dev.json.golden`.
+/// A directory scan reads the project's lockfiles as Trivy's `fs`/`repo` scans do: the packages,
+/// licences (from the installed `node_modules` and the project's `package.json`), resolved
+/// dependencies and dev flags of Trivy's own integration fixtures
+/// (`../shared/data/pkgdb/lockfiles/trivy-repo/{npm,yarn}`) equal Trivy's golden outputs for them
+/// (`../shared/data/scanner-goldens/trivy/{npm,npm-with-dev,yarn}.json.golden`).
 #[test]
-fn package_lock_matches_trivys_goldens() {
-    let Some(repo) = common::shared("lockfiles/trivy-repo/npm") else {
+fn lockfiles_match_trivys_goldens() {
+    let Some(fixtures) = common::shared("lockfiles/trivy-repo") else {
         return;
     };
     let goldens = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/data/scanner-goldens/trivy");
-    let scanned = bulkhead_image::scan_target(
-        repo.to_str().unwrap(),
-        &bulkhead_inventory::wanted_for(bulkhead_inventory::Sources {
-            lockfiles: true,
-            dev: true,
-        }),
-        &bulkhead_image::ScanOptions::default(),
-    )
-    .expect("scan the fixture directory");
     type Row = (String, Vec<String>, Vec<String>, bool);
-    let golden = |name: &str| -> BTreeSet<Row> {
+    let golden = |name: &str, kind: &str| -> BTreeSet<Row> {
         let g: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(goldens.join(name)).expect("golden"))
                 .unwrap();
@@ -217,7 +208,7 @@ fn package_lock_matches_trivys_goldens() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|r| r["Type"] == "npm")
+            .filter(|r| r["Type"] == kind)
             .flat_map(|r| r["Packages"].as_array().unwrap().iter())
             .map(|p| {
                 (
@@ -229,17 +220,27 @@ fn package_lock_matches_trivys_goldens() {
             })
             .collect()
     };
-    for (dev, name) in [
-        (false, "npm.json.golden"),
-        (true, "npm-with-dev.json.golden"),
-    ] {
+    let cases = [
+        ("npm", "npm.json.golden", "npm", false, 12),
+        ("npm", "npm-with-dev.json.golden", "npm", true, 13),
+        ("yarn", "yarn.json.golden", "yarn", false, 2),
+    ];
+    for (dir, name, kind, dev, n) in cases {
+        let path = fixtures.join(dir);
+        let sources = bulkhead_inventory::Sources {
+            lockfiles: true,
+            dev,
+        };
+        let scanned = bulkhead_image::scan_target(
+            path.to_str().unwrap(),
+            &bulkhead_inventory::wanted_for(sources),
+            &bulkhead_image::ScanOptions::default(),
+        )
+        .expect("scan the fixture directory");
         let inv = bulkhead_inventory::analyze_sources(
             &scanned.index,
             &bulkhead_inventory::Limits::default(),
-            bulkhead_inventory::Sources {
-                lockfiles: true,
-                dev,
-            },
+            sources,
         );
         let ours: BTreeSet<Row> = npm(&inv)
             .iter()
@@ -252,9 +253,9 @@ fn package_lock_matches_trivys_goldens() {
                 )
             })
             .collect();
-        let want = golden(name);
-        assert!(want.len() >= 12, "{name}: {want:?}");
+        let want = golden(name, kind);
+        assert_eq!(want.len(), n, "{name}: {want:?}");
         assert_eq!(ours, want, "{name}");
-        println!("{name}: {} packages, licences and edges equal", want.len());
+        println!("{name}: {n} packages, licences, edges and dev flags equal");
     }
 }

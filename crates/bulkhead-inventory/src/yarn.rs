@@ -1,0 +1,360 @@
+//! Yarn lockfiles (`yarn.lock`, the classic v1 format), read for directory scans as Trivy reads
+//! them for `fs`/`repo` scans: every locked package with its resolved dependencies; with the
+//! `package.json` next to the lockfile, what its `dependencies` (and `optionalDependencies`)
+//! reach is production code and what only its `devDependencies` reach is development-only (left
+//! out unless asked for), and the project's own package depends on its direct dependencies.
+//!
+//! The format: blocks separated by blank lines; a block starts with its specifiers
+//! (`name@range, name@range2:`, quoted when they hold `@scope/`), then indented fields
+//! (`version "1.2.3"`) and dependency sections (`dependencies:` followed by `name "range"` lines).
+//! A dependency resolves to the block listing `name@range` among its specifiers. Yarn 2+ ("Berry")
+//! lockfiles are YAML with a `__metadata` block and are not read yet (said in a warning).
+
+use std::collections::{BTreeSet, HashMap};
+
+/// Whether `path` is a project's yarn lockfile.
+pub fn wants(path: &str) -> bool {
+    (path == "yarn.lock" || path.ends_with("/yarn.lock")) && !path.contains("node_modules/")
+}
+
+/// One locked package.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct YarnPackage {
+    pub name: String,
+    pub version: String,
+    /// The specifiers it satisfies (`jquery@^3.2.1`).
+    pub specs: Vec<String>,
+    /// Its dependencies as (name, range).
+    pub deps: Vec<(String, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum YarnError {
+    #[error("a Yarn 2+ (Berry) lockfile: not read yet")]
+    Berry,
+    #[error("line {0}: {1}")]
+    Syntax(usize, &'static str),
+}
+
+fn unquote(s: &str) -> &str {
+    let s = s.trim();
+    s.strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .unwrap_or(s)
+}
+
+/// The package name of a specifier (`@scope/name@^1.0` → `@scope/name`).
+pub fn spec_name(spec: &str) -> Option<&str> {
+    let at = spec.get(1..)?.rfind('@')? + 1;
+    Some(&spec[..at])
+}
+
+/// Parse a v1 lockfile.
+pub fn parse(data: &[u8]) -> Result<Vec<YarnPackage>, YarnError> {
+    let text = String::from_utf8_lossy(data);
+    let mut out: Vec<YarnPackage> = Vec::new();
+    let mut cur: Option<YarnPackage> = None;
+    let mut in_deps = false;
+    for (n, line) in text.lines().enumerate() {
+        let lineno = n + 1;
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let body = line.trim();
+        if indent == 0 {
+            if body.starts_with("__metadata:") {
+                return Err(YarnError::Berry);
+            }
+            let Some(header) = body.strip_suffix(':') else {
+                return Err(YarnError::Syntax(
+                    lineno,
+                    "a block header must end with ':'",
+                ));
+            };
+            if let Some(done) = cur.take() {
+                out.push(done);
+            }
+            let specs: Vec<String> = header
+                .split(", ")
+                .map(|s| unquote(s).to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+            let name = specs
+                .first()
+                .and_then(|s| spec_name(s))
+                .ok_or(YarnError::Syntax(
+                    lineno,
+                    "a specifier without a package name",
+                ))?
+                .to_string();
+            cur = Some(YarnPackage {
+                name,
+                specs,
+                ..Default::default()
+            });
+            in_deps = false;
+            continue;
+        }
+        let Some(pkg) = cur.as_mut() else {
+            return Err(YarnError::Syntax(lineno, "a field outside any block"));
+        };
+        if indent <= 2 {
+            in_deps = matches!(body, "dependencies:" | "optionalDependencies:");
+            if let Some(v) = body.strip_prefix("version ") {
+                pkg.version = unquote(v).to_string();
+            }
+        } else if in_deps {
+            // `name "range"` (the name quoted when scoped).
+            let (name, range) = if let Some(rest) = body.strip_prefix('"') {
+                let end = rest
+                    .find('"')
+                    .ok_or(YarnError::Syntax(lineno, "an unterminated dependency name"))?;
+                (&rest[..end], &rest[end + 1..])
+            } else {
+                body.split_once(' ')
+                    .ok_or(YarnError::Syntax(lineno, "a dependency without a range"))?
+            };
+            pkg.deps
+                .push((name.to_string(), unquote(range).to_string()));
+        }
+    }
+    if let Some(done) = cur.take() {
+        out.push(done);
+    }
+    out.retain(|p| !p.version.is_empty());
+    Ok(out)
+}
+
+/// The lockfile's resolution: specifier → index of the package.
+pub struct Resolved<'a> {
+    pub packages: &'a [YarnPackage],
+    by_spec: HashMap<&'a str, usize>,
+}
+
+impl<'a> Resolved<'a> {
+    pub fn new(packages: &'a [YarnPackage]) -> Self {
+        let mut by_spec = HashMap::new();
+        for (i, p) in packages.iter().enumerate() {
+            for s in &p.specs {
+                by_spec.insert(s.as_str(), i);
+            }
+        }
+        Resolved { packages, by_spec }
+    }
+
+    /// The package `name@range` resolves to.
+    pub fn resolve(&self, name: &str, range: &str) -> Option<usize> {
+        self.by_spec
+            .get(format!("{name}@{range}").as_str())
+            .copied()
+    }
+
+    /// `name@version` of each dependency of package `i`, sorted.
+    pub fn depends_on(&self, i: usize) -> Vec<String> {
+        let mut v: Vec<String> = self.packages[i]
+            .deps
+            .iter()
+            .filter_map(|(n, r)| self.resolve(n, r))
+            .map(|j| format!("{}@{}", self.packages[j].name, self.packages[j].version))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Every package reachable from `roots`.
+    pub fn closure(&self, roots: impl IntoIterator<Item = usize>) -> BTreeSet<usize> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<usize> = roots.into_iter().collect();
+        while let Some(i) = stack.pop() {
+            if seen.insert(i) {
+                stack.extend(
+                    self.packages[i]
+                        .deps
+                        .iter()
+                        .filter_map(|(n, r)| self.resolve(n, r)),
+                );
+            }
+        }
+        seen
+    }
+}
+
+/// The dependency maps of a `package.json` this module uses.
+#[derive(serde::Deserialize, Default)]
+struct ProjectManifest {
+    #[serde(default)]
+    dependencies: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    #[serde(default, rename = "optionalDependencies")]
+    optional: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    #[serde(default, rename = "devDependencies")]
+    dev: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+}
+
+/// Add the packages of the index's yarn lockfiles to `packages` (see the module's doc).
+pub(crate) fn analyze_ctx(
+    index: &bulkhead_image::ImageIndex,
+    packages: &mut Vec<bulkhead_core::Package>,
+    ctx: &mut crate::Ctx,
+    dev: bool,
+) {
+    use bulkhead_core::{Package, PackageKind};
+    let mut locks: Vec<&str> = index
+        .captured()
+        .map(|(p, _)| p)
+        .filter(|p| wants(p))
+        .collect();
+    locks.sort_unstable();
+    locks.dedup();
+    let mut fw = crate::FileWarnings::default();
+    let mut merged: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // Installed manifests by path: (name, version, licences).
+    let installed: HashMap<String, (String, String, Vec<String>)> = packages
+        .iter()
+        .filter(|p| p.kind == Some(PackageKind::Npm))
+        .map(|p| {
+            (
+                p.db_path.clone(),
+                (p.name.clone(), p.version.clone(), p.licenses.clone()),
+            )
+        })
+        .collect();
+    for path in locks {
+        let Some(data) = index.read(path) else {
+            continue;
+        };
+        let locked = match parse(data) {
+            Ok(l) => l,
+            Err(e) => {
+                fw.push(ctx, || format!("/{path}: yarn lockfile not read: {e}"));
+                continue;
+            }
+        };
+        let r = Resolved::new(&locked);
+        let dir = path.strip_suffix("yarn.lock").unwrap_or("");
+        let project_path = format!("{dir}package.json");
+        let project: Option<ProjectManifest> = index
+            .read(&project_path)
+            .and_then(|d| serde_json::from_slice(d).ok());
+        let roots = |m: &Option<std::collections::BTreeMap<String, serde_json::Value>>| {
+            m.iter()
+                .flatten()
+                .filter_map(|(n, v)| v.as_str().and_then(|range| r.resolve(n, range)))
+                .collect::<Vec<usize>>()
+        };
+        let (prod_roots, dev_only) = match &project {
+            Some(p) => {
+                let mut prod = roots(&p.dependencies);
+                prod.extend(roots(&p.optional));
+                let prod_set = r.closure(prod.iter().copied());
+                let dev_set = r.closure(roots(&p.dev));
+                let dev_only: BTreeSet<usize> = dev_set.difference(&prod_set).copied().collect();
+                (Some(prod), dev_only)
+            }
+            None => (None, BTreeSet::new()),
+        };
+        // The project's own package (listed by the node analyzer from its package.json) depends
+        // on its direct dependencies.
+        if let Some(prod) = &prod_roots
+            && let Some(root) = packages.iter_mut().find(|p| {
+                p.kind == Some(PackageKind::Npm) && p.db_path == format!("/{project_path}")
+            })
+        {
+            let mut on: Vec<String> = prod
+                .iter()
+                .map(|&j| format!("{}@{}", locked[j].name, locked[j].version))
+                .collect();
+            on.sort();
+            on.dedup();
+            root.depends_on = on;
+        }
+        for (i, l) in locked.iter().enumerate() {
+            // Yarn hoists: a package's copy is at the top `node_modules/<name>` when its version is
+            // the one installed there.
+            let manifest = format!("/{dir}node_modules/{}/package.json", l.name);
+            let licenses = installed
+                .get(&manifest)
+                .filter(|(n, v, _)| *n == l.name && *v == l.version)
+                .map(|(_, _, lic)| lic.clone());
+            if licenses.is_some() {
+                merged.insert(manifest);
+            }
+            let is_dev = dev_only.contains(&i);
+            if is_dev && !dev {
+                continue;
+            }
+            let mut p = Package {
+                kind: Some(PackageKind::Npm),
+                name: l.name.clone(),
+                version: l.version.clone(),
+                licenses: licenses.unwrap_or_default(),
+                layer: crate::layer_of(index, path),
+                db_path: format!("/{path}"),
+                dev: is_dev,
+                depends_on: r.depends_on(i),
+                ..Default::default()
+            };
+            match ctx.admit(&mut p) {
+                Ok(true) => packages.push(p),
+                Ok(false) => {}
+                Err(field) => fw.push(ctx, || {
+                    format!(
+                        "/{path}: skipped a locked package whose {field} is over the size limit"
+                    )
+                }),
+            }
+        }
+    }
+    packages.retain(|p| p.kind != Some(PackageKind::Npm) || !merged.contains(&p.db_path));
+    fw.finish(ctx, "yarn.lock files");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCK: &str = r#"# THIS IS AN AUTOGENERATED FILE. DO NOT EDIT THIS FILE DIRECTLY.
+# yarn lockfile v1
+
+
+"@babel/code-frame@^7.0.0", "@babel/code-frame@^7.1.0":
+  version "7.1.0"
+  resolved "https://registry.yarnpkg.com/x"
+  dependencies:
+    "@babel/highlight" "^7.0.0"
+    js-tokens "^4.0.0"
+
+"@babel/highlight@^7.0.0":
+  version "7.5.0"
+
+js-tokens@^4.0.0:
+  version "4.0.0"
+"#;
+
+    #[test]
+    fn v1_blocks_specifiers_and_dependencies() {
+        let pkgs = parse(LOCK.as_bytes()).unwrap();
+        assert_eq!(pkgs.len(), 3);
+        assert_eq!(pkgs[0].name, "@babel/code-frame");
+        assert_eq!(pkgs[0].version, "7.1.0");
+        assert_eq!(
+            pkgs[0].specs,
+            ["@babel/code-frame@^7.0.0", "@babel/code-frame@^7.1.0"]
+        );
+        let r = Resolved::new(&pkgs);
+        assert_eq!(
+            r.depends_on(0),
+            ["@babel/highlight@7.5.0", "js-tokens@4.0.0"]
+        );
+        assert_eq!(r.closure([0]).len(), 3);
+        assert_eq!(spec_name("@s/n@^1"), Some("@s/n"));
+        assert_eq!(spec_name("lodash@4"), Some("lodash"));
+        assert!(matches!(
+            parse(b"__metadata:\n  version: 6\n"),
+            Err(YarnError::Berry)
+        ));
+        assert!(parse(b"  version \"1\"\n").is_err());
+        assert!(wants("app/yarn.lock") && !wants("app/node_modules/x/yarn.lock"));
+    }
+}
