@@ -104,7 +104,7 @@ pub fn target_for(pkg: &Package, os: Option<&OsInfo>) -> Option<Target> {
                 order: Ecosystem::Rpm,
             })
         }
-        PackageKind::PyPI | PackageKind::Npm => language_target(pkg),
+        PackageKind::PyPI | PackageKind::Npm | PackageKind::Golang => language_target(pkg),
     }
 }
 
@@ -158,13 +158,18 @@ fn language_target(pkg: &Package) -> Option<Target> {
     let (base, order) = match purl_type {
         "pypi" => ("PyPI", Ecosystem::PyPI),
         "npm" => ("npm", Ecosystem::Npm),
+        "golang" => ("Go", Ecosystem::Go),
         _ => return None,
     };
     Some(Target {
         base,
         release: None,
         name: crate::ecosystem::normalise_package(base, &pkg.name),
-        version: pkg.version.clone(),
+        // OSV's Go records write versions without Go's `v` (`0.37.2`, `2.8.0+incompatible`).
+        version: match order {
+            Ecosystem::Go => pkg.version.trim_start_matches('v').to_string(),
+            _ => pkg.version.clone(),
+        },
         order,
     })
 }

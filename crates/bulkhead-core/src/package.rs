@@ -12,8 +12,10 @@ pub enum PackageKind {
     /// Python distribution (wheel `.dist-info` or egg `.egg-info`) installed in a site-packages dir.
     PyPI,
     /// Node.js package (a `package.json` with name and version: installed under `node_modules/`,
-    /// or an application's own manifest).
+    /// or an application's own manifest; or locked in a project's lockfile).
     Npm,
+    /// Go module (a project's `go.mod` requirement).
+    Golang,
 }
 
 impl PackageKind {
@@ -25,6 +27,7 @@ impl PackageKind {
             PackageKind::Rpm => "rpm",
             PackageKind::PyPI => "pypi",
             PackageKind::Npm => "npm",
+            PackageKind::Golang => "golang",
         }
     }
 

@@ -45,7 +45,7 @@ fn namespace(kind: PackageKind, os: Option<&OsInfo>) -> String {
         (PackageKind::Deb, _) => "debian".into(),
         (PackageKind::Apk, _) => "alpine".into(),
         (PackageKind::Rpm, _) => "redhat".into(),
-        (PackageKind::PyPI | PackageKind::Npm, _) => String::new(),
+        (PackageKind::PyPI | PackageKind::Npm | PackageKind::Golang, _) => String::new(),
     }
 }
 
@@ -63,6 +63,12 @@ fn language_purl(kind: PackageKind, pkg: &Package) -> Option<String> {
         (PackageKind::Npm, Some((scope, n))) if scope.starts_with('@') => {
             (Some(scope.to_string()), n.to_string())
         }
+        // A Go module path: all but its last element is the namespace
+        // (`pkg:golang/github.com/open-policy-agent/opa@v0.35.0`).
+        (PackageKind::Golang, Some(_)) => match name.rsplit_once('/') {
+            Some((ns, n)) => (Some(ns.to_string()), n.to_string()),
+            None => (None, name),
+        },
         _ => (None, name),
     };
     let mut purl = PackageUrl::new(kind.purl_type(), name.as_str()).ok()?;
@@ -131,6 +137,20 @@ mod tests {
             source: "etc/os-release".into(),
             repository: None,
         }
+    }
+
+    #[test]
+    fn golang_purls_as_trivy_writes_them() {
+        let m = Package {
+            kind: Some(PackageKind::Golang),
+            name: "github.com/open-policy-agent/opa".into(),
+            version: "v0.35.0".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            package_purl(&m, None).unwrap(),
+            "pkg:golang/github.com/open-policy-agent/opa@v0.35.0"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 pub mod apk;
 pub mod control;
 pub mod dpkg;
+pub mod gomod;
 pub mod node;
 pub mod npm_lock;
 pub mod os;
@@ -234,8 +235,9 @@ impl FileWarnings {
 /// Which package sources the analyzers read beyond what is installed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Sources {
-    /// Lockfiles (`package-lock.json`), read for directory scans as Trivy reads them for `fs`
-    /// scans; an image's lockfiles are not read (its installed packages are).
+    /// Lockfiles and module files (`package-lock.json`, `yarn.lock`, `go.mod`), read for directory
+    /// scans as Trivy reads them for `fs` scans; an image's are not read (its installed packages
+    /// are).
     pub lockfiles: bool,
     /// Keep development-only dependencies of lockfiles.
     pub dev: bool,
@@ -247,9 +249,10 @@ pub fn wanted_for(sources: Sources) -> Wanted {
         return wanted();
     }
     let installed = wanted();
-    Wanted::new(format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1"), move |p| {
-        installed.wants(p) || npm_lock::wants(p) || yarn::wants(p)
-    })
+    Wanted::new(
+        format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1,gomod-1"),
+        move |p| installed.wants(p) || npm_lock::wants(p) || yarn::wants(p) || gomod::wants(p),
+    )
 }
 
 /// The union of the paths every analyzer reads.
@@ -287,6 +290,7 @@ pub fn analyze_sources(index: &ImageIndex, limits: &Limits, sources: Sources) ->
     if sources.lockfiles {
         npm_lock::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         yarn::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
+        gomod::analyze_ctx(index, &mut packages, &mut ctx);
     }
     // An OS package is one per key; a language package is one per key *and place* (the same Python
     // release in two site-packages directories is two installs).

@@ -255,3 +255,168 @@ fn npmvuln_findings_match_the_node_semver_oracle() {
         oracle.len()
     );
 }
+
+/// Go modules of a project: `bulkhead fs` on Trivy's gomod fixture (three `go.mod` files) with the
+/// Go vulnerability database of ../shared (OSV, 4,291 records) imported; every (module, version,
+/// advisory) pair equals the same OSV ranges evaluated by golang.org/x/mod/semver
+/// (tests/oracle/osv_go_oracle, built with Debian's golang-golang-x-mod-dev), and every module
+/// Trivy's golden output flags is flagged (its ids come from another database, so the vulnerable
+/// (module, version) pairs are compared, and its CVE ids must be among the findings' ids).
+#[test]
+fn gomod_findings_match_the_x_mod_semver_oracle_and_trivys_golden() {
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    let (osv, fixture) = (
+        shared.join("osv/Go"),
+        shared.join("pkgdb/lockfiles/trivy-repo/gomod"),
+    );
+    if !osv.is_dir() || !fixture.is_dir() {
+        println!("SKIP: ../shared absent; this test checked nothing");
+        return;
+    }
+    let gopath = PathBuf::from("/usr/share/gocode");
+    let have_go = Command::new("go")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_go
+        || !gopath
+            .join("src/golang.org/x/mod/semver/semver.go")
+            .exists()
+    {
+        assert!(
+            std::env::var("BULKHEAD_STRICT").as_deref() != Ok("1"),
+            "go and golang-golang-x-mod-dev are needed (scripts/install-deps.sh)"
+        );
+        println!("SKIP: go or golang.org/x/mod absent; this test checked nothing");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let oracle_bin = dir.path().join("osv-go-oracle");
+    let built = Command::new("go")
+        .args(["build", "-o"])
+        .arg(&oracle_bin)
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/osv_go_oracle/main.go"))
+        .env("GO111MODULE", "off")
+        .env("GOPATH", &gopath)
+        .env("GOFLAGS", "")
+        .env("GOCACHE", dir.path().join("gocache"))
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let db = dir.path().join("adv.db");
+    import_db(&db, &osv);
+    let out = common::bulkhead(&[
+        "fs",
+        fixture.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+        "--list-all-pkgs",
+    ]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let mut ours: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut ids: BTreeSet<String> = BTreeSet::new();
+    let mut vulnerable: BTreeSet<(String, String)> = BTreeSet::new();
+    for v in findings(&r) {
+        assert_eq!(v["package"]["kind"], "golang");
+        let (m, ver) = (
+            v["package"]["name"].as_str().unwrap().to_string(),
+            v["package"]["version"].as_str().unwrap().to_string(),
+        );
+        ids.insert(v["id"].as_str().unwrap().to_string());
+        for a in v["aliases"].as_array().into_iter().flatten() {
+            ids.insert(a.as_str().unwrap().to_string());
+        }
+        for adv in v["evidence"]["advisories"].as_array().unwrap() {
+            ours.insert((m.clone(), ver.clone(), adv.as_str().unwrap().to_string()));
+        }
+        vulnerable.insert((m, ver));
+    }
+    // The oracle over every module the three go.mod files require.
+    let modules: BTreeSet<String> = r["targets"][0]["artifact"]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}\t{}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(modules.len() >= 18, "{modules:?}");
+    let mut child = Command::new(&oracle_bin)
+        .arg(&osv)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            modules
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n")
+                .as_bytes(),
+        )
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let oracle: BTreeSet<(String, String, String)> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].to_string(), f[1].to_string(), f[2].to_string())
+        })
+        .collect();
+    assert!(oracle.len() > 20, "oracle found only {}", oracle.len());
+    let missing: Vec<_> = oracle.difference(&ours).collect();
+    let extra: Vec<_> = ours.difference(&oracle).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:#?}\nextra {extra:#?}"
+    );
+    // Trivy's golden: every module it flags, flagged; its CVE ids among ours.
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(shared.join("scanner-goldens/trivy/gomod.json.golden")).unwrap(),
+    )
+    .unwrap();
+    let mut golden_pairs = 0;
+    for res in golden["Results"].as_array().unwrap() {
+        for v in res["Vulnerabilities"].as_array().into_iter().flatten() {
+            let pair = (
+                v["PkgName"].as_str().unwrap().to_string(),
+                v["InstalledVersion"].as_str().unwrap().to_string(),
+            );
+            assert!(
+                vulnerable.contains(&pair),
+                "Trivy flags {pair:?}, we do not"
+            );
+            let id = v["VulnerabilityID"].as_str().unwrap();
+            if id.starts_with("CVE-") {
+                assert!(
+                    ids.contains(id),
+                    "Trivy's {id} for {pair:?} is not among our ids"
+                );
+            }
+            golden_pairs += 1;
+        }
+    }
+    assert!(golden_pairs >= 3);
+    println!(
+        "gomod: {} (module, advisory) pairs equal to the x/mod/semver oracle; Trivy's {golden_pairs} golden findings all found",
+        oracle.len()
+    );
+}
