@@ -180,7 +180,10 @@ fn scenario_tolerating(
     let d = dir.path();
     let mut ids = std::collections::HashMap::new();
     for (name, image, extra, cmd, _) in cases {
-        let script = format!("{cmd}; sleep 1");
+        // The container lingers 2 s after its command: its metadata is asked for when its first
+        // process starts, and a `--rm` container gone before the engine answers has none (as with
+        // Falco's engine lookups) — 1 s was seen too short on this 2-core VM under load.
+        let script = format!("{cmd}; sleep 2");
         ids.insert(*name, run(d, name, image, extra, &["sh", "-c", &script]));
     }
     // Let the last events through, then stop as a service manager would: SIGTERM.
@@ -248,7 +251,7 @@ fn scenario_tolerating(
 fn attacks_in_containers_raise_their_rules_and_benign_twins_nothing() {
     let (deb, bb) = ("localhost/bh-test/bookworm", "localhost/bh-test/busybox");
     // (container name, image, extra podman flags, shell command, the rule it must raise or
-    // None). Each container lives a second after its command: the engine is asked for its
+    // None). Each container lives two seconds after its command: the engine is asked for its
     // metadata when its first process starts, and a container removed before the answer has
     // none (as with Falco's engine lookups).
     let cases: Vec<Case> = vec![
