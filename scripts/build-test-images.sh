@@ -2,7 +2,7 @@
 # Build real container test images for Bulkhead into a cache directory outside the repo.
 #
 # Usage: scripts/build-test-images.sh [--force] [--check] [TARGET...]
-#   TARGET   one or more of: bookworm bullseye busybox rpm multilayer pyvuln npmvuln   (default: all)
+#   TARGET   one or more of: bookworm bullseye busybox rpm multilayer pyvuln npmvuln rustvuln   (default: all)
 #            (dependencies are built too: multilayer, pyvuln and npmvuln need bookworm)
 #   --force  rebuild the selected targets even if their .stamp says they are up to date
 #   --check  build nothing; exit 0 if the selected targets are present and up to date, 1 otherwise
@@ -30,6 +30,8 @@
 #                                           host's `npm install` (needs the npm registry), nested node_modules
 #   npmvuln.expected-npm.txt                "Name\tVersion\tPath" of every installed package and the app, from
 #                                           `npm ls --all --parseable --long` (independent oracle)
+#   rustvuln.project/                       a Rust project (Cargo.toml, Cargo.lock from `cargo generate-lockfile`)
+#                                           locked to OLD crates with RustSec advisories (needs crates.io)
 #   <name>.stamp, manifest.txt
 #
 # Each target writes <name>.stamp when it is complete; a re-run with fresh stamps takes about a second.
@@ -40,7 +42,7 @@ set -Eeuo pipefail
 declare -A RECIPE=(
   [bookworm.rootfs]=1 [bullseye.rootfs]=1
   [bookworm]=1 [bullseye]=1
-  [busybox]=1 [rpm]=2 [multilayer]=2 [pyvuln]=1 [npmvuln]=1
+  [busybox]=1 [rpm]=2 [multilayer]=2 [pyvuln]=1 [npmvuln]=1 [rustvuln]=1
 )
 declare -A DEPS=(
   [bookworm]="bookworm.rootfs" [bullseye]="bullseye.rootfs" [multilayer]="bookworm" [pyvuln]="bookworm" [npmvuln]="bookworm"
@@ -51,7 +53,7 @@ OUT="${BULKHEAD_TESTDATA:-/var/tmp/bulkhead-testdata}"
 MIRROR="${BULKHEAD_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 P=(podman --runtime runc --cgroup-manager cgroupfs)
 IMG_PREFIX="localhost/bh-test"
-ALL_TARGETS=(bookworm bullseye busybox rpm multilayer pyvuln npmvuln)
+ALL_TARGETS=(bookworm bullseye busybox rpm multilayer pyvuln npmvuln rustvuln)
 
 log()  { printf '[build-test-images %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die()  { printf '[build-test-images] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -66,7 +68,7 @@ for a in "$@"; do
     --force) FORCE=1 ;;
     --check) CHECK=1 ;;
     -h|--help) sed -n '2,/^set -Eeuo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    bookworm|bullseye|busybox|rpm|multilayer|pyvuln|npmvuln) TARGETS+=("$a") ;;
+    bookworm|bullseye|busybox|rpm|multilayer|pyvuln|npmvuln|rustvuln) TARGETS+=("$a") ;;
     *) die "unknown argument '$a' (try --help)" ;;
   esac
 done
@@ -93,6 +95,7 @@ outputs_of() {
     multilayer) echo "multilayer.docker.tar multilayer.oci.tar multilayer.expected-packages.txt multilayer.expected-files.txt" ;;
     pyvuln) echo "pyvuln.docker.tar pyvuln.expected-python.txt" ;;
     npmvuln) echo "npmvuln.docker.tar npmvuln.expected-npm.txt" ;;
+    rustvuln) echo "rustvuln.project/" ;;
   esac
 }
 is_fresh() { # name -> 0 if stamp matches recipe, deps and outputs exist
@@ -598,6 +601,39 @@ EOF
   log "npmvuln: done in $(since "$t0") s ($n npm packages with the app)"
 }
 
+# A Rust project locked to old crates with RustSec advisories (regex 1.5.4: RUSTSEC-2022-0013,
+# time 0.1.43: RUSTSEC-2020-0071, smallvec 1.6.0: RUSTSEC-2021-0003, chrono 0.4.19:
+# RUSTSEC-2020-0159), its Cargo.lock made by the host's cargo from crates.io (no build). A directory
+# (`bulkhead fs` reads a project's lockfile). Pinned: changing it means bumping RECIPE[rustvuln].
+build_rustvuln() {
+  local t0 dir="$OUT/rustvuln.project"
+  t0="$(now)"
+  command -v cargo >/dev/null || die "rustvuln needs cargo"
+  log "rustvuln: cargo generate-lockfile for a project pinned to old crates"
+  safe_rm "$dir"; mkdir -p "$dir/src"
+  cat > "$dir/Cargo.toml" <<'EOF'
+[package]
+name = "bh-rustvuln"
+version = "0.1.0"
+edition = "2021"
+
+[dependencies]
+regex = "=1.5.4"
+time = "=0.1.43"
+smallvec = "=1.6.0"
+chrono = { version = "=0.4.19", default-features = false, features = ["clock"] }
+
+[dev-dependencies]
+itoa = "=0.4.8"
+EOF
+  echo 'fn main() {}' > "$dir/src/main.rs"
+  (cd "$dir" && CARGO_TARGET_DIR="$WORK/rustvuln.target" cargo generate-lockfile) > "$WORK/rustvuln.cargo.log" 2>&1 \
+    || { tail -n 40 "$WORK/rustvuln.cargo.log" >&2; die "cargo generate-lockfile failed (crates.io reachable?)"; }
+  [ -f "$dir/Cargo.lock" ] || die "no Cargo.lock"
+  write_stamp rustvuln
+  log "rustvuln: done in $(since "$t0") s ($(grep -c '^\[\[package\]\]' "$dir/Cargo.lock") locked crates)"
+}
+
 # ---------------------------------------------------------------------------------------------------------
 if [ ${#TODO[@]} -gt 0 ]; then
   log "output: $OUT; to build: ${TODO[*]}"
@@ -615,6 +651,7 @@ if [ ${#TODO[@]} -gt 0 ]; then
       multilayer) build_multilayer ;;
       pyvuln) build_pyvuln ;;
       npmvuln) build_npmvuln ;;
+      rustvuln) build_rustvuln ;;
     esac
   done
   safe_rm "$WORK"

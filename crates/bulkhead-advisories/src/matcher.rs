@@ -104,7 +104,9 @@ pub fn target_for(pkg: &Package, os: Option<&OsInfo>) -> Option<Target> {
                 order: Ecosystem::Rpm,
             })
         }
-        PackageKind::PyPI | PackageKind::Npm | PackageKind::Golang => language_target(pkg),
+        PackageKind::PyPI | PackageKind::Npm | PackageKind::Golang | PackageKind::Cargo => {
+            language_target(pkg)
+        }
     }
 }
 
@@ -159,6 +161,7 @@ fn language_target(pkg: &Package) -> Option<Target> {
         "pypi" => ("PyPI", Ecosystem::PyPI),
         "npm" => ("npm", Ecosystem::Npm),
         "golang" => ("Go", Ecosystem::Go),
+        "cargo" => ("crates.io", Ecosystem::CratesIo),
         _ => return None,
     };
     Some(Target {

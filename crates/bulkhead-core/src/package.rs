@@ -16,6 +16,8 @@ pub enum PackageKind {
     Npm,
     /// Go module (a project's `go.mod` requirement).
     Golang,
+    /// Rust crate (a project's `Cargo.lock` package).
+    Cargo,
 }
 
 impl PackageKind {
@@ -28,6 +30,7 @@ impl PackageKind {
             PackageKind::PyPI => "pypi",
             PackageKind::Npm => "npm",
             PackageKind::Golang => "golang",
+            PackageKind::Cargo => "cargo",
         }
     }
 

@@ -45,7 +45,9 @@ fn namespace(kind: PackageKind, os: Option<&OsInfo>) -> String {
         (PackageKind::Deb, _) => "debian".into(),
         (PackageKind::Apk, _) => "alpine".into(),
         (PackageKind::Rpm, _) => "redhat".into(),
-        (PackageKind::PyPI | PackageKind::Npm | PackageKind::Golang, _) => String::new(),
+        (PackageKind::PyPI | PackageKind::Npm | PackageKind::Golang | PackageKind::Cargo, _) => {
+            String::new()
+        }
     }
 }
 

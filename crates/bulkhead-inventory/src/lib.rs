@@ -9,6 +9,7 @@
 //! is hit leaves the rest out with a warning the report carries; it never aborts.
 
 pub mod apk;
+pub mod cargo_lock;
 pub mod control;
 pub mod dpkg;
 pub mod gomod;
@@ -235,7 +236,7 @@ impl FileWarnings {
 /// Which package sources the analyzers read beyond what is installed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Sources {
-    /// Lockfiles and module files (`package-lock.json`, `yarn.lock`, `go.mod`), read for directory
+    /// Lockfiles and module files (`package-lock.json`, `yarn.lock`, `go.mod`, `Cargo.lock`), read for directory
     /// scans as Trivy reads them for `fs` scans; an image's are not read (its installed packages
     /// are).
     pub lockfiles: bool,
@@ -250,8 +251,15 @@ pub fn wanted_for(sources: Sources) -> Wanted {
     }
     let installed = wanted();
     Wanted::new(
-        format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1,gomod-1"),
-        move |p| installed.wants(p) || npm_lock::wants(p) || yarn::wants(p) || gomod::wants(p),
+        format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1,gomod-1,cargo-1"),
+        move |p| {
+            installed.wants(p)
+                || npm_lock::wants(p)
+                || yarn::wants(p)
+                || gomod::wants(p)
+                || cargo_lock::wants(p)
+                || cargo_lock::wants_manifest(p)
+        },
     )
 }
 
@@ -291,6 +299,7 @@ pub fn analyze_sources(index: &ImageIndex, limits: &Limits, sources: Sources) ->
         npm_lock::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         yarn::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         gomod::analyze_ctx(index, &mut packages, &mut ctx);
+        cargo_lock::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
     }
     // An OS package is one per key; a language package is one per key *and place* (the same Python
     // release in two site-packages directories is two installs).

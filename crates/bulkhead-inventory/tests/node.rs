@@ -183,8 +183,8 @@ fn npmvuln_image_matches_npm_ls() {
 /// A directory scan reads the project's lockfiles as Trivy's `fs`/`repo` scans do: the packages,
 /// licences (from the installed `node_modules` and the project's `package.json`), resolved
 /// dependencies and dev flags of Trivy's own integration fixtures
-/// (`../shared/data/pkgdb/lockfiles/trivy-repo/{npm,yarn}`) equal Trivy's golden outputs for them
-/// (`../shared/data/scanner-goldens/trivy/{npm,npm-with-dev,yarn}.json.golden`).
+/// (`../shared/data/pkgdb/lockfiles/trivy-repo/{npm,yarn,cargo}`) equal Trivy's golden outputs for
+/// them (`../shared/data/scanner-goldens/trivy/{npm,npm-with-dev,yarn,cargo.lock}.json.golden`).
 #[test]
 fn lockfiles_match_trivys_goldens() {
     let Some(fixtures) = common::shared("lockfiles/trivy-repo") else {
@@ -224,6 +224,7 @@ fn lockfiles_match_trivys_goldens() {
         ("npm", "npm.json.golden", "npm", false, 12),
         ("npm", "npm-with-dev.json.golden", "npm", true, 13),
         ("yarn", "yarn.json.golden", "yarn", false, 2),
+        ("cargo", "cargo.lock.json.golden", "cargo", false, 7),
     ];
     for (dir, name, kind, dev, n) in cases {
         let path = fixtures.join(dir);
@@ -242,8 +243,10 @@ fn lockfiles_match_trivys_goldens() {
             &bulkhead_inventory::Limits::default(),
             sources,
         );
-        let ours: BTreeSet<Row> = npm(&inv)
+        let ours: BTreeSet<Row> = inv
+            .packages
             .iter()
+            .filter(|p| p.kind.is_some_and(|k| !k.is_os()))
             .map(|p| {
                 (
                     format!("{}@{}", p.name, p.version),

@@ -420,3 +420,125 @@ fn gomod_findings_match_the_x_mod_semver_oracle_and_trivys_golden() {
         oracle.len()
     );
 }
+
+/// Rust crates of a project: `bulkhead fs` on the rustvuln project (Cargo.lock made by cargo for
+/// pinned old crates) with the RustSec advisory database of ../shared imported; every (crate,
+/// version, advisory) pair equals what the `semver` crate (Cargo's own version requirements)
+/// decides from each advisory's `patched` and `unaffected` requirements read straight from the
+/// RustSec files — independent of the import's conversion to OSV ranges. Withdrawn advisories do
+/// not count.
+#[test]
+fn cargo_lock_findings_match_rustsec_requirements() {
+    let Some(t) = testdata() else { return };
+    let rustsec = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/advisories-raw/rustsec");
+    if !rustsec.is_dir() {
+        println!("SKIP: ../shared absent; this test checked nothing");
+        return;
+    }
+    let project = t.join("rustvuln.project");
+    assert!(
+        project.join("Cargo.lock").exists(),
+        "rustvuln project missing: run scripts/build-test-images.sh"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("adv.db");
+    import_db(&db, &rustsec);
+    let out = common::bulkhead(&[
+        "fs",
+        project.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--format",
+        "json",
+        "--list-all-pkgs",
+    ]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let mut ours: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for v in findings(&r) {
+        assert_eq!(v["package"]["kind"], "cargo");
+        for adv in v["evidence"]["advisories"].as_array().unwrap() {
+            ours.insert((
+                v["package"]["name"].as_str().unwrap().to_string(),
+                v["package"]["version"].as_str().unwrap().to_string(),
+                adv.as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    let crates: Vec<(String, String)> = r["targets"][0]["artifact"]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["version"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(crates.len() >= 10, "{crates:?}");
+    // The oracle: each advisory's TOML front matter, its requirements matched by `semver`.
+    let mut oracle: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for (name, version) in &crates {
+        let ver = semver::Version::parse(version).unwrap();
+        let Ok(rd) = std::fs::read_dir(rustsec.join("crates").join(name)) else {
+            continue;
+        };
+        for f in rd.flatten() {
+            let text = std::fs::read_to_string(f.path()).unwrap();
+            let front = text
+                .strip_prefix("```toml\n")
+                .and_then(|x| x.split_once("\n```"))
+                .map(|x| x.0)
+                .expect("front matter");
+            let doc: toml::Table = toml::from_str(front).unwrap();
+            let adv = doc["advisory"].as_table().unwrap();
+            if adv.contains_key("withdrawn") {
+                continue;
+            }
+            let reqs = |k: &str| -> Vec<semver::VersionReq> {
+                doc.get("versions")
+                    .and_then(|v| v.get(k))
+                    .and_then(|v| v.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|x| x.as_str())
+                    .map(|x| semver::VersionReq::parse(x).unwrap())
+                    .collect()
+            };
+            let safe = reqs("patched")
+                .iter()
+                .chain(reqs("unaffected").iter())
+                .any(|q| q.matches(&ver));
+            if !safe {
+                oracle.insert((
+                    name.clone(),
+                    version.clone(),
+                    adv["id"].as_str().unwrap().to_string(),
+                ));
+            }
+        }
+    }
+    for want in [
+        "RUSTSEC-2022-0013",
+        "RUSTSEC-2020-0071",
+        "RUSTSEC-2021-0003",
+        "RUSTSEC-2020-0159",
+    ] {
+        assert!(
+            oracle.iter().any(|(_, _, id)| id == want),
+            "{want} expected among {oracle:?}"
+        );
+    }
+    let missing: Vec<_> = oracle.difference(&ours).collect();
+    let extra: Vec<_> = ours.difference(&oracle).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:#?}\nextra {extra:#?}"
+    );
+    println!(
+        "rustvuln: {} (crate, advisory) pairs equal to semver over the RustSec requirements",
+        oracle.len()
+    );
+}
