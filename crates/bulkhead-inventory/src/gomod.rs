@@ -71,16 +71,22 @@ pub fn parse(data: &[u8]) -> GoMod {
         match verb.as_str() {
             "module" => m.module = args.first().cloned(),
             "go" => m.go = args.first().cloned(),
-            "require" if args.len() >= 2 => m.require.push(Required {
-                path: args[0].clone(),
-                version: args[1].clone(),
-                indirect,
-            }),
+            // A module path and a version, neither empty (`require "" v1` names no module).
+            "require" if args.len() >= 2 && !args[0].is_empty() && !args[1].is_empty() => {
+                m.require.push(Required {
+                    path: args[0].clone(),
+                    version: args[1].clone(),
+                    indirect,
+                })
+            }
             "replace" => {
                 // `old [v] => new [v]`
                 if let Some(arrow) = args.iter().position(|a| a == "=>") {
                     let (old, new) = (&args[..arrow], &args[arrow + 1..]);
-                    if let (Some(o), Some(n)) = (old.first(), new.first()) {
+                    if let (Some(o), Some(n)) = (
+                        old.first().filter(|o| !o.is_empty()),
+                        new.first().filter(|n| !n.is_empty()),
+                    ) {
                         replaces.push((
                             o.clone(),
                             old.get(1).cloned(),
@@ -212,5 +218,14 @@ exclude github.com/a/b v1.2.2
         );
         assert!(wants("svc/go.mod") && !wants("svc/vendor/x/go.mod"));
         assert!(parse(b"\xff\xfe garbage (").module.is_none());
+        // Found by the go_mod fuzz target: a quoted empty module path is no requirement.
+        let m = parse(
+            b"module x\nrequire \" \"\" ! \" \"\nrequire \"\" v1.0.0\nreplace a => \"\" v1\n",
+        );
+        assert!(
+            m.require.iter().all(|r| !r.path.is_empty()),
+            "{:?}",
+            m.require
+        );
     }
 }
