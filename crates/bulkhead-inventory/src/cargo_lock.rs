@@ -83,33 +83,30 @@ impl<'a> Resolved<'a> {
 
     /// `name@version` of each dependency of crate `i`, sorted.
     pub fn depends_on(&self, i: usize, skip: &BTreeSet<usize>) -> Vec<String> {
-        let mut v: Vec<String> = self.crates[i]
-            .dependencies
-            .iter()
-            .filter_map(|d| self.resolve(d))
-            .filter(|j| !skip.contains(j))
-            .map(|j| format!("{}@{}", self.crates[j].name, self.crates[j].version))
-            .collect();
-        v.sort();
-        v.dedup();
-        v
+        crate::ids(
+            self.crates[i]
+                .dependencies
+                .iter()
+                .filter_map(|d| self.resolve(d))
+                .filter(|j| !skip.contains(j))
+                .map(|j| {
+                    (
+                        self.crates[j].name.as_str(),
+                        self.crates[j].version.as_str(),
+                    )
+                }),
+        )
     }
 
     /// Every crate reachable from `roots`.
     pub fn closure(&self, roots: impl IntoIterator<Item = usize>) -> BTreeSet<usize> {
-        let mut seen = BTreeSet::new();
-        let mut stack: Vec<usize> = roots.into_iter().collect();
-        while let Some(i) = stack.pop() {
-            if seen.insert(i) {
-                stack.extend(
-                    self.crates[i]
-                        .dependencies
-                        .iter()
-                        .filter_map(|d| self.resolve(d)),
-                );
-            }
-        }
-        seen
+        crate::closure(roots, |i| {
+            self.crates[i]
+                .dependencies
+                .iter()
+                .filter_map(|d| self.resolve(d))
+                .collect()
+        })
     }
 }
 
@@ -169,13 +166,7 @@ pub(crate) fn analyze_ctx(
     dev: bool,
 ) {
     use bulkhead_core::{Package, PackageKind};
-    let mut locks: Vec<&str> = index
-        .captured()
-        .map(|(p, _)| p)
-        .filter(|p| wants(p))
-        .collect();
-    locks.sort_unstable();
-    locks.dedup();
+    let locks = crate::captured_paths(index, wants);
     let mut fw = crate::FileWarnings::default();
     for path in locks {
         let Some(data) = index.read(path) else {
@@ -232,7 +223,7 @@ pub(crate) fn analyze_ctx(
             if is_dev && !dev {
                 continue;
             }
-            let mut p = Package {
+            let p = Package {
                 kind: Some(PackageKind::Cargo),
                 name: c.name.clone(),
                 version: c.version.clone(),
@@ -242,13 +233,7 @@ pub(crate) fn analyze_ctx(
                 depends_on: r.depends_on(i, &skip),
                 ..Default::default()
             };
-            match ctx.admit(&mut p) {
-                Ok(true) => packages.push(p),
-                Ok(false) => {}
-                Err(field) => fw.push(ctx, || {
-                    format!("/{path}: skipped a crate whose {field} is over the size limit")
-                }),
-            }
+            crate::push_package(ctx, &mut fw, packages, p, path, "a crate");
         }
     }
     fw.finish(ctx, "Cargo.lock files");

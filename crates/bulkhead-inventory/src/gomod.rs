@@ -126,13 +126,7 @@ pub(crate) fn analyze_ctx(
     ctx: &mut crate::Ctx,
 ) {
     use bulkhead_core::{Package, PackageKind};
-    let mut files: Vec<&str> = index
-        .captured()
-        .map(|(p, _)| p)
-        .filter(|p| wants(p))
-        .collect();
-    files.sort_unstable();
-    files.dedup();
+    let files = crate::captured_paths(index, wants);
     let mut fw = crate::FileWarnings::default();
     for path in files {
         let Some(data) = index.read(path) else {
@@ -146,7 +140,7 @@ pub(crate) fn analyze_ctx(
             continue;
         }
         for r in m.require {
-            let mut p = Package {
+            let p = Package {
                 kind: Some(PackageKind::Golang),
                 name: r.path,
                 version: r.version,
@@ -154,13 +148,7 @@ pub(crate) fn analyze_ctx(
                 db_path: format!("/{path}"),
                 ..Default::default()
             };
-            match ctx.admit(&mut p) {
-                Ok(true) => packages.push(p),
-                Ok(false) => {}
-                Err(field) => fw.push(ctx, || {
-                    format!("/{path}: skipped a module whose {field} is over the size limit")
-                }),
-            }
+            crate::push_package(ctx, &mut fw, packages, p, path, "a module");
         }
     }
     fw.finish(ctx, "go.mod files");

@@ -207,6 +207,77 @@ impl<'l> Ctx<'l> {
     }
 }
 
+/// The captured paths `wants` selects, sorted, each once.
+pub(crate) fn captured_paths(index: &ImageIndex, wants: fn(&str) -> bool) -> Vec<&str> {
+    let mut v: Vec<&str> = index
+        .captured()
+        .map(|(p, _)| p)
+        .filter(|p| wants(p))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Admit `p` ([`Ctx::admit`]) and add it to `packages`; a package whose identity is over the size
+/// limit is left out with a warning naming `path` and `what` it is (`a crate`, `a module`).
+pub(crate) fn push_package(
+    ctx: &mut Ctx,
+    fw: &mut FileWarnings,
+    packages: &mut Vec<Package>,
+    mut p: Package,
+    path: &str,
+    what: &str,
+) {
+    match ctx.admit(&mut p) {
+        Ok(true) => packages.push(p),
+        Ok(false) => {}
+        Err(field) => fw.push(ctx, || {
+            format!("/{path}: skipped {what} whose {field} is over the size limit")
+        }),
+    }
+}
+
+/// Every node reachable from `roots` in a graph given by `deps` (a lockfile's dependencies).
+pub(crate) fn closure(
+    roots: impl IntoIterator<Item = usize>,
+    deps: impl Fn(usize) -> Vec<usize>,
+) -> std::collections::BTreeSet<usize> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack: Vec<usize> = roots.into_iter().collect();
+    while let Some(i) = stack.pop() {
+        if seen.insert(i) {
+            stack.extend(deps(i));
+        }
+    }
+    seen
+}
+
+/// `name@version` of each of `nodes`, sorted, each once (a package's `depends_on`).
+pub(crate) fn ids<'a>(nodes: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+    let mut v: Vec<String> = nodes.map(|(n, v)| format!("{n}@{v}")).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The Node.js packages already found from installed manifests, by manifest path: (name, version,
+/// licences) — what a lockfile's packages are merged with.
+pub(crate) fn installed_npm(
+    packages: &[Package],
+) -> std::collections::HashMap<String, (String, String, Vec<String>)> {
+    packages
+        .iter()
+        .filter(|p| p.kind == Some(bulkhead_core::PackageKind::Npm))
+        .map(|p| {
+            (
+                p.db_path.clone(),
+                (p.name.clone(), p.version.clone(), p.licenses.clone()),
+            )
+        })
+        .collect()
+}
+
 /// Caps the warnings one file contributes at [`MAX_WARNINGS_PER_FILE`].
 #[derive(Default)]
 pub(crate) struct FileWarnings {

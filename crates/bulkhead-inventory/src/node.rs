@@ -89,13 +89,7 @@ impl Manifest {
 
 /// Add the Node.js packages of the index to `packages`.
 pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: &mut Ctx) {
-    let mut paths: Vec<&str> = index
-        .captured()
-        .map(|(p, _)| p)
-        .filter(|p| wants(p))
-        .collect();
-    paths.sort_unstable();
-    paths.dedup();
+    let paths = crate::captured_paths(index, wants);
     let mut fw = FileWarnings::default();
     for path in paths {
         let Some(data) = index.read(path) else {
@@ -116,7 +110,7 @@ pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: 
         if name.trim().is_empty() || version.trim().is_empty() {
             continue;
         }
-        let mut p = Package {
+        let p = Package {
             kind: Some(PackageKind::Npm),
             name,
             version,
@@ -125,13 +119,7 @@ pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: 
             db_path: format!("/{path}"),
             ..Default::default()
         };
-        match ctx.admit(&mut p) {
-            Ok(true) => packages.push(p),
-            Ok(false) => {}
-            Err(field) => fw.push(ctx, || {
-                format!("/{path}: skipped a Node.js package whose {field} is over the size limit")
-            }),
-        }
+        crate::push_package(ctx, &mut fw, packages, p, path, "a Node.js package");
     }
     fw.finish(ctx, "package.json files");
 }

@@ -207,24 +207,8 @@ pub(crate) fn analyze_ctx(
     dev: bool,
 ) {
     use bulkhead_core::{Package, PackageKind};
-    let mut locks: Vec<&str> = index
-        .captured()
-        .map(|(p, _)| p)
-        .filter(|p| wants(p))
-        .collect();
-    locks.sort_unstable();
-    locks.dedup();
-    // Installed manifests by path (one package per manifest): (name, version, licences).
-    let installed: std::collections::HashMap<String, (String, String, Vec<String>)> = packages
-        .iter()
-        .filter(|p| p.kind == Some(PackageKind::Npm))
-        .map(|p| {
-            (
-                p.db_path.clone(),
-                (p.name.clone(), p.version.clone(), p.licenses.clone()),
-            )
-        })
-        .collect();
+    let locks = crate::captured_paths(index, wants);
+    let installed = crate::installed_npm(packages);
     let mut merged: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut fw = crate::FileWarnings::default();
     for path in locks {
@@ -251,7 +235,7 @@ pub(crate) fn analyze_ctx(
             if l.dev && !dev {
                 continue;
             }
-            let mut p = Package {
+            let p = Package {
                 kind: Some(PackageKind::Npm),
                 name: l.name,
                 version: l.version,
@@ -262,15 +246,7 @@ pub(crate) fn analyze_ctx(
                 depends_on: l.depends_on,
                 ..Default::default()
             };
-            match ctx.admit(&mut p) {
-                Ok(true) => packages.push(p),
-                Ok(false) => {}
-                Err(field) => fw.push(ctx, || {
-                    format!(
-                        "/{path}: skipped a locked package whose {field} is over the size limit"
-                    )
-                }),
-            }
+            crate::push_package(ctx, &mut fw, packages, p, path, "a locked package");
         }
     }
     // The merged manifests' own entries go (their package is the locked one now).

@@ -152,32 +152,29 @@ impl<'a> Resolved<'a> {
 
     /// `name@version` of each dependency of package `i`, sorted.
     pub fn depends_on(&self, i: usize) -> Vec<String> {
-        let mut v: Vec<String> = self.packages[i]
-            .deps
-            .iter()
-            .filter_map(|(n, r)| self.resolve(n, r))
-            .map(|j| format!("{}@{}", self.packages[j].name, self.packages[j].version))
-            .collect();
-        v.sort();
-        v.dedup();
-        v
+        crate::ids(
+            self.packages[i]
+                .deps
+                .iter()
+                .filter_map(|(n, r)| self.resolve(n, r))
+                .map(|j| {
+                    (
+                        self.packages[j].name.as_str(),
+                        self.packages[j].version.as_str(),
+                    )
+                }),
+        )
     }
 
     /// Every package reachable from `roots`.
     pub fn closure(&self, roots: impl IntoIterator<Item = usize>) -> BTreeSet<usize> {
-        let mut seen = BTreeSet::new();
-        let mut stack: Vec<usize> = roots.into_iter().collect();
-        while let Some(i) = stack.pop() {
-            if seen.insert(i) {
-                stack.extend(
-                    self.packages[i]
-                        .deps
-                        .iter()
-                        .filter_map(|(n, r)| self.resolve(n, r)),
-                );
-            }
-        }
-        seen
+        crate::closure(roots, |i| {
+            self.packages[i]
+                .deps
+                .iter()
+                .filter_map(|(n, r)| self.resolve(n, r))
+                .collect()
+        })
     }
 }
 
@@ -200,26 +197,10 @@ pub(crate) fn analyze_ctx(
     dev: bool,
 ) {
     use bulkhead_core::{Package, PackageKind};
-    let mut locks: Vec<&str> = index
-        .captured()
-        .map(|(p, _)| p)
-        .filter(|p| wants(p))
-        .collect();
-    locks.sort_unstable();
-    locks.dedup();
+    let locks = crate::captured_paths(index, wants);
     let mut fw = crate::FileWarnings::default();
     let mut merged: std::collections::HashSet<String> = std::collections::HashSet::new();
-    // Installed manifests by path: (name, version, licences).
-    let installed: HashMap<String, (String, String, Vec<String>)> = packages
-        .iter()
-        .filter(|p| p.kind == Some(PackageKind::Npm))
-        .map(|p| {
-            (
-                p.db_path.clone(),
-                (p.name.clone(), p.version.clone(), p.licenses.clone()),
-            )
-        })
-        .collect();
+    let installed = crate::installed_npm(packages);
     for path in locks {
         let Some(data) = index.read(path) else {
             continue;
@@ -261,13 +242,10 @@ pub(crate) fn analyze_ctx(
                 p.kind == Some(PackageKind::Npm) && p.db_path == format!("/{project_path}")
             })
         {
-            let mut on: Vec<String> = prod
-                .iter()
-                .map(|&j| format!("{}@{}", locked[j].name, locked[j].version))
-                .collect();
-            on.sort();
-            on.dedup();
-            root.depends_on = on;
+            root.depends_on = crate::ids(
+                prod.iter()
+                    .map(|&j| (locked[j].name.as_str(), locked[j].version.as_str())),
+            );
         }
         for (i, l) in locked.iter().enumerate() {
             // Yarn hoists: a package's copy is at the top `node_modules/<name>` when its version is
@@ -284,7 +262,7 @@ pub(crate) fn analyze_ctx(
             if is_dev && !dev {
                 continue;
             }
-            let mut p = Package {
+            let p = Package {
                 kind: Some(PackageKind::Npm),
                 name: l.name.clone(),
                 version: l.version.clone(),
@@ -295,15 +273,7 @@ pub(crate) fn analyze_ctx(
                 depends_on: r.depends_on(i),
                 ..Default::default()
             };
-            match ctx.admit(&mut p) {
-                Ok(true) => packages.push(p),
-                Ok(false) => {}
-                Err(field) => fw.push(ctx, || {
-                    format!(
-                        "/{path}: skipped a locked package whose {field} is over the size limit"
-                    )
-                }),
-            }
+            crate::push_package(ctx, &mut fw, packages, p, path, "a locked package");
         }
     }
     packages.retain(|p| p.kind != Some(PackageKind::Npm) || !merged.contains(&p.db_path));

@@ -40,6 +40,26 @@ fn peers_python() -> Option<PathBuf> {
     None
 }
 
+/// Run an oracle program: `input` on its stdin, its "a<TAB>b<TAB>c" lines as a set.
+fn run_oracle(cmd: &mut Command, input: &[u8]) -> BTreeSet<(String, String, String)> {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "oracle failed");
+    String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].to_string(), f[1].to_string(), f[2].to_string())
+        })
+        .collect()
+}
+
 #[test]
 fn pyvuln_findings_match_the_packaging_oracle() {
     let Some(t) = testdata() else { return };
@@ -70,29 +90,15 @@ fn pyvuln_findings_match_the_packaging_oracle() {
     }
     // Oracle over the image's Python packages as importlib.metadata listed them at build time.
     let pkgs = std::fs::read_to_string(t.join("pyvuln.expected-python.txt")).unwrap();
-    let mut child = Command::new(python)
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/osv_pypi_oracle.py"))
-        .arg(&pypi)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(pkgs.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(o.status.success());
-    let oracle: BTreeSet<(String, String, String)> = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f[0].to_lowercase(), f[1].to_string(), f[2].to_string())
-        })
-        .collect();
+    let oracle: BTreeSet<(String, String, String)> = run_oracle(
+        Command::new(python)
+            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/osv_pypi_oracle.py"))
+            .arg(&pypi),
+        pkgs.as_bytes(),
+    )
+    .into_iter()
+    .map(|(n, v, a)| (n.to_lowercase(), v, a))
+    .collect();
     assert!(
         oracle.len() > 20,
         "oracle found only {} advisories; image or data wrong",
@@ -217,30 +223,13 @@ fn npmvuln_findings_match_the_node_semver_oracle() {
         }
     }
     let pkgs = std::fs::read_to_string(t.join("npmvuln.expected-npm.txt")).unwrap();
-    let mut child = Command::new("node")
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/osv_npm_oracle.js"))
-        .arg(&osv)
-        .arg(&semver)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(pkgs.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(o.status.success());
-    let oracle: BTreeSet<(String, String, String)> = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f[0].to_string(), f[1].to_string(), f[2].to_string())
-        })
-        .collect();
+    let oracle = run_oracle(
+        Command::new("node")
+            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/osv_npm_oracle.js"))
+            .arg(&osv)
+            .arg(&semver),
+        pkgs.as_bytes(),
+    );
     assert!(
         oracle.contains(&(
             "ansi-html".into(),
@@ -352,35 +341,15 @@ fn gomod_findings_match_the_x_mod_semver_oracle_and_trivys_golden() {
         })
         .collect();
     assert!(modules.len() >= 18, "{modules:?}");
-    let mut child = Command::new(&oracle_bin)
-        .arg(&osv)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(
-            modules
-                .iter()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("\n")
-                .as_bytes(),
-        )
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    assert!(o.status.success());
-    let oracle: BTreeSet<(String, String, String)> = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let f: Vec<&str> = l.split('\t').collect();
-            (f[0].to_string(), f[1].to_string(), f[2].to_string())
-        })
-        .collect();
+    let oracle = run_oracle(
+        Command::new(&oracle_bin).arg(&osv),
+        modules
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_bytes(),
+    );
     assert!(oracle.len() > 20, "oracle found only {}", oracle.len());
     let missing: Vec<_> = oracle.difference(&ours).collect();
     let extra: Vec<_> = ours.difference(&oracle).collect();
