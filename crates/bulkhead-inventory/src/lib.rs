@@ -16,6 +16,7 @@ pub mod gomod;
 pub mod node;
 pub mod npm_lock;
 pub mod os;
+pub mod pnpm;
 pub mod python;
 pub mod rpm;
 pub mod yarn;
@@ -307,7 +308,8 @@ impl FileWarnings {
 /// Which package sources the analyzers read beyond what is installed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Sources {
-    /// Lockfiles and module files (`package-lock.json`, `yarn.lock`, `go.mod`, `Cargo.lock`), read for directory
+    /// Lockfiles and module files (`package-lock.json`, `yarn.lock`, `pnpm-lock.yaml`, `go.mod`,
+    /// `Cargo.lock`), read for directory
     /// scans as Trivy reads them for `fs` scans; an image's are not read (its installed packages
     /// are).
     pub lockfiles: bool,
@@ -322,11 +324,12 @@ pub fn wanted_for(sources: Sources) -> Wanted {
     }
     let installed = wanted();
     Wanted::new(
-        format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1,gomod-1,cargo-1"),
+        format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1,pnpm-1,gomod-1,cargo-1"),
         move |p| {
             installed.wants(p)
                 || npm_lock::wants(p)
                 || yarn::wants(p)
+                || pnpm::wants(p)
                 || gomod::wants(p)
                 || cargo_lock::wants(p)
                 || cargo_lock::wants_manifest(p)
@@ -369,6 +372,7 @@ pub fn analyze_sources(index: &ImageIndex, limits: &Limits, sources: Sources) ->
     if sources.lockfiles {
         npm_lock::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         yarn::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
+        pnpm::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         gomod::analyze_ctx(index, &mut packages, &mut ctx);
         cargo_lock::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
     }

@@ -183,8 +183,8 @@ fn npmvuln_image_matches_npm_ls() {
 /// A directory scan reads the project's lockfiles as Trivy's `fs`/`repo` scans do: the packages,
 /// licences (from the installed `node_modules` and the project's `package.json`), resolved
 /// dependencies and dev flags of Trivy's own integration fixtures
-/// (`../shared/data/pkgdb/lockfiles/trivy-repo/{npm,yarn,cargo}`) equal Trivy's golden outputs for
-/// them (`../shared/data/scanner-goldens/trivy/{npm,npm-with-dev,yarn,cargo.lock}.json.golden`).
+/// (`../shared/data/pkgdb/lockfiles/trivy-repo/{npm,yarn,pnpm,cargo}`) equal Trivy's golden outputs
+/// for them (`../shared/data/scanner-goldens/trivy/{npm,npm-with-dev,yarn,pnpm,cargo.lock}.json.golden`).
 #[test]
 fn lockfiles_match_trivys_goldens() {
     let Some(fixtures) = common::shared("lockfiles/trivy-repo") else {
@@ -220,13 +220,17 @@ fn lockfiles_match_trivys_goldens() {
             })
             .collect()
     };
+    // The last column: whether licences are compared. Trivy's pnpm golden has MIT for both
+    // packages, for which the fixture's copy in ../shared gives no source (its node_modules is
+    // empty), so there the rest is compared.
     let cases = [
-        ("npm", "npm.json.golden", "npm", false, 12),
-        ("npm", "npm-with-dev.json.golden", "npm", true, 13),
-        ("yarn", "yarn.json.golden", "yarn", false, 2),
-        ("cargo", "cargo.lock.json.golden", "cargo", false, 7),
+        ("npm", "npm.json.golden", "npm", false, 12, true),
+        ("npm", "npm-with-dev.json.golden", "npm", true, 13, true),
+        ("yarn", "yarn.json.golden", "yarn", false, 2, true),
+        ("pnpm", "pnpm.json.golden", "pnpm", false, 2, false),
+        ("cargo", "cargo.lock.json.golden", "cargo", false, 7, true),
     ];
-    for (dir, name, kind, dev, n) in cases {
+    for (dir, name, kind, dev, n, licences) in cases {
         let path = fixtures.join(dir);
         let sources = bulkhead_inventory::Sources {
             lockfiles: true,
@@ -256,9 +260,27 @@ fn lockfiles_match_trivys_goldens() {
                 )
             })
             .collect();
-        let want = golden(name, kind);
+        let mut want = golden(name, kind);
         assert_eq!(want.len(), n, "{name}: {want:?}");
+        let ours: BTreeSet<Row> = if licences {
+            ours
+        } else {
+            want = want
+                .into_iter()
+                .map(|(i, _, d, v)| (i, vec![], d, v))
+                .collect();
+            ours.into_iter()
+                .map(|(i, _, d, v)| (i, vec![], d, v))
+                .collect()
+        };
         assert_eq!(ours, want, "{name}");
-        println!("{name}: {n} packages, licences, edges and dev flags equal");
+        println!(
+            "{name}: {n} packages, {}edges and dev flags equal",
+            if licences {
+                "licences, "
+            } else {
+                "(licences not compared) "
+            }
+        );
     }
 }
