@@ -4,8 +4,9 @@
 # builds bulkhead, inventories bookworm (table + CycloneDX SBOM in ./bookworm.cdx.json), builds an
 # advisory database from real OSV data and scans the vulnerable image (table, and SARIF in
 # ./pyvuln.sarif), failing the gate with --exit-code, then runs Falco rules over real captures
-# (Kubernetes audit events and a .scap syscall capture); checks the example Dockerfile and manifests
-# of docs/examples/config.
+# (Kubernetes audit events and a .scap syscall capture) and live (the eBPF monitor for a few
+# seconds); checks the example Dockerfile and manifests of docs/examples/config; scans a Go project's
+# modules against the Go vulnerability database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -65,3 +66,17 @@ cat > "$SINGLE" <<'YAML'
   priority: WARNING
 YAML
 $BH runtime replay -r "$SINGLE" -e crates/bulkhead-scap/tests/fixtures/cat_write.scap -p "pid=%proc.pid parent=%proc.pname" | head -n 3
+echo "== runtime, live: the eBPF monitor (root) sees a read of /etc/shadow"
+$BH runtime monitor -r docs/examples/runtime/shadow.yaml -M 4 &
+MON=$!
+sleep 2
+cat /etc/shadow >/dev/null
+wait "$MON"
+echo "== a project's dependencies: Go modules (go.mod) against the Go vulnerability database"
+if [ -d ../shared/data/osv/Go ]; then
+  GODB="$(mktemp -d)/go.db"
+  $BH db import --db "$GODB" ../shared/data/osv/Go
+  $BH fs ../shared/data/pkgdb/lockfiles/trivy-repo/gomod --db "$GODB" | head -n 16
+else
+  echo "(../shared/data absent: skipped)"
+fi
