@@ -262,21 +262,84 @@ pub(crate) fn ids<'a>(nodes: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<St
     v
 }
 
-/// The Node.js packages already found from installed manifests, by manifest path: (name, version,
-/// licences) — what a lockfile's packages are merged with.
-pub(crate) fn installed_npm(
-    packages: &[Package],
-) -> std::collections::HashMap<String, (String, String, Vec<String>)> {
-    packages
-        .iter()
-        .filter(|p| p.kind == Some(bulkhead_core::PackageKind::Npm))
-        .map(|p| {
-            (
-                p.db_path.clone(),
-                (p.name.clone(), p.version.clone(), p.licenses.clone()),
-            )
-        })
-        .collect()
+/// The Node.js packages already found from installed manifests, which a lockfile's packages merge
+/// with: a locked package installed at one of its manifest paths (same name and version) is one
+/// package — the locked one, with the manifest's licence; [`InstalledNpm::finish`] drops the
+/// claimed manifests' own entries.
+pub(crate) struct InstalledNpm {
+    /// Manifest path → (name, version, licences).
+    by_path: std::collections::HashMap<String, (String, String, Vec<String>)>,
+    claimed: std::collections::HashSet<String>,
+}
+
+impl InstalledNpm {
+    pub fn new(packages: &[Package]) -> Self {
+        let by_path = packages
+            .iter()
+            .filter(|p| p.kind == Some(bulkhead_core::PackageKind::Npm))
+            .map(|p| {
+                (
+                    p.db_path.clone(),
+                    (p.name.clone(), p.version.clone(), p.licenses.clone()),
+                )
+            })
+            .collect();
+        InstalledNpm {
+            by_path,
+            claimed: std::collections::HashSet::new(),
+        }
+    }
+
+    /// The licences of the first of `manifests` (absolute paths) that installs `name@version`,
+    /// which is then claimed; none when no manifest does.
+    pub fn claim(
+        &mut self,
+        manifests: impl IntoIterator<Item = String>,
+        name: &str,
+        version: &str,
+    ) -> Vec<String> {
+        for m in manifests {
+            if let Some((n, v, lic)) = self.by_path.get(&m)
+                && n == name
+                && v == version
+            {
+                let lic = lic.clone();
+                self.claimed.insert(m);
+                return lic;
+            }
+        }
+        Vec::new()
+    }
+
+    /// Drop the claimed manifests' entries (their package is the locked one now).
+    pub fn finish(self, packages: &mut Vec<Package>) {
+        packages.retain(|p| {
+            p.kind != Some(bulkhead_core::PackageKind::Npm) || !self.claimed.contains(&p.db_path)
+        });
+    }
+}
+
+/// A Node.js package as the lockfile at `path` locks it.
+pub(crate) fn locked_npm(
+    index: &ImageIndex,
+    path: &str,
+    name: String,
+    version: String,
+    licenses: Vec<String>,
+    dev: bool,
+    depends_on: Vec<String>,
+) -> Package {
+    Package {
+        kind: Some(bulkhead_core::PackageKind::Npm),
+        name,
+        version,
+        licenses,
+        layer: layer_of(index, path),
+        db_path: format!("/{path}"),
+        dev,
+        depends_on,
+        ..Default::default()
+    }
 }
 
 /// Caps the warnings one file contributes at [`MAX_WARNINGS_PER_FILE`].

@@ -206,10 +206,8 @@ pub(crate) fn analyze_ctx(
     ctx: &mut crate::Ctx,
     dev: bool,
 ) {
-    use bulkhead_core::{Package, PackageKind};
     let locks = crate::captured_paths(index, wants);
-    let installed = crate::installed_npm(packages);
-    let mut merged: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut installed = crate::InstalledNpm::new(packages);
     let mut fw = crate::FileWarnings::default();
     for path in locks {
         let Some(data) = index.read(path) else {
@@ -225,32 +223,23 @@ pub(crate) fn analyze_ctx(
         let dir = path.strip_suffix("package-lock.json").unwrap_or("");
         for l in locked {
             let manifest = format!("/{dir}{}/package.json", l.install_path);
-            let licenses = match installed.get(&manifest) {
-                Some((n, v, lic)) if *n == l.name && *v == l.version => {
-                    merged.insert(manifest);
-                    lic.clone()
-                }
-                _ => Vec::new(),
-            };
+            let licenses = installed.claim([manifest], &l.name, &l.version);
             if l.dev && !dev {
                 continue;
             }
-            let p = Package {
-                kind: Some(PackageKind::Npm),
-                name: l.name,
-                version: l.version,
+            let p = crate::locked_npm(
+                index,
+                path,
+                l.name,
+                l.version,
                 licenses,
-                layer: crate::layer_of(index, path),
-                db_path: format!("/{path}"),
-                dev: l.dev,
-                depends_on: l.depends_on,
-                ..Default::default()
-            };
+                l.dev,
+                l.depends_on,
+            );
             crate::push_package(ctx, &mut fw, packages, p, path, "a locked package");
         }
     }
-    // The merged manifests' own entries go (their package is the locked one now).
-    packages.retain(|p| p.kind != Some(PackageKind::Npm) || !merged.contains(&p.db_path));
+    installed.finish(packages);
     fw.finish(ctx, "package-lock.json files");
 }
 

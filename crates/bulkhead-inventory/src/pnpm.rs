@@ -149,10 +149,8 @@ pub(crate) fn analyze_ctx(
     ctx: &mut crate::Ctx,
     dev: bool,
 ) {
-    use bulkhead_core::{Package, PackageKind};
     let locks = crate::captured_paths(index, wants);
-    let installed = crate::installed_npm(packages);
-    let mut merged = std::collections::HashSet::new();
+    let mut installed = crate::InstalledNpm::new(packages);
     let mut fw = crate::FileWarnings::default();
     for path in locks {
         let Some(data) = index.read(path) else {
@@ -187,45 +185,40 @@ pub(crate) fn analyze_ctx(
         let dir = path.strip_suffix("pnpm-lock.yaml").unwrap_or("");
         for (i, l) in lock.packages.iter().enumerate() {
             let store = format!("{}@{}", l.name.replace('/', "+"), l.version);
-            let licenses = [
-                format!(
-                    "/{dir}node_modules/.pnpm/{store}/node_modules/{}/package.json",
-                    l.name
-                ),
-                format!("/{dir}node_modules/{}/package.json", l.name),
-            ]
-            .into_iter()
-            .find_map(|m| {
-                let (n, v, lic) = installed.get(&m)?;
-                (*n == l.name && *v == l.version).then(|| {
-                    merged.insert(m.clone());
-                    lic.clone()
-                })
-            });
+            let licenses = installed.claim(
+                [
+                    format!(
+                        "/{dir}node_modules/.pnpm/{store}/node_modules/{}/package.json",
+                        l.name
+                    ),
+                    format!("/{dir}node_modules/{}/package.json", l.name),
+                ],
+                &l.name,
+                &l.version,
+            );
             let is_dev = l.dev.unwrap_or_else(|| dev_only.contains(&i));
             if is_dev && !dev {
                 continue;
             }
-            let p = Package {
-                kind: Some(PackageKind::Npm),
-                name: l.name.clone(),
-                version: l.version.clone(),
-                licenses: licenses.unwrap_or_default(),
-                layer: crate::layer_of(index, path),
-                db_path: format!("/{path}"),
-                dev: is_dev,
-                depends_on: crate::ids(l.deps.iter().filter_map(|d| by_id.get(d)).map(|&j| {
-                    (
-                        lock.packages[j].name.as_str(),
-                        lock.packages[j].version.as_str(),
-                    )
-                })),
-                ..Default::default()
-            };
+            let depends_on = crate::ids(l.deps.iter().filter_map(|d| by_id.get(d)).map(|&j| {
+                (
+                    lock.packages[j].name.as_str(),
+                    lock.packages[j].version.as_str(),
+                )
+            }));
+            let p = crate::locked_npm(
+                index,
+                path,
+                l.name.clone(),
+                l.version.clone(),
+                licenses,
+                is_dev,
+                depends_on,
+            );
             crate::push_package(ctx, &mut fw, packages, p, path, "a locked package");
         }
     }
-    packages.retain(|p| p.kind != Some(PackageKind::Npm) || !merged.contains(&p.db_path));
+    installed.finish(packages);
     fw.finish(ctx, "pnpm-lock.yaml files");
 }
 

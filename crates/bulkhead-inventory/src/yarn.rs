@@ -196,11 +196,10 @@ pub(crate) fn analyze_ctx(
     ctx: &mut crate::Ctx,
     dev: bool,
 ) {
-    use bulkhead_core::{Package, PackageKind};
+    use bulkhead_core::PackageKind;
     let locks = crate::captured_paths(index, wants);
     let mut fw = crate::FileWarnings::default();
-    let mut merged: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let installed = crate::installed_npm(packages);
+    let mut installed = crate::InstalledNpm::new(packages);
     for path in locks {
         let Some(data) = index.read(path) else {
             continue;
@@ -251,32 +250,24 @@ pub(crate) fn analyze_ctx(
             // Yarn hoists: a package's copy is at the top `node_modules/<name>` when its version is
             // the one installed there.
             let manifest = format!("/{dir}node_modules/{}/package.json", l.name);
-            let licenses = installed
-                .get(&manifest)
-                .filter(|(n, v, _)| *n == l.name && *v == l.version)
-                .map(|(_, _, lic)| lic.clone());
-            if licenses.is_some() {
-                merged.insert(manifest);
-            }
+            let licenses = installed.claim([manifest], &l.name, &l.version);
             let is_dev = dev_only.contains(&i);
             if is_dev && !dev {
                 continue;
             }
-            let p = Package {
-                kind: Some(PackageKind::Npm),
-                name: l.name.clone(),
-                version: l.version.clone(),
-                licenses: licenses.unwrap_or_default(),
-                layer: crate::layer_of(index, path),
-                db_path: format!("/{path}"),
-                dev: is_dev,
-                depends_on: r.depends_on(i),
-                ..Default::default()
-            };
+            let p = crate::locked_npm(
+                index,
+                path,
+                l.name.clone(),
+                l.version.clone(),
+                licenses,
+                is_dev,
+                r.depends_on(i),
+            );
             crate::push_package(ctx, &mut fw, packages, p, path, "a locked package");
         }
     }
-    packages.retain(|p| p.kind != Some(PackageKind::Npm) || !merged.contains(&p.db_path));
+    installed.finish(packages);
     fw.finish(ctx, "yarn.lock files");
 }
 
