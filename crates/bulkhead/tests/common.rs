@@ -180,12 +180,28 @@ pub fn scan_with_db(
     db: &std::path::Path,
     extra: &[&str],
 ) -> serde_json::Value {
+    let mut args = vec!["--no-cache"];
+    args.extend_from_slice(extra);
+    command_with_db("image", target, db, &args)
+}
+
+/// `bulkhead fs DIR --db DB --format json --list-all-pkgs` (a project's packages and findings) as
+/// parsed JSON.
+pub fn fs_with_db(dir: &std::path::Path, db: &std::path::Path) -> serde_json::Value {
+    command_with_db("fs", dir, db, &["--format", "json", "--list-all-pkgs"])
+}
+
+fn command_with_db(
+    command: &str,
+    target: &std::path::Path,
+    db: &std::path::Path,
+    extra: &[&str],
+) -> serde_json::Value {
     let mut args = vec![
-        "image",
+        command,
         target.to_str().unwrap(),
         "--db",
         db.to_str().unwrap(),
-        "--no-cache",
     ];
     args.extend_from_slice(extra);
     bulkhead_json(&args)

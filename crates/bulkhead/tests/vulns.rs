@@ -298,17 +298,7 @@ fn gomod_findings_match_the_x_mod_semver_oracle_and_trivys_golden() {
     );
     let db = dir.path().join("adv.db");
     import_db(&db, &osv);
-    let out = common::bulkhead(&[
-        "fs",
-        fixture.to_str().unwrap(),
-        "--db",
-        db.to_str().unwrap(),
-        "--format",
-        "json",
-        "--list-all-pkgs",
-    ]);
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let r = fs_with_db(&fixture, &db);
     let mut ours: BTreeSet<(String, String, String)> = BTreeSet::new();
     let mut ids: BTreeSet<String> = BTreeSet::new();
     let mut vulnerable: BTreeSet<(String, String)> = BTreeSet::new();
@@ -413,17 +403,7 @@ fn cargo_lock_findings_match_rustsec_requirements() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("adv.db");
     import_db(&db, &rustsec);
-    let out = common::bulkhead(&[
-        "fs",
-        project.to_str().unwrap(),
-        "--db",
-        db.to_str().unwrap(),
-        "--format",
-        "json",
-        "--list-all-pkgs",
-    ]);
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let r = fs_with_db(&project, &db);
     let mut ours: BTreeSet<(String, String, String)> = BTreeSet::new();
     for v in findings(&r) {
         assert_eq!(v["package"]["kind"], "cargo");
