@@ -51,6 +51,8 @@ pub struct CriClient {
     grpc: tonic::client::Grpc<tonic::transport::Channel>,
     path: PathBuf,
     timeout: Duration,
+    /// The runtime's name (`containerd`, `cri-o`), asked once per connection.
+    runtime: Option<String>,
 }
 
 impl CriClient {
@@ -92,6 +94,7 @@ impl CriClient {
             grpc,
             path: path.to_path_buf(),
             timeout,
+            runtime: None,
         })
     }
 
@@ -224,7 +227,10 @@ impl CriClient {
         } else {
             None
         };
-        let runtime = self.version().map(|v| v.runtime_name).unwrap_or_default();
+        if self.runtime.is_none() {
+            self.runtime = self.version().ok().map(|v| v.runtime_name);
+        }
+        let runtime = self.runtime.clone().unwrap_or_default();
         Ok(answer_json(
             &status,
             sandbox.as_ref(),
