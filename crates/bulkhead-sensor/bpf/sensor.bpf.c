@@ -47,6 +47,14 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+// The ring's fill as each CPU sees it when submitting.
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bh_fill);
+} fill SEC(".maps");
+
 // Arguments saved at sys_enter, by thread id.
 struct pending {
 	__u64 ts;
@@ -78,13 +86,13 @@ static __always_inline void count(__u32 which)
 
 static __always_inline void set_fill(__u64 avail)
 {
-	__u32 last = BH_CNT_RING_LAST, max = BH_CNT_RING_MAX;
-	__u64 *c = bpf_map_lookup_elem(&counters, &last);
-	if (c)
-		*c = avail;
-	c = bpf_map_lookup_elem(&counters, &max);
-	if (c && *c < avail)
-		*c = avail;
+	__u32 zero = 0;
+	struct bh_fill *f = bpf_map_lookup_elem(&fill, &zero);
+	if (!f)
+		return;
+	f->last = avail;
+	if (f->max < avail)
+		f->max = avail;
 }
 
 static __always_inline void *scratch_buf(void)

@@ -29,10 +29,13 @@
 #define BH_CNT_SUBMITTED 0
 #define BH_CNT_DROP_BUFFER 1
 #define BH_CNT_DROP_PAGEFAULT 2
-// Bytes waiting in the shared ring when this CPU last submitted, and the most seen.
-#define BH_CNT_RING_LAST 3
-#define BH_CNT_RING_MAX 4
-#define BH_CNT_MAX 5
+#define BH_CNT_MAX 3
+
+/* Per CPU: bytes waiting in the shared ring when this CPU last submitted, and the most it saw
+ * (one map value, so the submit path does one lookup for both). */
+struct bh_fill {
+	__u64 last, max;
+};
 
 #define BH_EXE_UPPER_LAYER 1
 #define BH_EXE_FROM_MEMFD_OR_DELETED 2

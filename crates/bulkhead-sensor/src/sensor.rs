@@ -357,7 +357,7 @@ fn run(
         rb.consume()
             .map_err(|e| SensorError::Stopped(format!("draining the ring buffer: {e}")))?;
         // The kernel's counts as of what was just read.
-        read_counters(&skel.maps.counters, counters);
+        read_counters(&skel.maps.counters, &skel.maps.fill, counters);
         let mut batch = std::mem::take(&mut *pending.lock().expect("pending"));
         if let Some(cg) = cgroups.as_mut() {
             for r in batch.iter_mut() {
@@ -413,24 +413,33 @@ fn send_until_stop(tx: &SyncSender<Record>, mut r: Record, stop: &AtomicBool) ->
     }
 }
 
-fn read_counters(map: &impl MapCore, out: &SensorCounters) {
+fn read_counters(map: &impl MapCore, fill: &impl MapCore, out: &SensorCounters) {
     let mut cpus: Vec<CpuCounters> = Vec::new();
-    for key in 0u32..5 {
+    let u64_at = |v: &[u8], at: usize| {
+        v.get(at..at + 8)
+            .map(|b| u64::from_ne_bytes(b.try_into().expect("8")))
+    };
+    for key in 0u32..3 {
         let Ok(Some(per_cpu)) = map.lookup_percpu(&key.to_ne_bytes(), MapFlags::ANY) else {
             continue;
         };
         cpus.resize(cpus.len().max(per_cpu.len()), CpuCounters::default());
         for (cpu, v) in per_cpu.iter().enumerate() {
-            let Some(b) = v.get(..8) else { continue };
-            let n = u64::from_ne_bytes(b.try_into().expect("8"));
+            let Some(n) = u64_at(v, 0) else { continue };
             let c = &mut cpus[cpu];
             match key {
                 0 => c.submitted = n,
                 1 => c.drop_buffer = n,
-                2 => c.drop_pagefault = n,
-                3 => c.ring_fill = n,
-                _ => c.ring_fill_max = n,
+                _ => c.drop_pagefault = n,
             }
+        }
+    }
+    // `struct bh_fill { last, max }` per CPU.
+    if let Ok(Some(per_cpu)) = fill.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY) {
+        cpus.resize(cpus.len().max(per_cpu.len()), CpuCounters::default());
+        for (cpu, v) in per_cpu.iter().enumerate() {
+            cpus[cpu].ring_fill = u64_at(v, 0).unwrap_or(0);
+            cpus[cpu].ring_fill_max = u64_at(v, 8).unwrap_or(0);
         }
     }
     let sum = |f: fn(&CpuCounters) -> u64| cpus.iter().map(f).sum::<u64>();
