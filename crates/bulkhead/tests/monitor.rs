@@ -69,6 +69,17 @@ type Case<'a> = (&'a str, &'a str, Vec<&'a str>, &'a str, Option<&'a str>);
 /// One sensor at a time (each monitor sees every container of the machine).
 static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// The one-monitor-at-a-time lock, when the eBPF sensor can run (root); else a SKIP (a failure
+/// under BULKHEAD_STRICT=1) and `None`.
+fn root_monitor() -> Option<std::sync::MutexGuard<'static, ()>> {
+    let one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+    if unsafe { libc::geteuid() } != 0 {
+        skip("the eBPF sensor needs root");
+        return None;
+    }
+    Some(one)
+}
+
 /// Starts a podman API service and the monitor (with `extra` flags), runs every case in its
 /// container, waits `settle`, stops the monitor with SIGTERM and checks each case: its rule with
 /// the container's id and image, or no alert at all. Returns the alerts; `None` when skipped.
@@ -526,10 +537,9 @@ fn http_get(addr: &str, path: &str) -> (u16, String) {
 /// and drop counters and the rule matches.
 #[test]
 fn healthz_and_prometheus_metrics_while_monitoring() {
-    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
-    if unsafe { libc::geteuid() } != 0 {
-        return skip("the eBPF sensor needs root");
-    }
+    let Some(_one) = root_monitor() else {
+        return;
+    };
     let rules =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/examples/runtime/shadow.yaml");
     let mut mon = Command::new(env!("CARGO_BIN_EXE_bulkhead"))
@@ -740,10 +750,9 @@ impl Running {
 /// fails keeps the previous rules in force.
 #[test]
 fn sighup_reloads_rules_and_a_failed_reload_keeps_the_old_ones() {
-    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
-    if unsafe { libc::geteuid() } != 0 {
-        return skip("the eBPF sensor needs root");
-    }
+    let Some(_one) = root_monitor() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("rules.yaml");
     std::fs::write(&rules, shadow_rule("First")).unwrap();
@@ -770,10 +779,9 @@ fn sighup_reloads_rules_and_a_failed_reload_keeps_the_old_ones() {
 /// `watch_config_files` (Falco's default): changing a rules file reloads it.
 #[test]
 fn a_changed_rules_file_is_reloaded() {
-    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
-    if unsafe { libc::geteuid() } != 0 {
-        return skip("the eBPF sensor needs root");
-    }
+    let Some(_one) = root_monitor() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("rules.yaml");
     std::fs::write(&rules, shadow_rule("Before")).unwrap();
@@ -789,10 +797,9 @@ fn a_changed_rules_file_is_reloaded() {
 /// opens drops, and the drop monitor raises its alert from the kernel's counters.
 #[test]
 fn the_drop_monitor_alerts_from_the_kernel_counters() {
-    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
-    if unsafe { libc::geteuid() } != 0 {
-        return skip("the eBPF sensor needs root");
-    }
+    let Some(_one) = root_monitor() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("rules.yaml");
     std::fs::write(&rules, shadow_rule("Shadow")).unwrap();
@@ -843,10 +850,9 @@ fn the_drop_monitor_alerts_from_the_kernel_counters() {
 /// their replay raises, with k8s_audit_rules.yaml; a non-event body is refused.
 #[test]
 fn audit_events_posted_to_the_webhook_alert_as_their_replay() {
-    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
-    if unsafe { libc::geteuid() } != 0 {
-        return skip("the eBPF sensor needs root");
-    }
+    let Some(_one) = root_monitor() else {
+        return;
+    };
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/falco");
     let rules = shared.join("rules/plugins-k8saudit/k8s_audit_rules.yaml");
     if !rules.exists() {
@@ -989,10 +995,9 @@ fn self_signed_pem(dir: &Path) -> PathBuf {
 /// answer over TLS, and a plain HTTP request gets no answer.
 #[test]
 fn the_web_server_serves_https() {
-    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
-    if unsafe { libc::geteuid() } != 0 {
-        return skip("the eBPF sensor needs root");
-    }
+    let Some(_one) = root_monitor() else {
+        return;
+    };
     if !have("openssl") || !have("curl") {
         return skip("openssl and curl are needed");
     }
@@ -1049,10 +1054,9 @@ fn the_web_server_serves_https() {
 /// its key, made here by openssl), as the API server posts to it.
 #[test]
 fn the_audit_webhook_serves_https() {
-    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
-    if unsafe { libc::geteuid() } != 0 {
-        return skip("the eBPF sensor needs root");
-    }
+    let Some(_one) = root_monitor() else {
+        return;
+    };
     if !have("openssl") || !have("curl") {
         return skip("openssl and curl are needed");
     }
@@ -1221,10 +1225,9 @@ fn a_pod_on_containerd_is_named_in_its_alerts() {
 /// (80 by default, as Falco) and not past it; `-S` widens it.
 #[test]
 fn rules_see_io_data_up_to_the_snaplen() {
-    let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
-    if unsafe { libc::geteuid() } != 0 {
-        return skip("the eBPF sensor needs root");
-    }
+    let Some(_one) = root_monitor() else {
+        return;
+    };
     if !have("python3") {
         return skip("python3 is needed");
     }
