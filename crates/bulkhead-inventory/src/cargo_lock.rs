@@ -169,15 +169,10 @@ pub(crate) fn analyze_ctx(
     let locks = crate::captured_paths(index, wants);
     let mut fw = crate::FileWarnings::default();
     for path in locks {
-        let Some(data) = index.read(path) else {
+        let Some(crates) =
+            crate::parse_captured(index, ctx, &mut fw, path, "not a Cargo.lock", parse)
+        else {
             continue;
-        };
-        let crates = match parse(data) {
-            Ok(c) => c,
-            Err(e) => {
-                fw.push(ctx, || format!("/{path}: not a Cargo.lock: {e}"));
-                continue;
-            }
         };
         let r = Resolved::new(&crates);
         let dir = path.strip_suffix("Cargo.lock").unwrap_or("");

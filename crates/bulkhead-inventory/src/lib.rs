@@ -220,6 +220,25 @@ pub(crate) fn captured_paths(index: &ImageIndex, wants: fn(&str) -> bool) -> Vec
     v
 }
 
+/// The captured file at `path`, parsed; one that does not parse is a warning
+/// (`/{path}: {what}: {error}`) and `None`, as is one the index no longer has.
+pub(crate) fn parse_captured<T, E: std::fmt::Display>(
+    index: &ImageIndex,
+    ctx: &mut Ctx,
+    fw: &mut FileWarnings,
+    path: &str,
+    what: &str,
+    parse: impl FnOnce(&[u8]) -> Result<T, E>,
+) -> Option<T> {
+    match parse(index.read(path)?) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            fw.push(ctx, || format!("/{path}: {what}: {e}"));
+            None
+        }
+    }
+}
+
 /// Admit `p` ([`Ctx::admit`]) and add it to `packages`; a package whose identity is over the size
 /// limit is left out with a warning naming `path` and `what` it is (`a crate`, `a module`).
 pub(crate) fn push_package(

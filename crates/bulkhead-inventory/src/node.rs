@@ -92,15 +92,15 @@ pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: 
     let paths = crate::captured_paths(index, wants);
     let mut fw = FileWarnings::default();
     for path in paths {
-        let Some(data) = index.read(path) else {
+        let Some(m) = crate::parse_captured(
+            index,
+            ctx,
+            &mut fw,
+            path,
+            "not a package manifest",
+            Manifest::parse,
+        ) else {
             continue;
-        };
-        let m = match Manifest::parse(data) {
-            Ok(m) => m,
-            Err(e) => {
-                fw.push(ctx, || format!("/{path}: not a package manifest: {e}"));
-                continue;
-            }
         };
         let (Some(name), Some(version)) = (m.name.clone(), m.version.clone()) else {
             // Trivy skips these too: a manifest without identity (a sub-path helper such as

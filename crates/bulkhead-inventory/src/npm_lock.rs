@@ -210,15 +210,10 @@ pub(crate) fn analyze_ctx(
     let mut installed = crate::InstalledNpm::new(packages);
     let mut fw = crate::FileWarnings::default();
     for path in locks {
-        let Some(data) = index.read(path) else {
+        let Some(locked) =
+            crate::parse_captured(index, ctx, &mut fw, path, "not an npm lockfile", parse)
+        else {
             continue;
-        };
-        let locked = match parse(data) {
-            Ok(l) => l,
-            Err(e) => {
-                fw.push(ctx, || format!("/{path}: not an npm lockfile: {e}"));
-                continue;
-            }
         };
         let dir = path.strip_suffix("package-lock.json").unwrap_or("");
         for l in locked {

@@ -153,15 +153,10 @@ pub(crate) fn analyze_ctx(
     let mut installed = crate::InstalledNpm::new(packages);
     let mut fw = crate::FileWarnings::default();
     for path in locks {
-        let Some(data) = index.read(path) else {
+        let Some(lock) =
+            crate::parse_captured(index, ctx, &mut fw, path, "pnpm lockfile not read", parse)
+        else {
             continue;
-        };
-        let lock = match parse(data) {
-            Ok(l) => l,
-            Err(e) => {
-                fw.push(ctx, || format!("/{path}: pnpm lockfile not read: {e}"));
-                continue;
-            }
         };
         let by_id: HashMap<String, usize> = lock
             .packages

@@ -201,15 +201,10 @@ pub(crate) fn analyze_ctx(
     let mut fw = crate::FileWarnings::default();
     let mut installed = crate::InstalledNpm::new(packages);
     for path in locks {
-        let Some(data) = index.read(path) else {
+        let Some(locked) =
+            crate::parse_captured(index, ctx, &mut fw, path, "yarn lockfile not read", parse)
+        else {
             continue;
-        };
-        let locked = match parse(data) {
-            Ok(l) => l,
-            Err(e) => {
-                fw.push(ctx, || format!("/{path}: yarn lockfile not read: {e}"));
-                continue;
-            }
         };
         let r = Resolved::new(&locked);
         let dir = path.strip_suffix("yarn.lock").unwrap_or("");
