@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
+# A fresh build gains nothing from incremental state, which would add GBs to the target directory.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 bash scripts/install-deps.sh
 bash scripts/build-test-images.sh
 bash scripts/install-peers.sh >/dev/null
@@ -22,3 +24,4 @@ python3 bench/parity-trivy.py --bulkhead target/debug/bulkhead --min 0.99 --type
 passed=$(grep -E '^test result:' target/test-output.txt | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -E '^test result:' target/test-output.txt | grep -Eo '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
 echo "cargo: $passed passed, $failed failed"
+echo "disk: target $(du -sh target | cut -f1), free $(df -h . | awk 'NR==2 {print $4}')"
