@@ -2,7 +2,8 @@
 # Build real container test images for Bulkhead into a cache directory outside the repo.
 #
 # Usage: scripts/build-test-images.sh [--force] [--check] [TARGET...]
-#   TARGET   one or more of: bookworm bullseye busybox rpm multilayer pyvuln npmvuln rustvuln   (default: all)
+#   TARGET   one or more of: bookworm bullseye busybox rpm multilayer pyvuln npmvuln rustvuln langvuln
+#            (default: all)
 #            (dependencies are built too: multilayer, pyvuln and npmvuln need bookworm)
 #   --force  rebuild the selected targets even if their .stamp says they are up to date
 #   --check  build nothing; exit 0 if the selected targets are present and up to date, 1 otherwise
@@ -32,6 +33,13 @@
 #                                           `npm ls --all --parseable --long` (independent oracle)
 #   rustvuln.project/                       a Rust project (Cargo.toml, Cargo.lock from `cargo generate-lockfile`)
 #                                           locked to OLD crates with RustSec advisories (needs crates.io)
+#   langvuln.docker.tar                     podman build FROM bookworm + executables with embedded package lists:
+#                                           Debian's Go binaries (age, fzf: GOPATH builds, Go version only), a Go
+#                                           module binary built here (Debian's golang-go and x/net sources, vendor
+#                                           mode; plus a -trimpath -s -w copy), and the rustvuln project built with
+#                                           cargo-auditable (needs crates.io and Debian's packages)
+#   langvuln.root/                          the executables the image adds, as a directory (`fs`/rootfs reads)
+#   langvuln.expected-binaries.txt          "Path\tModule\tVersion" from `go version -m` and `cargo tree` (oracle)
 #   <name>.stamp, manifest.txt
 #
 # Each target writes <name>.stamp when it is complete; a re-run with fresh stamps takes about a second.
@@ -42,10 +50,10 @@ set -Eeuo pipefail
 declare -A RECIPE=(
   [bookworm.rootfs]=1 [bullseye.rootfs]=1
   [bookworm]=1 [bullseye]=1
-  [busybox]=1 [rpm]=2 [multilayer]=2 [pyvuln]=1 [npmvuln]=1 [rustvuln]=1
+  [busybox]=1 [rpm]=2 [multilayer]=2 [pyvuln]=1 [npmvuln]=1 [rustvuln]=1 [langvuln]=1
 )
 declare -A DEPS=(
-  [bookworm]="bookworm.rootfs" [bullseye]="bullseye.rootfs" [multilayer]="bookworm" [pyvuln]="bookworm" [npmvuln]="bookworm"
+  [bookworm]="bookworm.rootfs" [bullseye]="bullseye.rootfs" [multilayer]="bookworm" [pyvuln]="bookworm" [npmvuln]="bookworm" [langvuln]="bookworm rustvuln"
 )
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,7 +61,7 @@ OUT="${BULKHEAD_TESTDATA:-/var/tmp/bulkhead-testdata}"
 MIRROR="${BULKHEAD_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 P=(podman --runtime runc --cgroup-manager cgroupfs)
 IMG_PREFIX="localhost/bh-test"
-ALL_TARGETS=(bookworm bullseye busybox rpm multilayer pyvuln npmvuln rustvuln)
+ALL_TARGETS=(bookworm bullseye busybox rpm multilayer pyvuln npmvuln rustvuln langvuln)
 
 log()  { printf '[build-test-images %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die()  { printf '[build-test-images] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -68,7 +76,7 @@ for a in "$@"; do
     --force) FORCE=1 ;;
     --check) CHECK=1 ;;
     -h|--help) sed -n '2,/^set -Eeuo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    bookworm|bullseye|busybox|rpm|multilayer|pyvuln|npmvuln|rustvuln) TARGETS+=("$a") ;;
+    bookworm|bullseye|busybox|rpm|multilayer|pyvuln|npmvuln|rustvuln|langvuln) TARGETS+=("$a") ;;
     *) die "unknown argument '$a' (try --help)" ;;
   esac
 done
@@ -96,6 +104,7 @@ outputs_of() {
     pyvuln) echo "pyvuln.docker.tar pyvuln.expected-python.txt" ;;
     npmvuln) echo "npmvuln.docker.tar npmvuln.expected-npm.txt" ;;
     rustvuln) echo "rustvuln.project/" ;;
+    langvuln) echo "langvuln.docker.tar langvuln.root/ langvuln.expected-binaries.txt" ;;
   esac
 }
 is_fresh() { # name -> 0 if stamp matches recipe, deps and outputs exist
@@ -634,6 +643,106 @@ EOF
   log "rustvuln: done in $(since "$t0") s ($(grep -c '^\[\[package\]\]' "$dir/Cargo.lock") locked crates)"
 }
 
+# Executables that carry their package lists: Go binaries from Debian packages (built in GOPATH mode:
+# the Go version only), a Go module binary built here in vendor mode from Debian's x/net sources (the
+# module proxy is not reachable; golang.org/x/net 0.7.0 has Go advisories), a stripped -trimpath copy,
+# and the rustvuln project built with cargo-auditable (regex 1.5.4 and friends). Pinned: changing it
+# means bumping RECIPE[langvuln].
+LANGVULN_DEBS=(age fzf golang-golang-x-net-dev)
+CARGO_AUDITABLE_VERSION=0.7.7
+
+build_langvuln() {
+  local t0 ctx="$WORK/langvuln.ctx" ref="$IMG_PREFIX/langvuln:latest" base="$IMG_PREFIX/bookworm:latest"
+  local old netver b tools="$WORK/cargo-tools"
+  t0="$(now)"
+  command -v go >/dev/null || apt_install golang-go
+  command -v cargo >/dev/null || die "langvuln needs cargo"
+  log "langvuln: Debian Go binaries, a vendored Go module build, a cargo-auditable build; podman build FROM $base"
+  ensure_image bookworm
+  safe_rm "$ctx"; mkdir -p "$ctx/root/usr/bin" "$ctx/root/usr/local/bin" "$WORK/langvuln.debs" "$WORK/langvuln.x"
+  apt_update_once
+  (cd "$WORK/langvuln.debs" && apt-get download -qq "${LANGVULN_DEBS[@]}") > "$WORK/langvuln.apt.log" 2>&1 \
+    || { tail -n 20 "$WORK/langvuln.apt.log" >&2; die "apt-get download ${LANGVULN_DEBS[*]} failed"; }
+  for b in "$WORK"/langvuln.debs/*.deb; do dpkg -x "$b" "$WORK/langvuln.x"; done
+  cp "$WORK/langvuln.x/usr/bin/age" "$WORK/langvuln.x/usr/bin/age-keygen" "$WORK/langvuln.x/usr/bin/fzf" "$ctx/root/usr/bin/"
+  # The Go module: golang.org/x/net at Debian's upstream version, vendored.
+  netver="v$(dpkg-deb -f "$WORK"/langvuln.debs/golang-golang-x-net-dev_*.deb Version | sed 's/^[0-9]*://; s/[+~-].*//')"
+  mkdir -p "$WORK/goapp/vendor/golang.org/x"
+  cp -r "$WORK/langvuln.x/usr/share/gocode/src/golang.org/x/net" "$WORK/goapp/vendor/golang.org/x/net"
+  cat > "$WORK/goapp/go.mod" <<EOF
+module example.com/bh-goapp
+
+go 1.19
+
+require golang.org/x/net $netver
+EOF
+  printf '# golang.org/x/net %s\n## explicit; go 1.17\ngolang.org/x/net/html\ngolang.org/x/net/html/atom\n' "$netver" \
+    > "$WORK/goapp/vendor/modules.txt"
+  cat > "$WORK/goapp/main.go" <<'EOF'
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"golang.org/x/net/html"
+)
+
+var version = "dev"
+
+func main() {
+	doc, err := html.Parse(strings.NewReader("<p>bulkhead</p>"))
+	fmt.Println(version, doc != nil, err)
+}
+EOF
+  (cd "$WORK/goapp" && export GOFLAGS=-mod=vendor GOPROXY=off GOTOOLCHAIN=local CGO_ENABLED=0 \
+      GOCACHE="$WORK/gocache" GOPATH="$WORK/gopath" &&
+    go build -ldflags "-X main.version=1.4.2" -o "$ctx/root/usr/local/bin/bh-goapp" . &&
+    go build -trimpath -ldflags "-s -w" -o "$ctx/root/usr/local/bin/bh-goapp-stripped" .) \
+    > "$WORK/langvuln.go.log" 2>&1 || { tail -n 40 "$WORK/langvuln.go.log" >&2; die "go build failed"; }
+  # The Rust binary: cargo-auditable from crates.io, then the rustvuln project built with it.
+  if [ ! -x "$tools/bin/cargo-auditable" ]; then
+    log "langvuln: cargo install cargo-auditable $CARGO_AUDITABLE_VERSION"
+    CARGO_TARGET_DIR="$WORK/cargo-tools.target" cargo install --quiet --locked --root "$tools" \
+      cargo-auditable --version "=$CARGO_AUDITABLE_VERSION" > "$WORK/langvuln.cargo-install.log" 2>&1 \
+      || { tail -n 40 "$WORK/langvuln.cargo-install.log" >&2; die "cargo install cargo-auditable failed"; }
+  fi
+  cp -r "$OUT/rustvuln.project" "$WORK/rustapp"
+  (cd "$WORK/rustapp" && PATH="$tools/bin:$PATH" CARGO_TARGET_DIR="$WORK/rustapp.target" \
+      cargo auditable build --quiet --release --locked) > "$WORK/langvuln.cargo.log" 2>&1 \
+    || { tail -n 40 "$WORK/langvuln.cargo.log" >&2; die "cargo auditable build failed"; }
+  cp "$WORK/rustapp.target/release/bh-rustvuln" "$ctx/root/usr/local/bin/"
+  # Independent oracle: `go version -m` for every Go binary, `cargo tree` (normal dependencies) for Rust.
+  {
+    for b in "$ctx"/root/usr/bin/* "$ctx"/root/usr/local/bin/bh-goapp*; do
+      go version -m "$b" | awk -v p="/${b#"$ctx/root/"}" '
+        NR == 1 { v = $NF; sub(/^go/, "v", v); print p "\tstdlib\t" v; next }
+        $1 == "=>" { name = $2; ver = $3; next }
+        { if (name != "") print p "\t" name "\t" ver; name = "" }
+        $1 == "mod" || $1 == "dep" { name = $2; ver = $3 }
+        END { if (name != "") print p "\t" name "\t" ver }'
+    done
+    (cd "$WORK/rustapp" && CARGO_TARGET_DIR="$WORK/rustapp.target" cargo tree --locked -e normal --prefix none --format '{p}') \
+      | awk '{ v = $2; sub(/^v/, "", v); print "/usr/local/bin/bh-rustvuln\t" $1 "\t" v }'
+  } | sort -u > "$WORK/langvuln.expected-binaries.txt"
+  grep -q $'bh-goapp\tgolang.org/x/net\t' "$WORK/langvuln.expected-binaries.txt" || die "go version -m lists no x/net in bh-goapp"
+  grep -q $'bh-rustvuln\tregex\t1.5.4' "$WORK/langvuln.expected-binaries.txt" || die "cargo tree lists no regex 1.5.4"
+  cat > "$ctx/Containerfile" <<EOF
+FROM $base
+COPY root/ /
+LABEL org.opencontainers.image.title="bh-test langvuln" org.opencontainers.image.description="Bulkhead test image: bookworm + Go and cargo-auditable Rust executables"
+EOF
+  old="$(image_id "$ref")"
+  "${P[@]}" build --quiet --no-cache --network none --layers -f "$ctx/Containerfile" -t "$ref" "$ctx" \
+    > "$WORK/langvuln.build.log" 2>&1 || { tail -n 40 "$WORK/langvuln.build.log" >&2; die "podman build failed"; }
+  drop_old_image "$old" "$ref"
+  save_image "$ref" docker-archive langvuln.docker.tar
+  mv "$WORK/langvuln.expected-binaries.txt" "$OUT/"
+  safe_rm "$OUT/langvuln.root"; mv "$ctx/root" "$OUT/langvuln.root"
+  write_stamp langvuln
+  log "langvuln: done in $(since "$t0") s ($(wc -l < "$OUT/langvuln.expected-binaries.txt") modules and crates)"
+}
+
 # ---------------------------------------------------------------------------------------------------------
 if [ ${#TODO[@]} -gt 0 ]; then
   log "output: $OUT; to build: ${TODO[*]}"
@@ -652,6 +761,7 @@ if [ ${#TODO[@]} -gt 0 ]; then
       pyvuln) build_pyvuln ;;
       npmvuln) build_npmvuln ;;
       rustvuln) build_rustvuln ;;
+      langvuln) build_langvuln ;;
     esac
   done
   safe_rm "$WORK"

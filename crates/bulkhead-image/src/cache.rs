@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 /// Bump when the stored format or walk semantics change.
-const FORMAT: &str = "bulkhead-layer-v3";
+const FORMAT: &str = "bulkhead-layer-v4";
 
 /// The part of [`LayerFacts`] stored as one postcard document; the captured contents follow it as
 /// raw length-prefixed byte strings, so that they are written and read in place (a cached layer
@@ -30,6 +30,7 @@ struct Head<'a> {
     warnings: &'a [String],
     uncompressed: u64,
     contents: u64,
+    probed: u64,
 }
 
 #[derive(Deserialize)]
@@ -40,6 +41,7 @@ struct OwnedHead {
     warnings: Vec<String>,
     uncompressed: u64,
     contents: u64,
+    probed: u64,
 }
 
 fn write_entry(w: &mut impl Write, f: &LayerFacts) -> std::io::Result<()> {
@@ -50,11 +52,12 @@ fn write_entry(w: &mut impl Write, f: &LayerFacts) -> std::io::Result<()> {
         warnings: &f.warnings,
         uncompressed: f.uncompressed,
         contents: f.contents.len() as u64,
+        probed: f.probed.len() as u64,
     })
     .map_err(std::io::Error::other)?;
     w.write_all(&(head.len() as u64).to_le_bytes())?;
     w.write_all(&head)?;
-    for (path, data) in &f.contents {
+    for (path, data) in f.contents.iter().chain(&f.probed) {
         w.write_all(&(path.len() as u64).to_le_bytes())?;
         w.write_all(path.as_bytes())?;
         w.write_all(&(data.len() as u64).to_le_bytes())?;
@@ -91,17 +94,24 @@ fn read_entry(mut r: impl Read, max: u64) -> std::io::Result<LayerFacts> {
     let head: OwnedHead =
         postcard::from_bytes(&bytes(&mut r, n)?).map_err(|e| bad(&e.to_string()))?;
     let mut contents = Vec::new();
-    for _ in 0..head.contents {
+    let mut probed = Vec::new();
+    for i in 0..head.contents.saturating_add(head.probed) {
         let n = take(u64_of(&mut r)?)?;
         let path = String::from_utf8(bytes(&mut r, n)?).map_err(|_| bad("path not UTF-8"))?;
         let n = take(u64_of(&mut r)?)?;
-        contents.push((path, bytes(&mut r, n)?));
+        let to = if i < head.contents {
+            &mut contents
+        } else {
+            &mut probed
+        };
+        to.push((path, bytes(&mut r, n)?));
     }
     Ok(LayerFacts {
         entries: head.entries,
         whiteouts: head.whiteouts,
         opaque_dirs: head.opaque_dirs,
         contents,
+        probed,
         warnings: head.warnings,
         uncompressed: head.uncompressed,
     })
@@ -314,6 +324,7 @@ mod tests {
         let facts = LayerFacts {
             whiteouts: vec!["etc/x".into()],
             contents: vec![("a".into(), vec![1, 2, 3])],
+            probed: vec![("usr/bin/b".into(), vec![4]), ("c".into(), vec![])],
             ..Default::default()
         };
         let k = LayerCache::key(&desc(1), "a1").unwrap();
@@ -326,6 +337,7 @@ mod tests {
         let back = cache.get(&k).unwrap();
         assert_eq!(back.whiteouts, facts.whiteouts);
         assert_eq!(back.contents, facts.contents);
+        assert_eq!(back.probed, facts.probed);
         // Corrupt entries are misses, not errors.
         fs::write(cache.path(&k), b"garbage").unwrap();
         assert!(cache.get(&k).is_none());

@@ -44,6 +44,8 @@ pub struct FileEntry {
 pub struct Captured {
     pub layer: u32,
     pub data: Arc<Vec<u8>>,
+    /// A [`crate::Probe`]'s record for an executable rather than the file's own bytes.
+    pub probed: bool,
 }
 
 /// Per-layer identity kept in the index.
@@ -229,7 +231,9 @@ impl ImageIndex {
                 });
             }
         }
-        for (path, data) in facts.contents {
+        let contents = facts.contents.into_iter().map(|(p, d)| (p, d, false));
+        let probed = facts.probed.into_iter().map(|(p, d)| (p, d, true));
+        for (path, data, probed) in contents.chain(probed) {
             let len = data.len() as u64;
             if self.captured + len > limits.max_captured_total {
                 self.warn(|| {
@@ -247,6 +251,7 @@ impl ImageIndex {
                 Captured {
                     layer,
                     data: Arc::new(data),
+                    probed,
                 },
             );
             if let Some(old) = old {
@@ -322,7 +327,18 @@ impl ImageIndex {
 
     /// Captured contents of every wanted file (paths as stored, unresolved).
     pub fn captured(&self) -> impl Iterator<Item = (&str, &Captured)> {
-        self.contents.iter().map(|(k, v)| (k.as_str(), v))
+        self.contents
+            .iter()
+            .filter(|(_, v)| !v.probed)
+            .map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The executable [`crate::Probe`]'s records, by the executable's path (sorted).
+    pub fn probed(&self) -> impl Iterator<Item = (&str, &Captured)> {
+        self.contents
+            .iter()
+            .filter(|(_, v)| v.probed)
+            .map(|(k, v)| (k.as_str(), v))
     }
 
     fn link_set(&self) -> &LinkSet {
@@ -411,13 +427,14 @@ impl ImageIndex {
     pub fn read(&self, path: &str) -> Option<&[u8]> {
         let p = self.resolve(path)?;
         if let Some(c) = self.contents.get(&p) {
-            return Some(c.data.as_slice());
+            return (!c.probed).then_some(c.data.as_slice());
         }
         let e = self.files.get(&p)?;
         if e.kind == FileKind::Hardlink {
             return self
                 .contents
                 .get(e.link.as_deref()?)
+                .filter(|c| !c.probed)
                 .map(|c| c.data.as_slice());
         }
         None

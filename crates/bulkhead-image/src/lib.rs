@@ -27,12 +27,36 @@ pub use index::{FileEntry, FileKind, ImageIndex};
 pub use scan::{ProgressFn, ScanOptions, ScanProgress, ScannedImage, SkipFn, scan_target};
 pub use source::{ImageMeta, ImageSource, LayerDesc};
 
+/// The four bytes every ELF file starts with.
+pub const ELF_MAGIC: &[u8; 4] = b"\x7fELF";
+
 /// The paths analyzers want to read, and a version string that changes whenever that set or the
-/// analyzers' logic changes (it is part of the per-layer cache key).
+/// analyzers' logic changes (it is part of the per-layer cache key). Optionally a [`Probe`] for
+/// executables, which are found by content rather than by path.
 pub struct Wanted {
     predicate: Box<dyn Fn(&str) -> bool + Send + Sync>,
     version: String,
+    probe: Option<Box<Probe>>,
 }
+
+/// An executable's contents as a [`Probe`] receives them: the whole file in memory (a layer
+/// stream cannot seek), or the open file of a root filesystem (read only where the probe looks).
+pub enum Executable<'a> {
+    Bytes(&'a [u8]),
+    File(&'a std::fs::File),
+}
+
+/// Looks into an ELF executable for the package metadata built into it (Go build info, a
+/// cargo-auditable dependency list) and returns it as a small record (at most [`MAX_PROBE_RECORD`]
+/// bytes; longer ones are dropped with a warning), or `None` when the file has none. The walk
+/// offers it every regular file with an execute bit that starts with the ELF magic, is not
+/// captured whole, and is at most [`Limits::max_probed_file`] bytes. The record is kept in the
+/// index at the file's path ([`ImageIndex::probed`]), with the file's layer semantics (a later
+/// layer that replaces or deletes the file drops it).
+pub type Probe = dyn Fn(Executable<'_>) -> Option<Vec<u8>> + Send + Sync;
+
+/// Largest record a [`Probe`] may return for one file.
+pub const MAX_PROBE_RECORD: usize = 4 << 20;
 
 impl Wanted {
     /// `predicate` receives normalised paths (no leading `/`, e.g. `var/lib/dpkg/status`).
@@ -43,7 +67,17 @@ impl Wanted {
         Wanted {
             predicate: Box::new(predicate),
             version: version.into(),
+            probe: None,
         }
+    }
+
+    /// Also offer executables to `probe` (see [`Probe`]).
+    pub fn with_probe(
+        mut self,
+        probe: impl Fn(Executable<'_>) -> Option<Vec<u8>> + Send + Sync + 'static,
+    ) -> Self {
+        self.probe = Some(Box::new(probe));
+        self
     }
 
     /// Whether the contents of `path` should be captured.
@@ -51,10 +85,21 @@ impl Wanted {
         (self.predicate)(path)
     }
 
+    /// The executable probe, if any.
+    pub fn probe(&self) -> Option<&Probe> {
+        self.probe.as_deref()
+    }
+
     /// The analyzers' version key.
     pub fn version(&self) -> &str {
         &self.version
     }
+}
+
+/// Whether a file with these mode bits and this size is offered to a [`Probe`] (its first bytes
+/// must still be the ELF magic).
+pub(crate) fn probe_candidate(mode: u32, size: u64, limits: &Limits) -> bool {
+    mode & 0o111 != 0 && (64..=limits.max_probed_file).contains(&size)
 }
 
 /// Bounds applied to every image, so hostile input cannot exhaust memory, disk or time. Each is
@@ -92,6 +137,11 @@ pub struct Limits {
     pub max_path_len: usize,
     /// Largest manifest / config / index JSON document (an error past it).
     pub max_json: u64,
+    /// Largest executable offered to the analyzers' [`Probe`] (Go build info, cargo-auditable). A
+    /// layer stream cannot seek, so a probed file is held in memory while it is read (one at a
+    /// time); larger ELF executables are not probed, with a warning. Default 256 MiB (the largest
+    /// Go binaries in common images, such as k3s, are about 200 MiB).
+    pub max_probed_file: u64,
 }
 
 impl Default for Limits {
@@ -107,6 +157,7 @@ impl Default for Limits {
             max_index_bytes: 512 << 20,
             max_path_len: 4096,
             max_json: 16 << 20,
+            max_probed_file: 256 << 20,
         }
     }
 }
@@ -116,12 +167,13 @@ impl Limits {
     /// cached under other limits is walked again rather than trusted).
     pub fn cache_tag(&self) -> String {
         format!(
-            "file={},layer={},entries={},path={},index={}",
+            "file={},layer={},entries={},path={},index={},probed={}",
             self.max_captured_file,
             self.max_captured_per_layer,
             self.max_entries_per_layer,
             self.max_path_len,
-            self.max_index_bytes
+            self.max_index_bytes,
+            self.max_probed_file
         )
     }
 }

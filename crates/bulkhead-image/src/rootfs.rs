@@ -4,7 +4,10 @@
 
 use crate::index::{FileEntry, FileKind, ImageIndex, LayerInfo};
 use crate::walk::{LayerFacts, entry_cost};
-use crate::{Error, Limits, MAX_LAYER_WARNINGS, Result, Wanted, WarningCap};
+use crate::{
+    ELF_MAGIC, Error, Executable, Limits, MAX_LAYER_WARNINGS, MAX_PROBE_RECORD, Result, Wanted,
+    WarningCap, probe_candidate,
+};
 use std::fs;
 use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
@@ -159,6 +162,41 @@ pub fn index_rootfs_with(
                     });
                 }
             }
+            if kind == FileKind::File
+                && !wanted.wants(&path)
+                && let Some(probe) = wanted.probe()
+            {
+                if probe_candidate(m.mode(), size, limits) {
+                    // Only where the probe looks is read (the ELF headers, then the sections it
+                    // names), not the whole executable.
+                    if let Some(f) = open_regular(&full, &m)
+                        && starts_with_elf(&f)
+                        && let Some(r) = probe(Executable::File(&f))
+                    {
+                        if r.len() > MAX_PROBE_RECORD
+                            || captured_total + r.len() as u64 > limits.max_captured_total
+                        {
+                            warn.push(&mut facts.warnings, MAX_LAYER_WARNINGS, || {
+                                format!(
+                                    "not analysed {path}: its embedded package list is too large \
+                                     or the capture limit is reached (max_captured_total)"
+                                )
+                            });
+                        } else {
+                            captured_total += r.len() as u64;
+                            facts.probed.push((path.clone(), r));
+                        }
+                    }
+                } else if m.mode() & 0o111 != 0 && size > limits.max_probed_file {
+                    warn.push(&mut facts.warnings, MAX_LAYER_WARNINGS, || {
+                        format!(
+                            "not analysed {path}: executable not probed for embedded packages, \
+                             {size} bytes is larger than the {} byte limit (max_probed_file)",
+                            limits.max_probed_file
+                        )
+                    });
+                }
+            }
             // Do not descend into other filesystems (/proc, /sys, bind mounts) when scanning a live root.
             if kind == FileKind::Dir && m.dev() == root_dev {
                 stack.push(path.clone());
@@ -187,8 +225,9 @@ pub fn index_rootfs_with(
     Ok(index)
 }
 
-fn read_regular(path: &Path, lstat: &fs::Metadata, size: u64) -> Option<Vec<u8>> {
-    // Non-blocking, so a FIFO swapped in after the lstat cannot hold the walk; checked again below.
+/// Open `path` if it is still the regular file `lstat` described. Non-blocking, so a FIFO swapped
+/// in after the lstat cannot hold the walk; the opened file is checked to be the one inspected.
+fn open_regular(path: &Path, lstat: &fs::Metadata) -> Option<fs::File> {
     let f = fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
@@ -198,6 +237,17 @@ fn read_regular(path: &Path, lstat: &fs::Metadata, size: u64) -> Option<Vec<u8>>
     if !m.is_file() || m.ino() != lstat.ino() || m.dev() != lstat.dev() {
         return None;
     }
+    Some(f)
+}
+
+fn starts_with_elf(f: &fs::File) -> bool {
+    use std::os::unix::fs::FileExt;
+    let mut head = [0u8; 4];
+    f.read_exact_at(&mut head, 0).is_ok() && &head == ELF_MAGIC
+}
+
+fn read_regular(path: &Path, lstat: &fs::Metadata, size: u64) -> Option<Vec<u8>> {
+    let f = open_regular(path, lstat)?;
     let mut buf = Vec::with_capacity(size.min(1 << 20) as usize);
     f.take(size).read_to_end(&mut buf).ok()?;
     Some(buf)

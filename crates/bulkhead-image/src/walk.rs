@@ -3,7 +3,10 @@
 
 use crate::index::{FileEntry, FileKind};
 use crate::tarext::{Pending, absorb, check_size};
-use crate::{Error, Limits, MAX_LAYER_WARNINGS, Result, Wanted, WarningCap, shown};
+use crate::{
+    ELF_MAGIC, Error, Executable, Limits, MAX_LAYER_WARNINGS, MAX_PROBE_RECORD, Result, Wanted,
+    WarningCap, probe_candidate, shown,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::Read;
@@ -21,6 +24,9 @@ pub struct LayerFacts {
     /// Captured contents of wanted regular files: (path, bytes).
     #[serde(with = "contents_as_bytes")]
     pub contents: Vec<(String, Vec<u8>)>,
+    /// What the executable [`crate::Probe`] found in this layer's executables: (path, record).
+    #[serde(with = "contents_as_bytes")]
+    pub probed: Vec<(String, Vec<u8>)>,
     /// Entries skipped or truncated for safety, with the reason (at most
     /// [`crate::MAX_LAYER_WARNINGS`], then one entry counting the rest).
     pub warnings: Vec<String>,
@@ -136,6 +142,9 @@ pub fn entry_cost(path: &str, link: Option<&str>) -> u64 {
     2 * path.len() as u64 + link.map_or(0, |l| l.len() as u64) + 160
 }
 
+/// Capacity of the probe buffer kept between executables; a larger one is released after use.
+const PROBE_BUF_KEEP: usize = 32 << 20;
+
 /// Walk one decompressed layer tar. `layer` names the layer in messages.
 pub fn walk_layer<R: Read>(
     reader: R,
@@ -157,6 +166,8 @@ pub fn walk_layer<R: Read>(
     // Where each captured path's latest contents sit in `facts.contents` (hard links look targets up).
     let mut captured_at: HashMap<String, usize> = HashMap::new();
     let mut count: u64 = 0;
+    // The executable being probed (reused; released when a large one grew it past PROBE_BUF_KEEP).
+    let mut probe_buf: Vec<u8> = Vec::new();
     // Memory the recorded entries, whiteouts and opaque directories take (see `entry_cost`).
     let mut bytes: u64 = 0;
     let mut charge = |cost: u64| -> Result<()> {
@@ -355,6 +366,60 @@ pub fn walk_layer<R: Read>(
                     }
                 }
                 _ => {}
+            }
+        } else if kind == FileKind::File
+            && let Some(probe) = wanted.probe()
+        {
+            if probe_candidate(mode, size, limits) {
+                let mut head = [0u8; 4];
+                entry
+                    .read_exact(&mut head)
+                    .map_err(|e| layer_err(format!("reading {path}: {e}")))?;
+                if &head == ELF_MAGIC {
+                    // A stream cannot seek: the executable is held while the probe looks (one at a
+                    // time; `size` is at most `max_probed_file`).
+                    probe_buf.clear();
+                    probe_buf.extend_from_slice(&head);
+                    (&mut entry)
+                        .take(size - 4)
+                        .read_to_end(&mut probe_buf)
+                        .map_err(|e| layer_err(format!("reading {path}: {e}")))?;
+                    if (probe_buf.len() as u64) < size {
+                        return Err(layer_err(format!("truncated entry {path}")));
+                    }
+                    match probe(Executable::Bytes(&probe_buf)) {
+                        Some(r) if r.len() > MAX_PROBE_RECORD => warning(&mut facts, &|| {
+                            format!("not analysed {path}: its embedded package list is too large")
+                        }),
+                        Some(r)
+                            if captured_total + r.len() as u64 > limits.max_captured_per_layer =>
+                        {
+                            warning(&mut facts, &|| {
+                                format!(
+                                    "not analysed {path}: the layer capture limit of {} bytes is \
+                                     reached (max_captured_per_layer)",
+                                    limits.max_captured_per_layer
+                                )
+                            })
+                        }
+                        Some(r) => {
+                            captured_total += r.len() as u64;
+                            facts.probed.push((path.clone(), r));
+                        }
+                        None => {}
+                    }
+                    if probe_buf.capacity() > PROBE_BUF_KEEP {
+                        probe_buf = Vec::new();
+                    }
+                }
+            } else if mode & 0o111 != 0 && size > limits.max_probed_file {
+                warning(&mut facts, &|| {
+                    format!(
+                        "not analysed {path}: executable not probed for embedded packages, {size} \
+                         bytes is larger than the {} byte limit (max_probed_file)",
+                        limits.max_probed_file
+                    )
+                });
             }
         }
         facts.entries.push(FileEntry {

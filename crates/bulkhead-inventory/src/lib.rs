@@ -9,6 +9,7 @@
 //! is hit leaves the rest out with a warning the report carries; it never aborts.
 
 pub mod apk;
+pub mod binary;
 pub mod cargo_lock;
 pub mod control;
 pub mod dpkg;
@@ -25,7 +26,7 @@ use bulkhead_core::{OsInfo, Package};
 use bulkhead_image::{ImageIndex, Wanted, WarningCap};
 
 /// Changes whenever an analyzer's path set or parsing changes (part of the layer cache key).
-pub const ANALYZERS_VERSION: &str = "os-1,dpkg-1,apk-1,rpm-1,python-1,node-1";
+pub const ANALYZERS_VERSION: &str = "os-1,dpkg-1,apk-1,rpm-1,python-1,node-1,binary-1";
 
 /// Most warnings an inventory keeps; past it, the last one counts the rest.
 pub const MAX_WARNINGS: usize = 1000;
@@ -417,6 +418,7 @@ pub fn wanted_for(sources: Sources) -> Wanted {
                 || cargo_lock::wants_manifest(p)
         },
     )
+    .with_probe(binary::probe)
 }
 
 /// The union of the paths every analyzer reads.
@@ -429,6 +431,7 @@ pub fn wanted() -> Wanted {
             || python::wants(p)
             || node::wants(p)
     })
+    .with_probe(binary::probe)
 }
 
 /// Run every analyzer over the index, with the default [`Limits`].
@@ -451,6 +454,7 @@ pub fn analyze_sources(index: &ImageIndex, limits: &Limits, sources: Sources) ->
     rpm::analyze_ctx(index, &mut packages, &mut ctx);
     python::analyze_ctx(index, &mut packages, &mut ctx);
     node::analyze_ctx(index, &mut packages, &mut ctx);
+    binary::analyze_ctx(index, &mut packages, &mut ctx);
     if sources.lockfiles {
         npm_lock::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         yarn::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);

@@ -137,13 +137,50 @@ fn status_text(f: &Finding) -> &'static str {
 }
 
 /// The vulnerability table: a summary line by severity, then one row per finding grouped by package
-/// (sorted by package, then severity, highest first).
+/// (sorted by package, then severity, highest first). OS packages come first; language packages
+/// follow in one table per file they came from (a lockfile, a binary, a package manifest), under a
+/// line naming the file and the package type, as Trivy shows one result per file.
 pub fn vulnerabilities(vulns: &[&Finding], opts: &RenderOptions) -> String {
     let mut out = format!("\n{}\n", severity_summary("Vulnerabilities", vulns));
     if vulns.is_empty() {
         return out;
     }
-    let mut sorted: Vec<&Finding> = vulns.to_vec();
+    // Section: None for OS packages, else (file, purl type).
+    let section = |f: &Finding| -> Option<(String, &'static str)> {
+        let kind = f.package.as_ref().and_then(|p| p.kind)?;
+        if kind.is_os() {
+            return None;
+        }
+        Some((
+            f.location.file.clone().unwrap_or_default(),
+            kind.purl_type(),
+        ))
+    };
+    let mut sections: std::collections::BTreeMap<Option<(String, &'static str)>, Vec<&Finding>> =
+        Default::default();
+    for v in vulns {
+        sections.entry(section(v)).or_default().push(v);
+    }
+    let many = sections.len() > 1;
+    for (sec, rows) in sections {
+        if let Some((file, kind)) = &sec {
+            out.push_str(&format!(
+                "\n/{} ({kind}): {}\n",
+                clean(file),
+                severity_summary("Total", &rows)
+            ));
+        } else if many {
+            out.push_str(&format!(
+                "\nOS packages: {}\n",
+                severity_summary("Total", &rows)
+            ));
+        }
+        out.push_str(&vulnerability_rows(rows, opts));
+    }
+    out
+}
+
+fn vulnerability_rows(mut sorted: Vec<&Finding>, opts: &RenderOptions) -> String {
     sorted.sort_by(|a, b| {
         (
             a.package_name(),
@@ -195,7 +232,7 @@ pub fn vulnerabilities(vulns: &[&Finding], opts: &RenderOptions) -> String {
             Cell::new(clean(&title)),
         ]);
     }
-    out.push_str(&t.to_string());
+    let mut out = t.to_string();
     out.push('\n');
     out
 }

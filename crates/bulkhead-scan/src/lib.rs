@@ -372,7 +372,24 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
             artifact.os.as_ref(),
             &artifact.packages,
         )?;
+        // A severity filter must not hide what has no rating: say how many it left out, and why
+        // (the Go vulnerability database, for one, rates nothing).
+        let unrated = if Severity::Unknown.selected_by(&v.severities) {
+            Vec::new()
+        } else {
+            unrated_sources(&findings)
+        };
         bulkhead_advisories::matcher::filter(&mut findings, &v.severities, v.ignore_unfixed);
+        if !unrated.is_empty() {
+            let n: usize = unrated.iter().map(|(_, n)| n).sum();
+            let by: Vec<String> = unrated.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            notices.push(format!(
+                "{n} vulnerabilities of UNKNOWN severity are not shown ({}): their advisories \
+                 carry no rating (the Go vulnerability database rates none); add UNKNOWN to \
+                 --severity to see them",
+                by.join(", ")
+            ));
+        }
         if let Some(p) = &v.ignore_file {
             let file = IgnoreFile::load(p)?;
             let today = &now_rfc3339()[..10];
@@ -417,6 +434,20 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
         stored,
         stats,
     })
+}
+
+/// Findings of UNKNOWN severity, counted per package type (`golang`, `npm`, `deb`, …), sorted.
+fn unrated_sources(findings: &[bulkhead_core::Finding]) -> Vec<(&'static str, usize)> {
+    let mut by: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    for f in findings.iter().filter(|f| f.severity == Severity::Unknown) {
+        let kind = f
+            .package
+            .as_ref()
+            .and_then(|p| p.kind)
+            .map_or("package", |k| k.purl_type());
+        *by.entry(kind).or_default() += 1;
+    }
+    by.into_iter().collect()
 }
 
 #[cfg(test)]

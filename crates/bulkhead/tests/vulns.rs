@@ -262,40 +262,10 @@ fn gomod_findings_match_the_x_mod_semver_oracle_and_trivys_golden() {
         println!("SKIP: ../shared absent; this test checked nothing");
         return;
     }
-    let gopath = PathBuf::from("/usr/share/gocode");
-    let have_go = Command::new("go")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have_go
-        || !gopath
-            .join("src/golang.org/x/mod/semver/semver.go")
-            .exists()
-    {
-        assert!(
-            std::env::var("BULKHEAD_STRICT").as_deref() != Ok("1"),
-            "go and golang-golang-x-mod-dev are needed (scripts/install-deps.sh)"
-        );
-        println!("SKIP: go or golang.org/x/mod absent; this test checked nothing");
-        return;
-    }
     let dir = tempfile::tempdir().unwrap();
-    let oracle_bin = dir.path().join("osv-go-oracle");
-    let built = Command::new("go")
-        .args(["build", "-o"])
-        .arg(&oracle_bin)
-        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/osv_go_oracle/main.go"))
-        .env("GO111MODULE", "off")
-        .env("GOPATH", &gopath)
-        .env("GOFLAGS", "")
-        .env("GOCACHE", dir.path().join("gocache"))
-        .output()
-        .unwrap();
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
+    let Some(oracle_bin) = go_oracle(dir.path()) else {
+        return;
+    };
     let db = dir.path().join("adv.db");
     import_db(&db, &osv);
     let r = fs_with_db(&fixture, &db);
@@ -377,6 +347,156 @@ fn gomod_findings_match_the_x_mod_semver_oracle_and_trivys_golden() {
     println!(
         "gomod: {} (module, advisory) pairs equal to the x/mod/semver oracle; Trivy's {golden_pairs} golden findings all found",
         oracle.len()
+    );
+}
+
+/// Build the Go module oracle (tests/oracle/osv_go_oracle, golang.org/x/mod/semver from Debian's
+/// golang-golang-x-mod-dev) into `dir`; `None` (a SKIP line, or a failure under BULKHEAD_STRICT)
+/// when Go or x/mod is absent.
+fn go_oracle(dir: &std::path::Path) -> Option<PathBuf> {
+    let gopath = PathBuf::from("/usr/share/gocode");
+    let have_go = Command::new("go")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_go
+        || !gopath
+            .join("src/golang.org/x/mod/semver/semver.go")
+            .exists()
+    {
+        assert!(
+            std::env::var("BULKHEAD_STRICT").as_deref() != Ok("1"),
+            "go and golang-golang-x-mod-dev are needed (scripts/install-deps.sh)"
+        );
+        println!("SKIP: go or golang.org/x/mod absent; this test checked nothing");
+        return None;
+    }
+    let oracle_bin = dir.join("osv-go-oracle");
+    let built = Command::new("go")
+        .args(["build", "-o"])
+        .arg(&oracle_bin)
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/osv_go_oracle/main.go"))
+        .env("GO111MODULE", "off")
+        .env("GOPATH", &gopath)
+        .env("GOFLAGS", "")
+        .env("GOCACHE", dir.join("gocache"))
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    Some(oracle_bin)
+}
+
+/// Go binaries in an image (the langvuln test image: Debian's Go 1.19.8 builds, a module binary
+/// with golang.org/x/net 0.7.0): every (module, version, advisory) pair — the `stdlib`
+/// pseudo-module at the Go version included — equals the x/mod/semver oracle over the same OSV
+/// records; and the Rust binary built with cargo-auditable is matched against RustSec.
+#[test]
+fn go_binaries_match_the_x_mod_semver_oracle() {
+    let Some(t) = testdata() else { return };
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    let (osv, rustsec) = (shared.join("osv/Go"), shared.join("advisories-raw/rustsec"));
+    if !osv.is_dir() || !rustsec.is_dir() {
+        println!("SKIP: ../shared absent; this test checked nothing");
+        return;
+    }
+    let image = t.join("langvuln.docker.tar");
+    assert!(
+        image.exists(),
+        "langvuln image missing: run scripts/build-test-images.sh"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let Some(oracle_bin) = go_oracle(dir.path()) else {
+        return;
+    };
+    let db = dir.path().join("adv.db");
+    import_db(&db, &osv);
+    import_db(&db, &rustsec);
+    let r = scan_with_db(&image, &db, &["--format", "json"]);
+    let mut ours: BTreeSet<(String, String, String)> = BTreeSet::new();
+    let mut crates: BTreeSet<String> = BTreeSet::new();
+    for v in findings(&r) {
+        let (name, version) = (
+            v["package"]["name"].as_str().unwrap().to_string(),
+            v["package"]["version"].as_str().unwrap().to_string(),
+        );
+        match v["package"]["kind"].as_str() {
+            Some("golang") => {
+                for adv in v["evidence"]["advisories"].as_array().unwrap() {
+                    ours.insert((name.clone(), version.clone(), adv.as_str().unwrap().into()));
+                }
+            }
+            Some("cargo") => {
+                crates.insert(format!("{name}@{version}"));
+            }
+            _ => {}
+        }
+    }
+    let modules: BTreeSet<String> = r["targets"][0]["artifact"]["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == "golang" && p["version"].as_str().is_some_and(|v| !v.is_empty()))
+        .map(|p| {
+            format!(
+                "{}\t{}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(modules.contains("stdlib\tv1.19.8"), "{modules:?}");
+    let oracle = run_oracle(
+        Command::new(&oracle_bin).arg(&osv),
+        modules
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_bytes(),
+    );
+    assert!(
+        oracle.iter().filter(|(m, _, _)| m == "stdlib").count() > 50,
+        "Go 1.19.8 has many standard library advisories: {oracle:?}"
+    );
+    let missing: Vec<_> = oracle.difference(&ours).collect();
+    let extra: Vec<_> = ours.difference(&oracle).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:#?}\nextra {extra:#?}"
+    );
+    // regex 1.5.4 (RUSTSEC-2022-0013), smallvec 1.6.0, time 0.1.43, chrono 0.4.19.
+    for c in [
+        "regex@1.5.4",
+        "smallvec@1.6.0",
+        "time@0.1.43",
+        "chrono@0.4.19",
+    ] {
+        assert!(crates.contains(c), "{c} not flagged: {crates:?}");
+    }
+    // The Go vulnerability database rates nothing: a severity gate says what it leaves out.
+    let o = bulkhead(&[
+        "image",
+        image.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "--no-cache",
+        "--severity",
+        "HIGH,CRITICAL",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("vulnerabilities of UNKNOWN severity are not shown") && err.contains("golang"),
+        "{err}"
+    );
+    println!(
+        "langvuln: {} (module, advisory) pairs of Go binaries equal to the x/mod/semver oracle; {} \
+         vulnerable crates in the cargo-auditable binary",
+        oracle.len(),
+        crates.len()
     );
 }
 
