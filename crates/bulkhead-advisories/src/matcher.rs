@@ -104,9 +104,7 @@ pub fn target_for(pkg: &Package, os: Option<&OsInfo>) -> Option<Target> {
                 order: Ecosystem::Rpm,
             })
         }
-        PackageKind::PyPI | PackageKind::Npm | PackageKind::Golang | PackageKind::Cargo => {
-            language_target(pkg)
-        }
+        _ => language_target(pkg),
     }
 }
 
@@ -162,6 +160,10 @@ fn language_target(pkg: &Package) -> Option<Target> {
         "npm" => ("npm", Ecosystem::Npm),
         "golang" => ("Go", Ecosystem::Go),
         "cargo" => ("crates.io", Ecosystem::CratesIo),
+        "maven" => ("Maven", Ecosystem::Maven),
+        "gem" => ("RubyGems", Ecosystem::RubyGems),
+        "composer" => ("Packagist", Ecosystem::Packagist),
+        "nuget" => ("NuGet", Ecosystem::NuGet),
         _ => return None,
     };
     Some(Target {

@@ -16,12 +16,21 @@ pub enum PackageKind {
     Npm,
     /// Go module (a project's `go.mod` requirement).
     Golang,
-    /// Rust crate (a project's `Cargo.lock` package).
+    /// Rust crate (a project's `Cargo.lock` package, or a cargo-auditable binary's).
     Cargo,
+    /// Java archive (Maven coordinates `group:artifact`: a jar's `pom.properties`/manifest).
+    Maven,
+    /// Ruby gem (an installed gemspec, or a `Gemfile.lock` spec).
+    Gem,
+    /// PHP package (Composer's `installed.json` or `composer.lock`; name `vendor/name`).
+    Composer,
+    /// .NET package (NuGet: `*.deps.json`, `packages.lock.json`, `packages.config`).
+    NuGet,
 }
 
 impl PackageKind {
-    /// The purl type (`deb`, `apk`, `rpm`, `pypi`, `npm`).
+    /// The purl type (`deb`, `apk`, `rpm`, `pypi`, `npm`, `golang`, `cargo`, `maven`, `gem`,
+    /// `composer`, `nuget`).
     pub fn purl_type(self) -> &'static str {
         match self {
             PackageKind::Deb => "deb",
@@ -31,6 +40,10 @@ impl PackageKind {
             PackageKind::Npm => "npm",
             PackageKind::Golang => "golang",
             PackageKind::Cargo => "cargo",
+            PackageKind::Maven => "maven",
+            PackageKind::Gem => "gem",
+            PackageKind::Composer => "composer",
+            PackageKind::NuGet => "nuget",
         }
     }
 

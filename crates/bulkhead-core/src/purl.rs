@@ -45,9 +45,7 @@ fn namespace(kind: PackageKind, os: Option<&OsInfo>) -> String {
         (PackageKind::Deb, _) => "debian".into(),
         (PackageKind::Apk, _) => "alpine".into(),
         (PackageKind::Rpm, _) => "redhat".into(),
-        (PackageKind::PyPI | PackageKind::Npm | PackageKind::Golang | PackageKind::Cargo, _) => {
-            String::new()
-        }
+        (_, _) => String::new(),
     }
 }
 
@@ -69,6 +67,13 @@ fn language_purl(kind: PackageKind, pkg: &Package) -> Option<String> {
         // (`pkg:golang/github.com/open-policy-agent/opa@v0.35.0`).
         (PackageKind::Golang, Some(_)) => match name.rsplit_once('/') {
             Some((ns, n)) => (Some(ns.to_string()), n.to_string()),
+            None => (None, name),
+        },
+        // `vendor/name` → `pkg:composer/vendor/name`.
+        (PackageKind::Composer, Some((ns, n))) => (Some(ns.to_string()), n.to_string()),
+        // `group:artifact` → `pkg:maven/group/artifact`.
+        (PackageKind::Maven, _) => match name.split_once(':') {
+            Some((g, a)) => (Some(g.to_string()), a.to_string()),
             None => (None, name),
         },
         _ => (None, name),

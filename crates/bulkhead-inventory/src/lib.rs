@@ -11,13 +11,16 @@
 pub mod apk;
 pub mod binary;
 pub mod cargo_lock;
+pub mod composer;
 pub mod control;
 pub mod dpkg;
 pub mod gomod;
 pub mod node;
 pub mod npm_lock;
+pub mod nuget;
 pub mod os;
 pub mod pnpm;
+pub mod pylock;
 pub mod python;
 pub mod rpm;
 pub mod yarn;
@@ -26,7 +29,8 @@ use bulkhead_core::{OsInfo, Package};
 use bulkhead_image::{ImageIndex, Wanted, WarningCap};
 
 /// Changes whenever an analyzer's path set or parsing changes (part of the layer cache key).
-pub const ANALYZERS_VERSION: &str = "os-1,dpkg-1,apk-1,rpm-1,python-1,node-1,binary-1";
+pub const ANALYZERS_VERSION: &str =
+    "os-1,dpkg-1,apk-1,rpm-1,python-1,node-1,binary-1,composer-1,dotnet-1";
 
 /// Most warnings an inventory keeps; past it, the last one counts the rest.
 pub const MAX_WARNINGS: usize = 1000;
@@ -362,6 +366,69 @@ pub(crate) fn locked_npm(
     }
 }
 
+/// A package as a lockfile or an installed-package list gives it, before it becomes a [`Package`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Locked {
+    pub name: String,
+    pub version: String,
+    pub licenses: Vec<String>,
+    /// Development-only (left out unless development dependencies are asked for).
+    pub dev: bool,
+    /// `name@version` of its dependencies.
+    pub depends_on: Vec<String>,
+}
+
+/// The packages with a name and a version (an entry without either is no package).
+pub(crate) fn named(mut v: Vec<Locked>) -> Vec<Locked> {
+    v.retain(|l| !l.name.trim().is_empty() && !l.version.trim().is_empty());
+    v
+}
+
+/// Add the `locked` packages of the file at `path` as packages of `kind`; development-only ones
+/// only when `dev` is set (and otherwise dropped from the others' dependencies too).
+// The analyzers' shared state (index, bounds, warnings, output) plus what this file gives.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn push_locked(
+    index: &ImageIndex,
+    ctx: &mut Ctx,
+    fw: &mut FileWarnings,
+    packages: &mut Vec<Package>,
+    path: &str,
+    kind: bulkhead_core::PackageKind,
+    locked: Vec<Locked>,
+    dev: bool,
+) {
+    let dropped: std::collections::HashSet<String> = if dev {
+        Default::default()
+    } else {
+        locked
+            .iter()
+            .filter(|l| l.dev)
+            .map(|l| format!("{}@{}", l.name, l.version))
+            .collect()
+    };
+    for mut l in locked {
+        if l.dev && !dev {
+            continue;
+        }
+        l.depends_on.retain(|d| !dropped.contains(d));
+        l.depends_on.sort();
+        l.depends_on.dedup();
+        let p = Package {
+            kind: Some(kind),
+            name: l.name,
+            version: l.version,
+            licenses: l.licenses,
+            layer: layer_of(index, path),
+            db_path: format!("/{path}"),
+            dev: l.dev,
+            depends_on: l.depends_on,
+            ..Default::default()
+        };
+        push_package(ctx, fw, packages, p, path, "a package");
+    }
+}
+
 /// Caps the warnings one file contributes at [`MAX_WARNINGS_PER_FILE`].
 #[derive(Default)]
 pub(crate) struct FileWarnings {
@@ -407,7 +474,7 @@ pub fn wanted_for(sources: Sources) -> Wanted {
     }
     let installed = wanted();
     Wanted::new(
-        format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1,pnpm-1,gomod-1,cargo-1"),
+        format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1,pnpm-1,gomod-1,cargo-1,composer-lock-1,nuget-1,pylock-1"),
         move |p| {
             installed.wants(p)
                 || npm_lock::wants(p)
@@ -416,6 +483,9 @@ pub fn wanted_for(sources: Sources) -> Wanted {
                 || gomod::wants(p)
                 || cargo_lock::wants(p)
                 || cargo_lock::wants_manifest(p)
+                || composer::wants_lock(p)
+                || nuget::wants_lock(p)
+                || pylock::wants(p)
         },
     )
     .with_probe(binary::probe)
@@ -430,6 +500,8 @@ pub fn wanted() -> Wanted {
             || rpm::wants(p)
             || python::wants(p)
             || node::wants(p)
+            || composer::wants_installed(p)
+            || nuget::wants_deps(p)
     })
     .with_probe(binary::probe)
 }
@@ -455,7 +527,22 @@ pub fn analyze_sources(index: &ImageIndex, limits: &Limits, sources: Sources) ->
     python::analyze_ctx(index, &mut packages, &mut ctx);
     node::analyze_ctx(index, &mut packages, &mut ctx);
     binary::analyze_ctx(index, &mut packages, &mut ctx);
+    composer::analyze_ctx(
+        index,
+        &mut packages,
+        &mut ctx,
+        sources.lockfiles,
+        sources.dev,
+    );
+    nuget::analyze_ctx(
+        index,
+        &mut packages,
+        &mut ctx,
+        sources.lockfiles,
+        sources.dev,
+    );
     if sources.lockfiles {
+        pylock::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         npm_lock::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         yarn::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         pnpm::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);

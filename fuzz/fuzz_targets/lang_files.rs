@@ -1,0 +1,24 @@
+#![no_main]
+//! Bytes as every language package file read as a whole (Composer installed.json and
+//! composer.lock, .NET deps.json / packages.lock.json / packages.config, requirements.txt,
+//! Pipfile.lock, poetry.lock, uv.lock, pylock.toml): parse errors are fine, panics are not, and a
+//! package always has a name and a version.
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    use bulkhead_inventory::{composer, nuget, pylock};
+    let mut all = Vec::new();
+    all.extend(composer::parse_installed(data).unwrap_or_default());
+    all.extend(composer::parse_lock(data).unwrap_or_default());
+    all.extend(nuget::parse_deps(data).unwrap_or_default());
+    all.extend(nuget::parse_lock(data).unwrap_or_default());
+    all.extend(nuget::parse_config(data).unwrap_or_default());
+    all.extend(pylock::parse_requirements(data));
+    all.extend(pylock::parse_pipfile_lock(data).unwrap_or_default());
+    all.extend(pylock::parse_poetry(data).unwrap_or_default());
+    all.extend(pylock::parse_uv(data).unwrap_or_default());
+    all.extend(pylock::parse_pylock(data).unwrap_or_default());
+    for l in all {
+        assert!(!l.name.is_empty() && !l.version.is_empty(), "{l:?}");
+    }
+});
