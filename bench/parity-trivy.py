@@ -139,7 +139,7 @@ def run(cmd, timeout=900):
     return dt
 
 
-def run_trivy(trivy, image, out_json, tmp):
+def run_trivy(trivy, image, out_json, tmp, extra=()):
     target = image
     if is_oci_archive(image):
         target = os.path.join(tmp, "oci-layout")
@@ -153,7 +153,7 @@ def run_trivy(trivy, image, out_json, tmp):
         mode = ["image", "--input", target]
     try:
         return run([trivy, mode[0], "--quiet", "--offline-scan", "--skip-db-update", "--skip-java-db-update",
-                    *mode[1:], "--format", "cyclonedx", "--cache-dir", cache, "-o", out_json])
+                    *mode[1:], *extra, "--format", "cyclonedx", "--cache-dir", cache, "-o", out_json])
     finally:
         shutil.rmtree(cache, ignore_errors=True)
         if target != image:
@@ -213,6 +213,8 @@ def main():
     ap.add_argument("--trivy", help="Trivy binary (default: scripts/trivy-path.sh)")
     ap.add_argument("--testdata", default=os.environ.get("BULKHEAD_TESTDATA", "/var/tmp/bulkhead-testdata"))
     ap.add_argument("--save-dir", help="keep the CycloneDX outputs here")
+    ap.add_argument("--trivy-arg", action="append", default=[],
+                    help="extra argument for Trivy (repeatable), e.g. --trivy-arg=--skip-dirs=usr/share/java")
     ap.add_argument("--key", choices=["nvt", "purl"], default="nvt")
     ap.add_argument("--normalize-epoch", action="store_true")
     ap.add_argument("--against", choices=["bulkhead", "oracle"], default="bulkhead")
@@ -245,7 +247,7 @@ def main():
             print(f"== {label}")
             try:
                 tj = os.path.join(a.save_dir or tmp, f"{label}.trivy.cdx.json")
-                dt_t = run_trivy(trivy, img, tj, tmp)
+                dt_t = run_trivy(trivy, img, tj, tmp, a.trivy_arg)
                 with open(tj) as f:
                     tset = os_packages(json.load(f), a.key, a.normalize_epoch, types)
                 if a.against == "bulkhead":

@@ -37,9 +37,12 @@
 #                                           Debian's Go binaries (age, fzf: GOPATH builds, Go version only), a Go
 #                                           module binary built here (Debian's golang-go and x/net sources, vendor
 #                                           mode; plus a -trimpath -s -w copy), and the rustvuln project built with
-#                                           cargo-auditable (needs crates.io and Debian's packages)
+#                                           cargo-auditable (needs crates.io and Debian's packages); Debian's Java
+#                                           archives and Ruby gems, a .war with nested jars, a jar without coordinates
 #   langvuln.root/                          the executables the image adds, as a directory (`fs`/rootfs reads)
 #   langvuln.expected-binaries.txt          "Path\tModule\tVersion" from `go version -m` and `cargo tree` (oracle)
+#   langvuln.expected-java.txt              "Path\tgroup:artifact\tVersion" of every pom.properties (Python zipfile)
+#   langvuln.expected-gems.txt              "Gemspec\tDebian version" of the ruby-* packages' gemspecs
 #   <name>.stamp, manifest.txt
 #
 # Each target writes <name>.stamp when it is complete; a re-run with fresh stamps takes about a second.
@@ -50,7 +53,7 @@ set -Eeuo pipefail
 declare -A RECIPE=(
   [bookworm.rootfs]=1 [bullseye.rootfs]=1
   [bookworm]=1 [bullseye]=1
-  [busybox]=1 [rpm]=2 [multilayer]=2 [pyvuln]=1 [npmvuln]=1 [rustvuln]=1 [langvuln]=1
+  [busybox]=1 [rpm]=2 [multilayer]=2 [pyvuln]=1 [npmvuln]=1 [rustvuln]=1 [langvuln]=2
 )
 declare -A DEPS=(
   [bookworm]="bookworm.rootfs" [bullseye]="bullseye.rootfs" [multilayer]="bookworm" [pyvuln]="bookworm" [npmvuln]="bookworm" [langvuln]="bookworm rustvuln"
@@ -104,7 +107,7 @@ outputs_of() {
     pyvuln) echo "pyvuln.docker.tar pyvuln.expected-python.txt" ;;
     npmvuln) echo "npmvuln.docker.tar npmvuln.expected-npm.txt" ;;
     rustvuln) echo "rustvuln.project/" ;;
-    langvuln) echo "langvuln.docker.tar langvuln.root/ langvuln.expected-binaries.txt" ;;
+    langvuln) echo "langvuln.docker.tar langvuln.root/ langvuln.expected-binaries.txt langvuln.expected-java.txt langvuln.expected-gems.txt" ;;
   esac
 }
 is_fresh() { # name -> 0 if stamp matches recipe, deps and outputs exist
@@ -649,6 +652,10 @@ EOF
 # and the rustvuln project built with cargo-auditable (regex 1.5.4 and friends). Pinned: changing it
 # means bumping RECIPE[langvuln].
 LANGVULN_DEBS=(age fzf golang-golang-x-net-dev)
+# Java archives and Ruby gems as Debian installs them (jars with pom.properties in /usr/share/java,
+# gemspecs in /usr/share/rubygems-integration).
+LANGVULN_LIB_DEBS=(libcommons-lang3-java libcommons-text-java libjackson2-databind-java libyaml-snake-java
+  liblog4j2-java ruby-rack ruby-concurrent ruby-i18n)
 CARGO_AUDITABLE_VERSION=0.7.7
 
 build_langvuln() {
@@ -661,9 +668,28 @@ build_langvuln() {
   ensure_image bookworm
   safe_rm "$ctx"; mkdir -p "$ctx/root/usr/bin" "$ctx/root/usr/local/bin" "$WORK/langvuln.debs" "$WORK/langvuln.x"
   apt_update_once
-  (cd "$WORK/langvuln.debs" && apt-get download -qq "${LANGVULN_DEBS[@]}") > "$WORK/langvuln.apt.log" 2>&1 \
-    || { tail -n 20 "$WORK/langvuln.apt.log" >&2; die "apt-get download ${LANGVULN_DEBS[*]} failed"; }
+  mkdir -p "$WORK/langvuln.libdebs"
+  (cd "$WORK/langvuln.debs" && apt-get download -qq "${LANGVULN_DEBS[@]}" &&
+    cd "$WORK/langvuln.libdebs" && apt-get download -qq "${LANGVULN_LIB_DEBS[@]}") > "$WORK/langvuln.apt.log" 2>&1 \
+    || { tail -n 20 "$WORK/langvuln.apt.log" >&2; die "apt-get download failed"; }
   for b in "$WORK"/langvuln.debs/*.deb; do dpkg -x "$b" "$WORK/langvuln.x"; done
+  for b in "$WORK"/langvuln.libdebs/*.deb; do dpkg -x "$b" "$ctx/root"; done
+  # A web application archive with libraries nested in it (and its own coordinates), and a jar
+  # with none (no pom.properties, no manifest): nested artifacts and an unidentified archive.
+  mkdir -p "$ctx/root/srv"
+  python3 - "$ctx/root" <<'PY'
+import sys, zipfile
+root = sys.argv[1]
+with zipfile.ZipFile(f"{root}/srv/bh-app.war", "w", zipfile.ZIP_DEFLATED) as w:
+    w.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\n\r\n")
+    w.writestr("META-INF/maven/com.example/bh-app/pom.properties",
+               "groupId=com.example\nartifactId=bh-app\nversion=1.0.0\n")
+    w.writestr("WEB-INF/classes/App.class", b"\xca\xfe\xba\xbe")
+    for lib in ("jackson-databind", "snakeyaml"):
+        w.write(f"{root}/usr/share/java/{lib}.jar", f"WEB-INF/lib/{lib}.jar")
+with zipfile.ZipFile(f"{root}/srv/anonymous.jar", "w") as w:
+    w.writestr("a/B.class", b"\xca\xfe\xba\xbe")
+PY
   cp "$WORK/langvuln.x/usr/bin/age" "$WORK/langvuln.x/usr/bin/age-keygen" "$WORK/langvuln.x/usr/bin/fzf" "$ctx/root/usr/bin/"
   # The Go module: golang.org/x/net at Debian's upstream version, vendored.
   netver="v$(dpkg-deb -f "$WORK"/langvuln.debs/golang-golang-x-net-dev_*.deb Version | sed 's/^[0-9]*://; s/[+~-].*//')"
@@ -714,7 +740,7 @@ EOF
   cp "$WORK/rustapp.target/release/bh-rustvuln" "$ctx/root/usr/local/bin/"
   # Independent oracle: `go version -m` for every Go binary, `cargo tree` (normal dependencies) for Rust.
   {
-    for b in "$ctx"/root/usr/bin/* "$ctx"/root/usr/local/bin/bh-goapp*; do
+    for b in "$ctx"/root/usr/bin/{age,age-keygen,fzf} "$ctx"/root/usr/local/bin/bh-goapp*; do
       go version -m "$b" | awk -v p="/${b#"$ctx/root/"}" '
         NR == 1 { v = $NF; sub(/^go/, "v", v); print p "\tstdlib\t" v; next }
         $1 == "=>" { name = $2; ver = $3; next }
@@ -725,6 +751,30 @@ EOF
     (cd "$WORK/rustapp" && CARGO_TARGET_DIR="$WORK/rustapp.target" cargo tree --locked -e normal --prefix none --format '{p}') \
       | awk '{ v = $2; sub(/^v/, "", v); print "/usr/local/bin/bh-rustvuln\t" $1 "\t" v }'
   } | sort -u > "$WORK/langvuln.expected-binaries.txt"
+  # Java: every pom.properties of every regular .jar/.war file and of the archives nested in it,
+  # read with Python's zipfile (independent of the analyzer). Ruby: each gem's Debian package.
+  python3 - "$ctx/root" > "$WORK/langvuln.expected-java.txt" <<'PY'
+import io, os, sys, zipfile
+root = sys.argv[1]
+def walk(z, where):
+    for n in z.namelist():
+        if n.endswith("pom.properties"):
+            kv = dict(l.strip().split("=", 1) for l in z.read(n).decode().splitlines() if "=" in l)
+            print(f"{where}\t{kv['groupId']}:{kv['artifactId']}\t{kv['version']}")
+        elif n.endswith((".jar", ".war")):
+            walk(zipfile.ZipFile(io.BytesIO(z.read(n))), f"{where}!/{n}")
+for d, _, files in os.walk(root):
+    for f in files:
+        p = os.path.join(d, f)
+        if f.endswith((".jar", ".war")) and os.path.isfile(p) and not os.path.islink(p):
+            walk(zipfile.ZipFile(p), "/" + os.path.relpath(p, root))
+PY
+  for b in "$WORK"/langvuln.libdebs/ruby-*.deb; do
+    dpkg-deb -c "$b" | awk '{print $NF}' | grep '/specifications/.*\.gemspec$' | sed 's|^\./|/|' \
+      | while read -r g; do printf '%s\t%s\n' "$g" "$(dpkg-deb -f "$b" Version)"; done
+  done | sort > "$WORK/langvuln.expected-gems.txt"
+  grep -q $'bh-app.war!/WEB-INF/lib/snakeyaml.jar\torg.yaml:snakeyaml' "$WORK/langvuln.expected-java.txt" \
+    || die "no nested snakeyaml in the oracle"
   grep -q $'bh-goapp\tgolang.org/x/net\t' "$WORK/langvuln.expected-binaries.txt" || die "go version -m lists no x/net in bh-goapp"
   grep -q $'bh-rustvuln\tregex\t1.5.4' "$WORK/langvuln.expected-binaries.txt" || die "cargo tree lists no regex 1.5.4"
   cat > "$ctx/Containerfile" <<EOF
@@ -737,7 +787,7 @@ EOF
     > "$WORK/langvuln.build.log" 2>&1 || { tail -n 40 "$WORK/langvuln.build.log" >&2; die "podman build failed"; }
   drop_old_image "$old" "$ref"
   save_image "$ref" docker-archive langvuln.docker.tar
-  mv "$WORK/langvuln.expected-binaries.txt" "$OUT/"
+  mv "$WORK/langvuln.expected-binaries.txt" "$WORK/langvuln.expected-java.txt" "$WORK/langvuln.expected-gems.txt" "$OUT/"
   safe_rm "$OUT/langvuln.root"; mv "$ctx/root" "$OUT/langvuln.root"
   write_stamp langvuln
   log "langvuln: done in $(since "$t0") s ($(wc -l < "$OUT/langvuln.expected-binaries.txt") modules and crates)"

@@ -5,7 +5,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     use bulkhead_inventory::binary::{GoInfo, go_packages, parse_modinfo, probe, rust_packages};
-    if let Some(r) = probe(bulkhead_image::Executable::Bytes(data)) {
+    if let Some(r) = probe(bulkhead_image::ProbeInput::Bytes(data)) {
         assert!(r.len() <= bulkhead_image::MAX_PROBE_RECORD);
     }
     // The same bytes as module text and as a crate list (what a hostile binary could embed).

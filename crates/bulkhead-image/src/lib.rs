@@ -32,28 +32,34 @@ pub const ELF_MAGIC: &[u8; 4] = b"\x7fELF";
 
 /// The paths analyzers want to read, and a version string that changes whenever that set or the
 /// analyzers' logic changes (it is part of the per-layer cache key). Optionally a [`Probe`] for
-/// executables, which are found by content rather than by path.
+/// executables (found by content) and archives (found by path), which keeps a small record
+/// instead of the file.
 pub struct Wanted {
-    predicate: Box<dyn Fn(&str) -> bool + Send + Sync>,
+    predicate: Box<PathPredicate>,
     version: String,
     probe: Option<Box<Probe>>,
+    probe_paths: Option<Box<PathPredicate>>,
 }
 
-/// An executable's contents as a [`Probe`] receives them: the whole file in memory (a layer
-/// stream cannot seek), or the open file of a root filesystem (read only where the probe looks).
-pub enum Executable<'a> {
+/// Selects normalised paths (no leading `/`).
+pub type PathPredicate = dyn Fn(&str) -> bool + Send + Sync;
+
+/// A file's contents as a [`Probe`] receives them: the whole file in memory (a layer stream cannot
+/// seek), or the open file of a root filesystem (read only where the probe looks).
+pub enum ProbeInput<'a> {
     Bytes(&'a [u8]),
     File(&'a std::fs::File),
 }
 
-/// Looks into an ELF executable for the package metadata built into it (Go build info, a
-/// cargo-auditable dependency list) and returns it as a small record (at most [`MAX_PROBE_RECORD`]
-/// bytes; longer ones are dropped with a warning), or `None` when the file has none. The walk
-/// offers it every regular file with an execute bit that starts with the ELF magic, is not
-/// captured whole, and is at most [`Limits::max_probed_file`] bytes. The record is kept in the
-/// index at the file's path ([`ImageIndex::probed`]), with the file's layer semantics (a later
-/// layer that replaces or deletes the file drops it).
-pub type Probe = dyn Fn(Executable<'_>) -> Option<Vec<u8>> + Send + Sync;
+/// Looks into a file for the packages it carries — an ELF executable's embedded package list (Go
+/// build info, cargo-auditable), a Java archive's artifacts — and returns them as a small record
+/// (at most [`MAX_PROBE_RECORD`] bytes; larger ones are dropped with a warning), or `None`. It is
+/// given the file's path and contents. The walk offers it every regular file with an execute bit
+/// that starts with the ELF magic, and every regular file whose path the probe's path predicate
+/// accepts; either way not captured whole and at most [`Limits::max_probed_file`] bytes. The record
+/// is kept in the index at the file's path ([`ImageIndex::probed`]), with the file's layer
+/// semantics (a later layer that replaces or deletes the file drops it).
+pub type Probe = dyn Fn(&str, ProbeInput<'_>) -> Option<Vec<u8>> + Send + Sync;
 
 /// Largest record a [`Probe`] may return for one file.
 pub const MAX_PROBE_RECORD: usize = 4 << 20;
@@ -68,15 +74,18 @@ impl Wanted {
             predicate: Box::new(predicate),
             version: version.into(),
             probe: None,
+            probe_paths: None,
         }
     }
 
-    /// Also offer executables to `probe` (see [`Probe`]).
+    /// Also offer ELF executables, and the files `paths` accepts, to `probe` (see [`Probe`]).
     pub fn with_probe(
         mut self,
-        probe: impl Fn(Executable<'_>) -> Option<Vec<u8>> + Send + Sync + 'static,
+        paths: impl Fn(&str) -> bool + Send + Sync + 'static,
+        probe: impl Fn(&str, ProbeInput<'_>) -> Option<Vec<u8>> + Send + Sync + 'static,
     ) -> Self {
         self.probe = Some(Box::new(probe));
+        self.probe_paths = Some(Box::new(paths));
         self
     }
 
@@ -85,9 +94,14 @@ impl Wanted {
         (self.predicate)(path)
     }
 
-    /// The executable probe, if any.
+    /// The probe, if any.
     pub fn probe(&self) -> Option<&Probe> {
         self.probe.as_deref()
+    }
+
+    /// Whether `path` is offered to the probe whatever its contents (an archive).
+    pub fn probes_path(&self, path: &str) -> bool {
+        self.probe_paths.as_ref().is_some_and(|p| p(path))
     }
 
     /// The analyzers' version key.
@@ -137,10 +151,10 @@ pub struct Limits {
     pub max_path_len: usize,
     /// Largest manifest / config / index JSON document (an error past it).
     pub max_json: u64,
-    /// Largest executable offered to the analyzers' [`Probe`] (Go build info, cargo-auditable). A
-    /// layer stream cannot seek, so a probed file is held in memory while it is read (one at a
-    /// time); larger ELF executables are not probed, with a warning. Default 256 MiB (the largest
-    /// Go binaries in common images, such as k3s, are about 200 MiB).
+    /// Largest file offered to the analyzers' [`Probe`] (executables: Go build info,
+    /// cargo-auditable; Java archives). A layer stream cannot seek, so a probed file is held in
+    /// memory while it is read (one at a time); larger ones are not probed, with a warning.
+    /// Default 256 MiB (the largest Go binaries in common images, such as k3s, are about 200 MiB).
     pub max_probed_file: u64,
 }
 

@@ -5,7 +5,7 @@
 use crate::index::{FileEntry, FileKind, ImageIndex, LayerInfo};
 use crate::walk::{LayerFacts, entry_cost};
 use crate::{
-    ELF_MAGIC, Error, Executable, Limits, MAX_LAYER_WARNINGS, MAX_PROBE_RECORD, Result, Wanted,
+    ELF_MAGIC, Error, Limits, MAX_LAYER_WARNINGS, MAX_PROBE_RECORD, ProbeInput, Result, Wanted,
     WarningCap, probe_candidate,
 };
 use std::fs;
@@ -166,20 +166,23 @@ pub fn index_rootfs_with(
                 && !wanted.wants(&path)
                 && let Some(probe) = wanted.probe()
             {
-                if probe_candidate(m.mode(), size, limits) {
-                    // Only where the probe looks is read (the ELF headers, then the sections it
-                    // names), not the whole executable.
+                let by_path = wanted.probes_path(&path);
+                if by_path && size <= limits.max_probed_file
+                    || probe_candidate(m.mode(), size, limits)
+                {
+                    // Only where the probe looks is read (an executable's ELF headers and the
+                    // sections they name; an archive's directory and the entries it needs).
                     if let Some(f) = open_regular(&full, &m)
-                        && starts_with_elf(&f)
-                        && let Some(r) = probe(Executable::File(&f))
+                        && (by_path || starts_with_elf(&f))
+                        && let Some(r) = probe(&path, ProbeInput::File(&f))
                     {
                         if r.len() > MAX_PROBE_RECORD
                             || captured_total + r.len() as u64 > limits.max_captured_total
                         {
                             warn.push(&mut facts.warnings, MAX_LAYER_WARNINGS, || {
                                 format!(
-                                    "not analysed {path}: its embedded package list is too large \
-                                     or the capture limit is reached (max_captured_total)"
+                                    "not analysed {path}: its package list is too large or the \
+                                     capture limit is reached (max_captured_total)"
                                 )
                             });
                         } else {
@@ -187,10 +190,10 @@ pub fn index_rootfs_with(
                             facts.probed.push((path.clone(), r));
                         }
                     }
-                } else if m.mode() & 0o111 != 0 && size > limits.max_probed_file {
+                } else if (by_path || m.mode() & 0o111 != 0) && size > limits.max_probed_file {
                     warn.push(&mut facts.warnings, MAX_LAYER_WARNINGS, || {
                         format!(
-                            "not analysed {path}: executable not probed for embedded packages, \
+                            "not analysed {path}: not probed for the packages it carries, \
                              {size} bytes is larger than the {} byte limit (max_probed_file)",
                             limits.max_probed_file
                         )

@@ -4,7 +4,7 @@
 use crate::index::{FileEntry, FileKind};
 use crate::tarext::{Pending, absorb, check_size};
 use crate::{
-    ELF_MAGIC, Error, Executable, Limits, MAX_LAYER_WARNINGS, MAX_PROBE_RECORD, Result, Wanted,
+    ELF_MAGIC, Error, Limits, MAX_LAYER_WARNINGS, MAX_PROBE_RECORD, ProbeInput, Result, Wanted,
     WarningCap, probe_candidate, shown,
 };
 use serde::{Deserialize, Serialize};
@@ -370,26 +370,28 @@ pub fn walk_layer<R: Read>(
         } else if kind == FileKind::File
             && let Some(probe) = wanted.probe()
         {
-            if probe_candidate(mode, size, limits) {
-                let mut head = [0u8; 4];
-                entry
-                    .read_exact(&mut head)
+            let by_path = wanted.probes_path(&path);
+            let executable = mode & 0o111 != 0;
+            if by_path && size <= limits.max_probed_file || probe_candidate(mode, size, limits) {
+                // The first bytes say whether an executable is an ELF file.
+                probe_buf.clear();
+                (&mut entry)
+                    .take(4)
+                    .read_to_end(&mut probe_buf)
                     .map_err(|e| layer_err(format!("reading {path}: {e}")))?;
-                if &head == ELF_MAGIC {
-                    // A stream cannot seek: the executable is held while the probe looks (one at a
+                if by_path || probe_buf.as_slice() == ELF_MAGIC {
+                    // A stream cannot seek: the file is held while the probe looks (one at a
                     // time; `size` is at most `max_probed_file`).
-                    probe_buf.clear();
-                    probe_buf.extend_from_slice(&head);
                     (&mut entry)
-                        .take(size - 4)
+                        .take(size.saturating_sub(probe_buf.len() as u64))
                         .read_to_end(&mut probe_buf)
                         .map_err(|e| layer_err(format!("reading {path}: {e}")))?;
                     if (probe_buf.len() as u64) < size {
                         return Err(layer_err(format!("truncated entry {path}")));
                     }
-                    match probe(Executable::Bytes(&probe_buf)) {
+                    match probe(&path, ProbeInput::Bytes(&probe_buf)) {
                         Some(r) if r.len() > MAX_PROBE_RECORD => warning(&mut facts, &|| {
-                            format!("not analysed {path}: its embedded package list is too large")
+                            format!("not analysed {path}: its package list is too large")
                         }),
                         Some(r)
                             if captured_total + r.len() as u64 > limits.max_captured_per_layer =>
@@ -408,14 +410,14 @@ pub fn walk_layer<R: Read>(
                         }
                         None => {}
                     }
-                    if probe_buf.capacity() > PROBE_BUF_KEEP {
-                        probe_buf = Vec::new();
-                    }
                 }
-            } else if mode & 0o111 != 0 && size > limits.max_probed_file {
+                if probe_buf.capacity() > PROBE_BUF_KEEP {
+                    probe_buf = Vec::new();
+                }
+            } else if (by_path || executable) && size > limits.max_probed_file {
                 warning(&mut facts, &|| {
                     format!(
-                        "not analysed {path}: executable not probed for embedded packages, {size} \
+                        "not analysed {path}: not probed for the packages it carries, {size} \
                          bytes is larger than the {} byte limit (max_probed_file)",
                         limits.max_probed_file
                     )

@@ -19,7 +19,7 @@
 //! from a whole in-memory binary only.
 
 use bulkhead_core::{Package, PackageKind};
-use bulkhead_image::{Executable, ImageIndex, MAX_PROBE_RECORD};
+use bulkhead_image::{ImageIndex, MAX_PROBE_RECORD, ProbeInput};
 use object::{Object, ObjectSection, ObjectSegment, ReadRef};
 use serde::{Deserialize, Serialize};
 use std::io::Read;
@@ -33,6 +33,9 @@ pub struct Record {
     /// The cargo-auditable dependency JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rust: Option<String>,
+    /// A Java archive's artifacts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub java: Option<crate::jar::Archive>,
 }
 
 /// A Go binary's build information as embedded (empty strings when absent).
@@ -48,12 +51,33 @@ const BUILDINFO_MAGIC: &[u8] = b"\xff Go buildinf:";
 /// Most bytes of a section (or string) read; the record is bounded by the same figure.
 const MAX_READ: u64 = MAX_PROBE_RECORD as u64 / 2;
 
+/// The analyzers' [`bulkhead_image::Probe`]: a Java archive (by its path) is read for its
+/// artifacts; anything else is looked into as an ELF executable ([`probe`]). The record is JSON
+/// ([`Record`]).
+pub fn probe_file(path: &str, input: ProbeInput<'_>) -> Option<Vec<u8>> {
+    if crate::jar::wants(path) {
+        let archive = match input {
+            ProbeInput::Bytes(b) => crate::jar::read_archive(std::io::Cursor::new(b), path),
+            ProbeInput::File(f) => crate::jar::read_archive(std::io::BufReader::new(f), path),
+        };
+        let empty = archive.artifacts.is_empty() && archive.unidentified.is_empty();
+        let record = Record {
+            java: Some(archive),
+            ..Default::default()
+        };
+        return (!empty || !record.java.as_ref()?.problems.is_empty())
+            .then(|| serde_json::to_vec(&record).ok())
+            .flatten();
+    }
+    probe(input)
+}
+
 /// Look into an ELF executable for Go build information or a cargo-auditable dependency list;
 /// `None` when it has neither (or is no ELF file). The returned record is JSON ([`Record`]).
-pub fn probe(exec: Executable<'_>) -> Option<Vec<u8>> {
+pub fn probe(exec: ProbeInput<'_>) -> Option<Vec<u8>> {
     let record = match exec {
-        Executable::Bytes(b) => probe_object(b)?,
-        Executable::File(f) => {
+        ProbeInput::Bytes(b) => probe_object(b)?,
+        ProbeInput::File(f) => {
             let cache = object::ReadCache::new(f);
             probe_object(&cache)?
         }
@@ -575,6 +599,7 @@ pub fn rust_packages(json: &str) -> Result<Vec<Package>, serde_json::Error> {
 pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: &mut crate::Ctx) {
     let mut no_modules = Vec::new();
     let mut no_info = Vec::new();
+    let mut unidentified: Vec<String> = Vec::new();
     for (path, captured) in index.probed() {
         let mut fw = crate::FileWarnings::default();
         let record: Record = match serde_json::from_slice(&captured.data) {
@@ -584,6 +609,19 @@ pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: 
                 continue;
             }
         };
+        if let Some(archive) = &record.java {
+            java_packages(
+                index,
+                ctx,
+                &mut fw,
+                packages,
+                path,
+                archive,
+                &mut unidentified,
+            );
+            fw.finish(ctx, path);
+            continue;
+        }
         let found = match (&record.go, &record.rust) {
             (_, Some(json)) => match rust_packages(json) {
                 Ok(p) => p,
@@ -633,6 +671,23 @@ pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: 
             )
         });
     }
+    if !unidentified.is_empty() {
+        let n = unidentified.len();
+        let shown: Vec<&str> = unidentified.iter().take(5).map(String::as_str).collect();
+        let more = n.saturating_sub(5);
+        ctx.warn(|| {
+            format!(
+                "{n} Java archives have no Maven coordinates (no pom.properties, no usable \
+                 manifest) and are not identified: {}{}",
+                shown.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            )
+        });
+    }
     if !no_info.is_empty() {
         let n = no_info.len();
         let l = list(&no_info);
@@ -642,6 +697,36 @@ pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: 
                  their Go version and modules are unknown: {l}"
             )
         });
+    }
+}
+
+/// The packages of one Java archive: `group:artifact` at the archive's path (or the nested
+/// archive's, `/app.war!/WEB-INF/lib/x.jar`).
+fn java_packages(
+    index: &ImageIndex,
+    ctx: &mut crate::Ctx,
+    fw: &mut crate::FileWarnings,
+    packages: &mut Vec<Package>,
+    path: &str,
+    archive: &crate::jar::Archive,
+    unidentified: &mut Vec<String>,
+) {
+    for problem in &archive.problems {
+        fw.push(ctx, || format!("/{path}{problem}"));
+    }
+    for u in &archive.unidentified {
+        unidentified.push(format!("/{path}{u}"));
+    }
+    for a in &archive.artifacts {
+        let p = Package {
+            kind: Some(PackageKind::Maven),
+            name: format!("{}:{}", a.group, a.artifact),
+            version: a.version.clone(),
+            layer: crate::layer_of(index, path),
+            db_path: format!("/{path}{}", a.inner),
+            ..Default::default()
+        };
+        crate::push_package(ctx, fw, packages, p, path, "an artifact");
     }
 }
 
@@ -743,7 +828,7 @@ mod tests {
             None
         );
         assert_eq!(varint_string(b"\x09abc"), None);
-        assert!(probe(Executable::Bytes(b"\x7fELF garbage")).is_none());
-        assert!(probe(Executable::Bytes(b"")).is_none());
+        assert!(probe(ProbeInput::Bytes(b"\x7fELF garbage")).is_none());
+        assert!(probe(ProbeInput::Bytes(b"")).is_none());
     }
 }

@@ -15,6 +15,7 @@ pub mod composer;
 pub mod control;
 pub mod dpkg;
 pub mod gomod;
+pub mod jar;
 pub mod node;
 pub mod npm_lock;
 pub mod nuget;
@@ -23,6 +24,7 @@ pub mod pnpm;
 pub mod pylock;
 pub mod python;
 pub mod rpm;
+pub mod ruby;
 pub mod yarn;
 
 use bulkhead_core::{OsInfo, Package};
@@ -30,7 +32,7 @@ use bulkhead_image::{ImageIndex, Wanted, WarningCap};
 
 /// Changes whenever an analyzer's path set or parsing changes (part of the layer cache key).
 pub const ANALYZERS_VERSION: &str =
-    "os-1,dpkg-1,apk-1,rpm-1,python-1,node-1,binary-1,composer-1,dotnet-1";
+    "os-1,dpkg-1,apk-1,rpm-1,python-1,node-1,binary-1,composer-1,dotnet-1,gemspec-1,jar-1";
 
 /// Most warnings an inventory keeps; past it, the last one counts the rest.
 pub const MAX_WARNINGS: usize = 1000;
@@ -379,7 +381,7 @@ pub struct Locked {
 }
 
 /// The packages with a name and a version (an entry without either is no package).
-pub(crate) fn named(mut v: Vec<Locked>) -> Vec<Locked> {
+pub fn named(mut v: Vec<Locked>) -> Vec<Locked> {
     v.retain(|l| !l.name.trim().is_empty() && !l.version.trim().is_empty());
     v
 }
@@ -474,7 +476,7 @@ pub fn wanted_for(sources: Sources) -> Wanted {
     }
     let installed = wanted();
     Wanted::new(
-        format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1,pnpm-1,gomod-1,cargo-1,composer-lock-1,nuget-1,pylock-1"),
+        format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1,pnpm-1,gomod-1,cargo-1,composer-lock-1,nuget-1,pylock-1,gemlock-1"),
         move |p| {
             installed.wants(p)
                 || npm_lock::wants(p)
@@ -486,9 +488,10 @@ pub fn wanted_for(sources: Sources) -> Wanted {
                 || composer::wants_lock(p)
                 || nuget::wants_lock(p)
                 || pylock::wants(p)
+                || ruby::wants_lock(p)
         },
     )
-    .with_probe(binary::probe)
+    .with_probe(jar::wants, binary::probe_file)
 }
 
 /// The union of the paths every analyzer reads.
@@ -502,8 +505,9 @@ pub fn wanted() -> Wanted {
             || node::wants(p)
             || composer::wants_installed(p)
             || nuget::wants_deps(p)
+            || ruby::wants_gemspec(p)
     })
-    .with_probe(binary::probe)
+    .with_probe(jar::wants, binary::probe_file)
 }
 
 /// Run every analyzer over the index, with the default [`Limits`].
@@ -535,6 +539,13 @@ pub fn analyze_sources(index: &ImageIndex, limits: &Limits, sources: Sources) ->
         sources.dev,
     );
     nuget::analyze_ctx(
+        index,
+        &mut packages,
+        &mut ctx,
+        sources.lockfiles,
+        sources.dev,
+    );
+    ruby::analyze_ctx(
         index,
         &mut packages,
         &mut ctx,

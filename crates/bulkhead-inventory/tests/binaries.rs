@@ -165,13 +165,13 @@ fn limits_and_truncated_executables() {
     );
     for bin in ["usr/local/bin/bh-goapp", "usr/local/bin/bh-rustvuln"] {
         let data = std::fs::read(dir.join("langvuln.root").join(bin)).unwrap();
-        let whole = bulkhead_inventory::binary::probe(bulkhead_image::Executable::Bytes(&data));
+        let whole = bulkhead_inventory::binary::probe(bulkhead_image::ProbeInput::Bytes(&data));
         assert!(whole.is_some(), "{bin}: nothing found in the whole file");
         let mut step = data.len() / 97;
         step = step.max(1);
         for cut in (0..data.len()).step_by(step) {
             let _ =
-                bulkhead_inventory::binary::probe(bulkhead_image::Executable::Bytes(&data[..cut]));
+                bulkhead_inventory::binary::probe(bulkhead_image::ProbeInput::Bytes(&data[..cut]));
         }
     }
 }
@@ -274,4 +274,71 @@ fn compile_seeds() -> Option<common::Rootfs> {
         );
     }
     Some(dir)
+}
+
+/// Java archives (Debian's jars, a .war with nested jars, a jar without coordinates) against every
+/// `pom.properties` Python's zipfile finds in them at build time; Ruby gems against the gemspec
+/// file names (`name-version.gemspec`) of Debian's ruby-* packages. From the image and from the
+/// same files as a directory.
+#[test]
+fn langvuln_java_archives_and_gems() {
+    let Some(dir) = testdata() else { return };
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    let java: BTreeSet<Row> = read("langvuln.expected-java.txt")
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].to_string(), f[1].to_string(), f[2].to_string())
+        })
+        .collect();
+    let gems: BTreeSet<Row> = read("langvuln.expected-gems.txt")
+        .lines()
+        .map(|l| {
+            let path = l.split('\t').next().unwrap();
+            let stem = path.rsplit('/').next().unwrap().trim_end_matches(".gemspec");
+            let (name, version) = stem.rsplit_once('-').unwrap();
+            (path.to_string(), name.to_string(), version.to_string())
+        })
+        .collect();
+    assert!(java.len() >= 15 && gems.len() >= 4, "{java:?} {gems:?}");
+    let rows = |inv: &Inventory, kind: PackageKind| -> BTreeSet<Row> {
+        inv.packages
+            .iter()
+            .filter(|p| p.kind == Some(kind))
+            .map(|p| (p.db_path.clone(), p.name.clone(), p.version.clone()))
+            .collect()
+    };
+    let scanned = bulkhead_image::scan_target(
+        dir.join("langvuln.docker.tar").to_str().unwrap(),
+        &bulkhead_inventory::wanted(),
+        &bulkhead_image::ScanOptions::default(),
+    )
+    .expect("scan langvuln.docker.tar");
+    let from_image = bulkhead_inventory::analyze(&scanned.index);
+    let index = bulkhead_image::rootfs::index_rootfs(
+        &dir.join("langvuln.root"),
+        &bulkhead_inventory::wanted(),
+        &bulkhead_image::Limits::default(),
+    )
+    .unwrap();
+    let from_dir = bulkhead_inventory::analyze(&index);
+    for (inv, how) in [(&from_image, "image"), (&from_dir, "directory")] {
+        assert_eq!(rows(inv, PackageKind::Maven), java, "{how}: Java artifacts");
+        assert_eq!(rows(inv, PackageKind::Gem), gems, "{how}: gems");
+        assert!(
+            inv.warnings
+                .iter()
+                .any(|w| w.contains("no Maven coordinates") && w.contains("/srv/anonymous.jar")),
+            "{how}: {:?}",
+            inv.warnings
+        );
+        let rack = inv.packages.iter().find(|p| p.name == "rack").unwrap();
+        assert_eq!(rack.licenses, ["MIT"], "{how}");
+        println!(
+            "langvuln {how}: {} Java artifacts (3 in a .war, 2 of them nested) and {} gems equal \
+             the oracles",
+            java.len(),
+            gems.len()
+        );
+    }
 }
