@@ -295,7 +295,11 @@ fn langvuln_java_archives_and_gems() {
         .lines()
         .map(|l| {
             let path = l.split('\t').next().unwrap();
-            let stem = path.rsplit('/').next().unwrap().trim_end_matches(".gemspec");
+            let stem = path
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .trim_end_matches(".gemspec");
             let (name, version) = stem.rsplit_once('-').unwrap();
             (path.to_string(), name.to_string(), version.to_string())
         })

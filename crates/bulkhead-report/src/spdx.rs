@@ -41,6 +41,9 @@ fn package_entry(p: &Package, a: &Artifact, id: &str) -> Value {
             sv = format!("{sv}-{r}");
         }
         v["sourceInfo"] = json!(format!("built package from: {s} {sv}"));
+    } else if !p.db_path.is_empty() && !p.kind.is_some_and(|k| k.is_os()) {
+        // Where a language package was found (a lockfile, a binary, a manifest).
+        v["sourceInfo"] = json!(format!("package found in: {}", p.db_path));
     }
     if let Some(purl) = package_purl(p, a.os.as_ref()) {
         v["externalRefs"] = json!([{
@@ -105,6 +108,7 @@ pub fn document(a: &Artifact) -> Value {
         root_id.clone()
     };
     let mut seen = HashSet::new();
+    let mut ids: Vec<String> = Vec::with_capacity(a.packages.len());
     for p in &a.packages {
         let mut id = spdx_id("Package", &p.key());
         let mut n = 1;
@@ -120,6 +124,27 @@ pub fn document(a: &Artifact) -> Value {
             &root_id
         };
         rels.push(json!({"spdxElementId": owner, "relatedSpdxElement": id, "relationshipType": "CONTAINS"}));
+        ids.push(id);
+    }
+    // Each package's own edges (a lockfile's or a binary's resolved dependencies), to packages of
+    // the same source file.
+    let by_source: std::collections::HashMap<(&str, String), &String> = a
+        .packages
+        .iter()
+        .zip(&ids)
+        .map(|(p, id)| {
+            (
+                (p.db_path.as_str(), format!("{}@{}", p.name, p.version)),
+                id,
+            )
+        })
+        .collect();
+    for (p, id) in a.packages.iter().zip(&ids) {
+        for dep in &p.depends_on {
+            if let Some(to) = by_source.get(&(p.db_path.as_str(), dep.clone())) {
+                rels.push(json!({"spdxElementId": id, "relatedSpdxElement": to, "relationshipType": "DEPENDS_ON"}));
+            }
+        }
     }
     let safe_name: String = a
         .name

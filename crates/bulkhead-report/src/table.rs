@@ -100,12 +100,17 @@ fn header(a: &Artifact, out: &mut String) {
         )),
         None => out.push_str("OS: not detected\n"),
     }
-    out.push_str(&format!(
-        "Layers: {}  Files: {}  Packages: {}\n",
-        a.layers.len().max(1),
-        a.file_count,
-        a.packages.len()
-    ));
+    if a.layers.is_empty() && a.file_count == 0 {
+        // An SBOM's packages: no layers or files were read.
+        out.push_str(&format!("Packages: {}\n", a.packages.len()));
+    } else {
+        out.push_str(&format!(
+            "Layers: {}  Files: {}  Packages: {}\n",
+            a.layers.len().max(1),
+            a.file_count,
+            a.packages.len()
+        ));
+    }
 }
 
 fn packages(a: &Artifact, opts: &RenderOptions) -> String {
@@ -165,13 +170,13 @@ pub fn vulnerabilities(vulns: &[&Finding], opts: &RenderOptions) -> String {
     for (sec, rows) in sections {
         if let Some((file, kind)) = &sec {
             out.push_str(&format!(
-                "\n/{} ({kind}): {}\n",
+                "\n/{} ({kind})\n{}\n",
                 clean(file),
                 severity_summary("Total", &rows)
             ));
         } else if many {
             out.push_str(&format!(
-                "\nOS packages: {}\n",
+                "\nOS packages\n{}\n",
                 severity_summary("Total", &rows)
             ));
         }

@@ -17,6 +17,8 @@ use bulkhead_core::{
 };
 use bulkhead_image::cache::LayerCache;
 use bulkhead_image::{ScanOptions, SkipFn};
+
+pub mod sbom_in;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -57,6 +59,12 @@ pub enum ScanError {
     /// The layer cache could not be opened.
     #[error("layer cache: {0}")]
     Cache(bulkhead_image::Error),
+    /// An input file could not be read (not a regular file, too large, unreadable).
+    #[error(transparent)]
+    Input(#[from] bulkhead_core::input::InputError),
+    /// An SBOM is not one Bulkhead reads.
+    #[error("{path}: {message}")]
+    Sbom { path: String, message: String },
     /// `--store` was asked for a target that has no image digest.
     #[error(
         "{0}: --store records images by digest, and a directory has none (scan the image instead)"
@@ -358,67 +366,7 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
     if let (Some(v), Some(store)) = (&req.vulnerabilities, &store) {
         let t2 = Instant::now();
         report.scanners.push(FindingKind::Vulnerability);
-        if let Some(age) = store.info()?.age()
-            && age > v.stale_after
-        {
-            notices.push(format!(
-                "advisory database {} is {} days old; refresh it with `bulkhead db update` (or `bulkhead db import`)",
-                v.db.display(),
-                age.as_secs() / 86_400
-            ));
-        }
-        let mut findings = bulkhead_advisories::matcher::match_packages(
-            store,
-            artifact.os.as_ref(),
-            &artifact.packages,
-        )?;
-        // A severity filter must not hide what has no rating: say how many it left out, and why
-        // (the Go vulnerability database, for one, rates nothing).
-        let unrated = if Severity::Unknown.selected_by(&v.severities) {
-            Vec::new()
-        } else {
-            unrated_sources(&findings)
-        };
-        bulkhead_advisories::matcher::filter(&mut findings, &v.severities, v.ignore_unfixed);
-        if !unrated.is_empty() {
-            let n: usize = unrated.iter().map(|(_, n)| n).sum();
-            let by: Vec<String> = unrated.iter().map(|(k, n)| format!("{n} {k}")).collect();
-            notices.push(format!(
-                "{n} vulnerabilities of UNKNOWN severity are not shown ({}): their advisories \
-                 carry no rating (the Go vulnerability database rates none); add UNKNOWN to \
-                 --severity to see them",
-                by.join(", ")
-            ));
-        }
-        if let Some(p) = &v.ignore_file {
-            let file = IgnoreFile::load(p)?;
-            let today = &now_rfc3339()[..10];
-            let applied = file.apply(&mut findings, &artifact.packages, today);
-            for n in &applied.notices {
-                notices.push(format!("{}: {n}", p.display()));
-            }
-            for (f, reason) in applied.suppressed {
-                report.suppressed.push(Suppressed {
-                    id: f.id.clone(),
-                    subject: format!("{} {}", f.package_name(), f.installed_version()),
-                    by: match reason {
-                        Some(r) => format!("{}: {r}", p.display()),
-                        None => p.display().to_string(),
-                    },
-                });
-            }
-        }
-        if !v.vex.is_empty() {
-            let vex = Vex::load(&v.vex)?;
-            for (f, why) in vex.apply(&mut findings) {
-                report.suppressed.push(Suppressed {
-                    id: f.id.clone(),
-                    subject: format!("{} {}", f.package_name(), f.installed_version()),
-                    by: format!("VEX ({why})"),
-                });
-            }
-        }
-        target.findings = findings;
+        target.findings = match_vulnerabilities(v, store, &artifact, &mut notices, &mut report)?;
         stats.matching = t2.elapsed();
     }
     target.artifact = Some(artifact);
@@ -434,6 +382,141 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
         stored,
         stats,
     })
+}
+
+/// What `bulkhead sbom scan` asks: an SBOM file's packages matched against the database.
+#[derive(Debug, Clone)]
+pub struct SbomScanRequest {
+    /// A CycloneDX or SPDX JSON file (a regular file; at most [`sbom_in::MAX_SBOM_BYTES`]).
+    pub path: PathBuf,
+    pub vulnerabilities: VulnerabilityOptions,
+}
+
+/// Match the packages of an SBOM (made by Bulkhead, Trivy or Syft) as a scanned image's are: the
+/// report has one target, the SBOM's subject, with its packages and findings.
+pub fn scan_sbom(req: SbomScanRequest) -> Result<ScanOutcome, ScanError> {
+    let shown = req.path.display().to_string();
+    let err = |message: String| ScanError::Sbom {
+        path: shown.clone(),
+        message,
+    };
+    let store = bulkhead_advisories::Store::open_read_only(&req.vulnerabilities.db)?;
+    let data = bulkhead_core::input::read_regular(
+        &req.path,
+        sbom_in::MAX_SBOM_BYTES,
+        "the limit is fixed (MAX_SBOM_BYTES)",
+    )?;
+    let t0 = Instant::now();
+    let sbom = sbom_in::parse(&data).map_err(|e| err(e.to_string()))?;
+    let mut notices = sbom.notices.clone();
+    if sbom.packages.is_empty() {
+        notices.push(format!(
+            "{shown}: the SBOM lists no package with a purl Bulkhead can match"
+        ));
+    }
+    let artifact = Artifact {
+        name: sbom.subject.clone().unwrap_or_else(|| shown.clone()),
+        kind: sbom.format.clone(),
+        os: sbom.os,
+        packages: sbom.packages,
+        ..Default::default()
+    };
+    let mut report = Report::default();
+    report.scanners.push(FindingKind::Vulnerability);
+    let mut target = Target::new(shown.clone(), TargetKind::Image);
+    let analyse = t0.elapsed();
+    let t1 = Instant::now();
+    target.findings = match_vulnerabilities(
+        &req.vulnerabilities,
+        &store,
+        &artifact,
+        &mut notices,
+        &mut report,
+    )?;
+    target.artifact = Some(artifact);
+    report.targets.push(target);
+    Ok(ScanOutcome {
+        report,
+        notices,
+        stored: None,
+        stats: ScanStats {
+            analyse,
+            matching: t1.elapsed(),
+            ..Default::default()
+        },
+    })
+}
+
+/// Match `artifact`'s packages against the database, then apply the severity and fix filters, the
+/// ignore file and VEX (suppressions go to `report`, notices to `notices`).
+fn match_vulnerabilities(
+    v: &VulnerabilityOptions,
+    store: &bulkhead_advisories::Store,
+    artifact: &Artifact,
+    notices: &mut Vec<String>,
+    report: &mut Report,
+) -> Result<Vec<bulkhead_core::Finding>, ScanError> {
+    if let Some(age) = store.info()?.age()
+        && age > v.stale_after
+    {
+        notices.push(format!(
+            "advisory database {} is {} days old; refresh it with `bulkhead db update` (or `bulkhead db import`)",
+            v.db.display(),
+            age.as_secs() / 86_400
+        ));
+    }
+    let mut findings = bulkhead_advisories::matcher::match_packages(
+        store,
+        artifact.os.as_ref(),
+        &artifact.packages,
+    )?;
+    // A severity filter must not hide what has no rating: say how many it left out, and why
+    // (the Go vulnerability database, for one, rates nothing).
+    let unrated = if Severity::Unknown.selected_by(&v.severities) {
+        Vec::new()
+    } else {
+        unrated_sources(&findings)
+    };
+    bulkhead_advisories::matcher::filter(&mut findings, &v.severities, v.ignore_unfixed);
+    if !unrated.is_empty() {
+        let n: usize = unrated.iter().map(|(_, n)| n).sum();
+        let by: Vec<String> = unrated.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        notices.push(format!(
+            "{n} vulnerabilities of UNKNOWN severity are not shown ({}): their advisories \
+             carry no rating (the Go vulnerability database rates none); add UNKNOWN to \
+             --severity to see them",
+            by.join(", ")
+        ));
+    }
+    if let Some(p) = &v.ignore_file {
+        let file = IgnoreFile::load(p)?;
+        let today = &now_rfc3339()[..10];
+        let applied = file.apply(&mut findings, &artifact.packages, today);
+        for n in &applied.notices {
+            notices.push(format!("{}: {n}", p.display()));
+        }
+        for (f, reason) in applied.suppressed {
+            report.suppressed.push(Suppressed {
+                id: f.id.clone(),
+                subject: format!("{} {}", f.package_name(), f.installed_version()),
+                by: match reason {
+                    Some(r) => format!("{}: {r}", p.display()),
+                    None => p.display().to_string(),
+                },
+            });
+        }
+    }
+    if !v.vex.is_empty() {
+        let vex = Vex::load(&v.vex)?;
+        for (f, why) in vex.apply(&mut findings) {
+            report.suppressed.push(Suppressed {
+                id: f.id.clone(),
+                subject: format!("{} {}", f.package_name(), f.installed_version()),
+                by: format!("VEX ({why})"),
+            });
+        }
+    }
+    Ok(findings)
 }
 
 /// Findings of UNKNOWN severity, counted per package type (`golang`, `npm`, `deb`, …), sorted.

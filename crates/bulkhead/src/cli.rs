@@ -28,8 +28,9 @@ pub enum Command {
     Image(ScanArgs),
     /// Scan a directory or unpacked root filesystem.
     Fs(ScanArgs),
-    /// Write a software bill of materials (CycloneDX 1.6 by default) for an image or directory.
-    Sbom(ScanArgs),
+    /// Write a software bill of materials (CycloneDX 1.6 by default) for an image or directory;
+    /// `bulkhead sbom scan FILE` matches the packages of an SBOM against the advisory database.
+    Sbom(SbomArgs),
     /// Check Dockerfiles (hadolint rules and more) and Kubernetes manifests (Pod Security Standards
     /// exactly as Kubernetes applies them, best practices).
     Config(ConfigArgs),
@@ -431,6 +432,63 @@ pub struct ConfigArgs {
     /// more is reported.
     #[arg(long, default_value_t = 10_000, value_name = "N", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=10_000_000), env = "BULKHEAD_MAX_FINDINGS_PER_FILE")]
     pub max_findings_per_file: usize,
+}
+
+/// `bulkhead sbom IMAGE` (write an SBOM) or `bulkhead sbom scan FILE` (read one). An image that is
+/// literally named `scan` is written `./scan`.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct SbomArgs {
+    #[command(subcommand)]
+    pub action: Option<SbomAction>,
+    #[command(flatten)]
+    pub write: Option<ScanArgs>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SbomAction {
+    /// Match the packages of an SBOM — CycloneDX 1.2–1.6 or SPDX 2.x JSON, made by Bulkhead, Trivy
+    /// or Syft — against the advisory database, as if the image it describes were scanned.
+    Scan(SbomScanArgs),
+}
+
+/// Options of `bulkhead sbom scan`.
+#[derive(Args, Debug)]
+pub struct SbomScanArgs {
+    /// The SBOM (a JSON file).
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(short, long, env = "BULKHEAD_FORMAT", default_value = "table", value_parser = format_parser(&[Format::Table, Format::Json, Format::Sarif, Format::CycloneDx]))]
+    pub format: Format,
+    /// Write the report to FILE (atomically, with the umask's permissions); `-` is stdout.
+    #[arg(short, long, value_name = "FILE", env = "BULKHEAD_OUTPUT")]
+    pub output: Option<PathBuf>,
+    /// Advisory database (default: the default database; an error when there is none).
+    #[arg(long, env = "BULKHEAD_DB")]
+    pub db: Option<PathBuf>,
+    /// Report only these severities (comma-separated, any case).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        ignore_case = true,
+        env = "BULKHEAD_SEVERITY"
+    )]
+    pub severity: Vec<Severity>,
+    /// Hide vulnerabilities that have no fixed version.
+    #[arg(long, env = "BULKHEAD_IGNORE_UNFIXED")]
+    pub ignore_unfixed: bool,
+    /// Ignore file of accepted risks (as for `image`).
+    #[arg(long, value_name = "FILE", env = "BULKHEAD_IGNOREFILE")]
+    pub ignorefile: Option<PathBuf>,
+    /// VEX documents (OpenVEX or CycloneDX VEX).
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
+    /// Exit with this code when findings are reported.
+    #[arg(long, default_value_t = 0, env = "BULKHEAD_EXIT_CODE")]
+    pub exit_code: u8,
+    /// List every package in the table, not only the vulnerable ones.
+    #[arg(long, env = "BULKHEAD_LIST_ALL_PKGS")]
+    pub list_all_pkgs: bool,
 }
 
 /// Options shared by image, fs and sbom. Every flag also reads `BULKHEAD_<FLAG>` (upper case,

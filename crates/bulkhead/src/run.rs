@@ -14,7 +14,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Image(a) => crate::scan::scan(a, Mode::Image, quiet),
         Command::Fs(a) => crate::scan::scan(a, Mode::Fs, quiet),
-        Command::Sbom(a) => crate::scan::scan(a, Mode::Sbom, quiet),
+        Command::Sbom(a) => match (a.action, a.write) {
+            (Some(crate::cli::SbomAction::Scan(s)), _) => crate::scan::scan_sbom(s, quiet),
+            (None, Some(w)) => crate::scan::scan(w, Mode::Sbom, quiet),
+            (None, None) => anyhow::bail!("bulkhead sbom needs an IMAGE, or `scan FILE`"),
+        },
         Command::Config(a) => crate::config_cmd::config(a),
         Command::Runtime(r) => crate::runtime::runtime(r, quiet),
         Command::Db { action } => crate::db::db(action, quiet),

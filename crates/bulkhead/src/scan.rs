@@ -197,33 +197,88 @@ pub fn scan(a: ScanArgs, mode: Mode, quiet: bool) -> Result<ExitCode> {
         );
     }
     if !quiet {
-        // Image-controlled text: control characters shown, never sent to the terminal.
-        let clean = bulkhead_report::table::clean;
-        for n in &outcome.notices {
-            eprintln!("warning: {}", clean(n));
-        }
-        for s in &outcome.report.suppressed {
-            eprintln!(
-                "suppressed: {} in {} (by {})",
-                clean(&s.id),
-                clean(&s.subject),
-                clean(&s.by)
-            );
-        }
+        print_notices(&outcome);
     }
     if let (Some(id), Some(path)) = (outcome.stored, &a.store) {
         tracing::debug!("recorded scan {id} in {}", path.display());
     }
+    render(
+        &outcome,
+        format,
+        a.output.as_deref(),
+        a.list_all_pkgs,
+        a.exit_code,
+    )
+}
+
+/// Write the report in `format` and decide the exit code.
+fn render(
+    outcome: &bulkhead_scan::ScanOutcome,
+    format: Format,
+    out: Option<&std::path::Path>,
+    list_all_pkgs: bool,
+    exit_code: u8,
+) -> Result<ExitCode> {
     let opts = RenderOptions {
-        color: output::use_color(a.output.as_deref()),
-        width: output::table_width(a.output.as_deref()),
-        list_all_pkgs: a.list_all_pkgs,
+        color: output::use_color(out),
+        width: output::table_width(out),
+        list_all_pkgs,
     };
-    output::write_with(a.output.as_deref(), &mut |w| {
+    output::write_with(out, &mut |w| {
         bulkhead_report::render_to(&outcome.report, format, &opts, w)
     })?;
-    if a.exit_code != 0 && outcome.report.findings().next().is_some() {
-        return Ok(ExitCode::from(a.exit_code));
+    if exit_code != 0 && outcome.report.findings().next().is_some() {
+        return Ok(ExitCode::from(exit_code));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Print notices and suppressions on stderr (image-controlled text shown, never interpreted).
+fn print_notices(outcome: &bulkhead_scan::ScanOutcome) {
+    let clean = bulkhead_report::table::clean;
+    for n in &outcome.notices {
+        eprintln!("warning: {}", clean(n));
+    }
+    for s in &outcome.report.suppressed {
+        eprintln!(
+            "suppressed: {} in {} (by {})",
+            clean(&s.id),
+            clean(&s.subject),
+            clean(&s.by)
+        );
+    }
+}
+
+/// `bulkhead sbom scan FILE`: flags → [`bulkhead_scan::SbomScanRequest`], render, exit code.
+pub fn scan_sbom(a: crate::cli::SbomScanArgs, quiet: bool) -> Result<ExitCode> {
+    let db = a.db.clone().unwrap_or_else(bulkhead_scan::default_db_path);
+    if !db.exists() {
+        bail!(
+            "bulkhead sbom scan matches an SBOM's packages against an advisory database, and there \
+             is none ({} does not exist). Build one with `bulkhead db update` (OSV mirror) or \
+             `bulkhead db import DIR|FILE`, or pass --db FILE",
+            db.display()
+        );
+    }
+    let req = bulkhead_scan::SbomScanRequest {
+        path: a.file.clone(),
+        vulnerabilities: bulkhead_scan::VulnerabilityOptions {
+            severities: a.severity.clone(),
+            ignore_unfixed: a.ignore_unfixed,
+            ignore_file: a.ignorefile.clone().or_else(default_ignore_file),
+            vex: a.vex.clone(),
+            ..bulkhead_scan::VulnerabilityOptions::new(db)
+        },
+    };
+    let outcome = bulkhead_scan::scan_sbom(req)?;
+    if !quiet {
+        print_notices(&outcome);
+    }
+    render(
+        &outcome,
+        a.format,
+        a.output.as_deref(),
+        a.list_all_pkgs,
+        a.exit_code,
+    )
 }
