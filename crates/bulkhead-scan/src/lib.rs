@@ -13,7 +13,8 @@ use bulkhead_advisories::ignore::{IgnoreError, IgnoreFile};
 use bulkhead_advisories::scanstore::{ScanStore, ScanStoreError};
 use bulkhead_advisories::vex::{Vex, VexError};
 use bulkhead_core::{
-    Artifact, FindingKind, Layer, Report, Severity, SkipPatterns, Suppressed, Target, TargetKind,
+    Artifact, FindingKind, Layer, Package, Report, Severity, SkipPatterns, Suppressed, Target,
+    TargetKind,
 };
 use bulkhead_image::cache::LayerCache;
 use bulkhead_image::{ScanOptions, SkipFn};
@@ -132,6 +133,8 @@ pub struct ScanRequest {
     pub skip_files: Vec<String>,
     /// Report development-only dependencies of lockfiles (read for directory scans only).
     pub include_dev_deps: bool,
+    /// Which packages are reported and matched (empty: all), as Trivy's `--pkg-types`.
+    pub pkg_types: Vec<PkgType>,
     /// Match vulnerabilities (`None`: inventory only).
     pub vulnerabilities: Option<VulnerabilityOptions>,
     /// Record the result in this scan store (images only).
@@ -149,6 +152,7 @@ impl ScanRequest {
             skip_dirs: Vec::new(),
             skip_files: Vec::new(),
             include_dev_deps: false,
+            pkg_types: Vec::new(),
             vulnerabilities: None,
             store: None,
         }
@@ -318,7 +322,8 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
         }
     })?;
     let t1 = Instant::now();
-    let inv = bulkhead_inventory::analyze_sources(&scanned.index, &req.inventory, sources);
+    let mut inv = bulkhead_inventory::analyze_sources(&scanned.index, &req.inventory, sources);
+    keep_types(&mut inv.packages, &req.pkg_types);
     stats.read = t1 - t0;
     stats.analyse = t1.elapsed();
     stats.layers = scanned.index.layers.len();
@@ -384,12 +389,41 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
     })
 }
 
+/// A class of packages, as Trivy's `--pkg-types` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PkgType {
+    /// Operating-system packages (dpkg, apk, rpm).
+    Os,
+    /// Language packages (installed, locked, or built into executables).
+    Library,
+}
+
+impl PkgType {
+    /// Whether `p` is of this class.
+    pub fn selects(self, p: &Package) -> bool {
+        let os = p.kind.is_some_and(|k| k.is_os());
+        match self {
+            PkgType::Os => os,
+            PkgType::Library => !os,
+        }
+    }
+}
+
+/// Keep the packages of `types` (all when empty).
+fn keep_types(packages: &mut Vec<Package>, types: &[PkgType]) {
+    if !types.is_empty() {
+        packages.retain(|p| types.iter().any(|t| t.selects(p)));
+    }
+}
+
 /// What `bulkhead sbom scan` asks: an SBOM file's packages matched against the database.
 #[derive(Debug, Clone)]
 pub struct SbomScanRequest {
     /// A CycloneDX or SPDX JSON file (a regular file; at most [`sbom_in::MAX_SBOM_BYTES`]).
     pub path: PathBuf,
     pub vulnerabilities: VulnerabilityOptions,
+    /// Which packages are matched (empty: all).
+    pub pkg_types: Vec<PkgType>,
 }
 
 /// Match the packages of an SBOM (made by Bulkhead, Trivy or Syft) as a scanned image's are: the
@@ -409,6 +443,8 @@ pub fn scan_sbom(req: SbomScanRequest) -> Result<ScanOutcome, ScanError> {
     let t0 = Instant::now();
     let sbom = sbom_in::parse(&data).map_err(|e| err(e.to_string()))?;
     let mut notices = sbom.notices.clone();
+    let mut sbom = sbom;
+    keep_types(&mut sbom.packages, &req.pkg_types);
     if sbom.packages.is_empty() {
         notices.push(format!(
             "{shown}: the SBOM lists no package with a purl Bulkhead can match"

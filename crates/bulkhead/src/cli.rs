@@ -86,6 +86,24 @@ pub enum Scanner {
     None,
 }
 
+/// A class of packages (`--pkg-types`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PkgTypeArg {
+    /// Operating-system packages (dpkg, apk, rpm).
+    Os,
+    /// Language packages (installed, locked, or built into executables).
+    Library,
+}
+
+impl From<PkgTypeArg> for bulkhead_scan::PkgType {
+    fn from(t: PkgTypeArg) -> Self {
+        match t {
+            PkgTypeArg::Os => bulkhead_scan::PkgType::Os,
+            PkgTypeArg::Library => bulkhead_scan::PkgType::Library,
+        }
+    }
+}
+
 /// Where a bare image name is looked up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ImageSrc {
@@ -489,6 +507,9 @@ pub struct SbomScanArgs {
     /// List every package in the table, not only the vulnerable ones.
     #[arg(long, env = "BULKHEAD_LIST_ALL_PKGS")]
     pub list_all_pkgs: bool,
+    /// Which packages to match (comma-separated; default both).
+    #[arg(long, value_delimiter = ',', env = "BULKHEAD_PKG_TYPES")]
+    pub pkg_types: Vec<PkgTypeArg>,
 }
 
 /// Options shared by image, fs and sbom. Every flag also reads `BULKHEAD_<FLAG>` (upper case,
@@ -582,6 +603,9 @@ pub struct ScanArgs {
     /// Trivy's flag of that name.
     #[arg(long, env = "BULKHEAD_INCLUDE_DEV_DEPS")]
     pub include_dev_deps: bool,
+    /// Which packages to report and match (comma-separated; default both), as Trivy's flag.
+    #[arg(long, value_delimiter = ',', env = "BULKHEAD_PKG_TYPES")]
+    pub pkg_types: Vec<PkgTypeArg>,
     /// Advisory database to match packages against (default: the default database when it exists).
     #[arg(long, env = "BULKHEAD_DB")]
     pub db: Option<PathBuf>,

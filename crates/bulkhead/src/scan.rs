@@ -123,6 +123,7 @@ pub fn scan(a: ScanArgs, mode: Mode, quiet: bool) -> Result<ExitCode> {
     let mut req = ScanRequest::new(target, kind);
     req.skip_dirs = a.skip_dirs.clone();
     req.include_dev_deps = a.include_dev_deps;
+    req.pkg_types = a.pkg_types.iter().map(|&t| t.into()).collect();
     req.skip_files = a.skip_files.clone();
     req.vulnerabilities = vulnerabilities;
     req.store = a.store.clone();
@@ -269,6 +270,7 @@ pub fn scan_sbom(a: crate::cli::SbomScanArgs, quiet: bool) -> Result<ExitCode> {
             vex: a.vex.clone(),
             ..bulkhead_scan::VulnerabilityOptions::new(db)
         },
+        pkg_types: a.pkg_types.iter().map(|&t| t.into()).collect(),
     };
     let outcome = bulkhead_scan::scan_sbom(req)?;
     if !quiet {

@@ -301,3 +301,42 @@ fn wrong_inputs_are_errors_naming_the_file() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// `--pkg-types` (Trivy's flag): `os` keeps the OS packages, `library` the language ones; a typo
+/// is a usage error listing the values, never an empty pass.
+#[test]
+fn pkg_types_select_and_typos_are_usage_errors() {
+    let Some(t) = testdata() else { return };
+    let image = t.join("langvuln.docker.tar");
+    let kinds = |types: &str| -> BTreeSet<String> {
+        let o = bulkhead(&[
+            "image",
+            image.to_str().unwrap(),
+            "--no-cache",
+            "--scanners",
+            "none",
+            "--format",
+            "json",
+            "--pkg-types",
+            types,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        r["targets"][0]["artifact"]["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(kinds("os"), BTreeSet::from(["deb".to_string()]));
+    let lib = kinds("library");
+    assert!(
+        !lib.contains("deb") && lib.contains("golang") && lib.contains("maven"),
+        "{lib:?}"
+    );
+    assert_eq!(kinds("os,library").len(), lib.len() + 1);
+    let o = bulkhead(&["image", image.to_str().unwrap(), "--pkg-types", "lib"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("library"));
+}
