@@ -39,6 +39,10 @@
 #                                           mode; plus a -trimpath -s -w copy), and the rustvuln project built with
 #                                           cargo-auditable (needs crates.io and Debian's packages); Debian's Java
 #                                           archives and Ruby gems, a .war with nested jars, a jar without coordinates
+#   langbig.docker.tar                      (only when asked: bench/sbom-vs-trivy.sh) a large application image for
+#                                           the language benchmark: an npm application of ~1,500 installed packages,
+#                                           200 copies of langvuln's Go and Rust binaries, 5 copies of pyvuln's
+#                                           Python packages, Debian's gems (no Java archives: Trivy stops on them)
 #   langvuln.root/                          the executables the image adds, as a directory (`fs`/rootfs reads)
 #   langvuln.expected-binaries.txt          "Path\tModule\tVersion" from `go version -m` and `cargo tree` (oracle)
 #   langvuln.expected-java.txt              "Path\tgroup:artifact\tVersion" of every pom.properties (Python zipfile)
@@ -53,10 +57,10 @@ set -Eeuo pipefail
 declare -A RECIPE=(
   [bookworm.rootfs]=1 [bullseye.rootfs]=1
   [bookworm]=1 [bullseye]=1
-  [busybox]=1 [rpm]=2 [multilayer]=2 [pyvuln]=1 [npmvuln]=1 [rustvuln]=1 [langvuln]=2
+  [busybox]=1 [rpm]=2 [multilayer]=2 [pyvuln]=1 [npmvuln]=1 [rustvuln]=1 [langvuln]=2 [langbig]=2
 )
 declare -A DEPS=(
-  [bookworm]="bookworm.rootfs" [bullseye]="bullseye.rootfs" [multilayer]="bookworm" [pyvuln]="bookworm" [npmvuln]="bookworm" [langvuln]="bookworm rustvuln"
+  [bookworm]="bookworm.rootfs" [bullseye]="bullseye.rootfs" [multilayer]="bookworm" [pyvuln]="bookworm" [npmvuln]="bookworm" [langvuln]="bookworm rustvuln" [langbig]="bookworm pyvuln langvuln"
 )
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -79,7 +83,7 @@ for a in "$@"; do
     --force) FORCE=1 ;;
     --check) CHECK=1 ;;
     -h|--help) sed -n '2,/^set -Eeuo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    bookworm|bullseye|busybox|rpm|multilayer|pyvuln|npmvuln|rustvuln|langvuln) TARGETS+=("$a") ;;
+    bookworm|bullseye|busybox|rpm|multilayer|pyvuln|npmvuln|rustvuln|langvuln|langbig) TARGETS+=("$a") ;;
     *) die "unknown argument '$a' (try --help)" ;;
   esac
 done
@@ -108,6 +112,7 @@ outputs_of() {
     npmvuln) echo "npmvuln.docker.tar npmvuln.expected-npm.txt" ;;
     rustvuln) echo "rustvuln.project/" ;;
     langvuln) echo "langvuln.docker.tar langvuln.root/ langvuln.expected-binaries.txt langvuln.expected-java.txt langvuln.expected-gems.txt" ;;
+    langbig) echo "langbig.docker.tar" ;;
   esac
 }
 is_fresh() { # name -> 0 if stamp matches recipe, deps and outputs exist
@@ -793,6 +798,57 @@ EOF
   log "langvuln: done in $(since "$t0") s ($(wc -l < "$OUT/langvuln.expected-binaries.txt") modules and crates)"
 }
 
+# A large application image for the language-package benchmark against Trivy (not built by default).
+LANGBIG_NPM=(react-scripts@5.0.1 @angular/cli@15.0.4 webpack@5.75.0 jest@29.3.1 eslint@8.30.0 @babel/core@7.20.5 typescript@4.9.4 express@4.18.2)
+build_langbig() {
+  local t0 ctx="$WORK/langbig.ctx" ref="$IMG_PREFIX/langbig:latest" base="$IMG_PREFIX/bookworm:latest" old i n
+  t0="$(now)"
+  command -v npm >/dev/null || apt_install npm
+  ensure_image bookworm
+  safe_rm "$ctx"; mkdir -p "$ctx/app" "$ctx/tools" "$ctx/py" "$ctx/gems"
+  log "langbig: npm install ${LANGBIG_NPM[*]}"
+  printf '{"name":"bh-big-app","version":"1.0.0","private":true}\n' > "$ctx/app/package.json"
+  (cd "$ctx/app" && npm install --no-audit --no-fund --ignore-scripts --save-exact "${LANGBIG_NPM[@]}") \
+    > "$WORK/langbig.npm.log" 2>&1 || { tail -n 40 "$WORK/langbig.npm.log" >&2; die "npm install failed"; }
+  for i in $(seq 1 40); do
+    for b in age fzf; do cp "$OUT/langvuln.root/usr/bin/$b" "$ctx/tools/$b-$i"; done
+    for b in bh-goapp bh-goapp-stripped bh-rustvuln; do cp "$OUT/langvuln.root/usr/local/bin/$b" "$ctx/tools/$b-$i"; done
+  done
+  mkdir -p "$WORK/langbig.pyvuln"
+  tar -xf "$OUT/pyvuln.docker.tar" -C "$WORK/langbig.pyvuln"
+  for i in 1 2 3 4 5; do
+    mkdir -p "$ctx/py/venv$i/lib/python3.11/site-packages"
+    python3 - "$WORK/langbig.pyvuln" "$ctx/py/venv$i/lib/python3.11/site-packages" <<'PY'
+import json, os, sys, tarfile
+root, dest = sys.argv[1], sys.argv[2]
+manifest = json.load(open(os.path.join(root, "manifest.json")))[0]
+with tarfile.open(os.path.join(root, manifest["Layers"][-1])) as t:
+    for m in t.getmembers():
+        pre = "usr/local/lib/python3.11/dist-packages/"
+        if m.name.startswith(pre) and m.isfile():
+            m.name = m.name[len(pre):]
+            t.extract(m, dest)
+PY
+  done
+  cp -r "$OUT/langvuln.root/usr/share/rubygems-integration" "$ctx/gems/"
+  n="$(find "$ctx/app/node_modules" -name package.json -path '*/node_modules/*' | wc -l)"
+  cat > "$ctx/Containerfile" <<EOF
+FROM $base
+COPY app/ /app/
+COPY tools/ /opt/tools/
+COPY py/ /opt/py/
+COPY gems/ /usr/share/
+LABEL org.opencontainers.image.title="bh-test langbig"
+EOF
+  old="$(image_id "$ref")"
+  "${P[@]}" build --quiet --no-cache --network none --layers -f "$ctx/Containerfile" -t "$ref" "$ctx" \
+    > "$WORK/langbig.build.log" 2>&1 || { tail -n 40 "$WORK/langbig.build.log" >&2; die "podman build failed"; }
+  drop_old_image "$old" "$ref"
+  save_image "$ref" docker-archive langbig.docker.tar
+  write_stamp langbig
+  log "langbig: done in $(since "$t0") s ($n package.json files, $(ls "$ctx/tools" | wc -l) binaries)"
+}
+
 # ---------------------------------------------------------------------------------------------------------
 if [ ${#TODO[@]} -gt 0 ]; then
   log "output: $OUT; to build: ${TODO[*]}"
@@ -812,6 +868,7 @@ if [ ${#TODO[@]} -gt 0 ]; then
       npmvuln) build_npmvuln ;;
       rustvuln) build_rustvuln ;;
       langvuln) build_langvuln ;;
+      langbig) build_langbig ;;
     esac
   done
   safe_rm "$WORK"
