@@ -10,11 +10,13 @@
 
 pub mod apk;
 pub mod binary;
+pub mod bun;
 pub mod cargo_lock;
 pub mod composer;
 pub mod control;
 pub mod dpkg;
 pub mod gomod;
+pub mod gradle;
 pub mod jar;
 pub mod node;
 pub mod npm_lock;
@@ -476,7 +478,7 @@ pub fn wanted_for(sources: Sources) -> Wanted {
     }
     let installed = wanted();
     Wanted::new(
-        format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1,pnpm-1,gomod-1,cargo-1,composer-lock-1,nuget-1,pylock-1,gemlock-1"),
+        format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1,pnpm-1,gomod-1,cargo-1,composer-lock-1,nuget-1,pylock-1,gemlock-1,gradle-1,bun-1"),
         move |p| {
             installed.wants(p)
                 || npm_lock::wants(p)
@@ -489,6 +491,8 @@ pub fn wanted_for(sources: Sources) -> Wanted {
                 || nuget::wants_lock(p)
                 || pylock::wants(p)
                 || ruby::wants_lock(p)
+                || gradle::wants(p)
+                || bun::wants(p)
         },
     )
     .with_probe(jar::wants, binary::probe_file)
@@ -554,6 +558,8 @@ pub fn analyze_sources(index: &ImageIndex, limits: &Limits, sources: Sources) ->
     );
     if sources.lockfiles {
         pylock::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
+        gradle::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
+        bun::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         npm_lock::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         yarn::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         pnpm::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);

@@ -98,6 +98,7 @@ fn lockfiles_match_trivys_goldens() {
         ("pipenv", "pipenv.json.golden", "pipenv", false, 1, true),
         ("poetry", "poetry.json.golden", "poetry", false, 3, true),
         ("pylock", "pylock.json.golden", "pylock", false, 3, true),
+        ("bun", "bun.json.golden", "bun", false, 2, true),
     ];
     for (dir, name, kind, dev, n, licences) in cases {
         let path = fixtures.join(dir);
@@ -152,4 +153,59 @@ fn lockfiles_match_trivys_goldens() {
             }
         );
     }
+}
+
+/// Gradle: Trivy's golden for its fixture lists findings only (no package list); the packages it
+/// flags are exactly the lockfile's.
+#[test]
+fn gradle_lockfile_as_trivys_golden_flags_it() {
+    let Some(fixtures) = common::shared("lockfiles/trivy-repo/gradle") else {
+        return;
+    };
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/data/scanner-goldens/trivy/gradle.json.golden"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let want: BTreeSet<String> = golden["Results"][0]["Vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            format!(
+                "{}@{}",
+                v["PkgName"].as_str().unwrap(),
+                v["InstalledVersion"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let sources = bulkhead_inventory::Sources {
+        lockfiles: true,
+        dev: false,
+    };
+    let scanned = bulkhead_image::scan_target(
+        fixtures.to_str().unwrap(),
+        &bulkhead_inventory::wanted_for(sources),
+        &bulkhead_image::ScanOptions::default(),
+    )
+    .unwrap();
+    let inv = bulkhead_inventory::analyze_sources(
+        &scanned.index,
+        &bulkhead_inventory::Limits::default(),
+        sources,
+    );
+    let ours: BTreeSet<String> = inv
+        .packages
+        .iter()
+        .filter(|p| p.kind == Some(bulkhead_core::PackageKind::Maven))
+        .map(|p| format!("{}@{}", p.name, p.version))
+        .collect();
+    assert_eq!(ours, want);
+    assert_eq!(
+        bulkhead_core::purl::package_purl(&inv.packages[0], None).as_deref(),
+        Some("pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.1")
+    );
 }

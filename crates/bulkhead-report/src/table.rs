@@ -3,7 +3,9 @@
 //! (`--list-all-pkgs`) or when no vulnerability scan ran (the inventory is then the result).
 
 use crate::RenderOptions;
-use bulkhead_core::{Artifact, Finding, FindingKind, Report, Severity, Target, VulnStatus};
+use bulkhead_core::{
+    Artifact, Finding, FindingKind, PackageKind, Report, Severity, Target, VulnStatus,
+};
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 /// Longest text a table cell shows (the machine formats carry the whole text): laying out cells of
@@ -150,14 +152,18 @@ pub fn vulnerabilities(vulns: &[&Finding], opts: &RenderOptions) -> String {
     if vulns.is_empty() {
         return out;
     }
-    // Section: None for OS packages, else (file, purl type).
+    // Section: None for OS packages; installed language packages by type (as Trivy's
+    // "Python (python-pkg)" result); a binary's or a lockfile's by its file.
     let section = |f: &Finding| -> Option<(String, &'static str)> {
         let kind = f.package.as_ref().and_then(|p| p.kind)?;
         if kind.is_os() {
             return None;
         }
+        let file = f.location.file.clone().unwrap_or_default();
+        let per_file = matches!(kind, PackageKind::Golang | PackageKind::Cargo)
+            || is_lockfile(file.rsplit('/').next().unwrap_or(&file));
         Some((
-            f.location.file.clone().unwrap_or_default(),
+            if per_file { file } else { String::new() },
             kind.purl_type(),
         ))
     };
@@ -169,9 +175,13 @@ pub fn vulnerabilities(vulns: &[&Finding], opts: &RenderOptions) -> String {
     let many = sections.len() > 1;
     for (sec, rows) in sections {
         if let Some((file, kind)) = &sec {
+            let what = if file.is_empty() {
+                installed_label(kind).to_string()
+            } else {
+                format!("/{}", clean(file))
+            };
             out.push_str(&format!(
-                "\n/{} ({kind})\n{}\n",
-                clean(file),
+                "\n{what} ({kind})\n{}\n",
                 severity_summary("Total", &rows)
             ));
         } else if many {
@@ -183,6 +193,44 @@ pub fn vulnerabilities(vulns: &[&Finding], opts: &RenderOptions) -> String {
         out.push_str(&vulnerability_rows(rows, opts));
     }
     out
+}
+
+/// Lockfiles and other per-project dependency files (their findings are listed per file).
+fn is_lockfile(base: &str) -> bool {
+    matches!(
+        base,
+        "package-lock.json"
+            | "npm-shrinkwrap.json"
+            | "yarn.lock"
+            | "pnpm-lock.yaml"
+            | "bun.lock"
+            | "go.mod"
+            | "Cargo.lock"
+            | "composer.lock"
+            | "installed.json"
+            | "packages.lock.json"
+            | "packages.config"
+            | "Pipfile.lock"
+            | "poetry.lock"
+            | "uv.lock"
+            | "Gemfile.lock"
+            | "gradle.lockfile"
+    ) || (base.starts_with("requirements") && base.ends_with(".txt"))
+        || (base.starts_with("pylock") && base.ends_with(".toml"))
+        || base.ends_with(".deps.json")
+}
+
+/// How installed packages of a purl type are named in the table.
+fn installed_label(purl_type: &str) -> &'static str {
+    match purl_type {
+        "pypi" => "Python packages",
+        "npm" => "Node.js packages",
+        "gem" => "Ruby gems",
+        "maven" => "Java archives",
+        "composer" => "PHP packages",
+        "nuget" => ".NET packages",
+        _ => "Language packages",
+    }
 }
 
 fn vulnerability_rows(mut sorted: Vec<&Finding>, opts: &RenderOptions) -> String {

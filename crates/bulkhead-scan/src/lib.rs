@@ -517,10 +517,14 @@ fn match_vulnerabilities(
     if !unrated.is_empty() {
         let n: usize = unrated.iter().map(|(_, n)| n).sum();
         let by: Vec<String> = unrated.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let go = if unrated.iter().any(|(k, _)| *k == "golang") {
+            " (the Go vulnerability database rates none)"
+        } else {
+            ""
+        };
         notices.push(format!(
             "{n} vulnerabilities of UNKNOWN severity are not shown ({}): their advisories \
-             carry no rating (the Go vulnerability database rates none); add UNKNOWN to \
-             --severity to see them",
+             carry no rating{go}; add UNKNOWN to --severity to see them",
             by.join(", ")
         ));
     }
