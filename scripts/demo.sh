@@ -6,11 +6,12 @@
 # ./pyvuln.sarif), failing the gate with --exit-code, then runs Falco rules over real captures
 # (Kubernetes audit events and a .scap syscall capture) and live (the eBPF monitor for a few
 # seconds); checks the example Dockerfile and manifests of docs/examples/config; scans a Go project's
-# modules against the Go vulnerability database.
+# modules against the Go vulnerability database; scans an application image's Go and Rust binaries,
+# jars and gems (./langvuln.cdx.json) and the same findings from its SBOM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build-test-images.sh bookworm pyvuln
+bash scripts/build-test-images.sh bookworm pyvuln langvuln
 cargo build --release -p bulkhead
 BH=./target/release/bulkhead
 T="${BULKHEAD_TESTDATA:-/var/tmp/bulkhead-testdata}"
@@ -75,8 +76,17 @@ wait "$MON"
 echo "== a project's dependencies: Go modules (go.mod) against the Go vulnerability database"
 if [ -d ../shared/data/osv/Go ]; then
   GODB="$(mktemp -d)/go.db"
+  export GODB
   $BH db import --db "$GODB" ../shared/data/osv/Go
   $BH fs ../shared/data/pkgdb/lockfiles/trivy-repo/gomod --db "$GODB" | head -n 16
 else
   echo "(../shared/data absent: skipped)"
+fi
+echo "== an application image: Go binaries (build info, stdlib), a cargo-auditable Rust binary, jars, gems"
+if [ -d ../shared/data/osv/Go ] && [ -d ../shared/data/advisories-raw/rustsec ]; then
+  $BH db import --db "$GODB" ../shared/data/advisories-raw/rustsec
+  $BH image "$T/langvuln.docker.tar" --db "$GODB" --severity HIGH,CRITICAL | tail -n 12
+  $BH sbom "$T/langvuln.docker.tar" --format cyclonedx -o langvuln.cdx.json
+  echo "== the same findings from its SBOM (bulkhead sbom scan)"
+  $BH sbom scan langvuln.cdx.json --db "$GODB" --severity HIGH,CRITICAL | tail -n 8
 fi
