@@ -5,7 +5,7 @@ use crate::walk::{LayerFacts, entry_cost};
 use crate::{Error, Limits, MAX_INDEX_WARNINGS, Result, WarningCap};
 use serde::{Deserialize, Serialize};
 use std::collections::hash_map::{DefaultHasher, RandomState};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::hash::{BuildHasher, Hasher};
 use std::ops::Bound;
 use std::sync::{Arc, OnceLock};
@@ -48,6 +48,38 @@ pub struct Captured {
     pub probed: bool,
 }
 
+/// A file entry ordered and looked up by its path, so that a set of them is a map from path to
+/// entry that stores each path once (a path is most of an entry's memory; an image of 100,000
+/// files held them twice as map keys and entries).
+#[derive(Debug)]
+struct ByPath(FileEntry);
+
+impl std::borrow::Borrow<str> for ByPath {
+    fn borrow(&self) -> &str {
+        &self.0.path
+    }
+}
+
+impl PartialEq for ByPath {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.path == other.0.path
+    }
+}
+
+impl Eq for ByPath {}
+
+impl PartialOrd for ByPath {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ByPath {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.path.cmp(&other.0.path)
+    }
+}
+
 /// Per-layer identity kept in the index.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LayerInfo {
@@ -61,7 +93,8 @@ pub struct LayerInfo {
 /// The merged view of an image.
 #[derive(Debug, Default)]
 pub struct ImageIndex {
-    files: BTreeMap<String, FileEntry>,
+    /// Entries by path; the path is held once, in the entry ([`ByPath`]).
+    files: BTreeSet<ByPath>,
     contents: BTreeMap<String, Captured>,
     pub layers: Vec<LayerInfo>,
     /// Safety skips and other non-fatal problems, prefixed with the layer (at most
@@ -153,8 +186,8 @@ impl ImageIndex {
     }
 
     fn remove_file(&mut self, path: &str) {
-        if let Some(e) = self.files.remove(path) {
-            self.bytes -= file_cost(&e);
+        if let Some(e) = self.files.take(path) {
+            self.bytes -= file_cost(&e.0);
         }
     }
 
@@ -179,7 +212,17 @@ impl ImageIndex {
         }
         let prefix = format!("{dir}/");
         let (mut bytes, mut captured) = (0, 0);
-        remove_prefixed(&mut self.files, &prefix, |_, e| bytes += file_cost(e));
+        let doomed: Vec<String> = self
+            .files
+            .range::<str, _>((Bound::Included(prefix.as_str()), Bound::Unbounded))
+            .take_while(|e| e.0.path.starts_with(&prefix))
+            .map(|e| e.0.path.clone())
+            .collect();
+        for k in doomed {
+            if let Some(e) = self.files.take(k.as_str()) {
+                bytes += file_cost(&e.0);
+            }
+        }
         remove_prefixed(&mut self.contents, &prefix, |_, c| {
             captured += c.data.len() as u64
         });
@@ -212,13 +255,14 @@ impl ImageIndex {
             self.remove_content(&entry.path);
             if entry.kind != FileKind::Dir {
                 // A non-directory replaces a lower directory and everything in it.
-                if matches!(self.files.get(&entry.path), Some(e) if e.kind == FileKind::Dir) {
+                if matches!(self.files.get(entry.path.as_str()), Some(e) if e.0.kind == FileKind::Dir)
+                {
                     self.remove_subtree(&entry.path, false);
                 }
             }
             self.bytes += file_cost(&entry);
-            if let Some(old) = self.files.insert(entry.path.clone(), entry) {
-                self.bytes -= file_cost(&old);
+            if let Some(old) = self.files.replace(ByPath(entry)) {
+                self.bytes -= file_cost(&old.0);
             }
             if self.bytes > limits.max_index_bytes {
                 return Err(Error::Layer {
@@ -270,7 +314,8 @@ impl ImageIndex {
         let before = self.files.len();
         let doomed: Vec<(String, bool)> = self
             .files
-            .values()
+            .iter()
+            .map(|e| &e.0)
             .filter(|e| skip(&e.path, e.kind == FileKind::Dir))
             .map(|e| (e.path.clone(), e.kind == FileKind::Dir))
             .collect();
@@ -285,7 +330,7 @@ impl ImageIndex {
         let files = &self.files;
         let mut released = 0;
         self.contents.retain(|p, c| {
-            let keep = files.contains_key(p);
+            let keep = files.contains(p.as_str());
             if !keep {
                 released += c.data.len() as u64;
             }
@@ -297,7 +342,7 @@ impl ImageIndex {
 
     /// Every path of the final image, sorted.
     pub fn files(&self) -> impl Iterator<Item = &FileEntry> {
-        self.files.values()
+        self.files.iter().map(|e| &e.0)
     }
 
     /// Number of paths.
@@ -322,7 +367,7 @@ impl ImageIndex {
 
     /// The entry at a normalised path, without following links.
     pub fn entry(&self, path: &str) -> Option<&FileEntry> {
-        self.files.get(path.trim_start_matches('/'))
+        self.files.get(path.trim_start_matches('/')).map(|e| &e.0)
     }
 
     /// Captured contents of every wanted file (paths as stored, unresolved).
@@ -346,7 +391,8 @@ impl ImageIndex {
             let state = RandomState::new();
             let hashes = self
                 .files
-                .values()
+                .iter()
+                .map(|e| &e.0)
                 .filter(|e| e.kind == FileKind::Symlink)
                 .filter_map(|e| {
                     let mut h = state.build_hasher();
@@ -393,7 +439,7 @@ impl ImageIndex {
             if !links.hashes.contains(&key) {
                 continue;
             }
-            let Some(entry) = self.files.get(&resolved.join("/")) else {
+            let Some(entry) = self.files.get(resolved.join("/").as_str()).map(|e| &e.0) else {
                 continue;
             };
             if entry.kind == FileKind::Symlink {
@@ -416,7 +462,7 @@ impl ImageIndex {
             }
         }
         let out = resolved.join("/");
-        if self.files.contains_key(&out) {
+        if self.files.contains(out.as_str()) {
             Some(out)
         } else {
             None
@@ -429,7 +475,7 @@ impl ImageIndex {
         if let Some(c) = self.contents.get(&p) {
             return (!c.probed).then_some(c.data.as_slice());
         }
-        let e = self.files.get(&p)?;
+        let e = &self.files.get(p.as_str())?.0;
         if e.kind == FileKind::Hardlink {
             return self
                 .contents
@@ -443,7 +489,7 @@ impl ImageIndex {
     /// The layer that last wrote a captured file.
     pub fn layer_of(&self, path: &str) -> Option<&LayerInfo> {
         let p = self.resolve(path)?;
-        let e = self.files.get(&p)?;
+        let e = &self.files.get(p.as_str())?.0;
         self.layers.get(e.layer as usize)
     }
 }
