@@ -7,8 +7,13 @@
 //! The format: blocks separated by blank lines; a block starts with its specifiers
 //! (`name@range, name@range2:`, quoted when they hold `@scope/`), then indented fields
 //! (`version "1.2.3"`) and dependency sections (`dependencies:` followed by `name "range"` lines).
-//! A dependency resolves to the block listing `name@range` among its specifiers. Yarn 2+ ("Berry")
-//! lockfiles are YAML with a `__metadata` block and are not read yet (said in a warning).
+//! A dependency resolves to the block listing `name@range` among its specifiers.
+//!
+//! Yarn 2+ ("Berry") lockfiles are YAML with a `__metadata` block: each entry is keyed by its
+//! descriptors (`lodash@npm:^4.17.15, lodash@npm:4.17.15`), with `version`, `resolution` and
+//! `dependencies` (`name: npm:^1.0`). Packages resolved from the npm registry are read; the
+//! project's workspaces (`workspace:`), patched copies of a package (`patch:`, the unpatched one
+//! is listed too) and links, portals, files and git checkouts are not registry releases.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -30,10 +35,58 @@ pub struct YarnPackage {
 
 #[derive(Debug, thiserror::Error)]
 pub enum YarnError {
-    #[error("a Yarn 2+ (Berry) lockfile: not read yet")]
-    Berry,
+    #[error("a Yarn 2+ (Berry) lockfile that does not parse: {0}")]
+    Berry(String),
     #[error("line {0}: {1}")]
     Syntax(usize, &'static str),
+}
+
+/// Parse a Yarn 2+ (Berry) lockfile.
+fn parse_berry(text: &str) -> Result<Vec<YarnPackage>, YarnError> {
+    use serde_json::Value;
+    let v: Value = serde_saphyr::from_str(text).map_err(|e| YarnError::Berry(e.to_string()))?;
+    let Some(entries) = v.as_object() else {
+        return Err(YarnError::Berry("not a mapping of descriptors".into()));
+    };
+    let mut out = Vec::new();
+    for (key, e) in entries {
+        if key == "__metadata" {
+            continue;
+        }
+        let resolution = e.get("resolution").and_then(Value::as_str).unwrap_or("");
+        // `name@npm:1.2.3`: a registry release (the name may be scoped).
+        let Some(name) = spec_name(resolution) else {
+            continue;
+        };
+        if !resolution[name.len() + 1..].starts_with("npm:") {
+            continue;
+        }
+        let version = match e.get("version") {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => continue,
+        };
+        let mut deps = Vec::new();
+        for section in ["dependencies", "optionalDependencies"] {
+            for (n, r) in e
+                .get(section)
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(r) = r.as_str() {
+                    deps.push((n.clone(), r.to_string()));
+                }
+            }
+        }
+        out.push(YarnPackage {
+            name: name.to_string(),
+            version,
+            specs: key.split(", ").map(|s| s.trim().to_string()).collect(),
+            deps,
+        });
+    }
+    Ok(out)
 }
 
 fn unquote(s: &str) -> &str {
@@ -64,7 +117,7 @@ pub fn parse(data: &[u8]) -> Result<Vec<YarnPackage>, YarnError> {
         let body = line.trim();
         if indent == 0 {
             if body.starts_with("__metadata:") {
-                return Err(YarnError::Berry);
+                return parse_berry(&text);
             }
             let Some(header) = body.strip_suffix(':') else {
                 return Err(YarnError::Syntax(
@@ -143,10 +196,12 @@ impl<'a> Resolved<'a> {
         Resolved { packages, by_spec }
     }
 
-    /// The package `name@range` resolves to.
+    /// The package `name@range` resolves to (a `package.json` range in a Berry lockfile is keyed
+    /// with its protocol: `name@npm:range`).
     pub fn resolve(&self, name: &str, range: &str) -> Option<usize> {
         self.by_spec
             .get(format!("{name}@{range}").as_str())
+            .or_else(|| self.by_spec.get(format!("{name}@npm:{range}").as_str()))
             .copied()
     }
 
@@ -306,10 +361,19 @@ js-tokens@^4.0.0:
         assert_eq!(r.closure([0]).len(), 3);
         assert_eq!(spec_name("@s/n@^1"), Some("@s/n"));
         assert_eq!(spec_name("lodash@4"), Some("lodash"));
+        assert!(parse(b"__metadata:\n  version: 6\n").unwrap().is_empty());
         assert!(matches!(
-            parse(b"__metadata:\n  version: 6\n"),
-            Err(YarnError::Berry)
+            parse(b"__metadata:\n  version: [\n"),
+            Err(YarnError::Berry(_))
         ));
+        let berry = parse(
+            b"__metadata:\n  version: 8\n\n\"@s/a@npm:^1.0.0, @s/a@npm:1.2.0\":\n  version: 1.2.0\n  resolution: \"@s/a@npm:1.2.0\"\n  dependencies:\n    b: \"npm:^2\"\n\n\"b@npm:^2\":\n  version: 2.0.1\n  resolution: \"b@npm:2.0.1\"\n\n\"b@patch:b@npm%3A^2#~builtin<compat/b>\":\n  version: 2.0.1\n  resolution: \"b@patch:b@npm%3A2.0.1#~builtin<compat/b>::version=2.0.1\"\n\n\"app@workspace:.\":\n  version: 0.0.0-use.local\n  resolution: \"app@workspace:.\"\n",
+        )
+        .unwrap();
+        assert_eq!(berry.len(), 2, "{berry:?}");
+        let r = Resolved::new(&berry);
+        assert_eq!(r.resolve("@s/a", "1.2.0"), Some(0));
+        assert_eq!(r.depends_on(0), ["b@2.0.1"]);
         assert!(parse(b"  version \"1\"\n").is_err());
         assert!(wants("app/yarn.lock") && !wants("app/node_modules/x/yarn.lock"));
     }

@@ -209,3 +209,63 @@ fn gradle_lockfile_as_trivys_golden_flags_it() {
         Some("pkg:maven/com.fasterxml.jackson.core/jackson-databind@2.9.1")
     );
 }
+
+/// Yarn 2+ (Berry): a lockfile Yarn 4.5.3 wrote for a small project (tests/generated/README.md):
+/// its 15 registry packages, the dev-only one left out unless asked for, edges resolved through
+/// the `npm:` descriptors, the workspace itself not a package.
+#[test]
+fn yarn_berry_lockfile_from_yarn_4() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/generated/yarn-berry");
+    let read = |dev: bool| {
+        let sources = bulkhead_inventory::Sources {
+            lockfiles: true,
+            dev,
+        };
+        let scanned = bulkhead_image::scan_target(
+            dir.to_str().unwrap(),
+            &bulkhead_inventory::wanted_for(sources),
+            &bulkhead_image::ScanOptions::default(),
+        )
+        .unwrap();
+        bulkhead_inventory::analyze_sources(
+            &scanned.index,
+            &bulkhead_inventory::Limits::default(),
+            sources,
+        )
+    };
+    let inv = read(false);
+    assert!(inv.warnings.is_empty(), "{:?}", inv.warnings);
+    let locked: Vec<&bulkhead_core::Package> = inv
+        .packages
+        .iter()
+        .filter(|p| p.db_path == "/yarn.lock")
+        .collect();
+    assert_eq!(locked.len(), 14, "{locked:?}");
+    assert!(
+        !locked
+            .iter()
+            .any(|p| p.name == "ansi-html" || p.name == "berry-app")
+    );
+    let highlight = locked
+        .iter()
+        .find(|p| p.name == "@babel/highlight")
+        .unwrap();
+    assert_eq!(highlight.version, "7.25.9");
+    assert_eq!(
+        highlight.depends_on,
+        [
+            "@babel/helper-validator-identifier@7.29.17",
+            "chalk@2.4.2",
+            "js-tokens@4.0.0",
+            "picocolors@1.1.1"
+        ]
+    );
+    let with_dev = read(true);
+    let dev: Vec<&str> = with_dev
+        .packages
+        .iter()
+        .filter(|p| p.db_path == "/yarn.lock" && p.dev)
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(dev, ["ansi-html"]);
+}
