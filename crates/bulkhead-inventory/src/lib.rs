@@ -478,7 +478,7 @@ pub fn wanted_for(sources: Sources) -> Wanted {
     }
     let installed = wanted();
     Wanted::new(
-        format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1,pnpm-1,gomod-1,cargo-1,composer-lock-1,nuget-1,pylock-1,gemlock-1,gradle-1,bun-1"),
+        format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1,pnpm-1,gomod-1,cargo-1,composer-lock-1,nuget-1,pylock-2,gemlock-1,gradle-1,bun-1"),
         move |p| {
             installed.wants(p)
                 || npm_lock::wants(p)
@@ -490,6 +490,7 @@ pub fn wanted_for(sources: Sources) -> Wanted {
                 || composer::wants_lock(p)
                 || nuget::wants_lock(p)
                 || pylock::wants(p)
+                || pylock::wants_manifest(p)
                 || ruby::wants_lock(p)
                 || gradle::wants(p)
                 || bun::wants(p)

@@ -5,8 +5,9 @@
 //!   markers dropped, comments ignored); options (`-r`, `-e`, `--hash`, …) and unpinned lines
 //!   are not packages.
 //! - `Pipfile.lock`: `default` (and `develop` as development-only), version `==x` → `x`.
-//! - `poetry.lock`: every `[[package]]`; `category = "dev"` ones are development-only; edges from
-//!   `[package.dependencies]` resolved by normalised name in the lock.
+//! - `poetry.lock`: every `[[package]]`; `category = "dev"` ones (Poetry 1.1) and, with the
+//!   `pyproject.toml` next to the lock, those only its dependency groups reach are
+//!   development-only; edges from `[package.dependencies]` resolved by normalised name in the lock.
 //! - `uv.lock`: every `[[package]]` but the project itself (`source = { virtual | editable }`),
 //!   edges from `dependencies`; what only the project's `dev-dependencies` reach is
 //!   development-only.
@@ -29,6 +30,11 @@ pub fn wants(path: &str) -> bool {
         || b == "uv.lock"
         || b == "pylock.toml"
         || (b.starts_with("pylock.") && b.ends_with(".toml"))
+}
+
+/// Whether `path` is a project manifest read next to a `poetry.lock`.
+pub fn wants_manifest(path: &str) -> bool {
+    base(path) == "pyproject.toml"
 }
 
 /// PEP 503 normalised name (for resolving edges).
@@ -317,6 +323,81 @@ pub fn parse_pylock(data: &[u8]) -> Result<Vec<Locked>, toml::de::Error> {
     parse_pylock_raw(data).map(crate::named)
 }
 
+/// The main and group (development) dependency names a `pyproject.toml` declares for Poetry:
+/// `[tool.poetry.dependencies]` and PEP 621 `[project] dependencies` are main;
+/// `[tool.poetry.group.<name>.dependencies]` and the legacy `[tool.poetry.dev-dependencies]`
+/// are groups. Names are normalised.
+pub fn poetry_roots(data: &[u8]) -> Option<(Vec<String>, Vec<String>)> {
+    let v: toml::Value = toml::from_str(&String::from_utf8_lossy(data)).ok()?;
+    let keys = |t: Option<&toml::Value>| -> Vec<String> {
+        t.and_then(toml::Value::as_table)
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| norm(k))
+            .filter(|k| k != "python")
+            .collect()
+    };
+    let poetry = v.get("tool").and_then(|t| t.get("poetry"));
+    let mut main = keys(poetry.and_then(|p| p.get("dependencies")));
+    // PEP 508 strings: the name ends at the first version, extra or marker character.
+    for d in v
+        .get("project")
+        .and_then(|p| p.get("dependencies"))
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(toml::Value::as_str)
+    {
+        let end = d
+            .find(|c: char| " <>=!~;[(@".contains(c))
+            .unwrap_or(d.len());
+        main.push(norm(&d[..end]));
+    }
+    let mut groups = keys(poetry.and_then(|p| p.get("dev-dependencies")));
+    for (_, g) in poetry
+        .and_then(|p| p.get("group"))
+        .and_then(toml::Value::as_table)
+        .into_iter()
+        .flatten()
+    {
+        groups.extend(keys(g.get("dependencies")));
+    }
+    Some((main, groups))
+}
+
+/// Mark as development-only the packages of a Poetry lock that only the project's groups reach
+/// (as Trivy does with the `pyproject.toml` next to the lock).
+fn poetry_dev(locked: &mut [Locked], main: &[String], groups: &[String]) {
+    let idx: HashMap<String, usize> = locked
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (format!("{}@{}", l.name, l.version), i))
+        .collect();
+    let by_name: HashMap<String, usize> = locked
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.name.clone(), i))
+        .collect();
+    let deps = |i: usize| -> Vec<usize> {
+        locked[i]
+            .depends_on
+            .iter()
+            .filter_map(|d| idx.get(d).copied())
+            .collect()
+    };
+    let roots = |names: &[String]| -> Vec<usize> {
+        names
+            .iter()
+            .filter_map(|n| by_name.get(n).copied())
+            .collect()
+    };
+    let prod = crate::closure(roots(main), deps);
+    let dev = crate::closure(roots(groups), deps);
+    for i in dev.difference(&prod) {
+        locked[*i].dev = true;
+    }
+}
+
 /// Add the packages of the index's Python dependency files (directory scans).
 pub(crate) fn analyze_ctx(
     index: &bulkhead_image::ImageIndex,
@@ -340,7 +421,18 @@ pub(crate) fn analyze_ctx(
                 parse_pipfile_lock,
             )
         } else if b == "poetry.lock" {
-            crate::parse_captured(index, ctx, &mut fw, path, "not a poetry.lock", parse_poetry)
+            crate::parse_captured(index, ctx, &mut fw, path, "not a poetry.lock", parse_poetry).map(
+                |mut l| {
+                    let dir = path.strip_suffix("poetry.lock").unwrap_or("");
+                    if let Some((main, groups)) = index
+                        .read(&format!("{dir}pyproject.toml"))
+                        .and_then(poetry_roots)
+                    {
+                        poetry_dev(&mut l, &main, &groups);
+                    }
+                    l
+                },
+            )
         } else if b == "uv.lock" {
             crate::parse_captured(index, ctx, &mut fw, path, "not a uv.lock", parse_uv)
         } else {
@@ -400,5 +492,53 @@ dependencies = [{ name = "click" }]
         assert_eq!(l[1].depends_on, ["click@8.1.3"]);
         assert!(parse_uv(b"[[package]]\nname = 1").is_err());
         assert!(wants("svc/requirements-dev.txt") && wants("uv.lock") && !wants("notes.txt"));
+    }
+
+    #[test]
+    fn poetry_groups_from_pyproject() {
+        let lock = br#"[[package]]
+name = "click"
+version = "8.1.3"
+[package.dependencies]
+colorama = {version = "*"}
+[[package]]
+name = "colorama"
+version = "0.4.6"
+[[package]]
+name = "pytest"
+version = "8.0.0"
+[package.dependencies]
+colorama = "*"
+iniconfig = "*"
+[[package]]
+name = "iniconfig"
+version = "2.0.0"
+"#;
+        let mut l = parse_poetry(lock).unwrap();
+        let (main, groups) = poetry_roots(
+            b"[tool.poetry.dependencies]
+python = \"^3.9\"
+Click = \"8.1.3\"
+[tool.poetry.group.test.dependencies]
+pytest = \"*\"
+",
+        )
+        .unwrap();
+        assert_eq!(
+            (main.clone(), groups.clone()),
+            (vec!["click".to_string()], vec!["pytest".to_string()])
+        );
+        poetry_dev(&mut l, &main, &groups);
+        let dev: Vec<&str> = l
+            .iter()
+            .filter(|x| x.dev)
+            .map(|x| x.name.as_str())
+            .collect();
+        assert_eq!(dev, ["pytest", "iniconfig"]);
+        let (main, _) = poetry_roots(
+            b"[project]\ndependencies = [\"requests[socks]>=2.0 ; python_version>'3'\"]\n",
+        )
+        .unwrap();
+        assert_eq!(main, ["requests"]);
     }
 }
