@@ -415,7 +415,31 @@ fn go_binaries_match_the_x_mod_semver_oracle() {
     let db = dir.path().join("adv.db");
     import_db(&db, &osv);
     import_db(&db, &rustsec);
+    import_db(&db, &shared.join("osv/Maven"));
     let r = scan_with_db(&image, &db, &["--format", "json"]);
+    // Java: log4j-core 2.19.0 (Debian's jar) is in GHSA-3pxv-7cmr-fjr4's range [2.0-alpha1, 2.25.4).
+    let log4j = findings(&r)
+        .iter()
+        .find(|f| f["package"]["name"] == "org.apache.logging.log4j:log4j-core")
+        .expect("a finding for Debian's log4j-core jar");
+    assert!(
+        log4j["evidence"]["advisories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "GHSA-3pxv-7cmr-fjr4"),
+        "{log4j}"
+    );
+    assert_eq!(
+        log4j["package"]["name"],
+        "org.apache.logging.log4j:log4j-core"
+    );
+    assert_eq!(log4j["package"]["version"], "2.19.0");
+    assert_eq!(log4j["location"]["file"], "usr/share/java/log4j-core.jar");
+    assert_eq!(
+        log4j["package"]["purl"],
+        "pkg:maven/org.apache.logging.log4j/log4j-core@2.19.0"
+    );
     let mut ours: BTreeSet<(String, String, String)> = BTreeSet::new();
     let mut crates: BTreeSet<String> = BTreeSet::new();
     for v in findings(&r) {
