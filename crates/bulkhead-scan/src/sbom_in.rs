@@ -94,17 +94,19 @@ fn cyclonedx(v: &Value) -> Result<SbomContents, SbomError> {
             .map(String::from),
         ..Default::default()
     };
+    // Depth first, in document order (the first OS package's `distro` names the OS).
     let mut stack: Vec<&Value> = v
         .get("components")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
+        .rev()
         .collect();
     let (mut no_purl, mut unknown) = (0usize, BTreeMap::<String, usize>::new());
     let mut os_purls: Vec<String> = Vec::new();
     while let Some(c) = stack.pop() {
         if let Some(children) = c.get("components").and_then(Value::as_array) {
-            stack.extend(children);
+            stack.extend(children.iter().rev());
         }
         let kind = c.get("type").and_then(Value::as_str).unwrap_or("");
         if kind == "operating-system" {
@@ -238,8 +240,10 @@ fn finish(
 }
 
 fn os_info(name: &str, version: &str, source: &str) -> OsInfo {
+    // os-release IDs (what Syft writes) as Bulkhead (and Trivy) name the families.
+    let id = name.to_ascii_lowercase();
     OsInfo {
-        family: name.to_ascii_lowercase(),
+        family: bulkhead_inventory::os::family_of(&id).to_string(),
         version: version.to_string(),
         pretty_name: None,
         codename: None,
@@ -405,4 +409,65 @@ pub fn os_from_purls<'a>(purls: impl IntoIterator<Item = &'a str>) -> Option<OsI
 
 fn pep503(name: &str) -> String {
     bulkhead_advisories::ecosystem::normalise_package("PyPI", name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Syft writes the source package in the purl's `upstream` qualifier (and the OS only in the
+    /// `distro` qualifier when its SBOM has no OS component).
+    #[test]
+    fn syft_style_purls() {
+        let doc = br#"{"bomFormat":"CycloneDX","specVersion":"1.5","components":[
+          {"type":"library","name":"libssl3","version":"3.0.11-1~deb12u2",
+           "purl":"pkg:deb/debian/libssl3@3.0.11-1~deb12u2?arch=amd64&upstream=openssl&distro=debian-12"},
+          {"type":"library","name":"libgcc-s1","version":"12.2.0-14",
+           "purl":"pkg:deb/debian/libgcc-s1@12.2.0-14?arch=amd64&upstream=gcc-12%4012.2.0-14&distro=debian-12"},
+          {"type":"library","name":"openssl-libs","version":"1:3.0.7-16.el9",
+           "purl":"pkg:rpm/redhat/openssl-libs@3.0.7-16.el9?arch=x86_64&epoch=1&upstream=openssl-3.0.7-16.el9.src.rpm&distro=rhel-9.2"},
+          {"type":"library","name":"Jinja2","version":"3.1.2","purl":"pkg:pypi/jinja2@3.1.2"},
+          {"type":"library","name":"core","version":"7.20.5","purl":"pkg:npm/%40babel/core@7.20.5"},
+          {"type":"library","name":"x","version":"1","purl":"pkg:hex/x@1"},
+          {"type":"library","name":"nopurl","version":"1"}]}"#;
+        let s = parse(doc).unwrap();
+        let os = s.os.as_ref().unwrap();
+        assert_eq!((os.family.as_str(), os.version.as_str()), ("debian", "12"));
+        let by = |n: &str| s.packages.iter().find(|p| p.name == n).unwrap();
+        let ssl = by("libssl3");
+        assert_eq!(ssl.src_name.as_deref(), Some("openssl"));
+        assert_eq!(ssl.src_version, None);
+        let gcc = by("libgcc-s1");
+        assert_eq!(
+            (gcc.src_name.as_deref(), gcc.src_version.as_deref()),
+            (Some("gcc-12"), Some("12.2.0-14"))
+        );
+        let rpm = by("openssl-libs");
+        assert_eq!(
+            (rpm.version.as_str(), rpm.release.as_deref(), rpm.epoch),
+            ("3.0.7", Some("16.el9"), Some(1))
+        );
+        assert_eq!(
+            (
+                rpm.src_name.as_deref(),
+                rpm.src_version.as_deref(),
+                rpm.src_release.as_deref()
+            ),
+            (Some("openssl"), Some("3.0.7"), Some("16.el9"))
+        );
+        assert_eq!(by("Jinja2").kind, Some(PackageKind::PyPI));
+        assert_eq!(by("@babel/core").version, "7.20.5");
+        assert_eq!(s.packages.len(), 5);
+        assert!(
+            s.notices
+                .iter()
+                .any(|n| n.contains("1 components have no purl"))
+        );
+        assert!(s.notices.iter().any(|n| n.contains("`hex`")));
+        let rhel = os_from_purls(["pkg:rpm/redhat/bash@5.1.8-6.el9?distro=rhel-9.2"]).unwrap();
+        assert_eq!(
+            (rhel.family.as_str(), rhel.version.as_str()),
+            ("redhat", "9.2")
+        );
+    }
 }
