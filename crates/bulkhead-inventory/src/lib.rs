@@ -23,6 +23,7 @@ pub mod npm_lock;
 pub mod nuget;
 pub mod os;
 pub mod pnpm;
+pub mod pom;
 pub mod pylock;
 pub mod python;
 pub mod rpm;
@@ -478,7 +479,7 @@ pub fn wanted_for(sources: Sources) -> Wanted {
     }
     let installed = wanted();
     Wanted::new(
-        format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1,pnpm-1,gomod-1,cargo-1,composer-lock-1,nuget-1,pylock-2,gemlock-1,gradle-1,bun-1"),
+        format!("{ANALYZERS_VERSION},npm-lock-1,yarn-1,pnpm-1,gomod-1,cargo-1,composer-lock-1,nuget-1,pylock-2,gemlock-1,gradle-1,bun-1,pom-1"),
         move |p| {
             installed.wants(p)
                 || npm_lock::wants(p)
@@ -493,6 +494,7 @@ pub fn wanted_for(sources: Sources) -> Wanted {
                 || pylock::wants_manifest(p)
                 || ruby::wants_lock(p)
                 || gradle::wants(p)
+                || pom::wants(p)
                 || bun::wants(p)
         },
     )
@@ -560,6 +562,7 @@ pub fn analyze_sources(index: &ImageIndex, limits: &Limits, sources: Sources) ->
     if sources.lockfiles {
         pylock::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         gradle::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
+        pom::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         bun::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         npm_lock::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);
         yarn::analyze_ctx(index, &mut packages, &mut ctx, sources.dev);

@@ -269,3 +269,66 @@ fn yarn_berry_lockfile_from_yarn_4() {
         .collect();
     assert_eq!(dev, ["ansi-html"]);
 }
+
+/// Maven: Trivy's pom fixture gives what Trivy 0.59.1 lists for it offline (the project, and its
+/// compile-scope dependency; `provided` and `test` ones left out), and Trivy's golden flags that
+/// dependency.
+#[test]
+fn pom_xml_as_trivy_reads_it_offline() {
+    let Some(fixtures) = common::shared("lockfiles/trivy-repo/pom") else {
+        return;
+    };
+    let read = |dev: bool| {
+        let sources = bulkhead_inventory::Sources {
+            lockfiles: true,
+            dev,
+        };
+        let scanned = bulkhead_image::scan_target(
+            fixtures.to_str().unwrap(),
+            &bulkhead_inventory::wanted_for(sources),
+            &bulkhead_image::ScanOptions::default(),
+        )
+        .unwrap();
+        let inv = bulkhead_inventory::analyze_sources(
+            &scanned.index,
+            &bulkhead_inventory::Limits::default(),
+            sources,
+        );
+        inv.packages
+            .iter()
+            .filter(|p| p.kind == Some(bulkhead_core::PackageKind::Maven))
+            .map(|p| (format!("{}@{}", p.name, p.version), p.depends_on.clone()))
+            .collect::<BTreeSet<_>>()
+    };
+    let jackson = "com.fasterxml.jackson.core:jackson-databind@2.9.1".to_string();
+    assert_eq!(
+        read(false),
+        BTreeSet::from([
+            (
+                "com.example:log4shell@1.0-SNAPSHOT".to_string(),
+                vec![jackson.clone()]
+            ),
+            (jackson.clone(), vec![]),
+        ])
+    );
+    // With development dependencies: the provided servlet API and the two test-scope JUnit jars.
+    assert_eq!(read(true).len(), 5);
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/data/scanner-goldens/trivy/pom.json.golden"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    for v in golden["Results"][0]["Vulnerabilities"].as_array().unwrap() {
+        assert_eq!(
+            format!(
+                "{}@{}",
+                v["PkgName"].as_str().unwrap(),
+                v["InstalledVersion"].as_str().unwrap()
+            ),
+            jackson
+        );
+    }
+}
