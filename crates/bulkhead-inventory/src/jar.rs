@@ -162,6 +162,8 @@ fn manifest_props(
 
 struct Walk {
     inflated: u64,
+    /// The decompression budget ran out (said once).
+    spent: bool,
     out: Archive,
 }
 
@@ -177,6 +179,14 @@ impl Walk {
         f.take(cap + 1).read_to_end(&mut buf).ok()?;
         self.inflated += buf.len() as u64;
         if buf.len() as u64 > cap {
+            // Said once per archive: what is left of it is not read.
+            if left <= max && !self.spent {
+                self.spent = true;
+                self.out.problems.push(format!(
+                    ": not read further, the {MAX_INFLATED} bytes decompressed for this archive \
+                     are spent"
+                ));
+            }
             return None;
         }
         Some(buf)
@@ -277,9 +287,11 @@ impl Walk {
                 continue;
             }
             let Some(bytes) = self.read_entry(&mut f, MAX_INFLATED) else {
-                self.out.problems.push(format!(
-                    "{path}: not read, the {MAX_INFLATED} bytes decompressed for this archive are spent"
-                ));
+                if !self.spent {
+                    self.out
+                        .problems
+                        .push(format!("{path}: not a readable archive entry"));
+                }
                 return;
             };
             drop(f);
@@ -292,6 +304,7 @@ impl Walk {
 pub fn read_archive<R: Read + Seek>(reader: R, name: &str) -> Archive {
     let mut w = Walk {
         inflated: 0,
+        spent: false,
         out: Archive::default(),
     };
     w.archive(reader, name, "", 0);
