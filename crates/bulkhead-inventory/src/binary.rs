@@ -543,10 +543,8 @@ pub fn go_packages(info: &GoInfo) -> (Vec<Package>, bool) {
         if version.is_empty() || (version.starts_with("v0.0.0") && !ld.is_empty()) {
             version = ld;
         }
-        let mut deps = crate::ids(out.iter().map(|p| (p.name.as_str(), p.version.as_str())));
-        deps.sort();
         let mut main = pkg(&bi.main.path, version);
-        main.depends_on = deps;
+        main.depends_on = crate::ids(out.iter().map(|p| (p.name.as_str(), p.version.as_str())));
         out.push(main);
     }
     (out, !bi.main.path.is_empty())

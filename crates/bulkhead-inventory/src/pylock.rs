@@ -37,23 +37,8 @@ pub fn wants_manifest(path: &str) -> bool {
     base(path) == "pyproject.toml"
 }
 
-/// PEP 503 normalised name (for resolving edges).
-fn norm(name: &str) -> String {
-    let mut out = String::new();
-    let mut sep = false;
-    for c in name.trim().chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !sep {
-                out.push('-');
-            }
-            sep = true;
-        } else {
-            sep = false;
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
-}
+/// PEP 503 normalised name (for resolving edges), as purls write it.
+use bulkhead_core::purl::pep503_normalize as norm;
 
 /// Parse a requirements file: `name[extras]==version ; markers  # comment`.
 fn parse_requirements_raw(data: &[u8]) -> Vec<Locked> {
@@ -405,43 +390,29 @@ pub(crate) fn analyze_ctx(
     ctx: &mut crate::Ctx,
     dev: bool,
 ) {
-    use bulkhead_core::PackageKind::PyPI;
     let mut fw = crate::FileWarnings::default();
-    for path in crate::captured_paths(index, wants) {
-        let b = base(path);
-        let locked = if b.ends_with(".txt") {
-            index.read(path).map(parse_requirements)
-        } else if b == "Pipfile.lock" {
-            crate::parse_captured(
-                index,
-                ctx,
-                &mut fw,
-                path,
-                "not a Pipfile.lock",
-                parse_pipfile_lock,
-            )
-        } else if b == "poetry.lock" {
-            crate::parse_captured(index, ctx, &mut fw, path, "not a poetry.lock", parse_poetry).map(
-                |mut l| {
-                    let dir = path.strip_suffix("poetry.lock").unwrap_or("");
-                    if let Some((main, groups)) = index
-                        .read(&format!("{dir}pyproject.toml"))
-                        .and_then(poetry_roots)
-                    {
-                        poetry_dev(&mut l, &main, &groups);
-                    }
-                    l
-                },
-            )
-        } else if b == "uv.lock" {
-            crate::parse_captured(index, ctx, &mut fw, path, "not a uv.lock", parse_uv)
-        } else {
-            crate::parse_captured(index, ctx, &mut fw, path, "not a pylock.toml", parse_pylock)
-        };
-        if let Some(l) = locked {
-            crate::push_locked(index, ctx, &mut fw, packages, path, PyPI, l, dev);
+    let files = crate::LockedFiles {
+        wants,
+        kind: bulkhead_core::PackageKind::PyPI,
+        dev,
+    };
+    files.add(index, ctx, &mut fw, packages, |path, d| match base(path) {
+        b if b.ends_with(".txt") => Ok(parse_requirements(d)),
+        "Pipfile.lock" => parse_pipfile_lock(d).map_err(crate::not_a("not a Pipfile.lock")),
+        "poetry.lock" => {
+            let mut l = parse_poetry(d).map_err(crate::not_a("not a poetry.lock"))?;
+            let dir = path.strip_suffix("poetry.lock").unwrap_or("");
+            if let Some((main, groups)) = index
+                .read(&format!("{dir}pyproject.toml"))
+                .and_then(poetry_roots)
+            {
+                poetry_dev(&mut l, &main, &groups);
+            }
+            Ok(l)
         }
-    }
+        "uv.lock" => parse_uv(d).map_err(crate::not_a("not a uv.lock")),
+        _ => parse_pylock(d).map_err(crate::not_a("not a pylock.toml")),
+    });
     fw.finish(ctx, "Python dependency files");
 }
 

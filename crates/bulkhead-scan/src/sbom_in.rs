@@ -288,7 +288,7 @@ fn package(
         // A PyPI purl's name is normalised (`flask`); the component's keeps how the project
         // writes it (`Flask`), as a scan reports it.
         PackageKind::PyPI => match given_name {
-            Some(g) if pep503(g) == u.name() => g.to_string(),
+            Some(g) if bulkhead_core::purl::pep503_normalize(g) == u.name() => g.to_string(),
             _ => u.name().to_string(),
         },
         _ => u.name().to_string(),
@@ -405,10 +405,6 @@ pub fn os_from_purls<'a>(purls: impl IntoIterator<Item = &'a str>) -> Option<OsI
         let (family, version) = d.split_once('-')?;
         Some(os_info(family, version, "purl distro qualifier"))
     })
-}
-
-fn pep503(name: &str) -> String {
-    bulkhead_advisories::ecosystem::normalise_package("PyPI", name)
 }
 
 #[cfg(test)]
