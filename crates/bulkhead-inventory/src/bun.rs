@@ -160,21 +160,14 @@ pub(crate) fn analyze_ctx(
     dev: bool,
 ) {
     let mut fw = crate::FileWarnings::default();
-    for path in crate::captured_paths(index, wants) {
-        if let Some(l) = crate::parse_captured(index, ctx, &mut fw, path, "not a bun.lock", parse) {
-            let l = crate::named(l);
-            crate::push_locked(
-                index,
-                ctx,
-                &mut fw,
-                packages,
-                path,
-                bulkhead_core::PackageKind::Npm,
-                l,
-                dev,
-            );
-        }
-    }
+    let files = crate::LockedFiles {
+        wants,
+        kind: bulkhead_core::PackageKind::Npm,
+        dev,
+    };
+    files.add(index, ctx, &mut fw, packages, |_, d| {
+        parse(d).map_err(crate::not_a("not a bun.lock"))
+    });
     fw.finish(ctx, "bun.lock files");
 }
 

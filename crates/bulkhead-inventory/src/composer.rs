@@ -129,46 +129,25 @@ pub(crate) fn analyze_ctx(
     lockfiles: bool,
     dev: bool,
 ) {
-    use bulkhead_core::PackageKind;
+    use bulkhead_core::PackageKind::Composer;
     let mut fw = crate::FileWarnings::default();
-    for path in crate::captured_paths(index, wants_installed) {
-        if let Some(l) = crate::parse_captured(
-            index,
-            ctx,
-            &mut fw,
-            path,
-            "not Composer's installed.json",
-            parse_installed,
-        ) {
-            crate::push_locked(
-                index,
-                ctx,
-                &mut fw,
-                packages,
-                path,
-                PackageKind::Composer,
-                l,
-                true,
-            );
-        }
-    }
+    let installed = crate::LockedFiles {
+        wants: wants_installed,
+        kind: Composer,
+        dev: true,
+    };
+    installed.add(index, ctx, &mut fw, packages, |_, d| {
+        parse_installed(d).map_err(crate::not_a("not Composer's installed.json"))
+    });
     if lockfiles {
-        for path in crate::captured_paths(index, wants_lock) {
-            if let Some(l) =
-                crate::parse_captured(index, ctx, &mut fw, path, "not a composer.lock", parse_lock)
-            {
-                crate::push_locked(
-                    index,
-                    ctx,
-                    &mut fw,
-                    packages,
-                    path,
-                    PackageKind::Composer,
-                    l,
-                    dev,
-                );
-            }
-        }
+        let locks = crate::LockedFiles {
+            wants: wants_lock,
+            kind: Composer,
+            dev,
+        };
+        locks.add(index, ctx, &mut fw, packages, |_, d| {
+            parse_lock(d).map_err(crate::not_a("not a composer.lock"))
+        });
     }
     fw.finish(ctx, "Composer files");
 }

@@ -62,21 +62,12 @@ pub(crate) fn analyze_ctx(
     dev: bool,
 ) {
     let mut fw = crate::FileWarnings::default();
-    for path in crate::captured_paths(index, wants) {
-        if let Some(data) = index.read(path) {
-            let l = crate::named(parse(data));
-            crate::push_locked(
-                index,
-                ctx,
-                &mut fw,
-                packages,
-                path,
-                bulkhead_core::PackageKind::Maven,
-                l,
-                dev,
-            );
-        }
-    }
+    let files = crate::LockedFiles {
+        wants,
+        kind: bulkhead_core::PackageKind::Maven,
+        dev,
+    };
+    files.add(index, ctx, &mut fw, packages, |_, d| Ok(parse(d)));
     fw.finish(ctx, "Gradle lock files");
 }
 

@@ -383,6 +383,52 @@ pub struct Locked {
     pub depends_on: Vec<String>,
 }
 
+/// The lockfiles (or installed-package lists) of one package kind that an analyzer reads: every
+/// captured file `wants` selects, parsed into [`Locked`] packages and added with [`push_locked`].
+pub(crate) struct LockedFiles {
+    pub wants: fn(&str) -> bool,
+    pub kind: bulkhead_core::PackageKind,
+    /// Keep development-only packages.
+    pub dev: bool,
+}
+
+impl LockedFiles {
+    /// Parse each file with `parse(path, bytes)`; a file that does not parse is a warning
+    /// (`/{path}: {error}`, the error saying what the file is not: see [`not_a`]).
+    pub fn add(
+        &self,
+        index: &ImageIndex,
+        ctx: &mut Ctx,
+        fw: &mut FileWarnings,
+        packages: &mut Vec<Package>,
+        parse: impl Fn(&str, &[u8]) -> Result<Vec<Locked>, String>,
+    ) {
+        for path in captured_paths(index, self.wants) {
+            let Some(data) = index.read(path) else {
+                continue;
+            };
+            match parse(path, data) {
+                Ok(l) => push_locked(
+                    index,
+                    ctx,
+                    fw,
+                    packages,
+                    path,
+                    self.kind,
+                    named(l),
+                    self.dev,
+                ),
+                Err(e) => fw.push(ctx, || format!("/{path}: {e}")),
+            }
+        }
+    }
+}
+
+/// A parse error as [`LockedFiles::add`] reports it: `{what}: {error}` (`not a bun.lock: …`).
+pub(crate) fn not_a<E: std::fmt::Display>(what: &'static str) -> impl Fn(E) -> String {
+    move |e| format!("{what}: {e}")
+}
+
 /// The packages with a name and a version (an entry without either is no package).
 pub fn named(mut v: Vec<Locked>) -> Vec<Locked> {
     v.retain(|l| !l.name.trim().is_empty() && !l.version.trim().is_empty());

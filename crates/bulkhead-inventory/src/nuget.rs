@@ -174,38 +174,27 @@ pub(crate) fn analyze_ctx(
 ) {
     use bulkhead_core::PackageKind::NuGet;
     let mut fw = crate::FileWarnings::default();
-    for path in crate::captured_paths(index, wants_deps) {
-        if let Some(l) =
-            crate::parse_captured(index, ctx, &mut fw, path, "not a .deps.json", parse_deps)
-        {
-            crate::push_locked(index, ctx, &mut fw, packages, path, NuGet, l, true);
-        }
-    }
+    let deps = crate::LockedFiles {
+        wants: wants_deps,
+        kind: NuGet,
+        dev: true,
+    };
+    deps.add(index, ctx, &mut fw, packages, |_, d| {
+        parse_deps(d).map_err(crate::not_a("not a .deps.json"))
+    });
     if lockfiles {
-        for path in crate::captured_paths(index, wants_lock) {
-            let parsed = if path.ends_with(".json") {
-                crate::parse_captured(
-                    index,
-                    ctx,
-                    &mut fw,
-                    path,
-                    "not a packages.lock.json",
-                    parse_lock,
-                )
+        let locks = crate::LockedFiles {
+            wants: wants_lock,
+            kind: NuGet,
+            dev,
+        };
+        locks.add(index, ctx, &mut fw, packages, |path, d| {
+            if path.ends_with(".json") {
+                parse_lock(d).map_err(crate::not_a("not a packages.lock.json"))
             } else {
-                crate::parse_captured(
-                    index,
-                    ctx,
-                    &mut fw,
-                    path,
-                    "not a packages.config",
-                    parse_config,
-                )
-            };
-            if let Some(l) = parsed {
-                crate::push_locked(index, ctx, &mut fw, packages, path, NuGet, l, dev);
+                parse_config(d).map_err(crate::not_a("not a packages.config"))
             }
-        }
+        });
     }
     fw.finish(ctx, ".NET package files");
 }

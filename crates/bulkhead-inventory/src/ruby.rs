@@ -150,26 +150,27 @@ pub(crate) fn analyze_ctx(
 ) {
     use bulkhead_core::PackageKind::Gem;
     let mut fw = crate::FileWarnings::default();
-    for path in crate::captured_paths(index, wants_gemspec) {
-        if let Some(g) =
-            crate::parse_captured(index, ctx, &mut fw, path, "not a gemspec", parse_gemspec)
-        {
-            let l = Locked {
-                name: g.name,
-                version: g.version,
-                licenses: g.licenses,
-                ..Default::default()
-            };
-            crate::push_locked(index, ctx, &mut fw, packages, path, Gem, vec![l], true);
-        }
-    }
+    let installed = crate::LockedFiles {
+        wants: wants_gemspec,
+        kind: Gem,
+        dev: true,
+    };
+    installed.add(index, ctx, &mut fw, packages, |_, d| {
+        let g = parse_gemspec(d).map_err(crate::not_a("not a gemspec"))?;
+        Ok(vec![Locked {
+            name: g.name,
+            version: g.version,
+            licenses: g.licenses,
+            ..Default::default()
+        }])
+    });
     if lockfiles {
-        for path in crate::captured_paths(index, wants_lock) {
-            if let Some(data) = index.read(path) {
-                let l = crate::named(parse_lock(data));
-                crate::push_locked(index, ctx, &mut fw, packages, path, Gem, l, dev);
-            }
-        }
+        let locks = crate::LockedFiles {
+            wants: wants_lock,
+            kind: Gem,
+            dev,
+        };
+        locks.add(index, ctx, &mut fw, packages, |_, d| Ok(parse_lock(d)));
     }
     fw.finish(ctx, "Ruby gem files");
 }

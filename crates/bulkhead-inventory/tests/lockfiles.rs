@@ -4,7 +4,27 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// A directory read as `bulkhead fs` reads a project (lockfiles included; development-only
+/// dependencies with `dev`).
+fn project(dir: &Path, dev: bool) -> bulkhead_inventory::Inventory {
+    let sources = bulkhead_inventory::Sources {
+        lockfiles: true,
+        dev,
+    };
+    let scanned = bulkhead_image::scan_target(
+        dir.to_str().unwrap(),
+        &bulkhead_inventory::wanted_for(sources),
+        &bulkhead_image::ScanOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    bulkhead_inventory::analyze_sources(
+        &scanned.index,
+        &bulkhead_inventory::Limits::default(),
+        sources,
+    )
+}
 
 /// A directory scan reads the project's lockfiles as Trivy's `fs`/`repo` scans do: the packages,
 /// licences (from the installed `node_modules` and the project's `package.json`), resolved
@@ -101,22 +121,7 @@ fn lockfiles_match_trivys_goldens() {
         ("bun", "bun.json.golden", "bun", false, 2, true),
     ];
     for (dir, name, kind, dev, n, licences) in cases {
-        let path = fixtures.join(dir);
-        let sources = bulkhead_inventory::Sources {
-            lockfiles: true,
-            dev,
-        };
-        let scanned = bulkhead_image::scan_target(
-            path.to_str().unwrap(),
-            &bulkhead_inventory::wanted_for(sources),
-            &bulkhead_image::ScanOptions::default(),
-        )
-        .expect("scan the fixture directory");
-        let inv = bulkhead_inventory::analyze_sources(
-            &scanned.index,
-            &bulkhead_inventory::Limits::default(),
-            sources,
-        );
+        let inv = project(&fixtures.join(dir), dev);
         let ours: BTreeSet<Row> = inv
             .packages
             .iter()
@@ -182,21 +187,7 @@ fn gradle_lockfile_as_trivys_golden_flags_it() {
             )
         })
         .collect();
-    let sources = bulkhead_inventory::Sources {
-        lockfiles: true,
-        dev: false,
-    };
-    let scanned = bulkhead_image::scan_target(
-        fixtures.to_str().unwrap(),
-        &bulkhead_inventory::wanted_for(sources),
-        &bulkhead_image::ScanOptions::default(),
-    )
-    .unwrap();
-    let inv = bulkhead_inventory::analyze_sources(
-        &scanned.index,
-        &bulkhead_inventory::Limits::default(),
-        sources,
-    );
+    let inv = project(&fixtures, false);
     let ours: BTreeSet<String> = inv
         .packages
         .iter()
@@ -216,23 +207,7 @@ fn gradle_lockfile_as_trivys_golden_flags_it() {
 #[test]
 fn yarn_berry_lockfile_from_yarn_4() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/generated/yarn-berry");
-    let read = |dev: bool| {
-        let sources = bulkhead_inventory::Sources {
-            lockfiles: true,
-            dev,
-        };
-        let scanned = bulkhead_image::scan_target(
-            dir.to_str().unwrap(),
-            &bulkhead_inventory::wanted_for(sources),
-            &bulkhead_image::ScanOptions::default(),
-        )
-        .unwrap();
-        bulkhead_inventory::analyze_sources(
-            &scanned.index,
-            &bulkhead_inventory::Limits::default(),
-            sources,
-        )
-    };
+    let read = |dev: bool| project(&dir, dev);
     let inv = read(false);
     assert!(inv.warnings.is_empty(), "{:?}", inv.warnings);
     let locked: Vec<&bulkhead_core::Package> = inv
@@ -279,21 +254,7 @@ fn pom_xml_as_trivy_reads_it_offline() {
         return;
     };
     let read = |dev: bool| {
-        let sources = bulkhead_inventory::Sources {
-            lockfiles: true,
-            dev,
-        };
-        let scanned = bulkhead_image::scan_target(
-            fixtures.to_str().unwrap(),
-            &bulkhead_inventory::wanted_for(sources),
-            &bulkhead_image::ScanOptions::default(),
-        )
-        .unwrap();
-        let inv = bulkhead_inventory::analyze_sources(
-            &scanned.index,
-            &bulkhead_inventory::Limits::default(),
-            sources,
-        );
+        let inv = project(&fixtures, dev);
         inv.packages
             .iter()
             .filter(|p| p.kind == Some(bulkhead_core::PackageKind::Maven))
