@@ -13,8 +13,9 @@ bash scripts/install-peers.sh >/dev/null
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 # BULKHEAD_STRICT=1: a missing tool or test image fails the suite instead of printing SKIP.
-# --nocapture: the ground-truth suites print their agreement figures.
-BULKHEAD_STRICT=1 cargo test --workspace -- --nocapture 2>&1 | tee target/test-output.txt
+# --nocapture: the ground-truth suites print their agreement figures. --no-fail-fast: one run
+# shows every failing test binary, not only the first.
+BULKHEAD_STRICT=1 cargo test --workspace --no-fail-fast -- --nocapture 2>&1 | tee target/test-output.txt
 # The fuzz targets (their own workspace) must keep compiling against the parsers they exercise.
 CARGO_TARGET_DIR=target/fuzz-check cargo check --manifest-path fuzz/Cargo.toml --bins
 # Ground truth against the peer: OS package sets must agree with Trivy 0.59.1 (>= 99%) on every image.

@@ -170,18 +170,38 @@ fn a_tcp_connect_carries_both_ends_of_the_socket() {
     let (conn, peer) = l.accept().unwrap();
     assert!(child.wait().unwrap().success());
     drop(conn);
-    let events = collect(&s, &mut d, 10, |e| {
-        e.tid == pid && e.name == "connect" && e.direction == Direction::Exit
-    });
-    let sock = events
+    // bash may open and connect other sockets first (an AF_UNIX one to nscd or the journal,
+    // depending on the machine's nsswitch), so look for the AF_INET ones rather than the first.
+    let inet_exit = |e: &bulkhead_scap::Event| {
+        e.tid == pid
+            && e.name == "connect"
+            && e.direction == Direction::Exit
+            && matches!(
+                e.param("tuple").map(|p| &p.value),
+                Some(bulkhead_scap::Value::SockTuple(
+                    bulkhead_scap::SockTuple::Inet { .. }
+                ))
+            )
+    };
+    let events = collect(&s, &mut d, 10, inet_exit);
+    let seen: Vec<String> = events
         .iter()
-        .find(|e| e.tid == pid && e.name == "socket" && e.direction == Direction::Enter)
-        .expect("socket enter");
-    assert_eq!(int(sock, "domain"), Some(2), "AF_INET");
+        .filter(|e| e.tid == pid && (e.name == "socket" || e.name == "connect"))
+        .map(|e| format!("{} {:?} {:?}", e.name, e.direction, e.params))
+        .collect();
+    let domains: Vec<Option<i64>> = events
+        .iter()
+        .filter(|e| e.tid == pid && e.name == "socket" && e.direction == Direction::Enter)
+        .map(|e| int(e, "domain"))
+        .collect();
+    assert!(
+        domains.contains(&Some(2)),
+        "an AF_INET socket enter among the child's sockets: {seen:#?}"
+    );
     let c = events
         .iter()
-        .find(|e| e.tid == pid && e.name == "connect" && e.direction == Direction::Exit)
-        .expect("connect exit");
+        .find(|e| inet_exit(e))
+        .unwrap_or_else(|| panic!("an AF_INET connect exit: {seen:#?}"));
     assert_eq!(int(c, "res"), Some(0));
     match &c.param("tuple").unwrap().value {
         bulkhead_scap::Value::SockTuple(bulkhead_scap::SockTuple::Inet {
@@ -203,8 +223,18 @@ fn a_tcp_connect_carries_both_ends_of_the_socket() {
     }
     let enter = events
         .iter()
-        .find(|e| e.tid == pid && e.name == "connect" && e.direction == Direction::Enter)
-        .expect("connect enter");
+        .find(|e| {
+            e.tid == pid
+                && e.name == "connect"
+                && e.direction == Direction::Enter
+                && matches!(
+                    e.param("addr").map(|p| &p.value),
+                    Some(bulkhead_scap::Value::SockAddr(
+                        bulkhead_scap::SockAddr::Inet { .. }
+                    ))
+                )
+        })
+        .unwrap_or_else(|| panic!("an AF_INET connect enter: {seen:#?}"));
     match &enter.param("addr").unwrap().value {
         bulkhead_scap::Value::SockAddr(bulkhead_scap::SockAddr::Inet { ip, port: p }) => {
             assert_eq!(ip.to_string(), "127.0.0.1");
