@@ -98,6 +98,12 @@ pub struct Package {
     /// lockfile's resolved dependencies), sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
+    /// Facts of the package's source that have no field of their own, by name: a Go binary's
+    /// main module carries `GoVersion` (the toolchain) and each build setting as
+    /// `GoBuildSetting:<key>` (`-trimpath`, `CGO_ENABLED`, `vcs.revision`, …). SBOMs emit them as
+    /// properties.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub properties: std::collections::BTreeMap<String, String>,
 }
 
 impl Package {

@@ -545,9 +545,27 @@ pub fn go_packages(info: &GoInfo) -> (Vec<Package>, bool) {
         }
         let mut main = pkg(&bi.main.path, version);
         main.depends_on = crate::ids(out.iter().map(|p| (p.name.as_str(), p.version.as_str())));
+        main.properties = build_properties(&info.version, &bi.settings);
         out.push(main);
     }
     (out, !bi.main.path.is_empty())
+}
+
+/// The toolchain and the build settings of a Go binary, as package properties (`GoVersion`,
+/// `GoBuildSetting:<key>`). A setting given twice keeps its last value, as `go version -m`
+/// readers do.
+fn build_properties(
+    go_version: &str,
+    settings: &[(String, String)],
+) -> std::collections::BTreeMap<String, String> {
+    let mut props = std::collections::BTreeMap::new();
+    if !go_version.is_empty() {
+        props.insert("GoVersion".to_string(), go_version.to_string());
+    }
+    for (k, v) in settings {
+        props.insert(format!("GoBuildSetting:{k}"), v.clone());
+    }
+    props
 }
 
 /// A crate in a cargo-auditable list.
@@ -769,6 +787,22 @@ mod tests {
             ]
         );
         assert_eq!(pkgs[3].depends_on.len(), 3);
+        // The toolchain and the build settings ride on the main module.
+        let props: Vec<(&str, &str)> = pkgs[3]
+            .properties
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            props,
+            [
+                ("GoBuildSetting:-ldflags", "-s -w -X main.version=1.4.2"),
+                ("GoBuildSetting:CGO_ENABLED", "0"),
+                ("GoBuildSetting:vcs.revision", "abc123"),
+                ("GoVersion", "go1.19.8 X:boringcrypto"),
+            ]
+        );
+        assert!(pkgs[0].properties.is_empty(), "stdlib has none");
     }
 
     #[test]

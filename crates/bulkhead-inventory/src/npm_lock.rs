@@ -9,8 +9,11 @@
 //!   the top level.
 //! - Versions 2 and 3: the flat `packages` map keyed by install path
 //!   (`node_modules/a/node_modules/b`); `dependencies`/`optionalDependencies`/`peerDependencies`
-//!   resolve to the nearest `node_modules/<name>` up the path. Links (workspaces) and entries
-//!   without a version are not packages.
+//!   resolve to the nearest `node_modules/<name>` up the path. Entries without a version are not
+//!   packages. A link (`node_modules/ws` → `packages/ws`: a workspace, or a `file:` dependency)
+//!   is not one either, its target is: it is a package, found by its dependents at the link's
+//!   path, and its own dependencies resolve from its directory (`packages/ws/node_modules/…`,
+//!   then the root's), as Trivy and Node resolve them.
 //!
 //! Lockfiles inside `node_modules` (shipped by packages) are not the project's and are not read.
 
@@ -136,12 +139,26 @@ fn name_of_path(path: &str) -> Option<&str> {
 
 /// Versions 2 and 3.
 fn parse_v2(packages: &Map<String, Value>) -> Vec<Locked> {
+    // Links: a workspace (or a `file:` dependency) is installed as a link
+    // (`node_modules/ws` → `packages/ws`) and locked at its own path; as Trivy resolves them, the
+    // target is a package, which its dependents find at the link's path.
+    let links: BTreeMap<&str, &str> = packages
+        .iter()
+        .filter(|(path, e)| !path.is_empty() && flag(e, "link"))
+        .filter_map(|(path, e)| str_of(e, "resolved").map(|t| (path.as_str(), t)))
+        .collect();
+    let link_of: BTreeMap<&str, &str> = links.iter().map(|(l, t)| (*t, *l)).collect();
     // Install path → version, for resolving dependencies.
-    let installed: BTreeMap<&str, &str> = packages
+    let mut installed: BTreeMap<&str, &str> = packages
         .iter()
         .filter(|(path, e)| !path.is_empty() && !flag(e, "link"))
         .filter_map(|(path, e)| str_of(e, "version").map(|v| (path.as_str(), v)))
         .collect();
+    for (link, target) in &links {
+        if let Some(v) = packages.get(*target).and_then(|e| str_of(e, "version")) {
+            installed.insert(link, v);
+        }
+    }
     let resolve = |from: &str, dep: &str| -> Option<String> {
         // The nearest `node_modules/<dep>` up from `from`'s own directory.
         let mut dir = from.to_string();
@@ -166,13 +183,18 @@ fn parse_v2(packages: &Map<String, Value>) -> Vec<Locked> {
     };
     let mut out = Vec::new();
     for (path, e) in packages {
-        if path.is_empty() || flag(e, "link") || !path.contains("node_modules/") {
+        let link = link_of.get(path.as_str()).copied();
+        if path.is_empty() || flag(e, "link") || !(path.contains("node_modules/") || link.is_some())
+        {
             continue;
         }
         let Some(version) = str_of(e, "version") else {
             continue;
         };
-        let Some(name) = str_of(e, "name").or_else(|| name_of_path(path)) else {
+        let Some(name) = str_of(e, "name")
+            .or_else(|| name_of_path(path))
+            .or_else(|| link.and_then(name_of_path))
+        else {
             continue;
         };
         let mut depends_on: Vec<String> =
@@ -276,12 +298,47 @@ mod tests {
             .iter()
             .map(|l| format!("{}@{}", l.name, l.version))
             .collect();
-        assert_eq!(ids, ["@s/x@1.2.0", "y@2.1.0", "y@1.0.0"]);
+        assert_eq!(ids, ["@s/x@1.2.0", "y@2.1.0", "y@1.0.0", "ws@0.0.1"]);
         assert_eq!(got[0].depends_on, ["y@2.1.0"]);
         assert!(got[2].dev && !got[0].dev);
+        assert_eq!(got[3].install_path, "packages/ws");
         assert!(parse(b"{}").is_err());
         assert!(parse(b"[").is_err());
         assert!(wants("srv/app/package-lock.json"));
         assert!(!wants("srv/app/node_modules/x/package-lock.json"));
+    }
+
+    /// npm workspaces as `npm install` writes them (npm 10, two workspaces, one depending on the
+    /// other, one with its own nested copy of a package the root has at another version).
+    #[test]
+    fn workspaces_are_packages_resolved_through_their_links() {
+        let lock = br#"{"name":"mono","lockfileVersion":3,"requires":true,"packages":{
+            "":{"name":"mono","workspaces":["packages/*"],"dependencies":{"lodash":"4.17.20"}},
+            "node_modules/@mono/api":{"resolved":"packages/api","link":true},
+            "node_modules/@mono/util":{"resolved":"packages/util","link":true},
+            "node_modules/lodash":{"version":"4.17.20"},
+            "node_modules/ms":{"version":"2.1.3"},
+            "packages/api":{"name":"@mono/api","version":"1.0.0",
+                "dependencies":{"@mono/util":"*","ms":"^2","minimist":"1.2.5"}},
+            "packages/api/node_modules/minimist":{"version":"1.2.5"},
+            "packages/util":{"version":"0.3.0","dependencies":{"lodash":"^4"}}}}"#;
+        let got = parse(lock).unwrap();
+        let by = |n: &str| got.iter().find(|l| l.name == n).unwrap();
+        let ids: BTreeMap<&str, &str> = got
+            .iter()
+            .map(|l| (l.name.as_str(), l.version.as_str()))
+            .collect();
+        assert_eq!(ids.len(), 5, "{ids:?}");
+        // The workspace without a `name` takes the link's.
+        assert_eq!(by("@mono/util").version, "0.3.0");
+        assert_eq!(
+            by("@mono/api").depends_on,
+            ["@mono/util@0.3.0", "minimist@1.2.5", "ms@2.1.3"]
+        );
+        assert_eq!(by("@mono/util").depends_on, ["lodash@4.17.20"]);
+        assert_eq!(
+            by("minimist").install_path,
+            "packages/api/node_modules/minimist"
+        );
     }
 }

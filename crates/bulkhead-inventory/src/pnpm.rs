@@ -113,18 +113,21 @@ pub fn parse(data: &[u8]) -> Result<PnpmLock, PnpmError> {
         .and_then(Value::as_object)
         .ok_or(PnpmError::Shape)?;
     let snapshots = v.get("snapshots").and_then(Value::as_object);
-    // The project's own entries: v9 in `importers['.']`, earlier at the top level.
-    let importer: &Map<String, Value> = match v.get("importers").and_then(|i| i.get(".")) {
-        Some(Value::Object(m)) => m,
-        _ => v.as_object().ok_or(PnpmError::Shape)?,
+    // The projects' own entries: in `importers` (v9, and v6 workspaces: the root `.` and each
+    // workspace package), or at the top level. A workspace's dependencies count as the
+    // project's: a package only a workspace's `devDependencies` reach is development-only.
+    let importers: Vec<&Map<String, Value>> = match v.get("importers").and_then(Value::as_object) {
+        Some(m) => m.values().filter_map(Value::as_object).collect(),
+        None => vec![v.as_object().ok_or(PnpmError::Shape)?],
     };
-    let mut out = PnpmLock {
-        direct: deps_of(importer.get("dependencies"), v5),
-        direct_dev: deps_of(importer.get("devDependencies"), v5),
-        ..Default::default()
-    };
-    out.direct
-        .extend(deps_of(importer.get("optionalDependencies"), v5));
+    let mut out = PnpmLock::default();
+    for importer in importers {
+        out.direct.extend(deps_of(importer.get("dependencies"), v5));
+        out.direct
+            .extend(deps_of(importer.get("optionalDependencies"), v5));
+        out.direct_dev
+            .extend(deps_of(importer.get("devDependencies"), v5));
+    }
     for (key, entry) in packages {
         let Some((name, version)) = split_key(key, v5) else {
             continue;

@@ -245,6 +245,89 @@ fn yarn_berry_lockfile_from_yarn_4() {
     assert_eq!(dev, ["ansi-html"]);
 }
 
+/// npm workspaces: the lockfile npm 11 wrote for a two-workspace monorepo
+/// (tests/generated/README.md) gives what Trivy 0.59.1 lists for it: both workspaces as packages
+/// with their edges (one workspace depending on the other through its link), the nested copy a
+/// workspace has of its own, and the dev-only packages (the root's, and a workspace's) left out.
+#[test]
+fn npm_workspaces_from_npm_11() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/generated/npm-workspaces");
+    let inv = project(&dir, false);
+    assert!(inv.warnings.is_empty(), "{:?}", inv.warnings);
+    let locked: Vec<(String, Vec<String>)> = inv
+        .packages
+        .iter()
+        .filter(|p| p.db_path == "/package-lock.json")
+        .map(|p| (format!("{}@{}", p.name, p.version), p.depends_on.clone()))
+        .collect();
+    let want: Vec<(String, Vec<String>)> = [
+        (
+            "@mono/api@1.0.0",
+            &["@mono/util@0.3.0", "minimist@1.2.5", "ms@2.0.0"][..],
+        ),
+        ("@mono/util@0.3.0", &["lodash@4.17.20"][..]),
+        ("lodash@4.17.20", &[][..]),
+        ("minimist@1.2.5", &[][..]),
+        ("ms@2.0.0", &[][..]),
+    ]
+    .iter()
+    .map(|(id, deps)| (id.to_string(), deps.iter().map(|d| d.to_string()).collect()))
+    .collect();
+    let mut got = locked;
+    got.sort();
+    assert_eq!(got, want);
+    let with_dev = project(&dir, true);
+    let mut dev: Vec<String> = with_dev
+        .packages
+        .iter()
+        .filter(|p| p.dev)
+        .map(|p| format!("{}@{}", p.name, p.version))
+        .collect();
+    dev.sort();
+    assert_eq!(dev, ["minimist@1.2.0", "qs@6.5.2"]);
+}
+
+/// pnpm workspaces: every importer of the lockfile pnpm 9 wrote (tests/generated/README.md) is
+/// the project's, as Trivy 0.59.1 reads it: what a workspace depends on is a production package,
+/// what only a workspace's `devDependencies` reach is development-only.
+#[test]
+fn pnpm_workspaces_from_pnpm_9() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/generated/pnpm-workspaces");
+    let ids = |dev: bool| {
+        let inv = project(&dir, dev);
+        assert!(inv.warnings.is_empty(), "{:?}", inv.warnings);
+        let mut v: Vec<(String, bool)> = inv
+            .packages
+            .iter()
+            .filter(|p| p.db_path == "/pnpm-lock.yaml")
+            .map(|p| (format!("{}@{}", p.name, p.version), p.dev))
+            .collect();
+        v.sort();
+        v
+    };
+    let s = |v: &[(&str, bool)]| -> Vec<(String, bool)> {
+        v.iter().map(|(i, d)| (i.to_string(), *d)).collect()
+    };
+    assert_eq!(
+        ids(false),
+        s(&[
+            ("lodash@4.17.20", false),
+            ("minimist@1.2.5", false),
+            ("ms@2.0.0", false)
+        ])
+    );
+    assert_eq!(
+        ids(true),
+        s(&[
+            ("lodash@4.17.20", false),
+            ("minimist@1.2.0", true),
+            ("minimist@1.2.5", false),
+            ("ms@2.0.0", false),
+            ("qs@6.5.2", true)
+        ])
+    );
+}
+
 /// Maven: Trivy's pom fixture gives what Trivy 0.59.1 lists for it offline (the project, and its
 /// compile-scope dependency; `provided` and `test` ones left out), and Trivy's golden flags that
 /// dependency.

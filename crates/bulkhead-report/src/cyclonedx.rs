@@ -39,6 +39,9 @@ fn package_properties(p: &Package) -> Vec<Value> {
     if !p.files.is_empty() {
         props.push(prop("FileCount", p.files.len().to_string()));
     }
+    for (k, v) in &p.properties {
+        props.push(prop(k, v));
+    }
     props
 }
 
