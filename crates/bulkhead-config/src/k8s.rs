@@ -23,7 +23,7 @@ pub struct PodRef<'a> {
 static NULL: Value = Value::Null;
 
 /// Where the pod template of each pod-bearing kind is, relative to the object.
-fn template_pointer(kind: &str) -> Option<&'static str> {
+pub fn template_pointer(kind: &str) -> Option<&'static str> {
     Some(match kind {
         "Pod" => "",
         "PodTemplate" => "/template",

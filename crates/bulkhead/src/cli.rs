@@ -36,6 +36,12 @@ pub enum Command {
     Config(ConfigArgs),
     /// Runtime detection with Falco-compatible rules.
     Runtime(RuntimeArgs),
+    /// Deploy-time enforcement: a Kubernetes validating admission webhook applying the Pod
+    /// Security Standards exactly as Pod Security Admission does.
+    Admission {
+        #[command(subcommand)]
+        action: AdmissionAction,
+    },
     /// Manage the advisory database.
     Db {
         #[command(subcommand)]
@@ -116,6 +122,77 @@ pub enum ImageSrc {
 /// A duration like `30s`, `5m`, `1h30m`, `500ms`.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e} (expected e.g. 30s, 5m, 1h)"))
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdmissionAction {
+    /// Serve `POST /validate` (AdmissionReview v1) over HTTPS, with `/healthz`, `/readyz` and
+    /// `/metrics`, until SIGINT or SIGTERM.
+    Serve(AdmissionServeArgs),
+    /// Decide one AdmissionReview request from a file (or `-`) and print the AdmissionReview
+    /// response the webhook would send.
+    Review(AdmissionReviewArgs),
+}
+
+/// What the webhook enforces (both `admission serve` and `admission review`).
+#[derive(Args, Debug)]
+pub struct AdmissionPolicyArgs {
+    /// Namespace objects (YAML or JSON, multi-document, Lists): their
+    /// `pod-security.kubernetes.io/*` labels choose each namespace's policy. Re-read when it
+    /// changes. A pod in a namespace not listed is denied (PSA cannot look it up).
+    #[arg(long, value_name = "FILE")]
+    pub namespaces: PathBuf,
+    /// PSA's configuration file: a PodSecurityConfiguration, or the API server's
+    /// AdmissionConfiguration with the PodSecurity plugin (defaults and exemptions).
+    #[arg(long, value_name = "FILE")]
+    pub psa_config: Option<PathBuf>,
+    /// Policy where a namespace has no enforce label (default privileged:latest, as PSA).
+    #[arg(long, value_name = "LEVEL[:VERSION]",
+          value_parser = clap::value_parser!(bulkhead_config::pss::Policy))]
+    pub default_enforce: Option<bulkhead_config::pss::Policy>,
+    /// Policy where a namespace has no audit label.
+    #[arg(long, value_name = "LEVEL[:VERSION]",
+          value_parser = clap::value_parser!(bulkhead_config::pss::Policy))]
+    pub default_audit: Option<bulkhead_config::pss::Policy>,
+    /// Policy where a namespace has no warn label.
+    #[arg(long, value_name = "LEVEL[:VERSION]",
+          value_parser = clap::value_parser!(bulkhead_config::pss::Policy))]
+    pub default_warn: Option<bulkhead_config::pss::Policy>,
+    /// Never evaluate requests in this namespace (repeatable; exact name).
+    #[arg(long, value_name = "NAMESPACE")]
+    pub exempt_namespace: Vec<String>,
+    /// Never evaluate requests by this user (repeatable; exact name).
+    #[arg(long, value_name = "USERNAME")]
+    pub exempt_user: Vec<String>,
+    /// Never evaluate pods of this runtime class (repeatable; exact name).
+    #[arg(long, value_name = "RUNTIMECLASS")]
+    pub exempt_runtime_class: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct AdmissionServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "0.0.0.0:8443")]
+    pub listen: String,
+    /// Serving certificate chain (PEM); re-read when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: PathBuf,
+    /// The certificate's private key (PEM); re-read when it changes.
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: PathBuf,
+    #[command(flatten)]
+    pub policy: AdmissionPolicyArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct AdmissionReviewArgs {
+    /// The AdmissionReview v1 request (JSON), or `-` for standard input.
+    pub file: PathBuf,
+    /// Exit with this code when the request is denied.
+    #[arg(long, default_value_t = 0)]
+    pub exit_code: u8,
+    #[command(flatten)]
+    pub policy: AdmissionPolicyArgs,
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,5 +1,6 @@
 //! `bulkhead`: the CLI. Thin wiring over the stage crates; every flag is defined once in [`cli`].
 
+mod admission_cmd;
 mod cli;
 mod config_cmd;
 mod db;

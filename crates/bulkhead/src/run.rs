@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         },
         Command::Config(a) => crate::config_cmd::config(a),
         Command::Runtime(r) => crate::runtime::runtime(r, quiet),
+        Command::Admission { action } => crate::admission_cmd::admission_cmd(action),
         Command::Db { action } => crate::db::db(action, quiet),
         Command::Version { db, format } => crate::db::version(db, format),
         Command::Cache {
