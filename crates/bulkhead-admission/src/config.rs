@@ -100,6 +100,12 @@ pub fn parse_namespaces(path: &Path, text: &str) -> Result<NamespaceLabels, Conf
     Ok(out)
 }
 
+/// Read an AdmissionPolicy file (the image rules and the scan gate).
+pub fn load_policy(path: &Path) -> Result<crate::images::PolicySpec, ConfigError> {
+    let text = read_text(path)?;
+    crate::images::parse_policy(path, &text)
+}
+
 /// Read PSA's configuration: a `PodSecurityConfiguration`
 /// (`pod-security.admission.config.k8s.io/v1`, `v1beta1`), or an `AdmissionConfiguration` whose
 /// `PodSecurity` plugin carries one inline.

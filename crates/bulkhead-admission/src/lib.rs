@@ -7,6 +7,7 @@
 //! `bulkhead admission review` are thin layers over these.
 
 pub mod config;
+pub mod images;
 pub mod metrics;
 pub mod psa;
 pub mod review;
@@ -17,10 +18,82 @@ use review::{AdmissionRequest, AdmissionResponse, ReviewError};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
-/// The webhook's state: PSA's configuration, the namespaces it knows, and its metrics.
+/// Where the webhook's configuration comes from (the flags of `bulkhead admission serve`):
+/// [`Settings::build`] reads every file, so a broken one fails at start.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Namespace objects (required: a pod in an unknown namespace is denied).
+    pub namespaces: std::path::PathBuf,
+    /// PSA's `PodSecurityConfiguration` or `AdmissionConfiguration`.
+    pub psa_config: Option<std::path::PathBuf>,
+    /// Override the configuration's defaults.
+    pub default_enforce: Option<bulkhead_config::pss::Policy>,
+    pub default_audit: Option<bulkhead_config::pss::Policy>,
+    pub default_warn: Option<bulkhead_config::pss::Policy>,
+    /// Added to the configuration's exemptions.
+    pub exempt_namespaces: Vec<String>,
+    pub exempt_users: Vec<String>,
+    pub exempt_runtime_classes: Vec<String>,
+    /// The AdmissionPolicy (image rules, scan gate).
+    pub policy: Option<std::path::PathBuf>,
+    /// The scan store the gate reads.
+    pub store: Option<std::path::PathBuf>,
+}
+
+/// Why the webhook cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("{0}")]
+    Scans(String),
+}
+
+impl Settings {
+    /// Read the files and build the webhook's state.
+    pub fn build(&self) -> Result<Admission, SetupError> {
+        let mut psa = match &self.psa_config {
+            Some(f) => config::load_psa_config(f)?,
+            None => PsaConfig::default(),
+        };
+        if let Some(e) = self.default_enforce {
+            psa.defaults.enforce = e;
+        }
+        if let Some(a) = self.default_audit {
+            psa.defaults.audit = a;
+        }
+        if let Some(w) = self.default_warn {
+            psa.defaults.warn = w;
+        }
+        let ex = &mut psa.exemptions;
+        ex.namespaces.extend(self.exempt_namespaces.iter().cloned());
+        ex.usernames.extend(self.exempt_users.iter().cloned());
+        ex.runtime_classes
+            .extend(self.exempt_runtime_classes.iter().cloned());
+        let namespaces = config::load_namespaces(&self.namespaces)?;
+        let policy = match &self.policy {
+            Some(f) => config::load_policy(f)?,
+            None => images::PolicySpec::default(),
+        };
+        let scans: Option<Box<dyn images::Scans>> = match &self.store {
+            Some(s) => Some(Box::new(
+                images::StoreScans::open(s).map_err(SetupError::Scans)?,
+            )),
+            None => None,
+        };
+        Admission::new(psa, namespaces)
+            .with_images(policy, scans)
+            .map_err(SetupError::Scans)
+    }
+}
+
+/// The webhook's state: PSA's configuration, the namespaces it knows, the image policy with
+/// where scans come from, and its metrics.
 pub struct Admission {
     config: PsaConfig,
     namespaces: RwLock<Arc<NamespaceLabels>>,
+    policy: images::PolicySpec,
+    scans: Option<Box<dyn images::Scans>>,
     pub metrics: metrics::Metrics,
 }
 
@@ -29,8 +102,30 @@ impl Admission {
         Admission {
             config,
             namespaces: RwLock::new(Arc::new(namespaces)),
+            policy: images::PolicySpec::default(),
+            scans: None,
             metrics: metrics::Metrics::default(),
         }
+    }
+
+    /// Add the image policy and the scans its gate reads. A policy with a scan gate and no
+    /// scans is refused: the gate would pass every image.
+    pub fn with_images(
+        mut self,
+        policy: images::PolicySpec,
+        scans: Option<Box<dyn images::Scans>>,
+    ) -> Result<Admission, String> {
+        let gated =
+            policy.scan_gate.is_some() || policy.namespaces.values().any(|n| n.scan_gate.is_some());
+        if gated && scans.is_none() {
+            return Err(
+                "the admission policy has a scanGate but no scan store was given (--store FILE)"
+                    .into(),
+            );
+        }
+        self.policy = policy;
+        self.scans = scans;
+        Ok(self)
     }
 
     /// Replace the namespaces (a reloaded file); requests in flight keep the ones they started with.
@@ -57,11 +152,15 @@ impl Admission {
                     .read()
                     .unwrap_or_else(|e| e.into_inner())
                     .clone();
-                Psa {
+                let mut d = Psa {
                     config: &self.config,
                     namespaces: namespaces.as_ref(),
                 }
-                .validate(req)
+                .validate(req);
+                if d.response.allowed && !d.exempt {
+                    self.image_rules(req, &mut d);
+                }
+                d
             }
             _ => Decision {
                 response: AdmissionResponse::allow(),
@@ -69,10 +168,61 @@ impl Admission {
                 evaluations: Vec::new(),
                 exempt: false,
                 error: None,
+                image_denials: 0,
+                image_warnings: 0,
             },
         };
         self.metrics.decision(&req.operation, &d, t0.elapsed());
         d
+    }
+
+    /// The image policy and the scan gate over the images a request adds (an update is checked
+    /// on the images its old object did not have). A denial is PSA-shaped (403 `Forbidden`,
+    /// `<resource> "<name>" is forbidden: image policy: …`); warnings are `image policy: …`; both
+    /// go into the `image-policy` audit annotation.
+    fn image_rules(&self, req: &AdmissionRequest, d: &mut Decision) {
+        let rules = self.policy.rules_for(&req.namespace);
+        if rules.images.is_none() && rules.scan_gate.is_none() {
+            return;
+        }
+        let Some((spec, old)) = psa::pod_spec_of(req) else {
+            return;
+        };
+        let before = old.map(images::images_of).unwrap_or_default();
+        let added: Vec<String> = images::images_of(spec)
+            .into_iter()
+            .filter(|i| !before.contains(i))
+            .collect();
+        if added.is_empty() {
+            return;
+        }
+        let v = images::check(
+            &added,
+            &rules,
+            self.scans.as_deref(),
+            time::OffsetDateTime::now_utc(),
+        );
+        d.image_denials = v.deny.len();
+        d.image_warnings = v.warn.len();
+        if !v.deny.is_empty() {
+            let err = format!("image policy: {}", v.deny.join("; "));
+            d.response.allowed = false;
+            d.response.status = Some(psa::forbidden_status(req, &err));
+            d.response.warnings.clear();
+        }
+        for w in &v.warn {
+            d.response.warnings.push(format!("image policy: {w}"));
+        }
+        let all: Vec<&String> = v.deny.iter().chain(&v.warn).collect();
+        if !all.is_empty() {
+            d.response.audit_annotations.insert(
+                "image-policy".into(),
+                all.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            );
+        }
     }
 
     /// Read an AdmissionReview request and answer it (the whole AdmissionReview, with its uid).

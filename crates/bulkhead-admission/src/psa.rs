@@ -199,6 +199,9 @@ pub struct Decision {
     pub exempt: bool,
     /// An error in the request or the namespace (fatal: it decided the response).
     pub error: Option<(bool, String)>,
+    /// Image-policy rules that failed, denying and warning.
+    pub image_denials: usize,
+    pub image_warnings: usize,
 }
 
 impl Decision {
@@ -209,6 +212,8 @@ impl Decision {
             evaluations: Vec::new(),
             exempt: false,
             error: None,
+            image_denials: 0,
+            image_warnings: 0,
         }
     }
 }
@@ -226,6 +231,34 @@ fn controller_kind(group: &str, resource: &str) -> Option<&'static str> {
         ("batch", "cronjobs") => "CronJob",
         _ => return None,
     })
+}
+
+/// The pod spec a request carries for the image rules: a pod's (create, update, its
+/// `ephemeralcontainers`), or a workload's template's (without a subresource); with the old
+/// object's for an update.
+pub fn pod_spec_of(req: &AdmissionRequest) -> Option<(&Value, Option<&Value>)> {
+    let pointer = match (req.resource.group.as_str(), req.resource.resource.as_str()) {
+        ("", "pods") if matches!(req.subresource(), "" | "ephemeralcontainers") => {
+            "/spec".to_string()
+        }
+        (g, r) if req.subresource().is_empty() => {
+            let kind = controller_kind(g, r)?;
+            format!("{}/spec", bulkhead_config::k8s::template_pointer(kind)?)
+        }
+        _ => return None,
+    };
+    let new = req.object.pointer(&pointer).filter(|v| v.is_object())?;
+    let old = if req.operation == "UPDATE" {
+        req.old_object.pointer(&pointer)
+    } else {
+        None
+    };
+    Some((new, old))
+}
+
+/// `apierrors.NewForbidden(resource, name, err).ErrStatus` for a request.
+pub fn forbidden_status(req: &AdmissionRequest, err: &str) -> Status {
+    forbidden(req, err)
 }
 
 /// `<resource>[.<group>]` as apimachinery's `GroupResource.String()`.

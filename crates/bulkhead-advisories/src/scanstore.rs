@@ -69,6 +69,8 @@ CREATE TABLE IF NOT EXISTS scans(
 );
 CREATE TABLE IF NOT EXISTS scan_digests(digest TEXT NOT NULL, scan_id INTEGER NOT NULL REFERENCES scans(id));
 CREATE INDEX IF NOT EXISTS scan_digests_digest ON scan_digests(digest);
+CREATE TABLE IF NOT EXISTS scan_refs(ref TEXT NOT NULL, scan_id INTEGER NOT NULL REFERENCES scans(id));
+CREATE INDEX IF NOT EXISTS scan_refs_ref ON scan_refs(ref);
 ";
 
 impl ScanStore {
@@ -103,8 +105,15 @@ impl ScanStore {
         })
     }
 
-    /// Record the scan of an image target (its artifact names the digests); returns its id.
-    pub fn record(&mut self, target: &Target, scanned_at: &str) -> Result<i64, ScanStoreError> {
+    /// Record the scan of an image target (its artifact names the digests), and the tagged
+    /// references it was scanned as (`docker.io/library/nginx:1.27`: normalised by the caller, as
+    /// [`ScanStore::latest_by_ref`] is asked); returns its id.
+    pub fn record(
+        &mut self,
+        target: &Target,
+        scanned_at: &str,
+        refs: &[String],
+    ) -> Result<i64, ScanStoreError> {
         let Some(a) = target.artifact.as_ref() else {
             return Err(ScanStoreError::NoDigest {
                 path: self.path.clone(),
@@ -167,19 +176,61 @@ impl ScanStore {
             )
             .map_err(&err)?;
         }
+        let mut refs = refs.to_vec();
+        refs.sort();
+        refs.dedup();
+        for r in refs {
+            tx.execute(
+                "INSERT INTO scan_refs(ref, scan_id) VALUES (?1, ?2)",
+                params![r, id],
+            )
+            .map_err(&err)?;
+        }
         tx.commit().map_err(&err)?;
         Ok(id)
     }
 
+    /// The latest scan recorded under a tagged reference (a tag may have moved since: a digest
+    /// lookup, [`ScanStore::latest`], is exact).
+    pub fn latest_by_ref(&self, reference: &str) -> Result<Option<StoredScan>, ScanStoreError> {
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT MAX(scan_id) FROM scan_refs WHERE ref = ?1",
+                params![reference],
+                |r| r.get(0),
+            )
+            .map_err(self.err())?;
+        match id {
+            Some(id) => self.by_id(id),
+            None => Ok(None),
+        }
+    }
+
     /// The latest scan of an image by any of its digests.
     pub fn latest(&self, digest: &str) -> Result<Option<StoredScan>, ScanStoreError> {
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT MAX(scan_id) FROM scan_digests WHERE digest = ?1",
+                params![digest],
+                |r| r.get(0),
+            )
+            .map_err(self.err())?;
+        match id {
+            Some(id) => self.by_id(id),
+            None => Ok(None),
+        }
+    }
+
+    /// One scan by its id.
+    fn by_id(&self, id: i64) -> Result<Option<StoredScan>, ScanStoreError> {
         let row = self
             .conn
             .query_row(
                 "SELECT s.id, s.name, s.image_id, s.manifest_digest, s.scanned_at, s.artifact
-                 FROM scans s JOIN scan_digests d ON d.scan_id = s.id WHERE d.digest = ?1
-                 ORDER BY s.id DESC LIMIT 1",
-                params![digest],
+                 FROM scans s WHERE s.id = ?1",
+                params![id],
                 |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
@@ -256,9 +307,11 @@ mod tests {
             "t",
             "m",
         ));
-        let first = st.record(&t, "2026-11-28T00:00:00Z").unwrap();
+        let first = st
+            .record(&t, "2026-11-28T00:00:00Z", &["r/x:1".to_string()])
+            .unwrap();
         t.name = "img-again".into();
-        let second = st.record(&t, "2026-11-28T01:00:00Z").unwrap();
+        let second = st.record(&t, "2026-11-28T01:00:00Z", &[]).unwrap();
         assert!(second > first);
         for d in ["sha256:aa", "sha256:bb", "sha256:cc"] {
             let s = st.latest(d).unwrap().unwrap();
@@ -266,10 +319,12 @@ mod tests {
             assert_eq!(s.target, t);
         }
         assert!(st.latest("sha256:dd").unwrap().is_none());
+        assert_eq!(st.latest_by_ref("r/x:1").unwrap().unwrap().id, first);
+        assert!(st.latest_by_ref("r/x:2").unwrap().is_none());
         // A filesystem target has no digest: refused, not recorded under nothing.
         let fs = Target::new("dir", TargetKind::Filesystem);
         assert!(matches!(
-            st.record(&fs, "x"),
+            st.record(&fs, "x", &[]),
             Err(ScanStoreError::NoDigest { .. })
         ));
     }

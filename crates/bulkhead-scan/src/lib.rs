@@ -378,7 +378,8 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
     let mut stored = None;
     if let Some(path) = &req.store {
         let mut st = ScanStore::open(path)?;
-        stored = Some(st.record(&target, &now_rfc3339())?);
+        let refs = stored_refs(&req.target, &target);
+        stored = Some(st.record(&target, &now_rfc3339(), &refs)?);
     }
     report.targets.push(target);
     Ok(ScanOutcome {
@@ -387,6 +388,35 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
         stored,
         stats,
     })
+}
+
+/// The tagged references a scan is recorded under, normalised as the admission webhook looks
+/// them up (`docker.io/library/nginx:1.27`; no tag is `latest`): the image's repo tags and the
+/// reference it was scanned by (`registry://…`, `podman://…`). Digest-only references are looked
+/// up by digest instead.
+pub fn stored_refs(scanned_as: &str, target: &Target) -> Vec<String> {
+    let named = ["registry://", "podman://", "docker://"]
+        .iter()
+        .find_map(|p| scanned_as.strip_prefix(p));
+    let tags = target
+        .artifact
+        .iter()
+        .flat_map(|a| a.repo_tags.iter().map(String::as_str));
+    let mut out: Vec<String> = tags.chain(named).filter_map(tagged_ref).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `registry/repository:tag` of a reference with a tag or with neither tag nor digest (`latest`).
+pub fn tagged_ref(s: &str) -> Option<String> {
+    let mut r = bulkhead_image::source::registry::Reference::parse(s).ok()?;
+    if r.tag.is_none() && r.digest.is_some() {
+        return None;
+    }
+    r.digest = None;
+    r.tag.get_or_insert_with(|| "latest".to_string());
+    Some(r.to_string())
 }
 
 /// A class of packages, as Trivy's `--pkg-types` names them.

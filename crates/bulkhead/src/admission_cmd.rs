@@ -5,7 +5,6 @@
 use crate::cli::{AdmissionAction, AdmissionPolicyArgs};
 use anyhow::{Context, Result};
 use bulkhead_admission::Admission;
-use bulkhead_admission::psa::PsaConfig;
 use bulkhead_admission::server::{ServeOptions, Server};
 use std::path::Path;
 use std::process::ExitCode;
@@ -15,26 +14,19 @@ use std::sync::Arc;
 const MAX_REVIEW: u64 = 3 << 20;
 
 fn admission(p: &AdmissionPolicyArgs) -> Result<Admission> {
-    let mut config = match &p.psa_config {
-        Some(f) => bulkhead_admission::config::load_psa_config(f)?,
-        None => PsaConfig::default(),
-    };
-    if let Some(e) = p.default_enforce {
-        config.defaults.enforce = e;
+    Ok(bulkhead_admission::Settings {
+        namespaces: p.namespaces.clone(),
+        psa_config: p.psa_config.clone(),
+        default_enforce: p.default_enforce,
+        default_audit: p.default_audit,
+        default_warn: p.default_warn,
+        exempt_namespaces: p.exempt_namespace.clone(),
+        exempt_users: p.exempt_user.clone(),
+        exempt_runtime_classes: p.exempt_runtime_class.clone(),
+        policy: p.policy.clone(),
+        store: p.store.clone(),
     }
-    if let Some(a) = p.default_audit {
-        config.defaults.audit = a;
-    }
-    if let Some(w) = p.default_warn {
-        config.defaults.warn = w;
-    }
-    let ex = &mut config.exemptions;
-    ex.namespaces.extend(p.exempt_namespace.iter().cloned());
-    ex.usernames.extend(p.exempt_user.iter().cloned());
-    ex.runtime_classes
-        .extend(p.exempt_runtime_class.iter().cloned());
-    let namespaces = bulkhead_admission::config::load_namespaces(&p.namespaces)?;
-    Ok(Admission::new(config, namespaces))
+    .build()?)
 }
 
 pub fn admission_cmd(action: AdmissionAction) -> Result<ExitCode> {

@@ -158,6 +158,14 @@ pub struct AdmissionPolicyArgs {
     #[arg(long, value_name = "LEVEL[:VERSION]",
           value_parser = clap::value_parser!(bulkhead_config::pss::Policy))]
     pub default_warn: Option<bulkhead_config::pss::Policy>,
+    /// The image policy and scan gate (an AdmissionPolicy: allowed registries, digest pinning,
+    /// `:latest`, vulnerabilities over a severity in the latest scan, scan age, unscanned images;
+    /// per namespace). See docs/admission.md.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The scan store the scan gate reads (written by `bulkhead image IMAGE --store FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
     /// Never evaluate requests in this namespace (repeatable; exact name).
     #[arg(long, value_name = "NAMESPACE")]
     pub exempt_namespace: Vec<String>,
