@@ -18,7 +18,8 @@ need=()
 for pair in podman:podman runc:runc debootstrap:debootstrap rpm:rpm rpmbuild:rpm \
             docker-registry:docker-registry skopeo:skopeo busybox:busybox-static htpasswd:apache2-utils \
             openssl:openssl jq:jq /usr/bin/time:time containerd:containerd \
-            ruby:ruby php:php-cli go:golang-go java:default-jre-headless node:nodejs npm:npm; do
+            ruby:ruby php:php-cli go:golang-go java:default-jre-headless node:nodejs npm:npm \
+            kubectl:kubernetes-client; do
   cmd=${pair%%:*}; pkg=${pair#*:}
   command -v "$cmd" >/dev/null 2>&1 || need+=("$pkg")
 done

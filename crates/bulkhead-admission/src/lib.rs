@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod images;
+pub mod manifests;
 pub mod metrics;
 pub mod psa;
 pub mod review;

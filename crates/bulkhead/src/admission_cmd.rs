@@ -5,6 +5,7 @@
 use crate::cli::{AdmissionAction, AdmissionPolicyArgs};
 use anyhow::{Context, Result};
 use bulkhead_admission::Admission;
+use bulkhead_admission::manifests::{GivenTls, ManifestOptions};
 use bulkhead_admission::server::{ServeOptions, Server};
 use std::path::Path;
 use std::process::ExitCode;
@@ -44,6 +45,46 @@ pub fn admission_cmd(action: AdmissionAction) -> Result<ExitCode> {
                 a.policy.namespaces.display()
             );
             server.wait();
+            Ok(ExitCode::SUCCESS)
+        }
+        AdmissionAction::Manifests(a) => {
+            let read = |p: &Path| -> Result<String> {
+                let b = bulkhead_core::input::read_regular(
+                    p,
+                    16 << 20,
+                    "configuration files are far smaller",
+                )?;
+                String::from_utf8(b).with_context(|| format!("{}: not UTF-8", p.display()))
+            };
+            // The namespaces and the policy are checked as the webhook will read them.
+            let namespaces = read(&a.namespaces)?;
+            bulkhead_admission::config::parse_namespaces(&a.namespaces, &namespaces)?;
+            let policy = a.policy.as_deref().map(read).transpose()?;
+            if let (Some(p), Some(text)) = (&a.policy, &policy) {
+                bulkhead_admission::images::parse_policy(p, text)?;
+            }
+            let psa = a.psa_config.as_deref().map(read).transpose()?;
+            if let (Some(p), Some(text)) = (&a.psa_config, &psa) {
+                bulkhead_admission::config::parse_psa_config(p, text)?;
+            }
+            let mut o = ManifestOptions::new(&a.image, namespaces);
+            o.namespace = a.namespace;
+            o.name = a.name;
+            o.replicas = a.replicas;
+            o.failure_policy = a.failure_policy.parse().map_err(anyhow::Error::msg)?;
+            o.timeout_seconds = a.timeout_seconds;
+            o.exclude_namespaces = a.exclude_namespace;
+            o.policy = policy;
+            o.psa_config = psa;
+            if let (Some(c), Some(k), Some(b)) = (&a.tls_cert, &a.tls_key, &a.ca_bundle) {
+                o.tls = Some(GivenTls {
+                    cert_pem: read(c)?,
+                    key_pem: read(k)?,
+                    ca_bundle_pem: read(b)?,
+                });
+            }
+            let yaml = bulkhead_admission::manifests::render(&o)?;
+            crate::output::write_output(a.output.as_deref(), yaml.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
         AdmissionAction::Review(a) => {

@@ -132,6 +132,56 @@ pub enum AdmissionAction {
     /// Decide one AdmissionReview request from a file (or `-`) and print the AdmissionReview
     /// response the webhook would send.
     Review(AdmissionReviewArgs),
+    /// Print the manifests that install the webhook (Namespace, ServiceAccount, TLS Secret,
+    /// ConfigMap, Deployment, PodDisruptionBudget, Service, ValidatingWebhookConfiguration) for
+    /// `kubectl apply -f -`.
+    Manifests(AdmissionManifestsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AdmissionManifestsArgs {
+    /// The container image holding the `bulkhead` binary.
+    #[arg(long)]
+    pub image: String,
+    /// The namespace the webhook runs in (left out of its own webhook).
+    #[arg(long, default_value = "bulkhead")]
+    pub namespace: String,
+    /// Name of the webhook's objects.
+    #[arg(long, default_value = "bulkhead-admission")]
+    pub name: String,
+    #[arg(long, default_value_t = 2)]
+    pub replicas: u32,
+    /// What the API server does when the webhook cannot be reached: Fail (deny) or Ignore (allow).
+    #[arg(long, default_value = "Fail", value_parser = ["Fail", "Ignore"])]
+    pub failure_policy: String,
+    /// The API server's timeout for each call (1–30 seconds).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub timeout_seconds: u32,
+    /// Namespaces never sent to the webhook, besides kube-system and its own (repeatable).
+    #[arg(long, value_name = "NAMESPACE")]
+    pub exclude_namespace: Vec<String>,
+    /// The Namespace objects the webhook reads (put into its ConfigMap; keep it in sync with the
+    /// cluster's namespaces, e.g. from GitOps).
+    #[arg(long, value_name = "FILE")]
+    pub namespaces: PathBuf,
+    /// An AdmissionPolicy to put into the ConfigMap (image rules and scan gate).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// PSA's configuration to put into the ConfigMap.
+    #[arg(long, value_name = "FILE")]
+    pub psa_config: Option<PathBuf>,
+    /// A serving certificate made elsewhere (PEM; with --tls-key and --ca-bundle). Without it a CA
+    /// and a certificate for the Service's DNS names are generated.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_key", "ca_bundle"])]
+    pub tls_cert: Option<PathBuf>,
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// The CA certificate(s) that verify --tls-cert (the webhook configuration's caBundle).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub ca_bundle: Option<PathBuf>,
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// What the webhook enforces (both `admission serve` and `admission review`).
