@@ -91,6 +91,9 @@ pub struct Rules {
     pub images: Option<ImageRules>,
     #[serde(default)]
     pub scan_gate: Option<ScanGate>,
+    /// Secure defaults filled in by `POST /mutate`.
+    #[serde(default)]
+    pub mutate: Option<crate::mutate::MutateRules>,
 }
 
 /// The `AdmissionPolicy` document (`--policy FILE`).
@@ -102,6 +105,8 @@ pub struct PolicySpec {
     #[serde(default)]
     pub scan_gate: Option<ScanGate>,
     #[serde(default)]
+    pub mutate: Option<crate::mutate::MutateRules>,
+    #[serde(default)]
     pub namespaces: BTreeMap<String, Rules>,
 }
 
@@ -111,11 +116,13 @@ impl PolicySpec {
         let base = Rules {
             images: self.images.clone(),
             scan_gate: self.scan_gate.clone(),
+            mutate: self.mutate.clone(),
         };
         match self.namespaces.get(namespace) {
             Some(ns) => Rules {
                 images: ns.images.clone().or(base.images),
                 scan_gate: ns.scan_gate.clone().or(base.scan_gate),
+                mutate: ns.mutate.clone().or(base.mutate),
             },
             None => base,
         }
@@ -463,6 +470,7 @@ mod tests {
     #[test]
     fn reference_rules() {
         let rules = Rules {
+            mutate: None,
             images: Some(ImageRules {
                 action: Action::Deny,
                 allowed_registries: vec!["registry.example.com".into(), "docker.io/library".into()],
@@ -527,6 +535,7 @@ mod tests {
         );
         let scans = Fixed(m);
         let gate = |fixable_only, max_age_days, action| Rules {
+            mutate: None,
             images: None,
             scan_gate: Some(ScanGate {
                 action,

@@ -10,6 +10,7 @@ pub mod config;
 pub mod images;
 pub mod manifests;
 pub mod metrics;
+pub mod mutate;
 pub mod psa;
 pub mod review;
 pub mod server;
@@ -224,6 +225,47 @@ impl Admission {
                     .join("; "),
             );
         }
+    }
+
+    /// `POST /mutate`: the secure defaults a pod left unset, as a JSONPatch, where the pod's
+    /// namespace opts in (the policy's `mutate`); never a denial (validation decides). Pods on
+    /// CREATE only; exempt namespaces and users are left alone.
+    pub fn mutate(&self, req: &AdmissionRequest) -> AdmissionResponse {
+        let mut r = AdmissionResponse::allow();
+        let is_pod = req.resource.group.is_empty()
+            && req.resource.resource == "pods"
+            && req.subresource().is_empty()
+            && req.operation == "CREATE";
+        let ex = &self.config.exemptions;
+        if !is_pod
+            || ex.namespaces.contains(&req.namespace)
+            || ex.usernames.contains(&req.user_info.username)
+        {
+            return r;
+        }
+        let Some(rules) = self.policy.rules_for(&req.namespace).mutate else {
+            return r;
+        };
+        let ops = mutate::patch(&req.object, &rules);
+        self.metrics.mutation(!ops.is_empty());
+        if !ops.is_empty() {
+            use base64::Engine as _;
+            let paths: Vec<&str> = ops.iter().filter_map(|o| o["path"].as_str()).collect();
+            r.audit_annotations
+                .insert("mutated".into(), paths.join(", "));
+            r.patch = Some(
+                base64::engine::general_purpose::STANDARD
+                    .encode(serde_json::Value::Array(ops).to_string()),
+            );
+            r.patch_type = Some("JSONPatch".into());
+        }
+        r
+    }
+
+    /// Read an AdmissionReview request and answer it with [`Admission::mutate`].
+    pub fn review_mutate(&self, body: &[u8]) -> Result<serde_json::Value, ReviewError> {
+        let req = review::parse_review(body)?;
+        Ok(self.mutate(&req).into_review(&req.uid))
     }
 
     /// Read an AdmissionReview request and answer it (the whole AdmissionReview, with its uid).

@@ -50,6 +50,9 @@ pub struct ManifestOptions {
     pub namespaces: String,
     pub policy: Option<String>,
     pub psa_config: Option<String>,
+    /// Also a MutatingWebhookConfiguration calling `/mutate` for pod creations (the policy's
+    /// `mutate` decides per namespace what is filled in).
+    pub mutating: bool,
     /// The operator's serving certificate, its key and the CA bundle that verifies it (PEM; from
     /// cert-manager or a company CA); `None`: a CA and a certificate are generated here.
     pub tls: Option<GivenTls>,
@@ -76,6 +79,7 @@ impl ManifestOptions {
             namespaces,
             policy: None,
             psa_config: None,
+            mutating: false,
             tls: None,
         }
     }
@@ -231,7 +235,7 @@ pub fn objects(o: &ManifestOptions) -> Result<Vec<Value>, ManifestError> {
         json!({"apiGroups": groups, "apiVersions": ["v1"], "operations": ["CREATE", "UPDATE"],
                "resources": resources, "scope": "*"})
     };
-    Ok(vec![
+    let mut out = vec![
         json!({"apiVersion": "v1", "kind": "Namespace",
                "metadata": {"name": ns, "labels": {
                    "pod-security.kubernetes.io/enforce": "restricted",
@@ -302,7 +306,23 @@ pub fn objects(o: &ManifestOptions) -> Result<Vec<Value>, ManifestError> {
                 rule(&["batch"], &["jobs", "cronjobs"]),
                 rule(&[""], &["replicationcontrollers", "podtemplates"])]))
         ]}),
-    ])
+    ];
+    if o.mutating {
+        // Ignore on failure: a pod the mutation could not reach keeps its own settings and is
+        // still validated (enforce denies what the defaults would have fixed).
+        let mut hook = webhook(
+            "defaults",
+            json!([{"apiGroups": [""], "apiVersions": ["v1"], "operations": ["CREATE"],
+                    "resources": ["pods"], "scope": "Namespaced"}]),
+        );
+        hook["failurePolicy"] = json!("Ignore");
+        hook["reinvocationPolicy"] = json!("Never");
+        hook["clientConfig"]["service"]["path"] = json!("/mutate");
+        out.push(json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+                        "metadata": {"name": name, "labels": labels},
+                        "webhooks": [hook]}));
+    }
+    Ok(out)
 }
 
 /// The objects as one YAML stream (`---` between documents).

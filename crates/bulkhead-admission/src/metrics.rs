@@ -150,6 +150,18 @@ impl Metrics {
         });
     }
 
+    /// A pod seen by `/mutate`, patched or already complete.
+    pub fn mutation(&self, patched: bool) {
+        self.with(|m| {
+            *m.counters
+                .entry(key(
+                    "bulkhead_admission_mutations_total",
+                    &[("patched", if patched { "true" } else { "false" })],
+                ))
+                .or_default() += 1;
+        });
+    }
+
     /// The exposition text.
     pub fn render(&self) -> String {
         let g = self.inner.lock().unwrap_or_else(|e| e.into_inner());

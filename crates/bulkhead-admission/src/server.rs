@@ -396,7 +396,7 @@ async fn handle(
     let path = req.uri().path().to_string();
     let r = route(req, admission, opts).await;
     let label = match path.as_str() {
-        "/validate" | "/healthz" | "/readyz" | "/metrics" => path.as_str(),
+        "/validate" | "/mutate" | "/healthz" | "/readyz" | "/metrics" => path.as_str(),
         _ => "other",
     };
     admission.metrics.http(label, r.status().as_u16());
@@ -417,8 +417,9 @@ async fn route(
             "text/plain; version=0.0.4; charset=utf-8",
             admission.metrics.render(),
         ),
-        (&Method::POST, "/validate") => validate(req, admission, opts).await,
-        (_, "/healthz" | "/readyz" | "/metrics" | "/validate") => {
+        (&Method::POST, "/validate") => validate(req, admission, opts, false).await,
+        (&Method::POST, "/mutate") => validate(req, admission, opts, true).await,
+        (_, "/healthz" | "/readyz" | "/metrics" | "/validate" | "/mutate") => {
             error_response(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
         }
         _ => error_response(StatusCode::NOT_FOUND, "not found"),
@@ -429,6 +430,7 @@ async fn validate(
     req: Request<Incoming>,
     admission: &Admission,
     opts: &ServeOptions,
+    mutate: bool,
 ) -> Response<Full<Bytes>> {
     let json = req
         .headers()
@@ -462,7 +464,12 @@ async fn validate(
         }
         Ok(Ok(c)) => c.to_bytes(),
     };
-    match admission.review(&bytes) {
+    let answer = if mutate {
+        admission.review_mutate(&bytes)
+    } else {
+        admission.review(&bytes)
+    };
+    match answer {
         Ok(v) => json_response(StatusCode::OK, &v),
         Err(e) => error_response(StatusCode::BAD_REQUEST, &e.to_string()),
     }

@@ -82,6 +82,22 @@ fn the_objects_an_install_needs() {
         back[4]["spec"]["template"]["spec"]["containers"][0]["args"],
         c["args"]
     );
+    // --mutating adds the mutating configuration, calling /mutate for pod creations.
+    let mut o = options();
+    o.mutating = true;
+    let objs = objects(&o).unwrap();
+    assert_eq!(objs.len(), 9);
+    let m = &objs[8];
+    assert_eq!(m["kind"], "MutatingWebhookConfiguration");
+    assert_eq!(
+        m["webhooks"][0]["clientConfig"]["service"]["path"],
+        "/mutate"
+    );
+    assert_eq!(
+        m["webhooks"][0]["rules"][0]["operations"],
+        serde_json::json!(["CREATE"])
+    );
+    assert_eq!(m["webhooks"][0]["sideEffects"], "None");
     // Bad values are refused.
     let mut o = options();
     o.timeout_seconds = 31;
@@ -90,7 +106,9 @@ fn the_objects_an_install_needs() {
 
 #[test]
 fn the_manifests_pass_bulkheads_own_restricted_checks() {
-    let yaml = render(&options()).unwrap();
+    let mut o = options();
+    o.mutating = true;
+    let yaml = render(&o).unwrap();
     let findings = bulkhead_config::check_manifest(
         "manifests.yaml",
         &yaml,
@@ -117,7 +135,9 @@ fn kubectl_decodes_every_object() {
     // `kubectl apply --dry-run=client` needs an API server for discovery (none runs here);
     // `kubectl set resources --local` decodes each object into kubectl's own Go types offline (a
     // wrong field type fails), then says whether it has a pod template.
-    let yaml = render(&options()).unwrap();
+    let mut o = options();
+    o.mutating = true;
+    let yaml = render(&o).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut decoded = 0;
     for (i, doc) in yaml
@@ -169,8 +189,8 @@ fn kubectl_decodes_every_object() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("unable to decode"));
-    println!("kubectl decoded {decoded}/8 objects");
-    assert_eq!(decoded, 8);
+    println!("kubectl decoded {decoded}/9 objects");
+    assert_eq!(decoded, 9);
 }
 
 #[test]

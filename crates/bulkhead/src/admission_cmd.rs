@@ -76,6 +76,7 @@ pub fn admission_cmd(action: AdmissionAction) -> Result<ExitCode> {
             o.exclude_namespaces = a.exclude_namespace;
             o.policy = policy;
             o.psa_config = psa;
+            o.mutating = a.mutating;
             if let (Some(c), Some(k), Some(b)) = (&a.tls_cert, &a.tls_key, &a.ca_bundle) {
                 o.tls = Some(GivenTls {
                     cert_pem: read(c)?,
@@ -103,9 +104,12 @@ pub fn admission_cmd(action: AdmissionAction) -> Result<ExitCode> {
                     "the webhook's own body limit (3 MiB, as Pod Security Admission's)",
                 )?
             };
-            let out = adm
-                .review(&body)
-                .with_context(|| format!("{}", a.file.display()))?;
+            let out = if a.mutate {
+                adm.review_mutate(&body)
+            } else {
+                adm.review(&body)
+            }
+            .with_context(|| format!("{}", a.file.display()))?;
             println!("{}", serde_json::to_string_pretty(&out)?);
             let allowed = out["response"]["allowed"].as_bool().unwrap_or(false);
             Ok(if allowed {

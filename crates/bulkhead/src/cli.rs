@@ -179,6 +179,10 @@ pub struct AdmissionManifestsArgs {
     /// The CA certificate(s) that verify --tls-cert (the webhook configuration's caBundle).
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub ca_bundle: Option<PathBuf>,
+    /// Also a MutatingWebhookConfiguration (`/mutate`, pod creations; the policy's `mutate`
+    /// decides per namespace).
+    #[arg(long)]
+    pub mutating: bool,
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -249,6 +253,9 @@ pub struct AdmissionReviewArgs {
     /// Exit with this code when the request is denied.
     #[arg(long, default_value_t = 0)]
     pub exit_code: u8,
+    /// Answer as `/mutate` does (the JSONPatch of secure defaults) instead of `/validate`.
+    #[arg(long)]
+    pub mutate: bool,
     #[command(flatten)]
     pub policy: AdmissionPolicyArgs,
 }
