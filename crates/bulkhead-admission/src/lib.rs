@@ -40,6 +40,8 @@ pub struct Settings {
     pub policy: Option<std::path::PathBuf>,
     /// The scan store the gate reads.
     pub store: Option<std::path::PathBuf>,
+    /// Custom policies in CEL (ValidatingAdmissionPolicy files, as `bulkhead config --cel-policy`).
+    pub cel_policies: Vec<std::path::PathBuf>,
 }
 
 /// Why the webhook cannot start.
@@ -49,6 +51,8 @@ pub enum SetupError {
     Config(#[from] config::ConfigError),
     #[error("{0}")]
     Scans(String),
+    #[error(transparent)]
+    Cel(#[from] bulkhead_config::CelPolicyError),
 }
 
 impl Settings {
@@ -83,9 +87,13 @@ impl Settings {
             )),
             None => None,
         };
-        Admission::new(psa, namespaces)
+        let mut a = Admission::new(psa, namespaces)
             .with_images(policy, scans)
-            .map_err(SetupError::Scans)
+            .map_err(SetupError::Scans)?;
+        if !self.cel_policies.is_empty() {
+            a.cel = Some(bulkhead_config::load_cel_policies(&self.cel_policies)?);
+        }
+        Ok(a)
     }
 }
 
@@ -96,6 +104,7 @@ pub struct Admission {
     namespaces: RwLock<Arc<NamespaceLabels>>,
     policy: images::PolicySpec,
     scans: Option<Box<dyn images::Scans>>,
+    cel: Option<bulkhead_config::CelPolicies>,
     pub metrics: metrics::Metrics,
 }
 
@@ -106,6 +115,7 @@ impl Admission {
             namespaces: RwLock::new(Arc::new(namespaces)),
             policy: images::PolicySpec::default(),
             scans: None,
+            cel: None,
             metrics: metrics::Metrics::default(),
         }
     }
@@ -162,6 +172,9 @@ impl Admission {
                 if d.response.allowed && !d.exempt {
                     self.image_rules(req, &mut d);
                 }
+                if d.response.allowed && !d.exempt {
+                    self.cel_rules(req, namespaces.as_ref(), &mut d);
+                }
                 d
             }
             _ => Decision {
@@ -172,6 +185,7 @@ impl Admission {
                 error: None,
                 image_denials: 0,
                 image_warnings: 0,
+                cel_violations: 0,
             },
         };
         self.metrics.decision(&req.operation, &d, t0.elapsed());
@@ -210,7 +224,6 @@ impl Admission {
             let err = format!("image policy: {}", v.deny.join("; "));
             d.response.allowed = false;
             d.response.status = Some(psa::forbidden_status(req, &err));
-            d.response.warnings.clear();
         }
         for w in &v.warn {
             d.response.warnings.push(format!("image policy: {w}"));
@@ -223,6 +236,85 @@ impl Admission {
                     .map(|s| s.as_str())
                     .collect::<Vec<_>>()
                     .join("; "),
+            );
+        }
+    }
+
+    /// Use custom CEL policies (as [`Settings::cel_policies`] loads them).
+    pub fn with_cel(mut self, cel: bulkhead_config::CelPolicies) -> Admission {
+        self.cel = Some(cel);
+        self
+    }
+
+    /// The custom CEL policies, as the API server applies ValidatingAdmissionPolicies: the first
+    /// denying violation denies (its reason's code, `ValidatingAdmissionPolicy '<p>' with binding
+    /// '<b>' denied request: …`), Warn ones are warnings, Audit ones the
+    /// `validation.policy.admission.k8s.io/validation_failure` annotation.
+    fn cel_rules(&self, req: &AdmissionRequest, namespaces: &NamespaceLabels, d: &mut Decision) {
+        let Some(cel) = &self.cel else {
+            return;
+        };
+        let ns_object = namespaces.get(&req.namespace).map(|labels| {
+            serde_json::json!({"apiVersion": "v1", "kind": "Namespace",
+                               "metadata": {"name": req.namespace, "labels": labels}})
+        });
+        fn some(v: &serde_json::Value) -> Option<&serde_json::Value> {
+            (!v.is_null()).then_some(v)
+        }
+        let vreq = bulkhead_config::vap::Request {
+            object: some(&req.object),
+            old_object: some(&req.old_object),
+            operation: req.operation.clone(),
+            group: req.resource.group.clone(),
+            version: req.resource.version.clone(),
+            resource: req.resource.resource.clone(),
+            subresource: req.subresource().to_string(),
+            kind: req.kind.kind.clone(),
+            name: req.name.clone(),
+            namespace: req.namespace.clone(),
+            username: req.user_info.username.clone(),
+            groups: req.user_info.groups.clone(),
+            dry_run: req.dry_run.unwrap_or(false),
+            namespace_object: ns_object.as_ref(),
+        };
+        let violations = bulkhead_config::vap::evaluate(&cel.0, &vreq);
+        if violations.is_empty() {
+            return;
+        }
+        use bulkhead_config::vap::Action;
+        let mut audit = Vec::new();
+        for v in &violations {
+            if v.actions.contains(&Action::Deny) && d.response.allowed {
+                d.response.allowed = false;
+                let reason = v.reason.clone();
+                d.response.status = Some(review::Status {
+                    status: "Failure".into(),
+                    message: v.deny_message(),
+                    reason,
+                    details: None,
+                    code: v.code(),
+                });
+            }
+            // Warnings reach the client on a denied request too (the API server adds a
+            // webhook's warnings before it looks at the decision).
+            if v.actions.contains(&Action::Warn) {
+                d.response.warnings.push(v.warning());
+            }
+            if v.actions.contains(&Action::Audit) {
+                audit.push(serde_json::json!({
+                    "message": v.message,
+                    "policy": v.policy,
+                    "binding": v.binding,
+                    "expressionIndex": v.index,
+                    "validationActions": v.actions.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+                }));
+            }
+        }
+        d.cel_violations = violations.len();
+        if !audit.is_empty() {
+            d.response.audit_annotations.insert(
+                "validation.policy.admission.k8s.io/validation_failure".into(),
+                serde_json::Value::Array(audit).to_string(),
             );
         }
     }

@@ -202,6 +202,8 @@ pub struct Decision {
     /// Image-policy rules that failed, denying and warning.
     pub image_denials: usize,
     pub image_warnings: usize,
+    /// Failed validations of the custom CEL policies.
+    pub cel_violations: usize,
 }
 
 impl Decision {
@@ -214,6 +216,7 @@ impl Decision {
             error: None,
             image_denials: 0,
             image_warnings: 0,
+            cel_violations: 0,
         }
     }
 }

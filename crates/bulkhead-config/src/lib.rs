@@ -40,6 +40,7 @@ pub mod practice;
 pub mod pss;
 pub mod rules;
 pub mod settings;
+pub mod vap;
 pub mod yaml;
 
 use bulkhead_core::{Finding, FindingKind, Fix, Report, Severity, Suppressed, Target, TargetKind};
@@ -115,7 +116,74 @@ pub struct Options {
     /// Keep only findings of these severities (empty: all). Input errors are always kept: a file
     /// that was not checked is never filtered away.
     pub severities: Vec<Severity>,
+    /// Custom policies in CEL (ValidatingAdmissionPolicy files), judged on every object.
+    pub cel: Option<CelPolicies>,
 }
+
+/// Read ValidatingAdmissionPolicy files (YAML or JSON, multi-document; at most 16 MiB each) into
+/// one set; a file that cannot be read, an expression that does not parse, an unknown action or
+/// a file without any policy is an error naming the file and the object.
+pub fn load_cel_policies(files: &[std::path::PathBuf]) -> Result<CelPolicies, CelPolicyError> {
+    let mut set = vap::PolicySet::default();
+    for f in files {
+        let bytes = bulkhead_core::input::read_regular(
+            f,
+            16 << 20,
+            "policy files are far smaller; fixed limit",
+        )?;
+        let text = String::from_utf8(bytes).map_err(|_| CelPolicyError::Policy {
+            file: f.display().to_string(),
+            source: vap::VapError {
+                object: String::new(),
+                message: "not UTF-8 text".into(),
+            },
+        })?;
+        let before = set.len();
+        set.add_text(&f.display().to_string(), &text)
+            .map_err(|source| CelPolicyError::Policy {
+                file: f.display().to_string(),
+                source,
+            })?;
+        if set.len() == before {
+            return Err(CelPolicyError::Policy {
+                file: f.display().to_string(),
+                source: vap::VapError {
+                    object: String::new(),
+                    message:
+                        "no ValidatingAdmissionPolicy (admissionregistration.k8s.io/v1) in the file"
+                            .into(),
+                },
+            });
+        }
+    }
+    Ok(CelPolicies(std::sync::Arc::new(set)))
+}
+
+/// Why custom policies cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CelPolicyError {
+    #[error(transparent)]
+    Input(#[from] bulkhead_core::input::InputError),
+    #[error("{file}: {source}")]
+    Policy {
+        file: String,
+        #[source]
+        source: vap::VapError,
+    },
+}
+
+/// A shared [`vap::PolicySet`] (compiled once, used by every worker). Two are equal when they are
+/// the same set.
+#[derive(Debug, Clone)]
+pub struct CelPolicies(pub std::sync::Arc<vap::PolicySet>);
+
+impl PartialEq for CelPolicies {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for CelPolicies {}
 
 impl Default for Options {
     fn default() -> Self {
@@ -123,6 +191,7 @@ impl Default for Options {
             pss: Policy::default(),
             best_practice: true,
             severities: Vec::new(),
+            cel: None,
         }
     }
 }
@@ -213,7 +282,7 @@ enum Work<'a> {
 ///     options: Options {
 ///         pss: "baseline:v1.30".parse::<Policy>().unwrap(),
 ///         best_practice: false,
-///         severities: vec![],
+///         ..Options::default()
 ///     },
 ///     settings: Settings::parse("ignored: [DL3002]\n", ".bulkhead.yaml").unwrap(),
 ///     ..Request::default()
@@ -532,6 +601,7 @@ fn check_manifest_into(
                         break 'documents;
                     }
                 }
+                out.extend(cel_findings(name, &d.value, &line_of, &req.options));
             }
             Err(e) => errors.push(e),
         }
@@ -674,10 +744,91 @@ pub fn object_findings(
     line_of: &dyn Fn(&str) -> u32,
     opts: &Options,
 ) -> Vec<Finding> {
-    k8s::pods_in(obj)
+    let mut out: Vec<Finding> = k8s::pods_in(obj)
         .iter()
         .flat_map(|pod| pod_findings(file, pod, line_of, opts, usize::MAX).0)
-        .collect()
+        .collect();
+    out.extend(cel_findings(file, obj, line_of, opts));
+    out
+}
+
+/// The findings of the custom CEL policies on one object (each item of a `List`): one per failed
+/// validation, HIGH where its binding denies, MEDIUM where it warns, LOW where it audits only.
+pub fn cel_findings(
+    file: &str,
+    obj: &Value,
+    line_of: &dyn Fn(&str) -> u32,
+    opts: &Options,
+) -> Vec<Finding> {
+    let Some(set) = &opts.cel else {
+        return Vec::new();
+    };
+    let items: Vec<(String, &Value)> = match obj.get("items").and_then(Value::as_array) {
+        Some(items)
+            if obj
+                .get("kind")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.ends_with("List")) =>
+        {
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, o)| (format!("/items/{i}"), o))
+                .collect()
+        }
+        _ => vec![(String::new(), obj)],
+    };
+    let mut out = Vec::new();
+    for (pointer, o) in items {
+        if !k8s::is_object(o) {
+            continue;
+        }
+        let req = vap::request_for_object(o);
+        for v in vap::evaluate(&set.0, &req) {
+            let severity = match v.actions.iter().min() {
+                Some(vap::Action::Deny) => Severity::High,
+                Some(vap::Action::Warn) => Severity::Medium,
+                _ => Severity::Low,
+            };
+            let object = match (req.namespace.as_str(), req.name.as_str()) {
+                ("", n) => format!("{}/{n}", req.kind),
+                (ns, n) => format!("{ns}/{}/{n}", req.kind),
+            };
+            let message = if v.binding.is_empty() {
+                v.message.clone()
+            } else {
+                format!("{} (binding {})", v.message, v.binding)
+            };
+            let mut f = Finding::new(
+                FindingKind::Misconfiguration,
+                format!("VAP-{}", v.policy),
+                severity,
+                format!("ValidatingAdmissionPolicy {}", v.policy),
+                k8s::clip_message(message),
+            );
+            let line = line_of(&pointer);
+            f.location.file = Some(file.to_string());
+            f.location.line = (line > 0).then_some(line);
+            f.location.object = Some(k8s::clip(&object, 3 * k8s::MAX_NAME_CHARS).into_owned());
+            f.location.pointer = Some(pointer.clone());
+            f.fix = Some(bulkhead_core::Fix {
+                version: None,
+                remediation: Some(format!(
+                    "satisfy validation {} of the policy (actions: {})",
+                    v.index
+                        .map(|i| i.to_string())
+                        .unwrap_or_else(|| "evaluation".into()),
+                    v.actions
+                        .iter()
+                        .map(|a| a.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            });
+            out.push(f);
+        }
+    }
+    out
 }
 
 /// PSS and best-practice findings of one pod spec (of a Pod, a controller's template…), at most

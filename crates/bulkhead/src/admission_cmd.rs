@@ -26,6 +26,7 @@ fn admission(p: &AdmissionPolicyArgs) -> Result<Admission> {
         exempt_runtime_classes: p.exempt_runtime_class.clone(),
         policy: p.policy.clone(),
         store: p.store.clone(),
+        cel_policies: p.cel_policy.clone(),
     }
     .build()?)
 }

@@ -220,6 +220,10 @@ pub struct AdmissionPolicyArgs {
     /// The scan store the scan gate reads (written by `bulkhead image IMAGE --store FILE`).
     #[arg(long, value_name = "FILE")]
     pub store: Option<PathBuf>,
+    /// Custom policies in CEL: ValidatingAdmissionPolicy files with their bindings and parameter
+    /// objects (the same files `bulkhead config --cel-policy` reads; repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub cel_policy: Vec<PathBuf>,
     /// Never evaluate requests in this namespace (repeatable; exact name).
     #[arg(long, value_name = "NAMESPACE")]
     pub exempt_namespace: Vec<String>,
@@ -542,6 +546,11 @@ pub struct ConfigArgs {
     /// Only the Pod Security Standards checks (no BH-K8S best-practice rules).
     #[arg(long)]
     pub pss_only: bool,
+    /// Custom policies in CEL: a file of ValidatingAdmissionPolicy objects (with their bindings
+    /// and parameter objects), judged on every manifest object as the admission webhook judges
+    /// requests (repeatable). Findings `VAP-<policy>`.
+    #[arg(long, value_name = "FILE")]
+    pub cel_policy: Vec<PathBuf>,
     /// Output format.
     #[arg(short, long, default_value = "table", env = "BULKHEAD_FORMAT",
           value_parser = format_parser(&[Format::Table, Format::Json, Format::Sarif, Format::Junit]))]

@@ -97,12 +97,18 @@ pub fn config(args: ConfigArgs) -> Result<ExitCode> {
             inputs.push(Input::Path(PathBuf::from(p)));
         }
     }
+    let cel = if args.cel_policy.is_empty() {
+        None
+    } else {
+        Some(bulkhead_config::load_cel_policies(&args.cel_policy)?)
+    };
     let req = Request {
         inputs,
         options: Options {
             pss: args.pss,
             best_practice: !args.pss_only,
             severities: args.severity.clone(),
+            cel,
         },
         settings,
         skip_dirs: args.skip_dirs.clone(),
