@@ -6,6 +6,7 @@
 //! `/healthz`, `/readyz`, `/metrics`); the CLI's `bulkhead admission serve` and
 //! `bulkhead admission review` are thin layers over these.
 
+pub mod cluster;
 pub mod config;
 pub mod images;
 pub mod manifests;
@@ -24,8 +25,8 @@ use std::time::Instant;
 /// [`Settings::build`] reads every file, so a broken one fails at start.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
-    /// Namespace objects (required: a pod in an unknown namespace is denied).
-    pub namespaces: std::path::PathBuf,
+    /// Where the namespaces come from (required: a pod in an unknown namespace is denied).
+    pub namespaces: NamespaceSource,
     /// PSA's `PodSecurityConfiguration` or `AdmissionConfiguration`.
     pub psa_config: Option<std::path::PathBuf>,
     /// Override the configuration's defaults.
@@ -44,6 +45,31 @@ pub struct Settings {
     pub cel_policies: Vec<std::path::PathBuf>,
 }
 
+/// Where the namespaces and their labels come from.
+#[derive(Debug, Clone)]
+pub enum NamespaceSource {
+    /// Namespace objects in a file (re-read when it changes).
+    File(std::path::PathBuf),
+    /// The cluster's API, listed with the pod's service account (again every [`cluster::POLL`]).
+    Cluster(cluster::ClusterSource),
+}
+
+impl Default for NamespaceSource {
+    fn default() -> Self {
+        NamespaceSource::File(std::path::PathBuf::new())
+    }
+}
+
+impl NamespaceSource {
+    /// Read the namespaces now.
+    pub fn load(&self) -> Result<NamespaceLabels, SetupError> {
+        match self {
+            NamespaceSource::File(f) => Ok(config::load_namespaces(f)?),
+            NamespaceSource::Cluster(c) => c.list().map_err(SetupError::Cluster),
+        }
+    }
+}
+
 /// Why the webhook cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
@@ -53,6 +79,8 @@ pub enum SetupError {
     Scans(String),
     #[error(transparent)]
     Cel(#[from] bulkhead_config::CelPolicyError),
+    #[error("the cluster's namespaces: {0}")]
+    Cluster(String),
 }
 
 impl Settings {
@@ -76,7 +104,7 @@ impl Settings {
         ex.usernames.extend(self.exempt_users.iter().cloned());
         ex.runtime_classes
             .extend(self.exempt_runtime_classes.iter().cloned());
-        let namespaces = config::load_namespaces(&self.namespaces)?;
+        let namespaces = self.namespaces.load()?;
         let policy = match &self.policy {
             Some(f) => config::load_policy(f)?,
             None => images::PolicySpec::default(),

@@ -46,8 +46,9 @@ pub struct ManifestOptions {
     /// Namespaces never sent to the webhook besides `kube-system` and its own.
     pub exclude_namespaces: Vec<String>,
     /// Contents of the namespaces file (Namespace objects), the AdmissionPolicy and PSA's
-    /// configuration, put in the ConfigMap.
-    pub namespaces: String,
+    /// configuration, put in the ConfigMap. No namespaces file: the webhook lists the cluster's
+    /// namespaces (`--namespaces-from-cluster`, with a ClusterRole to read them).
+    pub namespaces: Option<String>,
     pub policy: Option<String>,
     pub psa_config: Option<String>,
     /// Also a MutatingWebhookConfiguration calling `/mutate` for pod creations (the policy's
@@ -67,7 +68,7 @@ pub struct GivenTls {
 }
 
 impl ManifestOptions {
-    pub fn new(image: &str, namespaces: String) -> ManifestOptions {
+    pub fn new(image: &str, namespaces: Option<String>) -> ManifestOptions {
         ManifestOptions {
             namespace: "bulkhead".into(),
             name: "bulkhead-admission".into(),
@@ -180,17 +181,24 @@ pub fn objects(o: &ManifestOptions) -> Result<Vec<Value>, ManifestError> {
     let (ns, name) = (o.namespace.as_str(), o.name.as_str());
     let labels = json!({"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "bulkhead"});
     let selector = json!({"app.kubernetes.io/name": name});
-    let mut config = json!({"namespaces.yaml": o.namespaces});
+    let mut config = json!({});
     let mut args = vec![
         "admission".to_string(),
         "serve".into(),
         "--listen=0.0.0.0:8443".into(),
         "--tls-cert=/etc/bulkhead/tls/tls.crt".into(),
         "--tls-key=/etc/bulkhead/tls/tls.key".into(),
-        "--namespaces=/etc/bulkhead/config/namespaces.yaml".into(),
-        "--exempt-namespace=kube-system".into(),
-        format!("--exempt-namespace={ns}"),
     ];
+    let from_cluster = o.namespaces.is_none();
+    match &o.namespaces {
+        Some(text) => {
+            config["namespaces.yaml"] = json!(text);
+            args.push("--namespaces=/etc/bulkhead/config/namespaces.yaml".into());
+        }
+        None => args.push("--namespaces-from-cluster".into()),
+    }
+    args.push("--exempt-namespace=kube-system".into());
+    args.push(format!("--exempt-namespace={ns}"));
     if let Some(p) = &o.policy {
         config["policy.yaml"] = json!(p);
         args.push("--policy=/etc/bulkhead/config/policy.yaml".into());
@@ -307,6 +315,34 @@ pub fn objects(o: &ManifestOptions) -> Result<Vec<Value>, ManifestError> {
                 rule(&[""], &["replicationcontrollers", "podtemplates"])]))
         ]}),
     ];
+    if from_cluster {
+        // The API token as the kubelet would mount it, but only into this container and by name
+        // (automounting stays off), short-lived and rotated by the kubelet.
+        let dep = out
+            .iter_mut()
+            .find(|o| o["kind"] == "Deployment")
+            .expect("the Deployment is built above");
+        let spec = &mut dep["spec"]["template"]["spec"];
+        spec["volumes"].as_array_mut().expect("volumes").push(json!({
+            "name": "kube-api-access",
+            "projected": {"sources": [
+                {"serviceAccountToken": {"path": "token", "expirationSeconds": 3600}},
+                {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}}
+            ]}}));
+        spec["containers"][0]["volumeMounts"].as_array_mut().expect("mounts").push(json!({
+            "name": "kube-api-access", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": true}));
+        // Read access to namespaces, nothing else.
+        out.insert(
+            2,
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": format!("{name}-namespaces"), "labels": labels},
+            "rules": [{"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list"]}]}),
+        );
+        out.insert(3, json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": format!("{name}-namespaces"), "labels": labels},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": format!("{name}-namespaces")},
+            "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": ns}]}));
+    }
     if o.mutating {
         // Ignore on failure: a pod the mutation could not reach keeps its own settings and is
         // still validated (enforce denies what the defaults would have fixed).

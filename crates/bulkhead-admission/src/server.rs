@@ -30,8 +30,8 @@ pub struct ServeOptions {
     pub listen: String,
     pub cert: PathBuf,
     pub key: PathBuf,
-    /// Re-read when it changes.
-    pub namespaces: Option<PathBuf>,
+    /// Re-read when it changes (a file), or listed again (the cluster).
+    pub namespaces: Option<crate::NamespaceSource>,
     pub max_body: usize,
     pub max_connections: usize,
     pub io_timeout: Duration,
@@ -216,8 +216,14 @@ impl Server {
                             return;
                         }
                     };
-                    if let Some(path) = opts.namespaces.clone() {
-                        tokio::spawn(watch_namespaces(admission.clone(), path, opts.poll));
+                    match opts.namespaces.clone() {
+                        Some(crate::NamespaceSource::File(path)) => {
+                            tokio::spawn(watch_namespaces(admission.clone(), path, opts.poll));
+                        }
+                        Some(crate::NamespaceSource::Cluster(c)) => {
+                            tokio::spawn(poll_cluster(admission.clone(), c));
+                        }
+                        None => {}
                     }
                     accept_loop(listener, acceptor, admission, opts, stop_rx).await;
                 });
@@ -281,6 +287,18 @@ async fn watch_namespaces(admission: Arc<Admission>, path: PathBuf, poll: Durati
             }
             Ok(Err(e)) => tracing::warn!("namespaces not reloaded, the previous ones stay: {e}"),
             Err(e) => tracing::warn!("namespaces not reloaded: {e}"),
+        }
+    }
+}
+
+async fn poll_cluster(admission: Arc<Admission>, source: crate::cluster::ClusterSource) {
+    loop {
+        tokio::time::sleep(crate::cluster::POLL).await;
+        let s = source.clone();
+        match tokio::task::spawn_blocking(move || s.list()).await {
+            Ok(Ok(ns)) => admission.set_namespaces(ns),
+            Ok(Err(e)) => tracing::warn!("namespaces not listed, the previous ones stay: {e}"),
+            Err(e) => tracing::warn!("namespaces not listed: {e}"),
         }
     }
 }

@@ -17,7 +17,7 @@ const NAMESPACES: &str = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: sh
 fn options() -> ManifestOptions {
     let mut o = ManifestOptions::new(
         "registry.example.com/bulkhead@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
-        NAMESPACES.into(),
+        Some(NAMESPACES.into()),
     );
     o.exclude_namespaces = vec!["monitoring".into()];
     o
@@ -98,6 +98,53 @@ fn the_objects_an_install_needs() {
         serde_json::json!(["CREATE"])
     );
     assert_eq!(m["webhooks"][0]["sideEffects"], "None");
+    // Namespaces from the cluster: read access to namespaces only, and a token to use it.
+    let mut o = options();
+    o.namespaces = None;
+    let objs = objects(&o).unwrap();
+    let kinds: Vec<&str> = objs.iter().map(|o| o["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        &kinds[..4],
+        [
+            "Namespace",
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding"
+        ]
+    );
+    assert_eq!(
+        objs[2]["rules"],
+        serde_json::json!([{"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list"]}])
+    );
+    assert_eq!(objs[3]["subjects"][0]["name"], "bulkhead-admission");
+    let dep = objs.iter().find(|o| o["kind"] == "Deployment").unwrap();
+    assert_eq!(
+        dep["spec"]["template"]["spec"]["automountServiceAccountToken"],
+        false
+    );
+    assert_eq!(
+        dep["spec"]["template"]["spec"]["containers"][0]["volumeMounts"][2]["mountPath"],
+        "/var/run/secrets/kubernetes.io/serviceaccount",
+        "the token mounted by name into the webhook's container only"
+    );
+    let args = dep["spec"]["template"]["spec"]["containers"][0]["args"]
+        .as_array()
+        .unwrap();
+    assert!(args.contains(&serde_json::json!("--namespaces-from-cluster")));
+    assert!(
+        !args
+            .iter()
+            .any(|a| a.as_str().unwrap().starts_with("--namespaces="))
+    );
+    let cm = objs.iter().find(|o| o["kind"] == "ConfigMap").unwrap();
+    assert!(cm["data"].get("namespaces.yaml").is_none());
+    let findings = bulkhead_config::check_manifest(
+        "m.yaml",
+        &render(&o).unwrap(),
+        &bulkhead_config::Options::default(),
+    )
+    .unwrap();
+    assert!(findings.is_empty(), "{findings:#?}");
     // Bad values are refused.
     let mut o = options();
     o.timeout_seconds = 31;
@@ -206,7 +253,7 @@ fn the_generated_certificate_is_served_and_trusted_through_the_ca_bundle() {
     std::fs::write(&key, b64d(&objs[2]["data"]["tls.key"])).unwrap();
     std::fs::write(&ns, objs[3]["data"]["namespaces.yaml"].as_str().unwrap()).unwrap();
     let admission = bulkhead_admission::Settings {
-        namespaces: ns,
+        namespaces: bulkhead_admission::NamespaceSource::File(ns),
         ..Default::default()
     }
     .build()

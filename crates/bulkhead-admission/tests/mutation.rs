@@ -158,7 +158,7 @@ fn mutate_endpoint_patches_only_where_a_namespace_opts_in() {
     )
     .unwrap();
     let a: Admission = bulkhead_admission::Settings {
-        namespaces: dir.path().join("ns.yaml"),
+        namespaces: bulkhead_admission::NamespaceSource::File(dir.path().join("ns.yaml")),
         policy: Some(dir.path().join("policy.yaml")),
         ..Default::default()
     }

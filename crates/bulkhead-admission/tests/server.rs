@@ -162,7 +162,7 @@ fn serves_reviews_over_tls_and_refuses_bad_requests() {
         bulkhead_admission::config::load_namespaces(&ns).unwrap(),
     ));
     let mut opts = ServeOptions::new("127.0.0.1:0", &cert, &key);
-    opts.namespaces = Some(ns.clone());
+    opts.namespaces = Some(bulkhead_admission::NamespaceSource::File(ns.clone()));
     opts.io_timeout = Duration::from_secs(1);
     opts.poll = Duration::from_millis(100);
     let server = Server::start(admission.clone(), opts).unwrap();

@@ -4,9 +4,9 @@
 
 use crate::cli::{AdmissionAction, AdmissionPolicyArgs};
 use anyhow::{Context, Result};
-use bulkhead_admission::Admission;
 use bulkhead_admission::manifests::{GivenTls, ManifestOptions};
 use bulkhead_admission::server::{ServeOptions, Server};
+use bulkhead_admission::{Admission, NamespaceSource};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -14,9 +14,18 @@ use std::sync::Arc;
 /// Largest AdmissionReview read by `admission review` (as the server's body limit).
 const MAX_REVIEW: u64 = 3 << 20;
 
+fn namespace_source(p: &AdmissionPolicyArgs) -> Result<NamespaceSource> {
+    Ok(match &p.namespaces {
+        Some(f) => NamespaceSource::File(f.clone()),
+        None => NamespaceSource::Cluster(
+            bulkhead_admission::cluster::ClusterSource::in_cluster().map_err(anyhow::Error::msg)?,
+        ),
+    })
+}
+
 fn admission(p: &AdmissionPolicyArgs) -> Result<Admission> {
     Ok(bulkhead_admission::Settings {
-        namespaces: p.namespaces.clone(),
+        namespaces: namespace_source(p)?,
         psa_config: p.psa_config.clone(),
         default_enforce: p.default_enforce,
         default_audit: p.default_audit,
@@ -36,14 +45,18 @@ pub fn admission_cmd(action: AdmissionAction) -> Result<ExitCode> {
         AdmissionAction::Serve(a) => {
             let adm = Arc::new(admission(&a.policy)?);
             let mut opts = ServeOptions::new(&a.listen, &a.tls_cert, &a.tls_key);
-            opts.namespaces = Some(a.policy.namespaces.clone());
+            let source = namespace_source(&a.policy)?;
+            let from = match &source {
+                NamespaceSource::File(f) => f.display().to_string(),
+                NamespaceSource::Cluster(c) => c.base.clone(),
+            };
+            opts.namespaces = Some(source);
             opts.stop_on_signal = true;
             let n = adm.namespace_count();
             let server = Server::start(adm, opts)?;
             eprintln!(
-                "bulkhead admission: serving https://{}/validate ({n} namespaces from {})",
-                server.addr,
-                a.policy.namespaces.display()
+                "bulkhead admission: serving https://{}/validate ({n} namespaces from {from})",
+                server.addr
             );
             server.wait();
             Ok(ExitCode::SUCCESS)
@@ -58,8 +71,14 @@ pub fn admission_cmd(action: AdmissionAction) -> Result<ExitCode> {
                 String::from_utf8(b).with_context(|| format!("{}: not UTF-8", p.display()))
             };
             // The namespaces and the policy are checked as the webhook will read them.
-            let namespaces = read(&a.namespaces)?;
-            bulkhead_admission::config::parse_namespaces(&a.namespaces, &namespaces)?;
+            let namespaces = match &a.namespaces {
+                Some(f) => {
+                    let text = read(f)?;
+                    bulkhead_admission::config::parse_namespaces(f, &text)?;
+                    Some(text)
+                }
+                None => None,
+            };
             let policy = a.policy.as_deref().map(read).transpose()?;
             if let (Some(p), Some(text)) = (&a.policy, &policy) {
                 bulkhead_admission::images::parse_policy(p, text)?;

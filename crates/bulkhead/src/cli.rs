@@ -162,8 +162,16 @@ pub struct AdmissionManifestsArgs {
     pub exclude_namespace: Vec<String>,
     /// The Namespace objects the webhook reads (put into its ConfigMap; keep it in sync with the
     /// cluster's namespaces, e.g. from GitOps).
-    #[arg(long, value_name = "FILE")]
-    pub namespaces: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "namespaces_from_cluster"
+    )]
+    pub namespaces: Option<PathBuf>,
+    /// The webhook lists the cluster's namespaces itself (a ClusterRole to get and list
+    /// namespaces, and a service account token, are added).
+    #[arg(long, conflicts_with = "namespaces")]
+    pub namespaces_from_cluster: bool,
     /// An AdmissionPolicy to put into the ConfigMap (image rules and scan gate).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
@@ -190,12 +198,17 @@ pub struct AdmissionManifestsArgs {
 
 /// What the webhook enforces (both `admission serve` and `admission review`).
 #[derive(Args, Debug)]
+#[group(id = "namespace_source", required = true, multiple = false, args = ["namespaces", "namespaces_from_cluster"])]
 pub struct AdmissionPolicyArgs {
     /// Namespace objects (YAML or JSON, multi-document, Lists): their
     /// `pod-security.kubernetes.io/*` labels choose each namespace's policy. Re-read when it
     /// changes. A pod in a namespace not listed is denied (PSA cannot look it up).
     #[arg(long, value_name = "FILE")]
-    pub namespaces: PathBuf,
+    pub namespaces: Option<PathBuf>,
+    /// List the namespaces from the Kubernetes API with the pod's service account (in a
+    /// cluster: KUBERNETES_SERVICE_HOST and the mounted token; listed again every 10 s).
+    #[arg(long)]
+    pub namespaces_from_cluster: bool,
     /// PSA's configuration file: a PodSecurityConfiguration, or the API server's
     /// AdmissionConfiguration with the PodSecurity plugin (defaults and exemptions).
     #[arg(long, value_name = "FILE")]
