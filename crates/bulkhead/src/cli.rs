@@ -198,16 +198,19 @@ pub struct AdmissionManifestsArgs {
 
 /// What the webhook enforces (both `admission serve` and `admission review`).
 #[derive(Args, Debug)]
-#[group(id = "namespace_source", required = true, multiple = false, args = ["namespaces", "namespaces_from_cluster"])]
 pub struct AdmissionPolicyArgs {
     /// Namespace objects (YAML or JSON, multi-document, Lists): their
     /// `pod-security.kubernetes.io/*` labels choose each namespace's policy. Re-read when it
     /// changes. A pod in a namespace not listed is denied (PSA cannot look it up).
-    #[arg(long, value_name = "FILE")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "namespaces_from_cluster"
+    )]
     pub namespaces: Option<PathBuf>,
     /// List the namespaces from the Kubernetes API with the pod's service account (in a
     /// cluster: KUBERNETES_SERVICE_HOST and the mounted token; listed again every 10 s).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "namespaces")]
     pub namespaces_from_cluster: bool,
     /// PSA's configuration file: a PodSecurityConfiguration, or the API server's
     /// AdmissionConfiguration with the PodSecurity plugin (defaults and exemptions).
