@@ -72,6 +72,11 @@ pub struct ScanGate {
     /// What an image without a scan does.
     #[serde(default = "deny")]
     pub unscanned: Action,
+    /// Ask the registry what digest an image's tag points to now and judge the scan of that
+    /// digest (a tag moved after its scan is then an unscanned image); off: the scan recorded
+    /// under the tag. A registry that cannot answer denies.
+    #[serde(default)]
+    pub resolve_tags: bool,
 }
 
 fn high() -> Severity {
@@ -174,8 +179,76 @@ pub struct ScanSummary {
 
 /// Where scans come from.
 pub trait Scans: Send + Sync {
-    /// The latest scan of an image, by its digest or its tagged reference; `Err`: unreadable.
-    fn scan(&self, reference: &Reference) -> Result<Option<ScanSummary>, String>;
+    /// The latest scan of an image, by its digest or its tagged reference (with `resolve_tags`,
+    /// by the digest the registry gives for the tag); `Err`: unreadable or unresolvable.
+    fn scan(
+        &self,
+        reference: &Reference,
+        resolve_tags: bool,
+    ) -> Result<Option<ScanSummary>, String>;
+}
+
+/// Tags to digests at the registry, cached for [`CACHE_TTL`] (at most [`CACHE_ENTRIES`] tags).
+pub struct TagResolver {
+    opts: bulkhead_image::source::registry::RegistryOptions,
+    cache: Mutex<HashMap<String, (Instant, Vec<String>)>>,
+}
+
+impl TagResolver {
+    /// Anonymous or with the credentials of the usual auth files (as `bulkhead image
+    /// registry://…`); each request at most `timeout` (keep it under the webhook's timeout).
+    pub fn new(timeout: Duration) -> TagResolver {
+        TagResolver {
+            opts: bulkhead_image::source::registry::RegistryOptions {
+                timeout: Some(timeout),
+                ..Default::default()
+            },
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The digests a tag stands for now: the manifest's (or the index's, and each of its
+    /// platform manifests').
+    pub fn resolve(&self, r: &Reference) -> Result<Vec<String>, String> {
+        let key = r.to_string();
+        if let Some((at, d)) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            && at.elapsed() < CACHE_TTL
+        {
+            return Ok(d.clone());
+        }
+        let client = bulkhead_image::source::registry::RegistryClient::connect(
+            r,
+            &self.opts,
+            &bulkhead_image::Limits::default(),
+        )
+        .map_err(|e| e.to_string())?;
+        let (bytes, digest, _media) = client
+            .fetch_manifest(r.manifest_ref())
+            .map_err(|e| e.to_string())?;
+        let mut out = vec![digest];
+        if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
+            for m in v
+                .get("manifests")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(d) = m.get("digest").and_then(Value::as_str) {
+                    out.push(d.to_string());
+                }
+            }
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(key, (Instant::now(), out.clone()));
+        Ok(out)
+    }
 }
 
 /// The scan store on disk, with a bounded time-limited cache.
@@ -183,6 +256,7 @@ pub struct StoreScans {
     path: PathBuf,
     store: Mutex<Option<ScanStore>>,
     cache: Mutex<HashMap<String, (Instant, Option<ScanSummary>)>>,
+    resolver: TagResolver,
 }
 
 impl StoreScans {
@@ -199,6 +273,7 @@ impl StoreScans {
             path: path.to_path_buf(),
             store: Mutex::new(Some(st)),
             cache: Mutex::new(HashMap::new()),
+            resolver: TagResolver::new(Duration::from_secs(3)),
         })
     }
 
@@ -247,25 +322,17 @@ impl StoreScans {
     }
 }
 
-impl Scans for StoreScans {
-    fn scan(&self, r: &Reference) -> Result<Option<ScanSummary>, String> {
-        let (key, by_digest) = match &r.digest {
-            Some(d) => (d.clone(), true),
-            None => {
-                let mut t = r.clone();
-                t.tag.get_or_insert_with(|| "latest".into());
-                (t.to_string(), false)
-            }
-        };
+impl StoreScans {
+    fn cached(&self, key: &str, by_digest: bool) -> Result<Option<ScanSummary>, String> {
         {
             let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((at, s)) = cache.get(&key)
+            if let Some((at, s)) = cache.get(key)
                 && at.elapsed() < CACHE_TTL
             {
                 return Ok(s.clone());
             }
         }
-        let s = self.lookup(&key, by_digest)?;
+        let s = self.lookup(key, by_digest)?;
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= CACHE_ENTRIES {
             cache.retain(|_, (at, _)| at.elapsed() < CACHE_TTL);
@@ -273,8 +340,31 @@ impl Scans for StoreScans {
                 cache.clear();
             }
         }
-        cache.insert(key, (Instant::now(), s.clone()));
+        cache.insert(key.to_string(), (Instant::now(), s.clone()));
         Ok(s)
+    }
+}
+
+impl Scans for StoreScans {
+    fn scan(&self, r: &Reference, resolve_tags: bool) -> Result<Option<ScanSummary>, String> {
+        if let Some(d) = &r.digest {
+            return self.cached(d, true);
+        }
+        let mut t = r.clone();
+        t.tag.get_or_insert_with(|| "latest".into());
+        if resolve_tags {
+            let digests = self
+                .resolver
+                .resolve(&t)
+                .map_err(|e| format!("the tag could not be resolved at the registry: {e}"))?;
+            for d in digests {
+                if let Some(s) = self.cached(&d, true)? {
+                    return Ok(Some(s));
+                }
+            }
+            return Ok(None);
+        }
+        self.cached(&t.to_string(), false)
     }
 }
 
@@ -371,7 +461,7 @@ pub fn check(
         let (Some(gate), Some(scans)) = (&rules.scan_gate, scans) else {
             continue;
         };
-        let summary = match scans.scan(&r) {
+        let summary = match scans.scan(&r, gate.resolve_tags) {
             Ok(Some(s)) => s,
             Ok(None) => {
                 v.push(
@@ -453,7 +543,7 @@ mod tests {
 
     struct Fixed(HashMap<String, ScanSummary>);
     impl Scans for Fixed {
-        fn scan(&self, r: &Reference) -> Result<Option<ScanSummary>, String> {
+        fn scan(&self, r: &Reference, _: bool) -> Result<Option<ScanSummary>, String> {
             let key = r.digest.clone().unwrap_or_else(|| r.to_string());
             Ok(self.0.get(&key).cloned())
         }
@@ -543,6 +633,7 @@ mod tests {
                 fixable_only,
                 max_age_days,
                 unscanned: Action::Warn,
+                resolve_tags: false,
             }),
         };
         let img = vec![format!("registry.example.com/app@{digest}")];

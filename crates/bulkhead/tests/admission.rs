@@ -167,3 +167,155 @@ fn the_scan_gate_decides_on_a_real_recorded_scan() {
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("scanGate but no scan store"));
 }
+
+/// `resolveTags` on a real registry (`docker-registry` on loopback, images pushed with skopeo):
+/// the npmvuln image pushed as `shop/app:1.0` and scanned from the registry with `--store`; a pod
+/// naming that tag is judged by the scan of the digest the registry gives now. When the tag is
+/// moved to another image, the tag lookup still finds the old scan (stale) while `resolveTags`
+/// finds that the new digest was never scanned; with the registry down, `resolveTags` denies.
+#[test]
+fn resolve_tags_judges_the_digest_a_tag_points_to_now() {
+    let Some(t) = testdata() else { return };
+    let osv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/osv/npm");
+    if !osv.is_dir() {
+        println!("SKIP: ../shared absent; this test checked nothing");
+        return;
+    }
+    for bin in ["docker-registry", "skopeo"] {
+        if !on_path(bin) {
+            assert!(
+                std::env::var("BULKHEAD_STRICT").as_deref() != Ok("1"),
+                "{bin} not installed"
+            );
+            println!("SKIP: {bin} not installed; this test checked nothing");
+            return;
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cfg = dir.path().join("reg.yml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "version: 0.1\nstorage: {{filesystem: {{rootdirectory: {}}}}}\nhttp: {{addr: 127.0.0.1:{port}}}\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let reg = Killed(
+        std::process::Command::new("docker-registry")
+            .args(["serve", cfg.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "docker-registry did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let push = |archive: &str| {
+        let st = std::process::Command::new("skopeo")
+            .args([
+                "copy",
+                "-q",
+                "--dest-tls-verify=false",
+                &format!("docker-archive:{}", t.join(archive).display()),
+                &format!("docker://127.0.0.1:{port}/shop/app:1.0"),
+            ])
+            .status()
+            .unwrap();
+        assert!(st.success(), "skopeo push of {archive} failed");
+    };
+    push("npmvuln.docker.tar");
+    let db = dir.path().join("adv.db");
+    import_db(&db, &osv);
+    let store = dir.path().join("scans.db");
+    let cache = dir.path().join("cache");
+    let out = bulkhead(&[
+        "image",
+        &format!("registry://127.0.0.1:{port}/shop/app:1.0"),
+        "--db",
+        db.to_str().unwrap(),
+        "--store",
+        store.to_str().unwrap(),
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        "-q",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(
+        dir.path().join("ns.yaml"),
+        "kind: Namespace\nmetadata: {name: shop}\n",
+    )
+    .unwrap();
+    let policy = |resolve: bool| {
+        let p = dir.path().join(format!("policy-{resolve}.yaml"));
+        std::fs::write(
+            &p,
+            format!("apiVersion: bulkhead.dev/v1alpha1\nkind: AdmissionPolicy\nspec:\n  scanGate: {{severity: HIGH, fixableOnly: true, unscanned: Deny, resolveTags: {resolve}}}\n"),
+        )
+        .unwrap();
+        p
+    };
+    let image = format!("127.0.0.1:{port}/shop/app:1.0");
+    let decide = |resolve: bool| -> String {
+        let f = review_file(dir.path(), "app", "shop", &image);
+        let out = bulkhead(&[
+            "admission",
+            "review",
+            "--namespaces",
+            dir.path().join("ns.yaml").to_str().unwrap(),
+            "--policy",
+            policy(resolve).to_str().unwrap(),
+            "--store",
+            store.to_str().unwrap(),
+            f.to_str().unwrap(),
+        ]);
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(v["response"]["allowed"], false, "{v}");
+        v["response"]["status"]["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let vulnerable = "vulnerability of severity HIGH or higher with a fix available";
+    assert!(decide(false).contains(vulnerable));
+    assert!(
+        decide(true).contains(vulnerable),
+        "the tag's digest is the scanned one"
+    );
+    // The tag moves to another image.
+    push("bookworm.docker.tar");
+    assert!(
+        decide(false).contains(vulnerable),
+        "by tag: the old scan, stale"
+    );
+    let m = decide(true);
+    assert!(
+        m.ends_with("has no scan in the scan store"),
+        "by the digest the tag has now: {m}"
+    );
+    // The registry is gone: resolution fails closed.
+    drop(reg);
+    let m = decide(true);
+    assert!(m.contains("could not be resolved at the registry"), "{m}");
+    println!(
+        "admission resolveTags: a moved tag is judged by its new digest (unscanned), a stale tag record is not used; registry down denies"
+    );
+}
