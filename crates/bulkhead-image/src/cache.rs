@@ -184,6 +184,11 @@ impl LayerCache {
 
     /// [`LayerCache::get`], treating an entry that decodes to more than `max` bytes as corrupt (the
     /// cache directory is not trusted to hold only what this process wrote).
+    /// Whether an entry exists (without reading it).
+    pub fn contains(&self, key: &str) -> bool {
+        self.path(key).is_file()
+    }
+
     pub fn get_bounded(&self, key: &str, max: u64) -> Option<LayerFacts> {
         let p = self.path(key);
         let file = bulkhead_core::input::open_regular(&p, false).ok()?;

@@ -321,6 +321,20 @@ fn read_layer_counted(
     Ok((facts, produced))
 }
 
+/// A layer being read on its own thread: its facts and uncompressed size.
+type LayerRead<'scope> = std::thread::ScopedJoinHandle<'scope, Result<(LayerFacts, u64)>>;
+
+/// Give the heap memory a finished layer thread freed (its read and hash buffers, in the
+/// allocator's arena for that thread) back to the system, so two layers read at once do not keep
+/// two layers' worth of buffers resident.
+fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of glibc's arenas; no pointer is involved.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Read a target into an index.
 pub fn scan_target(spec: &str, wanted: &Wanted, opts: &ScanOptions) -> Result<ScannedImage> {
     let Some(source) = open_source(spec, opts)? else {
@@ -381,71 +395,129 @@ pub fn scan_source(
     let mut uncompressed: u64 = 0;
     // Cache entries depend on the analyzers and on the limits that shape what a walk records.
     let cache_version = format!("{}\0{}", wanted.version(), opts.limits.cache_tag());
-    for (i, desc) in meta.layers.iter().enumerate() {
-        let key = opts
-            .cache
-            .as_ref()
-            .and_then(|_| LayerCache::key(desc, &cache_version));
-        let cached = match (&opts.cache, &key) {
-            (Some(c), Some(k)) => c.get_bounded(k, cache_entry_bound(&opts.limits)),
-            _ => None,
+    let keys: Vec<Option<String>> = meta
+        .layers
+        .iter()
+        .map(|desc| {
+            opts.cache
+                .as_ref()
+                .and_then(|_| LayerCache::key(desc, &cache_version))
+        })
+        .collect();
+    let cached_entry = |i: usize| match (&opts.cache, &keys[i]) {
+        (Some(c), Some(k)) => c.contains(k),
+        _ => false,
+    };
+    let too_big = |i: usize, total: u64| Error::Layer {
+        layer: meta.layers[i]
+            .diff_id
+            .clone()
+            .unwrap_or_else(|| format!("#{i}")),
+        message: format!(
+            "the image's uncompressed layers exceed the limit of {} bytes \
+             (max_image_uncompressed; {total} bytes up to this layer)",
+            opts.limits.max_image_uncompressed
+        ),
+    };
+    // Layers are read two at a time, each on a thread of its own (with its hashing threads): the
+    // digest verification of a large layer, the slowest part of a read, no longer leaves a core
+    // idle while the next layer waits. They are applied to the index in order. A read started
+    // ahead is bounded by the budget left when it started; the image's total is checked as each
+    // is applied (so at most two layers' worth past the budget is ever read).
+    const IN_FLIGHT: usize = 2;
+    std::thread::scope(|s| -> Result<()> {
+        let mut inflight: std::collections::VecDeque<(usize, LayerRead<'_>)> =
+            std::collections::VecDeque::new();
+        let mut next = 0usize;
+        let read = |i: usize, earlier: u64| {
+            read_layer_counted(
+                source,
+                i,
+                wanted,
+                &opts.limits,
+                opts.progress.as_ref(),
+                earlier,
+            )
         };
-        if let Some(p) = &opts.progress {
-            p(ScanProgress::Layer {
-                index: i,
-                total: meta.layers.len(),
-                size: desc.size,
-                cached: cached.is_some(),
-            });
+        for (i, desc) in meta.layers.iter().enumerate() {
+            // Start the reads of the next uncached layers, up to the window.
+            next = next.max(i);
+            while next < meta.layers.len() && inflight.len() < IN_FLIGHT {
+                if !cached_entry(next) {
+                    let earlier = uncompressed;
+                    let j = next;
+                    let h = std::thread::Builder::new()
+                        .name(format!("bulkhead-layer-{j}"))
+                        .spawn_scoped(s, move || read(j, earlier))
+                        .map_err(|e| Error::Invalid(format!("layer thread: {e}")))?;
+                    inflight.push_back((j, h));
+                }
+                next += 1;
+            }
+            let cached = match (&opts.cache, &keys[i]) {
+                (Some(c), Some(k)) if inflight.front().is_none_or(|(j, _)| *j != i) => {
+                    c.get_bounded(k, cache_entry_bound(&opts.limits))
+                }
+                _ => None,
+            };
+            if let Some(p) = &opts.progress {
+                p(ScanProgress::Layer {
+                    index: i,
+                    total: meta.layers.len(),
+                    size: desc.size,
+                    cached: cached.is_some(),
+                });
+            }
+            let facts = match cached {
+                Some(f) => {
+                    hits += 1;
+                    // A cached layer counts as read, so the verdict does not depend on the cache.
+                    uncompressed = uncompressed.saturating_add(f.uncompressed);
+                    if uncompressed > opts.limits.max_image_uncompressed {
+                        return Err(too_big(i, uncompressed));
+                    }
+                    f
+                }
+                None => {
+                    let (f, n) = match inflight.front() {
+                        Some((j, _)) if *j == i => {
+                            let (_, h) = inflight.pop_front().expect("front checked");
+                            let r = h.join().map_err(|_| {
+                                Error::Invalid(format!("reading layer {i}: the thread panicked"))
+                            })?;
+                            trim_heap();
+                            r?
+                        }
+                        // Not started ahead (its cache entry could not be read after all).
+                        _ => read(i, uncompressed)?,
+                    };
+                    uncompressed = uncompressed.saturating_add(n);
+                    if uncompressed > opts.limits.max_image_uncompressed {
+                        return Err(too_big(i, uncompressed));
+                    }
+                    if let (Some(c), Some(k)) = (&opts.cache, &keys[i])
+                        && let Err(e) = c.put(k, &f)
+                    {
+                        tracing::warn!("{e}");
+                    }
+                    f
+                }
+            };
+            index.apply_layer(
+                LayerInfo {
+                    diff_id: desc
+                        .diff_id
+                        .clone()
+                        .or_else(|| desc.digest.clone())
+                        .unwrap_or_else(|| format!("layer-{i}")),
+                    digest: desc.digest.clone(),
+                    created_by: history.get(i).cloned().flatten(),
+                },
+                facts,
+            )?;
         }
-        let facts = match cached {
-            Some(f) => {
-                hits += 1;
-                // A cached layer counts as read, so the verdict does not depend on the cache.
-                uncompressed = uncompressed.saturating_add(f.uncompressed);
-                if uncompressed > opts.limits.max_image_uncompressed {
-                    return Err(Error::Layer {
-                        layer: desc.diff_id.clone().unwrap_or_else(|| format!("#{i}")),
-                        message: format!(
-                            "the image's uncompressed layers exceed the limit of {} bytes \
-                             (max_image_uncompressed; {uncompressed} bytes up to this layer)",
-                            opts.limits.max_image_uncompressed
-                        ),
-                    });
-                }
-                f
-            }
-            None => {
-                let (f, n) = read_layer_counted(
-                    source,
-                    i,
-                    wanted,
-                    &opts.limits,
-                    opts.progress.as_ref(),
-                    uncompressed,
-                )?;
-                uncompressed += n;
-                if let (Some(c), Some(k)) = (&opts.cache, &key)
-                    && let Err(e) = c.put(k, &f)
-                {
-                    tracing::warn!("{e}");
-                }
-                f
-            }
-        };
-        index.apply_layer(
-            LayerInfo {
-                diff_id: desc
-                    .diff_id
-                    .clone()
-                    .or_else(|| desc.digest.clone())
-                    .unwrap_or_else(|| format!("layer-{i}")),
-                digest: desc.digest.clone(),
-                created_by: history.get(i).cloned().flatten(),
-            },
-            facts,
-        )?;
-    }
+        Ok(())
+    })?;
     if let Some(skip) = &opts.skip {
         index.remove_matching(|path, is_dir| skip(path, is_dir));
     }

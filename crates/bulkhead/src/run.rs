@@ -9,8 +9,28 @@ use std::process::ExitCode;
 
 pub(crate) use crate::output::write_output;
 
+/// One heap arena for the scanning commands. A scan reads two layers at once, each on a thread
+/// with hashing threads of its own; glibc gives each new thread an arena and keeps what it frees
+/// there, so the process held every thread's buffers at once (langbig: peak RSS 72 MiB with the
+/// default arenas, 54 MiB with one, the same wall time: the threads hand over large buffers, they
+/// do not contend on many small allocations). Set before any thread starts; the long-running
+/// servers (runtime monitor, admission webhook) keep glibc's default.
+fn one_heap_arena() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt changes an allocator setting; called before this process starts threads.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
+
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let quiet = cli.quiet;
+    if matches!(
+        cli.command,
+        Command::Image(_) | Command::Fs(_) | Command::Sbom(_)
+    ) {
+        one_heap_arena();
+    }
     match cli.command {
         Command::Image(a) => crate::scan::scan(a, Mode::Image, quiet),
         Command::Fs(a) => crate::scan::scan(a, Mode::Fs, quiet),

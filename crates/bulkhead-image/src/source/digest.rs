@@ -68,7 +68,7 @@ pub struct ThreadedDigestReader<R> {
     expected: Option<String>,
 }
 
-const HASH_CHUNK: usize = 1 << 20;
+const HASH_CHUNK: usize = 256 << 10;
 
 impl<R: Read> ThreadedDigestReader<R> {
     /// `expected = None` passes data through unchecked (no thread).

@@ -97,7 +97,7 @@ impl ImageMeta {
 }
 
 /// A container image whose layers can be streamed one by one.
-pub trait ImageSource: Send {
+pub trait ImageSource: Send + Sync {
     /// Manifest-level facts.
     fn meta(&self) -> &ImageMeta;
     /// Open layer `index` (0 = bottom) as its stored, possibly compressed, byte stream.
