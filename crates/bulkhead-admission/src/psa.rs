@@ -643,6 +643,16 @@ impl<N: Namespaces + ?Sized> Psa<'_, N> {
         {
             return self.exempt(resource, "runtimeClass");
         }
+        // The API server defaults an object before it calls webhooks (a volume without a source
+        // becomes an emptyDir, a host-network pod's ports get hostPort); a request built from a
+        // file (`admission review`) has not been: default it the same way (idempotent).
+        let of = if resource == "pod" {
+            bulkhead_config::defaults::SpecOf::Pod
+        } else {
+            bulkhead_config::defaults::SpecOf::Template
+        };
+        let (spec, _) = bulkhead_config::defaults::apply(spec, of);
+        let spec: &Value = &spec;
         let mut d = Decision::new(resource, AdmissionResponse::allow());
         if let Some(errs) = policies.error_text() {
             d.response
