@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 /// Bump when the stored format or walk semantics change.
-const FORMAT: &str = "bulkhead-layer-v4";
+const FORMAT: &str = "bulkhead-layer-v5";
 
 /// The part of [`LayerFacts`] stored as one postcard document; the captured contents follow it as
 /// raw length-prefixed byte strings, so that they are written and read in place (a cached layer
@@ -31,6 +31,7 @@ struct Head<'a> {
     uncompressed: u64,
     contents: u64,
     probed: u64,
+    scanned: u64,
 }
 
 #[derive(Deserialize)]
@@ -42,6 +43,7 @@ struct OwnedHead {
     uncompressed: u64,
     contents: u64,
     probed: u64,
+    scanned: u64,
 }
 
 fn write_entry(w: &mut impl Write, f: &LayerFacts) -> std::io::Result<()> {
@@ -53,11 +55,12 @@ fn write_entry(w: &mut impl Write, f: &LayerFacts) -> std::io::Result<()> {
         uncompressed: f.uncompressed,
         contents: f.contents.len() as u64,
         probed: f.probed.len() as u64,
+        scanned: f.scanned.len() as u64,
     })
     .map_err(std::io::Error::other)?;
     w.write_all(&(head.len() as u64).to_le_bytes())?;
     w.write_all(&head)?;
-    for (path, data) in f.contents.iter().chain(&f.probed) {
+    for (path, data) in f.contents.iter().chain(&f.probed).chain(&f.scanned) {
         w.write_all(&(path.len() as u64).to_le_bytes())?;
         w.write_all(path.as_bytes())?;
         w.write_all(&(data.len() as u64).to_le_bytes())?;
@@ -95,14 +98,21 @@ fn read_entry(mut r: impl Read, max: u64) -> std::io::Result<LayerFacts> {
         postcard::from_bytes(&bytes(&mut r, n)?).map_err(|e| bad(&e.to_string()))?;
     let mut contents = Vec::new();
     let mut probed = Vec::new();
-    for i in 0..head.contents.saturating_add(head.probed) {
+    let mut scanned = Vec::new();
+    let total = head
+        .contents
+        .saturating_add(head.probed)
+        .saturating_add(head.scanned);
+    for i in 0..total {
         let n = take(u64_of(&mut r)?)?;
         let path = String::from_utf8(bytes(&mut r, n)?).map_err(|_| bad("path not UTF-8"))?;
         let n = take(u64_of(&mut r)?)?;
         let to = if i < head.contents {
             &mut contents
-        } else {
+        } else if i < head.contents.saturating_add(head.probed) {
             &mut probed
+        } else {
+            &mut scanned
         };
         to.push((path, bytes(&mut r, n)?));
     }
@@ -112,6 +122,7 @@ fn read_entry(mut r: impl Read, max: u64) -> std::io::Result<LayerFacts> {
         opaque_dirs: head.opaque_dirs,
         contents,
         probed,
+        scanned,
         warnings: head.warnings,
         uncompressed: head.uncompressed,
     })

@@ -109,6 +109,20 @@ pub struct ImageIndex {
     captured: u64,
     /// Keyed hashes of every symlink's path, built on the first [`ImageIndex::resolve`] after a change.
     links: OnceLock<LinkSet>,
+    /// What the content scan found, in every layer (not only in the files still present).
+    scanned: Vec<ScannedFile>,
+}
+
+/// A content-scan record of one file of one layer ([`crate::ContentScan`]).
+#[derive(Debug, Clone)]
+pub struct ScannedFile {
+    /// Index of the layer that holds the file (into [`ImageIndex::layers`]).
+    pub layer: u32,
+    pub path: String,
+    pub record: Vec<u8>,
+    /// The later layer that deleted or replaced the file, if one did: the bytes are still in
+    /// the image, in `layer`.
+    pub removed_in: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -244,6 +258,25 @@ impl ImageIndex {
         let name = info.diff_id.clone();
         self.layers.push(info);
         self.links = OnceLock::new();
+        // Files of lower layers this layer deletes (whiteouts, opaque directories) or replaces.
+        if self.scanned.iter().any(|s| s.removed_in.is_none()) {
+            let replaced: std::collections::HashSet<&str> =
+                facts.entries.iter().map(|e| e.path.as_str()).collect();
+            let under = |p: &str, dir: &str| {
+                p == dir || (p.starts_with(dir) && p.as_bytes().get(dir.len()) == Some(&b'/'))
+            };
+            for s in self.scanned.iter_mut().filter(|s| s.removed_in.is_none()) {
+                if replaced.contains(s.path.as_str())
+                    || facts.whiteouts.iter().any(|w| under(&s.path, w))
+                    || facts
+                        .opaque_dirs
+                        .iter()
+                        .any(|d| s.path != *d && under(&s.path, d))
+                {
+                    s.removed_in = Some(layer);
+                }
+            }
+        }
         for dir in &facts.opaque_dirs {
             self.remove_subtree(dir, false);
         }
@@ -302,10 +335,35 @@ impl ImageIndex {
                 self.captured -= old.data.len() as u64;
             }
         }
+        for (path, record) in facts.scanned {
+            let len = record.len() as u64;
+            if self.captured + len > limits.max_captured_total {
+                self.warn(|| {
+                    format!(
+                        "layer {name}: not analysed {path}: what the content scan found is over \
+                         the image capture limit of {} bytes (max_captured_total)",
+                        limits.max_captured_total
+                    )
+                });
+                continue;
+            }
+            self.captured += len;
+            self.scanned.push(ScannedFile {
+                layer,
+                path,
+                record,
+                removed_in: None,
+            });
+        }
         for w in facts.warnings {
             self.warn(|| format!("layer {name}: {w}"));
         }
         Ok(())
+    }
+
+    /// What the content scan found in every layer, in layer order.
+    pub fn scanned(&self) -> &[ScannedFile] {
+        &self.scanned
     }
 
     /// Remove the paths `skip(path, is_dir)` accepts; a removed directory takes everything below it
@@ -326,6 +384,8 @@ impl ImageIndex {
         for (path, _) in doomed {
             self.remove_subtree(&path, true);
         }
+        // Content-scan records of skipped paths (in any layer).
+        self.scanned.retain(|s| !skip(&s.path, false));
         // Captured contents whose entry was skipped by a pattern on the file itself.
         let files = &self.files;
         let mut released = 0;

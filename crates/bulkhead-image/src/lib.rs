@@ -39,7 +39,15 @@ pub struct Wanted {
     version: String,
     probe: Option<Box<Probe>>,
     probe_paths: Option<Box<PathPredicate>>,
+    content_scan: Option<Box<ContentScan>>,
 }
+
+/// Looks at a regular file's whole contents for what must be reported wherever the file is, even
+/// when a later layer deletes or replaces it (secrets), and returns a small record, or `None`. The
+/// walk offers it every regular file of every layer up to [`Limits::max_scanned_file`] bytes; the
+/// records are kept per layer ([`ImageIndex::scanned`]), each with the layer that later removed
+/// its file, if one did.
+pub type ContentScan = dyn Fn(&str, &[u8]) -> Option<Vec<u8>> + Send + Sync;
 
 /// Selects normalised paths (no leading `/`).
 pub type PathPredicate = dyn Fn(&str) -> bool + Send + Sync;
@@ -75,6 +83,7 @@ impl Wanted {
             version: version.into(),
             probe: None,
             probe_paths: None,
+            content_scan: None,
         }
     }
 
@@ -87,6 +96,23 @@ impl Wanted {
         self.probe = Some(Box::new(probe));
         self.probe_paths = Some(Box::new(paths));
         self
+    }
+
+    /// Also offer every regular file's contents to `scan` (see [`ContentScan`]); `version` (what
+    /// the scan looks for) becomes part of the cache key.
+    pub fn with_content_scan(
+        mut self,
+        version: &str,
+        scan: impl Fn(&str, &[u8]) -> Option<Vec<u8>> + Send + Sync + 'static,
+    ) -> Self {
+        self.content_scan = Some(Box::new(scan));
+        self.version = format!("{}+scan:{version}", self.version);
+        self
+    }
+
+    /// The content scan, if any.
+    pub fn content_scan(&self) -> Option<&ContentScan> {
+        self.content_scan.as_deref()
     }
 
     /// Whether the contents of `path` should be captured.
@@ -156,6 +182,9 @@ pub struct Limits {
     /// memory while it is read (one at a time); larger ones are not probed, with a warning.
     /// Default 256 MiB (the largest Go binaries in common images, such as k3s, are about 200 MiB).
     pub max_probed_file: u64,
+    /// Largest file offered to the [`ContentScan`] (secrets); a larger one is not scanned and the
+    /// scan counts it (Trivy skips files over 10 MiB too).
+    pub max_scanned_file: u64,
 }
 
 impl Default for Limits {
@@ -172,6 +201,7 @@ impl Default for Limits {
             max_path_len: 4096,
             max_json: 16 << 20,
             max_probed_file: 256 << 20,
+            max_scanned_file: 10 << 20,
         }
     }
 }
@@ -181,13 +211,14 @@ impl Limits {
     /// cached under other limits is walked again rather than trusted).
     pub fn cache_tag(&self) -> String {
         format!(
-            "file={},layer={},entries={},path={},index={},probed={}",
+            "file={},layer={},entries={},path={},index={},probed={},scanned={}",
             self.max_captured_file,
             self.max_captured_per_layer,
             self.max_entries_per_layer,
             self.max_path_len,
             self.max_index_bytes,
-            self.max_probed_file
+            self.max_probed_file,
+            self.max_scanned_file
         )
     }
 }

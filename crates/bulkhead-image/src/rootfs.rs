@@ -200,6 +200,34 @@ pub fn index_rootfs_with(
                     });
                 }
             }
+            if kind == FileKind::File
+                && size <= limits.max_scanned_file
+                && let Some(scan) = wanted.content_scan()
+            {
+                // Executables that are ELF files are binary: not read for the scan.
+                let elf = m.mode() & 0o111 != 0
+                    && open_regular(&full, &m).is_some_and(|f| starts_with_elf(&f));
+                let record = if elf {
+                    None
+                } else {
+                    match facts.contents.last().filter(|(p, _)| *p == path) {
+                        Some((_, data)) => scan(&path, data),
+                        None => read_regular(&full, &m, size).and_then(|d| scan(&path, &d)),
+                    }
+                };
+                if let Some(r) = record {
+                    if r.len() > MAX_PROBE_RECORD
+                        || captured_total + r.len() as u64 > limits.max_captured_total
+                    {
+                        warn.push(&mut facts.warnings, MAX_LAYER_WARNINGS, || {
+                            format!("not analysed {path}: what the content scan found is too large")
+                        });
+                    } else {
+                        captured_total += r.len() as u64;
+                        facts.scanned.push((path.clone(), r));
+                    }
+                }
+            }
             // Do not descend into other filesystems (/proc, /sys, bind mounts) when scanning a live root.
             if kind == FileKind::Dir && m.dev() == root_dev {
                 stack.push(path.clone());

@@ -27,6 +27,9 @@ pub struct LayerFacts {
     /// What the executable [`crate::Probe`] found in this layer's executables: (path, record).
     #[serde(with = "contents_as_bytes")]
     pub probed: Vec<(String, Vec<u8>)>,
+    /// What the [`crate::ContentScan`] found in this layer's files: (path, record).
+    #[serde(with = "contents_as_bytes")]
+    pub scanned: Vec<(String, Vec<u8>)>,
     /// Entries skipped or truncated for safety, with the reason (at most
     /// [`crate::MAX_LAYER_WARNINGS`], then one entry counting the rest).
     pub warnings: Vec<String>,
@@ -168,6 +171,8 @@ pub fn walk_layer<R: Read>(
     let mut count: u64 = 0;
     // The executable being probed (reused; released when a large one grew it past PROBE_BUF_KEEP).
     let mut probe_buf: Vec<u8> = Vec::new();
+    // A file read for the content scan (reused; at most `max_scanned_file`).
+    let mut scan_buf: Vec<u8> = Vec::new();
     // Memory the recorded entries, whiteouts and opaque directories take (see `entry_cost`).
     let mut bytes: u64 = 0;
     let mut charge = |cost: u64| -> Result<()> {
@@ -307,6 +312,8 @@ pub fn walk_layer<R: Read>(
             _ => None,
         };
         charge(entry_cost(&path, link.as_deref()))?;
+        // Where the content scan finds the file's bytes once the branches below have read some.
+        let mut scan_from = ScanFrom::Unread;
         if wanted.wants(&path) {
             match kind {
                 FileKind::File => {
@@ -340,6 +347,7 @@ pub fn walk_layer<R: Read>(
                         }
                         captured_total += size;
                         captured_at.insert(path.clone(), facts.contents.len());
+                        scan_from = ScanFrom::Captured(facts.contents.len());
                         facts.contents.push((path.clone(), buf));
                     }
                 }
@@ -379,7 +387,10 @@ pub fn walk_layer<R: Read>(
                     .take(4)
                     .read_to_end(&mut probe_buf)
                     .map_err(|e| layer_err(format!("reading {path}: {e}")))?;
+                scan_from = ScanFrom::Head;
                 if by_path || probe_buf.as_slice() == ELF_MAGIC {
+                    // An executable or an archive: binary, not for the content scan.
+                    scan_from = ScanFrom::Binary;
                     // A stream cannot seek: the file is held while the probe looks (one at a
                     // time; `size` is at most `max_probed_file`).
                     (&mut entry)
@@ -424,6 +435,52 @@ pub fn walk_layer<R: Read>(
                 });
             }
         }
+        if kind == FileKind::File
+            && let Some(scan) = wanted.content_scan()
+        {
+            let record = if size > limits.max_scanned_file {
+                None
+            } else {
+                match scan_from {
+                    ScanFrom::Captured(i) => scan(&path, &facts.contents[i].1),
+                    ScanFrom::Binary => None,
+                    ScanFrom::Head | ScanFrom::Unread => {
+                        scan_buf.clear();
+                        if scan_from == ScanFrom::Head {
+                            scan_buf.extend_from_slice(&probe_buf);
+                        }
+                        let already = scan_buf.len() as u64;
+                        (&mut entry)
+                            .take(size.saturating_sub(already))
+                            .read_to_end(&mut scan_buf)
+                            .map_err(|e| layer_err(format!("reading {path}: {e}")))?;
+                        if (scan_buf.len() as u64) < size {
+                            return Err(layer_err(format!("truncated entry {path}")));
+                        }
+                        let r = scan(&path, &scan_buf);
+                        if scan_buf.capacity() > PROBE_BUF_KEEP {
+                            scan_buf = Vec::new();
+                        }
+                        r
+                    }
+                }
+            };
+            match record {
+                Some(r)
+                    if r.len() > MAX_PROBE_RECORD
+                        || captured_total + r.len() as u64 > limits.max_captured_per_layer =>
+                {
+                    warning(&mut facts, &|| {
+                        format!("not analysed {path}: what the content scan found is too large")
+                    })
+                }
+                Some(r) => {
+                    captured_total += r.len() as u64;
+                    facts.scanned.push((path.clone(), r));
+                }
+                None => {}
+            }
+        }
         facts.entries.push(FileEntry {
             path,
             kind,
@@ -436,6 +493,19 @@ pub fn walk_layer<R: Read>(
         });
     }
     Ok(facts)
+}
+
+/// What of a file the walk has read when the content scan comes to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScanFrom {
+    /// Nothing: the scan reads it.
+    Unread,
+    /// Captured whole for an analyzer, at this index of the layer's contents.
+    Captured(usize),
+    /// Its first bytes, in the probe buffer (an executable that is not ELF: a script).
+    Head,
+    /// Read whole by the probe: an ELF executable or an archive, not scanned.
+    Binary,
 }
 
 #[cfg(test)]

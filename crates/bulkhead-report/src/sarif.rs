@@ -235,6 +235,20 @@ fn result(t: &Target, f: &Finding, idx: usize) -> Value {
     if let Some(loc) = location(t, f) {
         r["locations"] = json!([loc]);
     }
+    // The image layer that holds the file (a secret deleted later is still in it), and the
+    // configuration field of a finding in the image configuration.
+    let mut props = serde_json::Map::new();
+    if let Some(l) = &f.location.layer {
+        props.insert("layer".into(), json!(l));
+    }
+    if f.location.file.is_none()
+        && let Some(o) = &f.location.object
+    {
+        props.insert("object".into(), json!(o));
+    }
+    if !props.is_empty() {
+        r["properties"] = Value::Object(props);
+    }
     r
 }
 

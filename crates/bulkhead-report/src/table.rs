@@ -294,7 +294,8 @@ fn target(t: &Target, report: &Report, opts: &RenderOptions, out: &mut String) {
     let vuln_scan = report.scanners.contains(&FindingKind::Vulnerability);
     if let Some(a) = &t.artifact {
         header(a, out);
-        if !a.packages.is_empty() && (opts.list_all_pkgs || !vuln_scan) {
+        let secret_scan = report.scanners.contains(&FindingKind::Secret);
+        if !a.packages.is_empty() && (opts.list_all_pkgs || (!vuln_scan && !secret_scan)) {
             out.push('\n');
             out.push_str(&packages(a, opts));
         }
@@ -327,6 +328,7 @@ fn target(t: &Target, report: &Report, opts: &RenderOptions, out: &mut String) {
                     Some(l) => format!("{p}:{l}"),
                     None => p,
                 })
+                .or_else(|| f.location.object.clone())
                 .unwrap_or_default();
             tb.add_row(vec![
                 Cell::new(clean(&f.id)),

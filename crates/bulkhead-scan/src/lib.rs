@@ -9,6 +9,7 @@
 //!         ─► ignore file, VEX ─► Target { artifact, findings } ─► scan store (optional)
 //! ```
 
+mod secrets;
 use bulkhead_advisories::ignore::{IgnoreError, IgnoreFile};
 use bulkhead_advisories::scanstore::{ScanStore, ScanStoreError};
 use bulkhead_advisories::vex::{Vex, VexError};
@@ -139,6 +140,9 @@ pub struct ScanRequest {
     pub vulnerabilities: Option<VulnerabilityOptions>,
     /// Record the result in this scan store (images only).
     pub store: Option<PathBuf>,
+    /// Look for secrets in every file of every layer and in the image configuration (`None`: no
+    /// secret scan).
+    pub secrets: Option<std::sync::Arc<bulkhead_secrets::Scanner>>,
 }
 
 impl ScanRequest {
@@ -155,6 +159,7 @@ impl ScanRequest {
             pkg_types: Vec::new(),
             vulnerabilities: None,
             store: None,
+            secrets: None,
         }
     }
 }
@@ -313,7 +318,14 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
         lockfiles: req.kind == TargetKind::Filesystem,
         dev: req.include_dev_deps,
     };
-    let wanted = bulkhead_inventory::wanted_for(sources);
+    let mut wanted = bulkhead_inventory::wanted_for(sources);
+    if let Some(scanner) = &req.secrets {
+        let s = scanner.clone();
+        wanted = wanted.with_content_scan(&scanner.version(), move |path, data| {
+            let found = s.scan(&format!("/{path}"), data);
+            (!found.is_empty()).then(|| serde_json::to_vec(&found).unwrap_or_default())
+        });
+    }
     let t0 = Instant::now();
     let scanned = bulkhead_image::scan_target(&req.target, &wanted, &req.image).map_err(|e| {
         ScanError::Image {
@@ -368,11 +380,19 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
     };
     let mut target = Target::new(req.target.clone(), kind);
     let mut report = Report::default();
+    let secret_findings = req
+        .secrets
+        .as_ref()
+        .map(|scanner| secrets::findings(scanner, &scanned.index, meta));
     if let (Some(v), Some(store)) = (&req.vulnerabilities, &store) {
         let t2 = Instant::now();
         report.scanners.push(FindingKind::Vulnerability);
         target.findings = match_vulnerabilities(v, store, &artifact, &mut notices, &mut report)?;
         stats.matching = t2.elapsed();
+    }
+    if let Some(found) = secret_findings {
+        report.scanners.push(FindingKind::Secret);
+        target.findings.extend(found);
     }
     target.artifact = Some(artifact);
     let mut stored = None;

@@ -46,6 +46,12 @@ pub struct Rule {
     pub allow: Vec<AllowRule>,
     /// What to do about it.
     pub fix: String,
+    /// The pattern can span lines (a PEM block, a JSON document): run on the whole text rather
+    /// than on the lines that hold a keyword.
+    pub multiline: bool,
+    /// A generic assignment (`password = …`): not on comment or doctest lines, and in source
+    /// code only a quoted literal counts (`password = settings.PASSWORD` is code).
+    pub generic: bool,
 }
 
 /// A value or a path never reported.
@@ -59,8 +65,8 @@ pub struct AllowRule {
     pub path: Option<Regex>,
 }
 
-/// A secret found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A secret found (serialisable: the layer walk keeps it as a record, the cache stores it).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct Secret {
     pub rule_id: String,
     pub category: String,
@@ -384,6 +390,15 @@ pub fn builtin_rules() -> Vec<Rule> {
         )),
         path: None,
     };
+    // `password = form.cleaned_data.password`, `secret = SECRET_KEY`: a reference, not a value.
+    let code_refs = AllowRule {
+        id: "code-references".into(),
+        description: "dotted names and CONSTANT names (a value read from elsewhere)".into(),
+        regex: Some(re(
+            r"^(?:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+|[A-Z][A-Z0-9_]+)$",
+        )),
+        path: None,
+    };
     list.into_iter()
         .map(|b| Rule {
             id: b.id.into(),
@@ -396,11 +411,16 @@ pub fn builtin_rules() -> Vec<Rule> {
             path: None,
             min_entropy: b.entropy,
             allow: if b.id == "generic-secret-assignment" {
-                vec![digests.clone()]
+                vec![digests.clone(), code_refs.clone()]
             } else {
                 Vec::new()
             },
             fix: b.fix.into(),
+            multiline: matches!(
+                b.id,
+                "private-key" | "gcp-service-account" | "dockerconfig-secret"
+            ),
+            generic: b.id == "generic-secret-assignment",
         })
         .collect()
 }
@@ -572,6 +592,40 @@ impl Scanner {
         &self.rules
     }
 
+    /// A fingerprint of the rules and allow rules (their ids and patterns): part of the layer
+    /// cache key, so a changed configuration rescans the layers.
+    pub fn version(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for r in &self.rules {
+            (
+                &r.id,
+                r.regex.as_str(),
+                r.path.as_ref().map(|p| p.as_str()),
+                &r.keywords,
+                r.min_entropy.map(f64::to_bits),
+            )
+                .hash(&mut h);
+            for a in &r.allow {
+                (
+                    &a.id,
+                    a.regex.as_ref().map(|x| x.as_str()),
+                    a.path.as_ref().map(|x| x.as_str()),
+                )
+                    .hash(&mut h);
+            }
+        }
+        for a in &self.allow {
+            (
+                &a.id,
+                a.regex.as_ref().map(|x| x.as_str()),
+                a.path.as_ref().map(|x| x.as_str()),
+            )
+                .hash(&mut h);
+        }
+        format!("secrets-{}-{:016x}", self.rules.len(), h.finish())
+    }
+
     fn path_allowed(&self, path: &str) -> bool {
         self.allow
             .iter()
@@ -610,63 +664,140 @@ impl Scanner {
         for i in &self.always {
             run[*i] = true;
         }
+        // A single-line rule runs only on the lines that hold one of its keywords.
+        let mut windows: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.rules.len()];
         for m in self.prefilter.find_overlapping_iter(text) {
             for &r in &self.keyword_rules[m.pattern().as_usize()] {
                 run[r] = true;
+                if self.rules[r].multiline {
+                    continue;
+                }
+                let ls = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+                if windows[r].last().is_some_and(|w| w.0 == ls) {
+                    continue;
+                }
+                let le = text[m.start()..]
+                    .find('\n')
+                    .map_or(text.len(), |i| m.start() + i);
+                windows[r].push((ls, le));
             }
         }
+        let code = is_source_code(path);
         let mut out = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
         for (i, rule) in self.rules.iter().enumerate() {
             if !run[i] || rule.path.as_ref().is_some_and(|p| !p.is_match(path)) {
                 continue;
             }
-            for caps in rule.regex.captures_iter(text) {
-                let m = rule
-                    .secret_group
-                    .as_ref()
-                    .and_then(|g| caps.name(g))
-                    .or_else(|| caps.name("token"))
-                    .or_else(|| caps.get(0));
-                let Some(m) = m else { continue };
-                let value = m.as_str();
-                if rule.min_entropy.is_some_and(|e| entropy(value) < e)
-                    || self.value_allowed(rule, path, value)
-                {
-                    continue;
+            let whole = [(0usize, text.len())];
+            let spans: &[(usize, usize)] = if rule.multiline || self.always.contains(&i) {
+                &whole
+            } else {
+                &windows[i]
+            };
+            let mut last_end = 0usize;
+            for &(from, to) in spans {
+                if from < last_end {
+                    continue; // a line already searched (keywords of one line, in any order)
                 }
-                let line = text[..m.start()].bytes().filter(|b| *b == b'\n').count() as u32 + 1;
-                if !seen.insert((line, m.start())) {
-                    continue; // one finding per place, the first (most specific) rule's
+                last_end = to;
+                for caps in rule.regex.captures_iter(&text[from..to]) {
+                    let m = rule
+                        .secret_group
+                        .as_ref()
+                        .and_then(|g| caps.name(g))
+                        .or_else(|| caps.name("token"))
+                        .or_else(|| caps.get(0));
+                    let Some(m) = m else { continue };
+                    let (start, end) = (from + m.start(), from + m.end());
+                    let value = m.as_str();
+                    if rule.min_entropy.is_some_and(|e| entropy(value) < e)
+                        || self.value_allowed(rule, path, value)
+                    {
+                        continue;
+                    }
+                    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+                    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+                    if rule.generic {
+                        let l = text[line_start..line_end].trim_start();
+                        let comment = ["#", "//", "*", "/*", ">>>", "--", ";", "<!--"]
+                            .iter()
+                            .any(|c| l.starts_with(c));
+                        let quoted = text[..start].ends_with(['"', '\'']);
+                        if comment || (code && !quoted) {
+                            continue;
+                        }
+                    }
+                    let line = text[..start].bytes().filter(|b| *b == b'\n').count() as u32 + 1;
+                    if !seen.insert((line, start)) {
+                        continue; // one finding per place, the first (most specific) rule's
+                    }
+                    let masked = mask(value);
+                    let end = end.min(line_end);
+                    let context = format!(
+                        "{}{}{}",
+                        &text[line_start..start],
+                        masked,
+                        &text[end..line_end]
+                    );
+                    let context: String = context.chars().take(200).collect();
+                    out.push(Secret {
+                        rule_id: rule.id.clone(),
+                        category: rule.category.clone(),
+                        title: rule.title.clone(),
+                        severity: rule.severity,
+                        line,
+                        masked,
+                        context,
+                        fix: rule.fix.clone(),
+                    });
                 }
-                let line_start = text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
-                let line_end = text[m.start()..]
-                    .find('\n')
-                    .map_or(text.len(), |i| m.start() + i);
-                let masked = mask(value);
-                let end = m.end().min(line_end);
-                let context = format!(
-                    "{}{}{}",
-                    &text[line_start..m.start()],
-                    masked,
-                    &text[end..line_end]
-                );
-                let context: String = context.chars().take(200).collect();
-                out.push(Secret {
-                    rule_id: rule.id.clone(),
-                    category: rule.category.clone(),
-                    title: rule.title.clone(),
-                    severity: rule.severity,
-                    line,
-                    masked,
-                    context,
-                    fix: rule.fix.clone(),
-                });
             }
         }
         out.sort_by_key(|s| s.line);
         out
     }
+}
+
+/// Whether a path is program source (where `password = x` is usually code, not a credential).
+fn is_source_code(path: &str) -> bool {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    matches!(
+        ext,
+        "py" | "js"
+            | "mjs"
+            | "cjs"
+            | "ts"
+            | "tsx"
+            | "jsx"
+            | "rb"
+            | "go"
+            | "java"
+            | "kt"
+            | "scala"
+            | "php"
+            | "c"
+            | "h"
+            | "cc"
+            | "cpp"
+            | "hpp"
+            | "cs"
+            | "rs"
+            | "pl"
+            | "pm"
+            | "swift"
+            | "lua"
+            | "groovy"
+            | "dart"
+            | "ex"
+            | "exs"
+            | "erl"
+            | "clj"
+            | "r"
+            | "m"
+            | "vue"
+            | "svelte"
+    )
 }
 
 /// A rule as `trivy-secret.yaml` writes it.
@@ -857,6 +988,9 @@ impl SecretConfig {
                     .map(allow_rule)
                     .collect::<Result<_, _>>()?,
                 fix: "Remove it from the image and rotate it.".into(),
+                // A custom pattern may span lines: run on the whole text.
+                multiline: true,
+                generic: false,
             });
         }
         rules.retain(|r| !self.disable_rules.contains(&r.id));

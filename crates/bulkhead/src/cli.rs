@@ -88,6 +88,8 @@ pub fn format_parser(
 pub enum Scanner {
     /// Match packages against the advisory database (needs one).
     Vuln,
+    /// Look for secrets in every file of every layer and in the image configuration.
+    Secret,
     /// Nothing but the inventory (packages, OS, layers).
     None,
 }
@@ -674,6 +676,10 @@ pub struct SbomScanArgs {
     /// List every package in the table, not only the vulnerable ones.
     #[arg(long, env = "BULKHEAD_LIST_ALL_PKGS")]
     pub list_all_pkgs: bool,
+    /// Custom secret rules and allow rules (Trivy's trivy-secret.yaml shape), for `--scanners
+    /// secret`.
+    #[arg(long, value_name = "FILE", env = "BULKHEAD_SECRET_CONFIG")]
+    pub secret_config: Option<PathBuf>,
     /// Which packages to match (comma-separated; default both).
     #[arg(long, value_delimiter = ',', env = "BULKHEAD_PKG_TYPES")]
     pub pkg_types: Vec<PkgTypeArg>,
@@ -700,6 +706,10 @@ pub struct ScanArgs {
     /// List every package in the table, not only the vulnerable ones.
     #[arg(long, env = "BULKHEAD_LIST_ALL_PKGS")]
     pub list_all_pkgs: bool,
+    /// Custom secret rules and allow rules (Trivy's trivy-secret.yaml shape), for `--scanners
+    /// secret`.
+    #[arg(long, value_name = "FILE", env = "BULKHEAD_SECRET_CONFIG")]
+    pub secret_config: Option<PathBuf>,
     /// Layer cache directory (default: $XDG_CACHE_HOME/bulkhead).
     #[arg(long, env = "BULKHEAD_CACHE_DIR")]
     pub cache_dir: Option<PathBuf>,

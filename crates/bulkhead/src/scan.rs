@@ -3,7 +3,7 @@
 
 use crate::cli::{ImageSrc, ScanArgs, Scanner};
 use crate::output;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use bulkhead_core::TargetKind;
 use bulkhead_image::ScanProgress;
 use bulkhead_image::source::registry::RegistryOptions;
@@ -81,8 +81,39 @@ pub fn scan(a: ScanArgs, mode: Mode, quiet: bool) -> Result<ExitCode> {
         Some(p) => Some(p.clone()),
         None => Some(bulkhead_scan::default_db_path()).filter(|p| p.exists()),
     };
+    // Scanners named without `vuln` (`--scanners secret`) leave vulnerabilities out.
+    let vuln_default = a.scanners.is_empty();
+    let explicit_secret = a.scanners.contains(&Scanner::Secret);
+    let needs = if vuln_default || explicit_vuln {
+        needs
+    } else {
+        Vec::new()
+    };
     let want_vuln = !inventory_only
-        && (explicit_vuln || !needs.is_empty() || (mode != Mode::Sbom && db.is_some()));
+        && (explicit_vuln
+            || !needs.is_empty()
+            || (vuln_default && mode != Mode::Sbom && db.is_some()));
+    if a.secret_config.is_some() && !explicit_secret {
+        bail!("--secret-config is for the secret scanner: add --scanners secret");
+    }
+    let secrets = if explicit_secret {
+        let scanner = match &a.secret_config {
+            Some(f) => {
+                let bytes = bulkhead_core::input::read_regular(
+                    f,
+                    4 << 20,
+                    "a secret configuration is far smaller; fixed limit",
+                )?;
+                bulkhead_secrets::SecretConfig::parse(&String::from_utf8_lossy(&bytes))
+                    .and_then(|c| c.scanner())
+                    .with_context(|| format!("{}", f.display()))?
+            }
+            None => bulkhead_secrets::Scanner::builtin(),
+        };
+        Some(std::sync::Arc::new(scanner))
+    } else {
+        None
+    };
     let vulnerabilities = if want_vuln {
         let Some(db) = db else {
             let why = if explicit_vuln {
@@ -126,6 +157,7 @@ pub fn scan(a: ScanArgs, mode: Mode, quiet: bool) -> Result<ExitCode> {
     req.pkg_types = a.pkg_types.iter().map(|&t| t.into()).collect();
     req.skip_files = a.skip_files.clone();
     req.vulnerabilities = vulnerabilities;
+    req.secrets = secrets;
     req.store = a.store.clone();
     req.image.platform = a.platform.clone();
     req.image.timeout = Some(a.timeout);

@@ -1,0 +1,147 @@
+//! Secrets in an image as an attacker leaves them: a docker-archive built here (real tar layers,
+//! digests that verify) whose first layer holds an `.env` with a GitHub token and an SSH private
+//! key made by `ssh-keygen`, whose second layer deletes the `.env` (a whiteout) and overwrites
+//! nothing else, and whose configuration carries a database URL in `Env` and a token in a `RUN`
+//! command of its history. The deleted secret is reported with the layer that still holds it;
+//! the configuration's secrets name the variable and the history step; a decoy (AWS's documentation
+//! key) is not reported; nothing is shown unmasked.
+
+use bulkhead_core::{FindingKind, TargetKind};
+use bulkhead_scan::{ScanRequest, scan};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+fn layer(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, data) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, path, *data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+#[test]
+fn deleted_and_configured_secrets_are_reported_with_their_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "ghp_R2d4f6h8j0k2m4n6p8q0s2u4w6y8A0C2E4G6";
+    let key_file = dir.path().join("id_ed25519");
+    let ok = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key_file)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(
+        ok || std::env::var("BULKHEAD_STRICT").as_deref() != Ok("1"),
+        "ssh-keygen is needed"
+    );
+    let key = if ok {
+        std::fs::read(&key_file).unwrap()
+    } else {
+        b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n".to_vec()
+    };
+    let env = format!("GITHUB_TOKEN={token}\n");
+    let l1 = layer(&[
+        ("app/.env", env.as_bytes()),
+        ("root/.ssh/id_ed25519", &key),
+        ("app/README", b"aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"),
+    ]);
+    let l2 = layer(&[("app/.wh..env", b""), ("app/main.py", b"print('hi')\n")]);
+    let diff = |l: &[u8]| format!("sha256:{}", hex::encode(Sha256::digest(l)));
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {"Env": ["PATH=/usr/bin", "DATABASE_URL=postgres://app:Zq8vLx3mPw7tRk2n@db.internal:5432/app"],
+                   "Labels": {"maintainer": "team@example.com"}},
+        "rootfs": {"type": "layers", "diff_ids": [diff(&l1), diff(&l2)]},
+        "history": [
+            {"created_by": "COPY . /app"},
+            {"created_by": "RUN /bin/sh -c curl -H \"Authorization: token ghp_Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2\" https://api.github.com/repos/x/y/tarball -o /tmp/x.tgz && rm /app/.env"}
+        ]
+    })
+    .to_string();
+    let config_name = format!("{}.json", hex::encode(Sha256::digest(config.as_bytes())));
+    let manifest = serde_json::json!([{"Config": config_name, "RepoTags": ["planted:1"], "Layers": ["l1.tar", "l2.tar"]}]).to_string();
+    let archive = dir.path().join("planted.tar");
+    let mut b = tar::Builder::new(std::fs::File::create(&archive).unwrap());
+    for (name, data) in [
+        ("manifest.json", manifest.as_bytes()),
+        (config_name.as_str(), config.as_bytes()),
+        ("l1.tar", &l1[..]),
+        ("l2.tar", &l2[..]),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, data).unwrap();
+    }
+    b.finish().unwrap();
+    drop(b);
+
+    let mut req = ScanRequest::new(archive.to_str().unwrap(), TargetKind::Image);
+    req.secrets = Some(Arc::new(bulkhead_secrets::Scanner::builtin()));
+    let out = scan(req).unwrap();
+    let t = &out.report.targets[0];
+    let secrets: Vec<_> = t
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Secret)
+        .collect();
+    for f in &secrets {
+        let shown = serde_json::to_string(f).unwrap();
+        assert!(
+            !shown.contains(token)
+                && !shown.contains("Zq8vLx3mPw7tRk2n")
+                && !shown.contains("ghp_Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"),
+            "unmasked: {shown}"
+        );
+    }
+    let by = |id: &str, file: Option<&str>| {
+        secrets
+            .iter()
+            .find(|f| f.id == id && f.location.file.as_deref() == file)
+            .copied()
+    };
+    let env_file = by("github-pat", Some("/app/.env")).expect("the deleted .env's token");
+    assert!(
+        env_file
+            .message
+            .contains("deleted or replaced in layer 2 — still in the image, in layer 1"),
+        "{}",
+        env_file.message
+    );
+    assert_eq!(env_file.location.layer.as_deref(), Some(diff(&l1).as_str()));
+    assert_eq!(env_file.location.line, Some(1));
+    let key_f = by("private-key", Some("/root/.ssh/id_ed25519")).expect("the SSH key");
+    assert!(!key_f.message.contains("deleted"));
+    let db = secrets
+        .iter()
+        .find(|f| {
+            f.id == "database-url-password"
+                && f.location.object.as_deref() == Some("config.Env.DATABASE_URL")
+        })
+        .expect("the ENV database URL");
+    assert!(
+        db.message.contains("environment variable DATABASE_URL"),
+        "{}",
+        db.message
+    );
+    let hist = secrets
+        .iter()
+        .find(|f| {
+            f.id == "github-pat" && f.location.object.as_deref() == Some("history[1].created_by")
+        })
+        .expect("the token in the build history");
+    assert!(hist.message.contains("build history (step 2)"));
+    assert!(
+        !secrets
+            .iter()
+            .any(|f| f.location.file.as_deref() == Some("/app/README")),
+        "the documentation key is a decoy"
+    );
+    assert_eq!(secrets.len(), 4, "{secrets:#?}");
+    assert!(out.report.scanners.contains(&FindingKind::Secret));
+}

@@ -1,0 +1,1 @@
+token = "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"
