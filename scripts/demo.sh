@@ -90,3 +90,12 @@ if [ -d ../shared/data/osv/Go ] && [ -d ../shared/data/advisories-raw/rustsec ];
   echo "== the same findings from its SBOM (bulkhead sbom scan)"
   $BH sbom scan langvuln.cdx.json --db "$GODB" --severity HIGH,CRITICAL | tail -n 8
 fi
+echo "== secrets: every file of every layer and the image configuration (masked)"
+$BH image "$T/npmvuln.docker.tar" --scanners secret -f json | jq -c '.targets[0].findings[] | {id, file: .location.file, layer: .location.layer, message}'
+$BH fs docs/examples/secrets --scanners secret
+echo "== deploy time, in the cluster: the admission webhook (PSS as Pod Security Admission, CEL policies, mutation)"
+$BH admission review --namespaces docs/examples/admission/ns.yaml docs/examples/admission/pod-payments.json --exit-code 3 | jq -c '.response | {allowed, code: .status.code, message: .status.message}' || true
+$BH admission review --namespaces docs/examples/admission/ns.yaml --cel-policy docs/examples/admission/cel-policies.yaml docs/examples/admission/deploy-app.json | jq -c '.response | {allowed, message: .status.message, warnings}'
+$BH admission review --namespaces docs/examples/admission/ns.yaml --policy docs/examples/admission/mutate-policy.yaml --mutate docs/examples/admission/mutate-api.json | jq -r .response.patch | base64 -d | jq -c .
+$BH admission manifests --image localhost/bulkhead:demo --namespaces docs/examples/admission/ns.yaml -o admission-manifests.yaml
+$BH config --pss-only admission-manifests.yaml
