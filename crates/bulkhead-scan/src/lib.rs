@@ -9,6 +9,7 @@
 //!         ─► ignore file, VEX ─► Target { artifact, findings } ─► scan store (optional)
 //! ```
 
+mod hardening;
 mod secrets;
 use bulkhead_advisories::ignore::{IgnoreError, IgnoreFile};
 use bulkhead_advisories::scanstore::{ScanStore, ScanStoreError};
@@ -143,6 +144,9 @@ pub struct ScanRequest {
     /// Look for secrets in every file of every layer and in the image configuration (`None`: no
     /// secret scan).
     pub secrets: Option<std::sync::Arc<bulkhead_secrets::Scanner>>,
+    /// Audit how far the image is from minimal (the user, HEALTHCHECK, remote ADD, sensitive
+    /// ports, setuid/setgid and world-writable files, shells, package managers, network tools).
+    pub hardening: bool,
 }
 
 impl ScanRequest {
@@ -160,6 +164,7 @@ impl ScanRequest {
             vulnerabilities: None,
             store: None,
             secrets: None,
+            hardening: false,
         }
     }
 }
@@ -384,6 +389,9 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
         .secrets
         .as_ref()
         .map(|scanner| secrets::findings(scanner, &scanned.index, meta));
+    let hardening_findings = req
+        .hardening
+        .then(|| hardening::findings(&scanned.index, meta));
     if let (Some(v), Some(store)) = (&req.vulnerabilities, &store) {
         let t2 = Instant::now();
         report.scanners.push(FindingKind::Vulnerability);
@@ -392,6 +400,10 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
     }
     if let Some(found) = secret_findings {
         report.scanners.push(FindingKind::Secret);
+        target.findings.extend(found);
+    }
+    if let Some(found) = hardening_findings {
+        report.scanners.push(FindingKind::Misconfiguration);
         target.findings.extend(found);
     }
     target.artifact = Some(artifact);

@@ -90,6 +90,8 @@ pub enum Scanner {
     Vuln,
     /// Look for secrets in every file of every layer and in the image configuration.
     Secret,
+    /// Audit how far the image is from minimal (Dockle's and CIS 4's checks).
+    Hardening,
     /// Nothing but the inventory (packages, OS, layers).
     None,
 }

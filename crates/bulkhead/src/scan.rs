@@ -158,6 +158,7 @@ pub fn scan(a: ScanArgs, mode: Mode, quiet: bool) -> Result<ExitCode> {
     req.skip_files = a.skip_files.clone();
     req.vulnerabilities = vulnerabilities;
     req.secrets = secrets;
+    req.hardening = a.scanners.contains(&Scanner::Hardening);
     req.store = a.store.clone();
     req.image.platform = a.platform.clone();
     req.image.timeout = Some(a.timeout);

@@ -39,7 +39,7 @@ fn typos_in_enum_values_are_usage_errors_listing_the_valid_ones() {
             "xml",
             "table, json, sarif, cyclonedx, spdx-json",
         ),
-        ("--scanners", "vulns", "vuln, secret, none"),
+        ("--scanners", "vulns", "vuln, secret, hardening, none"),
         ("--image-src", "docker", "auto, podman"),
         ("--timeout", "soon", "expected e.g. 30s"),
         ("--platform", "linux", "os/arch"),
