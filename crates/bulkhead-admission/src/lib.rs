@@ -356,11 +356,7 @@ impl Admission {
             && req.resource.resource == "pods"
             && req.subresource().is_empty()
             && req.operation == "CREATE";
-        let ex = &self.config.exemptions;
-        if !is_pod
-            || ex.namespaces.contains(&req.namespace)
-            || ex.usernames.contains(&req.user_info.username)
-        {
+        if !is_pod || self.config.exemptions.of_request(req).is_some() {
             return r;
         }
         let Some(rules) = self.policy.rules_for(&req.namespace).mutate else {

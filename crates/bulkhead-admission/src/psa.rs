@@ -61,6 +61,20 @@ pub struct Exemptions {
     pub runtime_classes: BTreeSet<String>,
 }
 
+impl Exemptions {
+    /// Why a request is exempt by who sends it or where it goes (`namespace`, `user`), as PSA
+    /// checks them; runtime classes are checked on the pod spec.
+    pub fn of_request(&self, req: &AdmissionRequest) -> Option<&'static str> {
+        if self.namespaces.contains(&req.namespace) {
+            Some("namespace")
+        } else if self.usernames.contains(&req.user_info.username) {
+            Some("user")
+        } else {
+            None
+        }
+    }
+}
+
 /// PSA's configuration (`PodSecurityConfiguration`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PsaConfig {
@@ -480,16 +494,8 @@ impl<N: Namespaces + ?Sized> Psa<'_, N> {
         if IGNORED_POD_SUBRESOURCES.contains(&req.subresource()) {
             return Decision::new("pod", AdmissionResponse::allow());
         }
-        if self.config.exemptions.namespaces.contains(&req.namespace) {
-            return self.exempt("pod", "namespace");
-        }
-        if self
-            .config
-            .exemptions
-            .usernames
-            .contains(&req.user_info.username)
-        {
-            return self.exempt("pod", "user");
+        if let Some(why) = self.config.exemptions.of_request(req) {
+            return self.exempt("pod", why);
         }
         let labels = match self.namespaces.labels(&req.namespace) {
             Ok(Some(l)) => l,
@@ -553,16 +559,8 @@ impl<N: Namespaces + ?Sized> Psa<'_, N> {
         if !req.subresource().is_empty() {
             return Decision::new("controller", AdmissionResponse::allow());
         }
-        if self.config.exemptions.namespaces.contains(&req.namespace) {
-            return self.exempt("controller", "namespace");
-        }
-        if self
-            .config
-            .exemptions
-            .usernames
-            .contains(&req.user_info.username)
-        {
-            return self.exempt("controller", "user");
+        if let Some(why) = self.config.exemptions.of_request(req) {
+            return self.exempt("controller", why);
         }
         let soft_error = |msg: String| {
             let mut d = Decision::new(

@@ -338,13 +338,7 @@ pub fn walk_layer<R: Read>(
                         // budget above: allocate it exactly (growing by doubling would touch up to
                         // twice as much).
                         let mut buf = Vec::with_capacity(size as usize);
-                        (&mut entry)
-                            .take(size)
-                            .read_to_end(&mut buf)
-                            .map_err(|e| layer_err(format!("reading {path}: {e}")))?;
-                        if (buf.len() as u64) < size {
-                            return Err(layer_err(format!("truncated entry {path}")));
-                        }
+                        read_whole(&mut entry, &mut buf, size, &path).map_err(&layer_err)?;
                         captured_total += size;
                         captured_at.insert(path.clone(), facts.contents.len());
                         scan_from = ScanFrom::Captured(facts.contents.len());
@@ -393,13 +387,7 @@ pub fn walk_layer<R: Read>(
                     scan_from = ScanFrom::Binary;
                     // A stream cannot seek: the file is held while the probe looks (one at a
                     // time; `size` is at most `max_probed_file`).
-                    (&mut entry)
-                        .take(size.saturating_sub(probe_buf.len() as u64))
-                        .read_to_end(&mut probe_buf)
-                        .map_err(|e| layer_err(format!("reading {path}: {e}")))?;
-                    if (probe_buf.len() as u64) < size {
-                        return Err(layer_err(format!("truncated entry {path}")));
-                    }
+                    read_whole(&mut entry, &mut probe_buf, size, &path).map_err(&layer_err)?;
                     match probe(&path, ProbeInput::Bytes(&probe_buf)) {
                         Some(r) if r.len() > MAX_PROBE_RECORD => warning(&mut facts, &|| {
                             format!("not analysed {path}: its package list is too large")
@@ -449,14 +437,7 @@ pub fn walk_layer<R: Read>(
                         if scan_from == ScanFrom::Head {
                             scan_buf.extend_from_slice(&probe_buf);
                         }
-                        let already = scan_buf.len() as u64;
-                        (&mut entry)
-                            .take(size.saturating_sub(already))
-                            .read_to_end(&mut scan_buf)
-                            .map_err(|e| layer_err(format!("reading {path}: {e}")))?;
-                        if (scan_buf.len() as u64) < size {
-                            return Err(layer_err(format!("truncated entry {path}")));
-                        }
+                        read_whole(&mut entry, &mut scan_buf, size, &path).map_err(&layer_err)?;
                         let r = scan(&path, &scan_buf);
                         if scan_buf.capacity() > PROBE_BUF_KEEP {
                             scan_buf = Vec::new();
@@ -493,6 +474,24 @@ pub fn walk_layer<R: Read>(
         });
     }
     Ok(facts)
+}
+
+/// Read the rest of a `size`-byte entry into `buf`, which may already hold its first bytes.
+fn read_whole(
+    entry: &mut impl Read,
+    buf: &mut Vec<u8>,
+    size: u64,
+    path: &str,
+) -> std::result::Result<(), String> {
+    let already = buf.len() as u64;
+    entry
+        .take(size.saturating_sub(already))
+        .read_to_end(buf)
+        .map_err(|e| format!("reading {path}: {e}"))?;
+    if (buf.len() as u64) < size {
+        return Err(format!("truncated entry {path}"));
+    }
+    Ok(())
 }
 
 /// What of a file the walk has read when the content scan comes to it.
