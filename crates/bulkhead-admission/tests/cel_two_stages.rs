@@ -3,12 +3,13 @@
 //! AdmissionReview creations sent to the webhook. Every object denied at one stage is denied at
 //! the other with the same message, every warning is a warning at both, and nothing else differs.
 
+mod common;
 use bulkhead_admission::Admission;
 use bulkhead_admission::psa::{NamespaceLabels, PsaConfig};
 use bulkhead_config::{Input, Options, Request, Settings, vap};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const POLICIES: &str = r#"
 apiVersion: admissionregistration.k8s.io/v1
@@ -71,28 +72,11 @@ metadata: {name: limits, namespace: platform}
 data: {maxReplicas: "2"}
 "#;
 
-fn manifests() -> Option<Vec<PathBuf>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/k8s-manifests");
-    if !dir.is_dir() {
-        assert!(
-            std::env::var_os("BULKHEAD_STRICT").is_none(),
-            "../shared/data/k8s-manifests absent (BULKHEAD_STRICT=1)"
-        );
-        println!("SKIP: ../shared absent; this test checked nothing");
-        return None;
-    }
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-        .collect();
-    files.sort();
-    Some(files)
-}
-
 #[test]
 fn the_same_policy_file_judges_files_and_requests_alike() {
-    let Some(files) = manifests() else { return };
+    let Some(files) = common::real_manifests() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("policies.yaml");
     std::fs::write(&policy, POLICIES).unwrap();

@@ -7,25 +7,14 @@
 //! - through `/mutate` as the API server calls it: the AdmissionReview response carries the patch
 //!   (base64 JSONPatch) only in a namespace that opts in.
 
+mod common;
 use base64::Engine as _;
 use bulkhead_admission::Admission;
 use bulkhead_admission::mutate::{MutateRules, patch};
 use bulkhead_config::pss::{self, Policy};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/psa");
-    if shared.is_dir() {
-        return shared;
-    }
-    if std::env::var_os("BULKHEAD_STRICT").is_some() {
-        panic!("../shared/data/psa absent (BULKHEAD_STRICT=1)");
-    }
-    println!("SKIP: ../shared absent: using the config crate's subset (v1.0, v1.24, v1.37)");
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../bulkhead-config/tests/fixtures/psa")
-}
+use std::path::PathBuf;
 
 /// Apply `add` operations (what the mutation emits), as the API server does: the parent must exist.
 fn apply(doc: &Value, ops: &[Value]) -> Value {
@@ -87,7 +76,7 @@ fn mutation_on_the_psa_fixtures() {
         enabled: true,
         run_as_non_root: true,
     };
-    let restricted = root().join("restricted");
+    let restricted = common::psa_root().join("restricted");
     let mut versions: Vec<PathBuf> = std::fs::read_dir(&restricted)
         .unwrap()
         .map(|e| e.unwrap().path())

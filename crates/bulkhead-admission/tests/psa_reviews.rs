@@ -10,23 +10,12 @@
 //! The full set (76 level/version directories) is read from ../shared/data/psa; without it, the
 //! config crate's copy of v1.0, v1.24 and v1.37 is used and the test says so.
 
+mod common;
 use bulkhead_admission::Admission;
 use bulkhead_admission::psa::{NamespaceLabels, PsaConfig};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-fn root() -> PathBuf {
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/psa");
-    if shared.is_dir() {
-        return shared;
-    }
-    if std::env::var_os("BULKHEAD_STRICT").is_some() {
-        panic!("../shared/data/psa absent (BULKHEAD_STRICT=1)");
-    }
-    println!("SKIP: ../shared absent: using the config crate's subset (v1.0, v1.24, v1.37)");
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../bulkhead-config/tests/fixtures/psa")
-}
+use std::path::PathBuf;
 
 fn review(
     uid: &str,
@@ -118,7 +107,7 @@ fn controllers(pod: &Value) -> Vec<(&'static str, &'static str, &'static str, Va
 
 #[test]
 fn psa_fixtures_as_admission_reviews() {
-    let root = root();
+    let root = common::psa_root();
     let mut levels: Vec<PathBuf> = std::fs::read_dir(&root)
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -4,11 +4,11 @@
 //! reports PSS findings for the object, with the same reasons in the same order; each workload kind
 //! is allowed with the same text as its one warning.
 
+mod common;
 use bulkhead_admission::Admission;
 use bulkhead_admission::psa::{NamespaceLabels, PsaConfig};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 fn wrap(kind: &str, template: &Value) -> (&'static str, &'static str, Value) {
     let meta = json!({"name": "w"});
@@ -67,15 +67,9 @@ fn review(group: &str, resource: &str, obj: &Value) -> Vec<u8> {
 
 #[test]
 fn real_manifests_as_pods_and_every_workload_kind() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/k8s-manifests");
-    if !dir.is_dir() {
-        assert!(
-            std::env::var_os("BULKHEAD_STRICT").is_none(),
-            "../shared/data/k8s-manifests absent (BULKHEAD_STRICT=1)"
-        );
-        println!("SKIP: ../shared absent; this test checked nothing");
+    let Some(files) = common::real_manifests() else {
         return;
-    }
+    };
     let mut ns = NamespaceLabels::new();
     let labels: BTreeMap<String, String> = ["enforce", "audit", "warn"]
         .iter()
@@ -92,17 +86,9 @@ fn real_manifests_as_pods_and_every_workload_kind() {
         best_practice: false,
         ..Default::default()
     };
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
     let (mut templates, mut agree, mut denied) = (0, 0, 0);
     let mut differences = Vec::new();
-    for f in files
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-    {
+    for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
         for d in
             bulkhead_config::yaml::documents(&text, &bulkhead_config::yaml::YamlLimits::DEFAULT)
