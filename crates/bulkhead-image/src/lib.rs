@@ -98,6 +98,19 @@ impl Wanted {
         self
     }
 
+    /// Also capture the files `paths` accepts (for a check that reads them after the walk);
+    /// `version` names them in the cache key.
+    pub fn with_paths(
+        mut self,
+        version: &str,
+        paths: impl Fn(&str) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        let before = std::mem::replace(&mut self.predicate, Box::new(|_| false));
+        self.predicate = Box::new(move |p| before(p) || paths(p));
+        self.version = format!("{}+{version}", self.version);
+        self
+    }
+
     /// Also offer every regular file's contents to `scan` (see [`ContentScan`]); `version` (what
     /// the scan looks for) becomes part of the cache key.
     pub fn with_content_scan(

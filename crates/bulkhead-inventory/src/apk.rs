@@ -1,9 +1,12 @@
 //! apk's installed database (`lib/apk/db/installed`, also under `usr/lib/apk/db/`): one paragraph per
 //! package with single-letter keys — P name, V version, A arch, o origin (source package), L licence,
-//! m maintainer, F directory, R file in the last F directory.
+//! m maintainer, F directory, R file in the last F directory, D dependencies and p provides
+//! (space-separated, `so:libc.musl-x86_64.so.1`, `cmd:sh=1.36.1-r15`, `zlib>=1.2`, `!conflict`).
 
 use crate::control::{Item, MAX_FIELD, fields};
-use crate::{Ctx, FileWarnings, MAX_LICENSES, MAX_PACKAGE_FIELD, layer_of};
+use crate::{
+    Ctx, FileWarnings, MAX_LICENSES, MAX_PACKAGE_FIELD, Relations, layer_of, link_relations,
+};
 use bulkhead_core::{Package, PackageKind};
 use bulkhead_image::ImageIndex;
 
@@ -15,6 +18,8 @@ pub fn wants(path: &str) -> bool {
 }
 
 /// Parse the installed database text.
+/// Each package's `depends_on` names the installed packages its `D:` names or that provide
+/// (`p:`) what it names.
 pub fn parse_installed(text: &str, db_path: &str, warnings: &mut Vec<String>) -> Vec<Package> {
     let limits = crate::Limits::default();
     let mut ctx = Ctx::new(&limits);
@@ -23,10 +28,22 @@ pub fn parse_installed(text: &str, db_path: &str, warnings: &mut Vec<String>) ->
     out
 }
 
+/// The names of a `D:` or `p:` value, without version constraints; conflicts (`!name`) left out.
+fn names(value: &str) -> impl Iterator<Item = String> + '_ {
+    value
+        .split_ascii_whitespace()
+        .filter(|t| !t.starts_with('!'))
+        .filter_map(|t| t.split(['=', '<', '>', '~']).next())
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+}
+
 /// [`parse_installed`], streaming one field at a time: memory is the packages built, whose file
 /// lists are charged to the file-list budget.
 pub(crate) fn parse_installed_ctx(text: &str, db_path: &str, ctx: &mut Ctx) -> Vec<Package> {
     let mut out = Vec::new();
+    let mut rels = Vec::new();
+    let mut rel = Relations::default();
     let mut fw = FileWarnings::default();
     let new_pkg = || Package {
         kind: Some(PackageKind::Apk),
@@ -38,7 +55,7 @@ pub(crate) fn parse_installed_ctx(text: &str, db_path: &str, ctx: &mut Ctx) -> V
     let mut too_long: Option<&str> = None;
     let malformed = fields(
         text,
-        |k| matches!(k, "P" | "V" | "A" | "o" | "L" | "m" | "F" | "R"),
+        |k| matches!(k, "P" | "V" | "A" | "o" | "L" | "m" | "F" | "R" | "D" | "p"),
         |item| match item {
             Item::Field {
                 name,
@@ -57,6 +74,8 @@ pub(crate) fn parse_installed_ctx(text: &str, db_path: &str, ctx: &mut Ctx) -> V
                     "L" => pkg.licenses = split_license(&value),
                     "m" => pkg.maintainer = Some(value.into_owned()),
                     "F" => dir = value.into_owned(),
+                    "D" => rel.needs.extend(names(&value).map(|n| vec![n])),
+                    "p" => rel.provides.extend(names(&value)),
                     "R" => {
                         let len = if dir.is_empty() {
                             1 + value.len()
@@ -80,6 +99,7 @@ pub(crate) fn parse_installed_ctx(text: &str, db_path: &str, ctx: &mut Ctx) -> V
             }
             Item::End { start } => {
                 let mut p = std::mem::replace(&mut pkg, new_pkg());
+                let r = std::mem::take(&mut rel);
                 dir.clear();
                 if let Some(field) = too_long.take() {
                     fw.push(ctx, || {
@@ -102,7 +122,10 @@ pub(crate) fn parse_installed_ctx(text: &str, db_path: &str, ctx: &mut Ctx) -> V
                 }
                 p.src_version = Some(p.version.clone());
                 match ctx.admit(&mut p) {
-                    Ok(true) => out.push(p),
+                    Ok(true) => {
+                        out.push(p);
+                        rels.push(r);
+                    }
                     Ok(false) => {}
                     Err(field) => fw.push(ctx, || {
                         format!(
@@ -119,6 +142,7 @@ pub(crate) fn parse_installed_ctx(text: &str, db_path: &str, ctx: &mut Ctx) -> V
         ctx.warn(|| w);
     }
     fw.finish(ctx, db_path);
+    link_relations(&mut out, &rels);
     out
 }
 
@@ -166,6 +190,22 @@ mod tests {
         assert_eq!(p[1].files, vec!["/bin/busybox"]);
         assert_eq!(p[0].licenses, vec!["MIT"]);
         assert!(w.is_empty());
+    }
+
+    #[test]
+    fn dependencies_through_provides() {
+        let mut w = Vec::new();
+        let p = parse_installed(
+            "P:musl\nV:1.2.4-r2\np:so:libc.musl-x86_64.so.1=1\n\n\
+             P:busybox\nV:1.36.1-r15\nD:so:libc.musl-x86_64.so.1 !busybox-old\np:cmd:sh=1.36.1-r15 /bin/sh\n\n\
+             P:alpine-baselayout\nV:3.4.3-r1\nD:/bin/sh musl>=1.2 nothing-installed\n",
+            DBS[0],
+            &mut w,
+        );
+        assert_eq!(p[0].depends_on, Vec::<String>::new());
+        assert_eq!(p[1].depends_on, ["musl@1.2.4-r2"]);
+        assert_eq!(p[2].depends_on, ["busybox@1.36.1-r15", "musl@1.2.4-r2"]);
+        assert!(w.is_empty(), "{w:?}");
     }
 
     #[test]

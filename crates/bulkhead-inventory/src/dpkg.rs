@@ -4,7 +4,7 @@
 //! (`Source: gcc-5 (5.1.1-12)`), falling back to the binary package.
 
 use crate::control::{Item, MAX_FIELD, Paragraph, fields};
-use crate::{Ctx, FileWarnings, MAX_PACKAGE_FIELD, layer_of};
+use crate::{Ctx, FileWarnings, MAX_PACKAGE_FIELD, Relations, layer_of, link_relations};
 use bulkhead_core::{Package, PackageKind};
 use bulkhead_image::ImageIndex;
 use std::collections::HashSet;
@@ -133,19 +133,60 @@ const FIELDS: &[&str] = &[
     "Architecture",
     "Maintainer",
     "Status",
+    "Depends",
+    "Pre-Depends",
+    "Provides",
 ];
 
+/// The package names of a relationship field (`libc6 (>= 2.34), debconf | debconf-2.0,
+/// libfoo:any`): one group of alternatives per comma, versions and architecture qualifiers
+/// dropped.
+fn relation_names(field: Option<&str>) -> impl Iterator<Item = Vec<String>> + '_ {
+    field.into_iter().flat_map(|f| {
+        f.split(',').filter_map(|group| {
+            let alts: Vec<String> = group
+                .split('|')
+                .filter_map(|alt| {
+                    let name = alt.trim().split(['(', ' ', '\t', '[', '<']).next()?;
+                    let name = name.split(':').next()?;
+                    (!name.is_empty()).then(|| name.to_string())
+                })
+                .collect();
+            (!alts.is_empty()).then_some(alts)
+        })
+    })
+}
+
+/// A paragraph's `Depends`, `Pre-Depends` and `Provides`.
+fn relations(p: &Paragraph) -> Relations {
+    Relations {
+        needs: relation_names(p.get("Pre-Depends"))
+            .chain(relation_names(p.get("Depends")))
+            .collect(),
+        provides: relation_names(p.get("Provides")).flatten().collect(),
+    }
+}
+
 /// Parse the text of a status file (or status.d entry) into installed packages.
+/// Each package's `depends_on` names the installed packages of the same text that its `Depends`
+/// and `Pre-Depends` name or that provide what they name.
 pub fn parse_status(text: &str, db_path: &str, warnings: &mut Vec<String>) -> Vec<Package> {
     let limits = crate::Limits::default();
     let mut ctx = Ctx::new(&limits);
-    let out = parse_status_ctx(text, db_path, &mut ctx);
+    let (mut out, rels): (Vec<Package>, Vec<Relations>) = parse_status_ctx(text, db_path, &mut ctx)
+        .into_iter()
+        .unzip();
+    link_relations(&mut out, &rels);
     warnings.extend(ctx.finish());
     out
 }
 
 /// [`parse_status`], streaming one paragraph at a time: memory is one paragraph's kept fields.
-pub(crate) fn parse_status_ctx(text: &str, db_path: &str, ctx: &mut Ctx) -> Vec<Package> {
+pub(crate) fn parse_status_ctx(
+    text: &str,
+    db_path: &str,
+    ctx: &mut Ctx,
+) -> Vec<(Package, Relations)> {
     let mut out = Vec::new();
     let mut fw = FileWarnings::default();
     let mut cur = Paragraph::default();
@@ -184,7 +225,7 @@ pub(crate) fn parse_status_ctx(text: &str, db_path: &str, ctx: &mut Ctx) -> Vec<
                 }
                 match package_from(&p, db_path) {
                     Some(mut pkg) => match ctx.admit(&mut pkg) {
-                        Ok(true) => out.push(pkg),
+                        Ok(true) => out.push((pkg, relations(&p))),
                         Ok(false) => {}
                         Err(field) => fw.push(ctx, || {
                             format!(
@@ -239,11 +280,13 @@ fn is_status_d_paragraph(name: &str) -> bool {
 /// naming one package a million times does not read its list a million times.
 pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: &mut Ctx) {
     let mut pkgs = Vec::new();
+    let mut rels = Vec::new();
     if let Some(data) = index.read(STATUS) {
         let layer = layer_of(index, STATUS);
-        for mut p in parse_status_ctx(&String::from_utf8_lossy(data), STATUS, ctx) {
+        for (mut p, r) in parse_status_ctx(&String::from_utf8_lossy(data), STATUS, ctx) {
             p.layer = layer.clone();
             pkgs.push(p);
+            rels.push(r);
         }
     }
     for (path, cap) in index.captured() {
@@ -251,12 +294,15 @@ pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: 
             && is_status_d_paragraph(name)
         {
             let layer = layer_of(index, path);
-            for mut p in parse_status_ctx(&String::from_utf8_lossy(&cap.data), path, ctx) {
+            for (mut p, r) in parse_status_ctx(&String::from_utf8_lossy(&cap.data), path, ctx) {
                 p.layer = layer.clone();
                 pkgs.push(p);
+                rels.push(r);
             }
         }
     }
+    // Distroless keeps one paragraph per file: its packages depend on each other across files.
+    link_relations(&mut pkgs, &rels);
     let mut listed: HashSet<String> = HashSet::new();
     for p in &mut pkgs {
         let arch_list = p
@@ -291,6 +337,24 @@ pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn depends_resolve_to_installed_packages() {
+        let mut w = Vec::new();
+        let text = "Package: mawk\nStatus: install ok installed\nVersion: 1.3.4-1\nProvides: awk\nPre-Depends: libc6 (>= 2.34)\n\n\
+             Package: libc6\nStatus: install ok installed\nVersion: 2.36-9\nDepends: libgcc-s1\n\n\
+             Package: libgcc-s1\nStatus: install ok installed\nVersion: 12.2.0-14\nDepends: libc6 (>= 2.35), gcc-12-base (= 12.2.0-14)\n\n\
+             Package: base-files\nStatus: install ok installed\nVersion: 12.4\nDepends: awk | gawk, missing-pkg, libc6:any, base-files\n\n";
+        let p = parse_status(text, STATUS, &mut w);
+        let deps = |n: &str| p.iter().find(|x| x.name == n).unwrap().depends_on.clone();
+        assert_eq!(deps("mawk"), ["libc6@2.36-9"]);
+        assert_eq!(deps("libc6"), ["libgcc-s1@12.2.0-14"]);
+        // gcc-12-base is not installed: dropped.
+        assert_eq!(deps("libgcc-s1"), ["libc6@2.36-9"]);
+        // A virtual package (awk) resolves to its provider; itself is never its own dependency.
+        assert_eq!(deps("base-files"), ["libc6@2.36-9", "mawk@1.3.4-1"]);
+        assert!(w.is_empty(), "{w:?}");
+    }
 
     #[test]
     fn source_and_epoch() {

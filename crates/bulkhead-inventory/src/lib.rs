@@ -32,6 +32,7 @@ pub mod yarn;
 
 use bulkhead_core::{OsInfo, Package};
 use bulkhead_image::{ImageIndex, Wanted, WarningCap};
+use std::collections::HashMap;
 
 /// Changes whenever an analyzer's path set or parsing changes (part of the layer cache key).
 pub const ANALYZERS_VERSION: &str =
@@ -289,6 +290,58 @@ pub(crate) fn ids<'a>(nodes: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<St
     v.sort();
     v.dedup();
     v
+}
+
+/// What an OS package database says a package needs and provides, by name, kept while the
+/// database is read and resolved into `depends_on` once every package of it is known
+/// ([`link_relations`]).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Relations {
+    /// Groups of alternatives (dpkg's `a | b`; one name per group for apk), each name a package
+    /// or a virtual one that installed packages provide.
+    pub(crate) needs: Vec<Vec<String>>,
+    /// The virtual names this package provides (dpkg `Provides`, apk `p:`).
+    pub(crate) provides: Vec<String>,
+}
+
+/// Set each package's `depends_on` from its relations, as Trivy's dpkg and apk analyzers do: every
+/// installed package that a needed name (or one of its alternatives) names or is provided by.
+/// Names nothing installed answers are dropped; a package never depends on itself.
+pub(crate) fn link_relations(pkgs: &mut [Package], rels: &[Relations]) {
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, p) in pkgs.iter().enumerate() {
+        by_name.entry(p.name.as_str()).or_default().push(i);
+    }
+    let mut by_virtual: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in rels.iter().enumerate() {
+        for v in &r.provides {
+            by_virtual.entry(v.as_str()).or_default().push(i);
+        }
+    }
+    let deps: Vec<Vec<String>> = rels
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let targets = r
+                .needs
+                .iter()
+                .flatten()
+                .flat_map(|n| {
+                    let named = by_name.get(n.as_str()).map(Vec::as_slice);
+                    let provided = by_virtual.get(n.as_str()).map(Vec::as_slice);
+                    named
+                        .unwrap_or_default()
+                        .iter()
+                        .chain(provided.unwrap_or_default())
+                })
+                .filter(|&&j| j != i)
+                .map(|&j| (pkgs[j].name.as_str(), pkgs[j].version.as_str()));
+            ids(targets)
+        })
+        .collect();
+    for (p, d) in pkgs.iter_mut().zip(deps) {
+        p.depends_on = d;
+    }
 }
 
 /// The Node.js packages already found from installed manifests, which a lockfile's packages merge

@@ -1,28 +1,225 @@
-//! The minimal-image audit (`--scanners hardening`), first part: the checks of the image
-//! configuration and of the file system that Dockle and the CIS Docker Benchmark §4 make, each
-//! with their ids as aliases where they have one — the user, HEALTHCHECK, `ADD` of remote URLs,
-//! sensitive exposed ports, setuid/setgid files, world-writable files and directories, and the
-//! tools a minimal image does without (shells, package managers, network tools).
+//! The minimal-image audit (`--scanners hardening`): the checks of the image configuration,
+//! its build history and its file system that Dockle and the CIS Docker Benchmark §4 make, each
+//! with their ids where they have one, the tools a minimal image does without, and a summary of
+//! how far the image is from minimal ([`summary`]): what could be removed, and what removing it
+//! would take away.
+//!
+//! Every check is in [`CHECKS`], the one table the findings, the docs and the tests use.
 
-use bulkhead_core::{Finding, FindingKind, Severity};
+use bulkhead_core::{Finding, FindingKind, Package, PackageKind, Severity};
 use bulkhead_image::{FileKind, ImageIndex, ImageMeta};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Most paths named in one finding (the rest are counted).
 const NAMED: usize = 10;
 
-fn finding(
-    id: &str,
-    aliases: &[&str],
+/// One check: its id, the same check's ids elsewhere, severity and title.
+pub struct Check {
+    pub id: &'static str,
+    pub aliases: &'static [&'static str],
+    pub severity: Severity,
+    pub title: &'static str,
+    pub fix: &'static str,
+}
+
+const fn check(
+    id: &'static str,
+    aliases: &'static [&'static str],
     severity: Severity,
-    title: &str,
-    message: String,
-    fix: &str,
-) -> Finding {
-    let mut f = Finding::new(FindingKind::Misconfiguration, id, severity, title, message);
-    f.aliases = aliases.iter().map(|a| a.to_string()).collect();
+    title: &'static str,
+    fix: &'static str,
+) -> Check {
+    Check {
+        id,
+        aliases,
+        severity,
+        title,
+        fix,
+    }
+}
+
+const MINIMAL_FIX: &str = "Build the final stage FROM a distroless or scratch base and copy only the application into it (a multi-stage build).";
+
+/// Every check of the audit.
+pub const CHECKS: &[Check] = &[
+    check(
+        "BH-IMG-000",
+        &[],
+        Severity::Low,
+        "Distance from a minimal image",
+        MINIMAL_FIX,
+    ),
+    check(
+        "CIS-DI-0001",
+        &["CIS 4.1"],
+        Severity::Medium,
+        "Create a user for the container",
+        "Add a non-root USER to the Dockerfile (a numeric uid, so that Kubernetes can check runAsNonRoot).",
+    ),
+    check(
+        "CIS-DI-0006",
+        &["CIS 4.6"],
+        Severity::Low,
+        "Add HEALTHCHECK instruction to the container image",
+        "Add a HEALTHCHECK to the Dockerfile (or HEALTHCHECK NONE to say none is wanted).",
+    ),
+    check(
+        "CIS-DI-0007",
+        &["CIS 4.7"],
+        Severity::Medium,
+        "Do not use update instructions alone in the Dockerfile",
+        "Update the package index in the same RUN as the install (apt-get update && apt-get install …), so a cached layer never installs from a stale index.",
+    ),
+    check(
+        "CIS-DI-0008",
+        &["CIS 4.8"],
+        Severity::Medium,
+        "Confirm safety of setuid/setgid files",
+        "Remove the setuid/setgid bits the application does not need (RUN chmod a-s …), or the packages that bring them.",
+    ),
+    check(
+        "CIS-DI-0009",
+        &["CIS 4.9"],
+        Severity::Medium,
+        "Use COPY instead of ADD: ADD of a remote URL",
+        "Download with RUN curl/wget and verify a checksum, or use ADD --checksum=sha256:….",
+    ),
+    check(
+        "CIS-DI-0010",
+        &["CIS 4.10"],
+        Severity::High,
+        "Do not store credentials in environment variables",
+        "Pass credentials at run time (a Kubernetes Secret, a mounted file, a build secret with RUN --mount=type=secret), never in ENV or ARG.",
+    ),
+    check(
+        "DKL-DI-0001",
+        &[],
+        Severity::Medium,
+        "Avoid sudo command",
+        "Run the build steps as root and switch with USER afterwards; remove sudo from the image.",
+    ),
+    check(
+        "DKL-DI-0002",
+        &[],
+        Severity::High,
+        "Avoid sensitive directory mounting",
+        "Declare VOLUMEs only for the application's data directories.",
+    ),
+    check(
+        "DKL-DI-0003",
+        &[],
+        Severity::Low,
+        "Avoid apt-get dist-upgrade",
+        "Upgrade by rebuilding FROM a newer base image instead of upgrading the distribution inside the build.",
+    ),
+    check(
+        "BH-IMG-008",
+        &[],
+        Severity::Low,
+        "Package manager caches and indexes are left in the image",
+        "Remove them in the RUN that made them: rm -rf /var/lib/apt/lists/* (apt), apk add --no-cache (apk), pip install --no-cache-dir, npm cache clean --force, dnf/yum clean all.",
+    ),
+    check(
+        "DKL-DI-0006",
+        &[],
+        Severity::Low,
+        "Avoid latest tag",
+        "Pin the base and the image by version tag or digest (FROM debian:12.8@sha256:…).",
+    ),
+    check(
+        "DKL-LI-0001",
+        &[],
+        Severity::High,
+        "Avoid empty password",
+        "Lock the account (passwd -l, or * in /etc/shadow) or give it a password hash.",
+    ),
+    check(
+        "DKL-LI-0002",
+        &[],
+        Severity::Medium,
+        "Be unique UID/GROUPs",
+        "Give every user and group its own name and id (edit /etc/passwd and /etc/group, or create them with useradd/groupadd).",
+    ),
+    check(
+        "DKL-LI-0003",
+        &[],
+        Severity::Low,
+        "Only put necessary files",
+        "Add them to .dockerignore (.git, .DS_Store, editor and VCS files).",
+    ),
+    check(
+        "BH-IMG-001",
+        &[],
+        Severity::Medium,
+        "A sensitive port is exposed",
+        "Do not expose remote-shell or administration ports; reach containers through the orchestrator (kubectl exec, a bastion).",
+    ),
+    check(
+        "BH-IMG-002",
+        &[],
+        Severity::Medium,
+        "World-writable files or directories outside temporary directories",
+        "Remove the write permission for others (chmod o-w), or give the directory the sticky bit.",
+    ),
+    check(
+        "BH-IMG-003",
+        &[],
+        Severity::Low,
+        "A shell is present",
+        MINIMAL_FIX,
+    ),
+    check(
+        "BH-IMG-004",
+        &[],
+        Severity::Low,
+        "A package manager is present",
+        MINIMAL_FIX,
+    ),
+    check(
+        "BH-IMG-005",
+        &[],
+        Severity::Low,
+        "A network tool is present",
+        MINIMAL_FIX,
+    ),
+    check(
+        "BH-IMG-006",
+        &[],
+        Severity::Low,
+        "An interpreter is present",
+        "Keep an interpreter only where the application is written for it; else build the final stage FROM a distroless or scratch base.",
+    ),
+    check(
+        "BH-IMG-007",
+        &[],
+        Severity::Low,
+        "A compiler or build tool is present",
+        "Compile in a build stage and copy only the result into the final stage (a multi-stage build).",
+    ),
+];
+
+/// The check named `id` (every id used here is in [`CHECKS`]).
+fn spec(id: &str) -> &'static Check {
+    CHECKS
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("hardening check {id} is not in CHECKS"))
+}
+
+fn finding(id: &str, message: String) -> Finding {
+    let c = spec(id);
+    let mut f = Finding::new(
+        FindingKind::Misconfiguration,
+        c.id,
+        c.severity,
+        c.title,
+        message,
+    );
+    f.aliases = c.aliases.iter().map(|a| a.to_string()).collect();
     f.fix = Some(bulkhead_core::Fix {
         version: None,
-        remediation: Some(fix.to_string()),
+        remediation: Some(c.fix.to_string()),
     });
     f
 }
@@ -52,136 +249,418 @@ const SENSITIVE_PORTS: [(u16, &str); 8] = [
     (6443, "a Kubernetes API server"),
 ];
 
-/// Tools a minimal image does without, by what they are.
-const TOOLS: [(&str, &[&str]); 3] = [
-    (
-        "a shell",
-        &[
-            "bin/sh",
-            "bin/bash",
-            "bin/dash",
-            "bin/ash",
-            "bin/zsh",
-            "usr/bin/bash",
-            "usr/bin/zsh",
-            "bin/busybox",
-        ],
-    ),
-    (
-        "a package manager",
-        &[
-            "usr/bin/apt",
-            "usr/bin/apt-get",
-            "usr/bin/dpkg",
-            "sbin/apk",
-            "usr/bin/yum",
-            "usr/bin/dnf",
-            "usr/bin/rpm",
-            "usr/bin/microdnf",
-            "usr/bin/pip",
-            "usr/bin/pip3",
-            "usr/bin/npm",
-        ],
-    ),
-    (
-        "a network download tool",
-        &[
-            "usr/bin/curl",
-            "usr/bin/wget",
-            "bin/nc",
-            "usr/bin/nc",
-            "usr/bin/netcat",
-            "usr/bin/ncat",
-        ],
-    ),
+/// `VOLUME`s that would mount a host's system directory (Dockle's sensitive directories).
+const SENSITIVE_VOLUMES: [&str; 9] = [
+    "/",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/lib",
+    "/proc",
+    "/sys",
+    "/usr",
+    "/var/run/docker.sock",
 ];
 
-/// The audit's findings.
-pub fn findings(index: &ImageIndex, meta: Option<&ImageMeta>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    if let Some(meta) = meta {
-        let cfg = meta
-            .config
-            .get("config")
-            .unwrap_or(&serde_json::Value::Null);
-        let user = cfg.get("User").and_then(|u| u.as_str()).unwrap_or("");
-        let name = user.split(':').next().unwrap_or("");
-        if name.is_empty() || name == "root" || name == "0" {
-            out.push(finding(
-                "CIS-DI-0001",
-                &["CIS 4.1", "DKL-DI-0001"],
-                Severity::Medium,
-                "Create a user for the container",
-                if user.is_empty() {
-                    "the image sets no USER: its processes run as root".into()
-                } else {
-                    format!("the image runs as {user:?} (root)")
-                },
-                "Add a non-root USER to the Dockerfile (a numeric uid, so that Kubernetes can check runAsNonRoot).",
-            ));
+/// A kind of tool a minimal image does without: its check and how its executables are named.
+struct Tool {
+    id: &'static str,
+    what: &'static str,
+    /// Executable names: exact, or a prefix followed only by digits, dots and dashes
+    /// (`python` matches `python3.11`; `gcc` matches `gcc-12`).
+    names: &'static [&'static str],
+}
+
+const TOOLS: [Tool; 5] = [
+    Tool {
+        id: "BH-IMG-003",
+        what: "a shell",
+        names: &[
+            "sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "csh", "tcsh", "fish", "busybox",
+        ],
+    },
+    Tool {
+        id: "BH-IMG-004",
+        what: "a package manager",
+        names: &[
+            "apt", "apt-get", "dpkg", "apk", "yum", "dnf", "rpm", "microdnf", "zypper", "pip",
+            "npm", "yarn", "pnpm", "gem", "composer",
+        ],
+    },
+    Tool {
+        id: "BH-IMG-005",
+        what: "a network tool",
+        names: &[
+            "curl", "wget", "nc", "netcat", "ncat", "socat", "telnet", "ftp", "ssh", "scp", "sftp",
+            "rsync",
+        ],
+    },
+    Tool {
+        id: "BH-IMG-006",
+        what: "an interpreter",
+        names: &[
+            "python", "perl", "ruby", "node", "php", "lua", "tclsh", "java",
+        ],
+    },
+    Tool {
+        id: "BH-IMG-007",
+        what: "a compiler or build tool",
+        names: &[
+            "gcc",
+            "cc",
+            "c++",
+            "g++",
+            "clang",
+            "clang++",
+            "x86_64-linux-gnu-gcc",
+            "aarch64-linux-gnu-gcc",
+            "make",
+            "go",
+            "rustc",
+            "cargo",
+            "javac",
+            "as",
+            "ld",
+        ],
+    },
+];
+
+/// Directories whose executables count as present tools.
+const BIN_DIRS: [&str; 6] = [
+    "bin",
+    "sbin",
+    "usr/bin",
+    "usr/sbin",
+    "usr/local/bin",
+    "usr/local/sbin",
+];
+
+fn tool_matches(names: &[&str], base: &str) -> bool {
+    names.iter().any(|n| {
+        base == *n
+            || base.strip_prefix(n).is_some_and(|rest| {
+                rest.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '-')
+                    && rest
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+            })
+    })
+}
+
+/// What each kind of tool is present as: per tool check, the executables found (by the first
+/// path that reaches each file; with usrmerge `/bin/bash` and `/usr/bin/bash` are one file).
+fn present_tools(index: &ImageIndex) -> Vec<(&'static Tool, Vec<(String, String)>)> {
+    let mut found: Vec<(&Tool, Vec<(String, String)>)> =
+        TOOLS.iter().map(|t| (t, Vec::new())).collect();
+    let mut seen = BTreeSet::new();
+    for e in index.files() {
+        let Some((dir, base)) = e.path.rsplit_once('/') else {
+            continue;
+        };
+        if !BIN_DIRS.contains(&dir) || !matches!(e.kind, FileKind::File | FileKind::Symlink) {
+            continue;
         }
-        if cfg.get("Healthcheck").is_none_or(|h| h.is_null()) {
-            out.push(finding(
-                "CIS-DI-0006",
-                &["CIS 4.6"],
-                Severity::Low,
-                "Add HEALTHCHECK instruction to the container image",
-                "the image has no HEALTHCHECK".into(),
-                "Add a HEALTHCHECK to the Dockerfile (or HEALTHCHECK NONE to say none is wanted).",
-            ));
-        }
-        for (i, h) in meta
-            .config
-            .get("history")
-            .and_then(|h| h.as_array())
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let cmd = h.get("created_by").and_then(|c| c.as_str()).unwrap_or("");
-            let add = cmd.contains("ADD ") || cmd.starts_with("ADD") || cmd.contains("#(nop) ADD");
-            if add && (cmd.contains("http://") || cmd.contains("https://")) {
-                let mut f = finding(
-                    "CIS-DI-0009",
-                    &["CIS 4.9"],
-                    Severity::Medium,
-                    "Use COPY instead of ADD: ADD of a remote URL",
-                    format!(
-                        "build step {} adds a remote URL: {}",
-                        i + 1,
-                        cmd.chars().take(200).collect::<String>()
-                    ),
-                    "Download with RUN curl/wget and verify a checksum, or use ADD --checksum=sha256:….",
-                );
-                f.location.object = Some(format!("history[{i}].created_by"));
-                out.push(f);
-            }
-        }
-        for port in cfg
-            .get("ExposedPorts")
-            .and_then(|p| p.as_object())
-            .into_iter()
-            .flat_map(|m| m.keys())
-        {
-            let n: u16 = port
-                .split('/')
-                .next()
-                .and_then(|p| p.parse().ok())
-                .unwrap_or(0);
-            if let Some((_, what)) = SENSITIVE_PORTS.iter().find(|(p, _)| *p == n) {
-                out.push(finding(
-                    "BH-IMG-001",
-                    &[],
-                    Severity::Medium,
-                    "A sensitive port is exposed",
-                    format!("the image exposes {port}, {what}"),
-                    "Do not expose remote-shell or administration ports; reach containers through the orchestrator (kubectl exec, a bastion).",
-                ));
-            }
+        let Some(tool) = found.iter_mut().find(|(t, _)| tool_matches(t.names, base)) else {
+            continue;
+        };
+        let Some(real) = index.resolve(&e.path) else {
+            continue;
+        };
+        let exec = index
+            .entry(&real)
+            .is_some_and(|r| r.kind == FileKind::File && r.mode & 0o111 != 0);
+        if exec && seen.insert(real.clone()) {
+            tool.1.push((e.path.clone(), real));
         }
     }
+    found.retain(|(_, v)| !v.is_empty());
+    found
+}
+
+/// The paths [`findings`] reads the contents of: the account databases.
+pub fn wants(path: &str) -> bool {
+    matches!(path, "etc/passwd" | "etc/group" | "etc/shadow")
+}
+
+fn config(meta: &ImageMeta) -> &Value {
+    meta.config.get("config").unwrap_or(&Value::Null)
+}
+
+fn str_list(v: Option<&Value>) -> Vec<String> {
+    v.and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect()
+}
+
+/// The build history's commands, numbered from 1.
+fn history(meta: &ImageMeta) -> impl Iterator<Item = (usize, &str)> {
+    meta.config
+        .get("history")
+        .and_then(|h| h.as_array())
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, h)| {
+            (
+                i + 1,
+                h.get("created_by").and_then(|c| c.as_str()).unwrap_or(""),
+            )
+        })
+}
+
+/// The shell commands of a build step (`RUN a && b; c | d`), each as its words.
+fn commands(cmd: &str) -> Vec<Vec<&str>> {
+    let body = cmd
+        .strip_prefix("/bin/sh -c ")
+        .or_else(|| cmd.strip_prefix("RUN /bin/sh -c "))
+        .unwrap_or(cmd);
+    body.split(['&', ';', '|', '\n'])
+        .map(|c| c.split_whitespace().collect::<Vec<_>>())
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+fn shown(cmd: &str) -> String {
+    let mut s: String = cmd.chars().take(160).collect();
+    if s.len() < cmd.len() {
+        s.push('…');
+    }
+    s
+}
+
+/// Whether an environment variable's name says it holds a credential (Dockle's CIS-DI-0010
+/// words); names ending in `_FILE`/`_PATH` point at one instead.
+fn credential_name(name: &str) -> bool {
+    let n = name.to_ascii_uppercase();
+    let words = [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "API_KEY",
+        "APIKEY",
+        "ACCESS_KEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+    ];
+    words.iter().any(|w| n.contains(w))
+        && !n.ends_with("_FILE")
+        && !n.ends_with("_PATH")
+        && !n.ends_with("_DIR")
+}
+
+fn config_findings(meta: &ImageMeta, out: &mut Vec<Finding>) {
+    let cfg = config(meta);
+    let user = cfg.get("User").and_then(|u| u.as_str()).unwrap_or("");
+    let name = user.split(':').next().unwrap_or("");
+    if name.is_empty() || name == "root" || name == "0" {
+        out.push(finding(
+            "CIS-DI-0001",
+            if user.is_empty() {
+                "the image sets no USER: its processes run as root".into()
+            } else {
+                format!("the image runs as {user:?} (root)")
+            },
+        ));
+    }
+    if cfg.get("Healthcheck").is_none_or(|h| h.is_null()) {
+        out.push(finding(
+            "CIS-DI-0006",
+            "the image has no HEALTHCHECK".into(),
+        ));
+    }
+    for e in str_list(cfg.get("Env")) {
+        let (k, v) = e.split_once('=').unwrap_or((&e, ""));
+        if credential_name(k) && !v.trim().is_empty() {
+            let mut f = finding(
+                "CIS-DI-0010",
+                format!(
+                    "the environment variable {k} looks like a credential and is set in the image ({} characters)",
+                    v.chars().count()
+                ),
+            );
+            f.location.object = Some(format!("config.Env.{k}"));
+            out.push(f);
+        }
+    }
+    for port in cfg
+        .get("ExposedPorts")
+        .and_then(|p| p.as_object())
+        .into_iter()
+        .flat_map(|m| m.keys())
+    {
+        let n: u16 = port
+            .split('/')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        if let Some((_, what)) = SENSITIVE_PORTS.iter().find(|(p, _)| *p == n) {
+            out.push(finding(
+                "BH-IMG-001",
+                format!("the image exposes {port}, {what}"),
+            ));
+        }
+    }
+    for v in cfg
+        .get("Volumes")
+        .and_then(|p| p.as_object())
+        .into_iter()
+        .flat_map(|m| m.keys())
+    {
+        let norm = format!("/{}", v.trim_matches('/'));
+        if SENSITIVE_VOLUMES.contains(&norm.as_str()) {
+            out.push(finding(
+                "DKL-DI-0002",
+                format!("the image declares VOLUME {v}, a system directory"),
+            ));
+        }
+    }
+    // The image's own tag and its base's (the OCI base-name label).
+    let latest = |r: &str| {
+        let last = r.rsplit('/').next().unwrap_or(r);
+        !r.contains('@') && last.split_once(':').is_none_or(|(_, t)| t == "latest")
+    };
+    if let Some(tag) = meta.repo_tags.iter().find(|t| latest(t)) {
+        out.push(finding(
+            "DKL-DI-0006",
+            format!("the image is tagged {tag}: what it names changes with every push"),
+        ));
+    }
+    if let Some(base) = cfg
+        .get("Labels")
+        .and_then(|l| l.get("org.opencontainers.image.base.name"))
+        .and_then(|b| b.as_str())
+        .filter(|b| latest(b))
+    {
+        let mut f = finding(
+            "DKL-DI-0006",
+            format!(
+                "the image was built FROM {base}, a latest tag: rebuilding it can change the base"
+            ),
+        );
+        f.location.object = Some("config.Labels.org.opencontainers.image.base.name".into());
+        out.push(f);
+    }
+    for (n, cmd) in history(meta) {
+        let at = |mut f: Finding| {
+            f.location.object = Some(format!("history[{}].created_by", n - 1));
+            f
+        };
+        let add = cmd.contains("ADD ") || cmd.starts_with("ADD") || cmd.contains("#(nop) ADD");
+        if add && (cmd.contains("http://") || cmd.contains("https://")) {
+            out.push(at(finding(
+                "CIS-DI-0009",
+                format!("build step {n} adds a remote URL: {}", shown(cmd)),
+            )));
+        }
+        if cmd.contains("#(nop)") {
+            continue;
+        }
+        let cmds = commands(cmd);
+        let has = |tool: &[&str], verbs: &[&str]| {
+            cmds.iter().any(|c| {
+                let c: Vec<&str> = c.iter().copied().filter(|w| !w.starts_with('-')).collect();
+                c.windows(2)
+                    .any(|w| tool.contains(&w[0]) && verbs.contains(&w[1]))
+            })
+        };
+        let apt = ["apt-get", "apt", "aptitude"];
+        if has(&apt, &["update"]) && !has(&apt, &["install", "upgrade", "dist-upgrade"])
+            || has(&["apk"], &["update"]) && !has(&["apk"], &["add", "upgrade"])
+        {
+            out.push(at(finding(
+                "CIS-DI-0007",
+                format!(
+                    "build step {n} updates the package index without installing in the same step: {}",
+                    shown(cmd)
+                ),
+            )));
+        }
+        if cmds.iter().any(|c| c.first() == Some(&"sudo")) {
+            out.push(at(finding(
+                "DKL-DI-0001",
+                format!("build step {n} runs sudo: {}", shown(cmd)),
+            )));
+        }
+        if has(&apt, &["dist-upgrade", "full-upgrade"]) {
+            out.push(at(finding(
+                "DKL-DI-0003",
+                format!("build step {n} upgrades the distribution: {}", shown(cmd)),
+            )));
+        }
+    }
+}
+
+/// The accounts of `etc/passwd` (`name:x:uid:gid:…`) or `etc/group`: name and id.
+fn accounts(text: &str) -> Vec<(&str, &str)> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let mut f = l.split(':');
+            let name = f.next()?;
+            let id = f.nth(1)?;
+            Some((name, id))
+        })
+        .collect()
+}
+
+/// Names and ids used more than once, described.
+fn duplicates(what: &str, list: &[(&str, &str)]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut by_name: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut by_id: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (n, id) in list {
+        *by_name.entry(n).or_default() += 1;
+        by_id.entry(id).or_default().push(n);
+    }
+    for (n, c) in by_name.into_iter().filter(|(_, c)| *c > 1) {
+        out.push(format!("{what} name {n} appears {c} times"));
+    }
+    for (id, names) in by_id.into_iter().filter(|(_, v)| v.len() > 1) {
+        out.push(format!("{what} id {id} is shared by {}", names.join(", ")));
+    }
+    out
+}
+
+/// Files and directories a build context should not have copied in.
+fn unnecessary(path: &str, kind: FileKind) -> bool {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    match kind {
+        FileKind::Dir => matches!(base, ".git" | ".svn" | ".hg"),
+        FileKind::File => matches!(
+            base,
+            ".DS_Store" | "Thumbs.db" | ".gitconfig" | ".bash_history"
+        ),
+        _ => false,
+    }
+}
+
+/// Package manager caches and downloaded indexes: (what, directory, entries to leave alone).
+const CACHES: [(&str, &str, &[&str]); 7] = [
+    (
+        "apt's package lists",
+        "var/lib/apt/lists",
+        &["lock", "partial", "auxfiles"],
+    ),
+    (
+        "apt's package cache",
+        "var/cache/apt",
+        &["archives/lock", "archives/partial"],
+    ),
+    ("apk's package cache", "var/cache/apk", &[]),
+    ("dnf's cache", "var/cache/dnf", &[]),
+    ("yum's cache", "var/cache/yum", &[]),
+    ("pip's cache", "root/.cache/pip", &[]),
+    ("npm's cache", "root/.npm/_cacache", &[]),
+];
+
+fn filesystem_findings(index: &ImageIndex, out: &mut Vec<Finding>) {
     let mut setid = Vec::new();
     let mut writable = Vec::new();
+    let mut extra = Vec::new();
+    let mut caches: Vec<(usize, u64)> = vec![(0, 0); CACHES.len()];
     for e in index.files() {
         if e.kind == FileKind::File && e.mode & 0o6000 != 0 {
             setid.push(e.path.clone());
@@ -197,51 +676,388 @@ pub fn findings(index: &ImageIndex, meta: Option<&ImageMeta>) -> Vec<Finding> {
         {
             writable.push(e.path.clone());
         }
+        if unnecessary(&e.path, e.kind) {
+            extra.push(e.path.clone());
+        }
+        if e.kind == FileKind::File {
+            for (i, (_, dir, keep)) in CACHES.iter().enumerate() {
+                if let Some(rest) = e.path.strip_prefix(dir).and_then(|r| r.strip_prefix('/'))
+                    && !keep
+                        .iter()
+                        .any(|k| rest == *k || rest.starts_with(&format!("{k}/")))
+                {
+                    caches[i].0 += 1;
+                    caches[i].1 += e.size;
+                }
+            }
+        }
     }
     if !setid.is_empty() {
         out.push(finding(
             "CIS-DI-0008",
-            &["CIS 4.8"],
-            Severity::Medium,
-            "Confirm safety of setuid/setgid files",
             format!("{} setuid/setgid file(s): {}", setid.len(), listed(&setid)),
-            "Remove the setuid/setgid bits the application does not need (RUN chmod a-s …), or the packages that bring them.",
         ));
     }
     if !writable.is_empty() {
         out.push(finding(
             "BH-IMG-002",
-            &[],
-            Severity::Medium,
-            "World-writable files or directories outside temporary directories",
-            format!("{} world-writable path(s): {}", writable.len(), listed(&writable)),
-            "Remove the write permission for others (chmod o-w), or give the directory the sticky bit.",
+            format!(
+                "{} world-writable path(s): {}",
+                writable.len(),
+                listed(&writable)
+            ),
         ));
     }
-    for (what, paths) in TOOLS {
-        // Each file once (with usrmerge, /bin/bash and /usr/bin/bash are one file).
-        let mut seen = std::collections::BTreeSet::new();
-        let present: Vec<String> = paths
-            .iter()
-            .filter(|p| {
-                index.resolve(p).is_some_and(|r| {
-                    index.entry(&r).is_some_and(|e| e.kind == FileKind::File) && seen.insert(r)
-                })
-            })
-            .map(|p| p.to_string())
-            .collect();
-        if !present.is_empty() {
-            out.push(finding(
-                "BH-IMG-003",
-                &[],
-                Severity::Low,
-                "A minimal image does without this tool",
-                format!("{what} is present: {}", listed(&present)),
-                "Build the final stage FROM a distroless or scratch base and copy only the application into it (a multi-stage build).",
-            ));
+    if !extra.is_empty() {
+        out.push(finding(
+            "DKL-LI-0003",
+            format!("{} unnecessary file(s): {}", extra.len(), listed(&extra)),
+        ));
+    }
+    for ((what, dir, _), (n, bytes)) in CACHES.iter().zip(caches) {
+        if n > 0 {
+            let mut f = finding(
+                "BH-IMG-008",
+                format!(
+                    "{what} left in the image: {n} file(s), {} KiB under /{dir}",
+                    bytes.div_ceil(1024)
+                ),
+            );
+            // Dockle's ids for the same leftovers (its checks read the history instead).
+            if dir.contains("apk") {
+                f.aliases = vec!["DKL-DI-0004".into()];
+            } else if dir.contains("apt") {
+                f.aliases = vec!["DKL-DI-0005".into()];
+            }
+            f.location.file = Some(format!("/{dir}"));
+            out.push(f);
         }
     }
+    for (tool, found) in present_tools(index) {
+        let paths: Vec<String> = found.into_iter().map(|(p, _)| p).collect();
+        out.push(finding(
+            tool.id,
+            format!("{} is present: {}", tool.what, listed(&paths)),
+        ));
+    }
+    let text = |p: &str| index.read(p).map(String::from_utf8_lossy);
+    if let Some(shadow) = text("etc/shadow") {
+        let empty: Vec<&str> = shadow
+            .lines()
+            .filter_map(|l| {
+                let mut f = l.split(':');
+                let name = f.next()?;
+                let hash = f.next()?;
+                (!name.is_empty() && hash.is_empty()).then_some(name)
+            })
+            .collect();
+        if !empty.is_empty() {
+            let mut f = finding(
+                "DKL-LI-0001",
+                format!(
+                    "account(s) with an empty password, anyone can log in as them: {}",
+                    empty.join(", ")
+                ),
+            );
+            f.location.file = Some("/etc/shadow".into());
+            out.push(f);
+        }
+    }
+    for (file, what) in [("etc/passwd", "user"), ("etc/group", "group")] {
+        if let Some(t) = text(file) {
+            let d = duplicates(what, &accounts(&t));
+            if !d.is_empty() {
+                let mut f = finding("DKL-LI-0002", d.join("; "));
+                f.location.file = Some(format!("/{file}"));
+                out.push(f);
+            }
+        }
+    }
+}
+
+/// The audit's findings: the image configuration and history (when there is one) and the file
+/// system.
+pub fn findings(index: &ImageIndex, meta: Option<&ImageMeta>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(meta) = meta {
+        config_findings(meta, &mut out);
+    }
+    filesystem_findings(index, &mut out);
     out
+}
+
+/// Programs that start another program named by their arguments (an init or a user switch):
+/// the entrypoint is what they run. The number is how many non-option arguments come first.
+const LAUNCHERS: [(&str, usize); 6] = [
+    ("tini", 0),
+    ("tini-static", 0),
+    ("dumb-init", 0),
+    ("catatonit", 0),
+    ("gosu", 1),
+    ("su-exec", 1),
+];
+
+/// What the container runs first: `Entrypoint` followed by `Cmd`.
+fn argv(meta: &ImageMeta) -> Vec<String> {
+    let cfg = config(meta);
+    let mut a = str_list(cfg.get("Entrypoint"));
+    a.extend(str_list(cfg.get("Cmd")));
+    a
+}
+
+/// `program` as the image's `PATH` finds it, resolved inside the image.
+fn which(index: &ImageIndex, meta: &ImageMeta, program: &str) -> Option<String> {
+    if program.contains('/') {
+        return index.resolve(program.trim_start_matches('/'));
+    }
+    let path = str_list(config(meta).get("Env"))
+        .into_iter()
+        .find_map(|e| e.strip_prefix("PATH=").map(str::to_string))
+        .unwrap_or_else(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+    path.split(':').find_map(|d| {
+        let p = format!("{}/{program}", d.trim_matches('/'));
+        index
+            .resolve(&p)
+            .filter(|r| index.entry(r).is_some_and(|e| e.kind == FileKind::File))
+    })
+}
+
+/// Why the packages an entrypoint needs can or cannot be told.
+enum Reach {
+    /// The programs the container starts (resolved paths) and the OS packages (indexes) that own
+    /// them and everything those depend on, by the package manager's own dependencies.
+    Needs(Vec<String>, BTreeSet<usize>),
+    NotShown(String),
+}
+
+fn reach(
+    index: &ImageIndex,
+    meta: &ImageMeta,
+    os: &[&Package],
+    tools: &HashMap<String, &'static str>,
+) -> Reach {
+    let args = argv(meta);
+    if args.is_empty() {
+        return Reach::NotShown("the image names no entrypoint or command".into());
+    }
+    // File → owning package, by the resolved paths of each package's files.
+    let mut owner: HashMap<String, usize> = HashMap::new();
+    for (i, p) in os.iter().enumerate() {
+        for f in &p.files {
+            if let Some(r) = index.resolve(f.trim_start_matches('/')) {
+                owner.entry(r).or_insert(i);
+            }
+        }
+    }
+    let mut programs = Vec::new();
+    let mut rest: &[String] = &args;
+    while let Some(program) = rest.first() {
+        let Some(path) = which(index, meta, program) else {
+            return Reach::NotShown(format!("the entrypoint {program} is not in the image"));
+        };
+        if let Some(what) = tools.get(&path) {
+            return Reach::NotShown(format!(
+                "the entrypoint /{path} is {what}: what it runs cannot be told from the image"
+            ));
+        }
+        programs.push(path.clone());
+        let base = path.rsplit('/').next().unwrap_or(&path);
+        let Some((_, skip)) = LAUNCHERS.iter().find(|(n, _)| *n == base) else {
+            break;
+        };
+        // A launcher runs its first argument that is not an option (after `skip` others).
+        let mut after = rest[1..]
+            .iter()
+            .position(|a| !a.starts_with('-'))
+            .map(|i| &rest[1 + i..])
+            .unwrap_or(&[]);
+        after = after.get(*skip..).unwrap_or(&[]);
+        if after.is_empty() {
+            return Reach::NotShown(format!("the launcher /{path} is given no program"));
+        }
+        rest = after;
+    }
+    let mut needs = BTreeSet::new();
+    for path in &programs {
+        let Some(&i) = owner.get(path) else {
+            return Reach::NotShown(format!(
+                "the entrypoint /{path} is not from a package: what it loads cannot be told from package data"
+            ));
+        };
+        needs.insert(i);
+    }
+    // The closure of the owners' dependencies.
+    let by_id: HashMap<String, usize> = os
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("{}@{}", p.name, p.version), i))
+        .collect();
+    let mut stack: Vec<usize> = needs.iter().copied().collect();
+    while let Some(i) = stack.pop() {
+        for d in &os[i].depends_on {
+            if let Some(&j) = by_id.get(d)
+                && needs.insert(j)
+            {
+                stack.push(j);
+            }
+        }
+    }
+    Reach::Needs(programs, needs)
+}
+
+/// Points taken off a perfect 100 for each kind of finding (documented in docs/image.md).
+const PENALTIES: [(&str, u32); 13] = [
+    ("CIS-DI-0001", 20),
+    ("BH-IMG-003", 15),
+    ("BH-IMG-004", 15),
+    ("BH-IMG-007", 15),
+    ("BH-IMG-005", 10),
+    ("CIS-DI-0008", 10),
+    ("CIS-DI-0010", 10),
+    ("DKL-LI-0001", 10),
+    ("BH-IMG-006", 5),
+    ("BH-IMG-002", 5),
+    ("BH-IMG-008", 5),
+    ("BH-IMG-001", 5),
+    ("DKL-DI-0002", 5),
+];
+
+/// How far the image is from minimal (`BH-IMG-000`), from the audit's own findings, the
+/// inventory and the vulnerability findings: a score, what the tools found come from and what
+/// removing them takes away, and — only when the entrypoint is a program from a package that is
+/// not a shell or interpreter — the OS packages nothing it depends on needs. `None` when the image
+/// is already minimal by every check.
+pub fn summary(
+    index: &ImageIndex,
+    meta: Option<&ImageMeta>,
+    packages: &[Package],
+    audit: &[Finding],
+    vulns: &[Finding],
+) -> Option<Finding> {
+    let os: Vec<&Package> = packages
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.kind,
+                Some(PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm)
+            )
+        })
+        .collect();
+    let ids: BTreeSet<&str> = audit.iter().map(|f| f.id.as_str()).collect();
+    let taken: u32 = PENALTIES
+        .iter()
+        .filter(|(id, _)| ids.contains(id))
+        .map(|(_, p)| p)
+        .sum::<u32>()
+        + (os.len().saturating_sub(10) / 10).min(10) as u32;
+    let score = 100u32.saturating_sub(taken);
+    if score == 100 {
+        return None;
+    }
+    let vulns_of = |keys: &BTreeSet<String>| {
+        vulns
+            .iter()
+            .filter(|f| {
+                f.kind == FindingKind::Vulnerability
+                    && f.package.as_ref().is_some_and(|p| keys.contains(&p.key))
+            })
+            .count()
+    };
+    let total_vulns = vulns
+        .iter()
+        .filter(|f| f.kind == FindingKind::Vulnerability)
+        .count();
+    let mut parts = vec![format!(
+        "score {score}/100; {} OS package(s), {} other package(s)",
+        os.len(),
+        packages.len() - os.len()
+    )];
+    let mut f = finding("BH-IMG-000", String::new());
+    f.evidence.insert("score".into(), score.into());
+    f.evidence.insert("os_packages".into(), os.len().into());
+    // The tools' packages.
+    let tools = present_tools(index);
+    let mut tool_at: HashMap<String, &'static str> = HashMap::new();
+    for (t, found) in &tools {
+        for (_, real) in found {
+            tool_at.insert(real.clone(), t.what);
+        }
+    }
+    let mut owner_of_tool: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut tool_keys = BTreeSet::new();
+    for p in &os {
+        for file in &p.files {
+            if let Some(what) = index
+                .resolve(file.trim_start_matches('/'))
+                .and_then(|r| tool_at.get(&r))
+            {
+                owner_of_tool.entry(what).or_default().insert(&p.name);
+                tool_keys.insert(p.key());
+            }
+        }
+    }
+    if !tool_keys.is_empty() {
+        let kinds: Vec<String> = owner_of_tool
+            .iter()
+            .map(|(what, names)| {
+                format!(
+                    "{what} ({})",
+                    names.iter().copied().collect::<Vec<_>>().join(", ")
+                )
+            })
+            .collect();
+        let v = vulns_of(&tool_keys);
+        parts.push(format!(
+            "removing the {} package(s) that bring {} would take away {v} of the {total_vulns} vulnerability finding(s)",
+            tool_keys.len(),
+            kinds.join(", ")
+        ));
+        f.evidence.insert(
+            "tool_packages".into(),
+            tool_keys.iter().cloned().collect::<Vec<_>>().into(),
+        );
+        f.evidence
+            .insert("tool_package_vulnerabilities".into(), v.into());
+    }
+    match meta.map(|m| reach(index, m, &os, &tool_at)) {
+        Some(Reach::Needs(programs, needs)) => {
+            let unneeded: BTreeSet<String> = os
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !needs.contains(i))
+                .map(|(_, p)| p.key())
+                .collect();
+            let v = vulns_of(&unneeded);
+            let shown: Vec<String> = programs.iter().map(|p| format!("/{p}")).collect();
+            parts.push(format!(
+                "the entrypoint {} needs {} OS package(s) by their declared dependencies; the other {} ({v} vulnerability finding(s)) are not needed by anything it reaches",
+                shown.join(" → "),
+                needs.len(),
+                unneeded.len()
+            ));
+            f.evidence.insert("entrypoint".into(), shown.into());
+            f.evidence.insert(
+                "needed_packages".into(),
+                needs
+                    .iter()
+                    .map(|&i| os[i].key())
+                    .collect::<Vec<_>>()
+                    .into(),
+            );
+            f.evidence.insert(
+                "unneeded_packages".into(),
+                unneeded.iter().cloned().collect::<Vec<_>>().into(),
+            );
+            f.evidence
+                .insert("unneeded_package_vulnerabilities".into(), v.into());
+        }
+        Some(Reach::NotShown(why)) if !os.is_empty() => {
+            parts.push(format!("no package is shown unneeded: {why}"));
+        }
+        _ => {}
+    }
+    f.message = parts.join("; ");
+    Some(f)
 }
 
 #[cfg(test)]
@@ -261,42 +1077,101 @@ mod tests {
         }
     }
 
-    #[test]
-    fn configuration_checks() {
-        let index = ImageIndex::new();
-        let m = meta(serde_json::json!({
-            "config": {"User": "0:0", "ExposedPorts": {"22/tcp": {}, "8080/tcp": {}}},
-            "history": [{"created_by": "/bin/sh -c #(nop) ADD https://example.com/app.tgz /opt/"},
-                        {"created_by": "/bin/sh -c #(nop) ADD file:abc in /"}]
-        }));
-        let ids: Vec<(String, String)> = findings(&index, Some(&m))
+    fn ids_messages(m: &ImageMeta) -> Vec<(String, String)> {
+        findings(&ImageIndex::new(), Some(m))
             .into_iter()
             .map(|f| (f.id, f.message))
-            .collect();
-        assert!(
-            ids.iter()
-                .any(|(i, m)| i == "CIS-DI-0001" && m.contains("\"0:0\"")),
-            "{ids:?}"
-        );
-        assert!(
-            ids.iter()
-                .any(|(i, m)| i == "CIS-DI-0009" && m.starts_with("build step 1 ")),
-            "{ids:?}"
-        );
-        assert_eq!(
-            ids.iter().filter(|(i, _)| i == "CIS-DI-0009").count(),
-            1,
-            "a local ADD is fine"
-        );
-        assert!(
-            ids.iter()
-                .any(|(i, m)| i == "BH-IMG-001" && m.contains("22/tcp, SSH")),
-            "{ids:?}"
-        );
+            .collect()
+    }
+
+    #[test]
+    fn every_check_is_in_the_table_once() {
+        let mut ids: Vec<&str> = CHECKS.iter().map(|c| c.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), CHECKS.len());
+        for t in &TOOLS {
+            spec(t.id);
+        }
+        for (id, _) in PENALTIES {
+            spec(id);
+        }
+    }
+
+    #[test]
+    fn configuration_checks() {
+        let mut m = meta(serde_json::json!({
+            "config": {"User": "0:0", "ExposedPorts": {"22/tcp": {}, "8080/tcp": {}},
+                       "Env": ["PATH=/bin", "DB_PASSWORD=hunter2", "PASSWORD_FILE=/run/secrets/pw", "API_TOKEN="],
+                       "Volumes": {"/etc/": {}, "/data": {}},
+                       "Labels": {"org.opencontainers.image.base.name": "docker.io/library/debian"}},
+            "history": [{"created_by": "/bin/sh -c #(nop) ADD https://example.com/app.tgz /opt/"},
+                        {"created_by": "/bin/sh -c #(nop) ADD file:abc in /"},
+                        {"created_by": "/bin/sh -c apt-get update"},
+                        {"created_by": "/bin/sh -c apt-get update && apt-get install -y curl"},
+                        {"created_by": "RUN /bin/sh -c sudo apt-get -y dist-upgrade # buildkit"},
+                        {"created_by": "/bin/sh -c apk update; apk add --no-cache curl"},
+                        {"created_by": "/bin/sh -c echo not sudo"}]
+        }));
+        m.repo_tags = vec!["registry.local:5000/app:latest".into(), "app:1.2".into()];
+        let ids = ids_messages(&m);
+        let has = |id: &str, text: &str| ids.iter().any(|(i, m)| i == id && m.contains(text));
+        let count = |id: &str| ids.iter().filter(|(i, _)| i == id).count();
+        assert!(has("CIS-DI-0001", "\"0:0\""), "{ids:?}");
+        assert!(has("CIS-DI-0009", "build step 1 "), "{ids:?}");
+        assert_eq!(count("CIS-DI-0009"), 1, "a local ADD is fine");
+        assert!(has("BH-IMG-001", "22/tcp, SSH"), "{ids:?}");
         assert!(!ids.iter().any(|(_, m)| m.contains("8080")));
-        let fine = meta(
-            serde_json::json!({"config": {"User": "65532", "Healthcheck": {"Test": ["CMD", "true"]}}}),
+        // Named by the variable, never with its value; empty and *_FILE variables are fine.
+        assert!(has("CIS-DI-0010", "DB_PASSWORD"), "{ids:?}");
+        assert!(!ids.iter().any(|(_, m)| m.contains("hunter2")));
+        assert_eq!(count("CIS-DI-0010"), 1, "{ids:?}");
+        assert!(has("DKL-DI-0002", "VOLUME /etc/"), "{ids:?}");
+        assert_eq!(count("DKL-DI-0002"), 1);
+        assert!(
+            has("DKL-DI-0006", "tagged registry.local:5000/app:latest"),
+            "{ids:?}"
         );
-        assert!(findings(&index, Some(&fine)).is_empty());
+        assert!(
+            has("DKL-DI-0006", "FROM docker.io/library/debian"),
+            "{ids:?}"
+        );
+        assert!(has("CIS-DI-0007", "build step 3 "), "{ids:?}");
+        assert_eq!(
+            count("CIS-DI-0007"),
+            1,
+            "update with install or add is fine: {ids:?}"
+        );
+        assert!(has("DKL-DI-0001", "build step 5 "), "{ids:?}");
+        assert_eq!(count("DKL-DI-0001"), 1, "{ids:?}");
+        assert!(has("DKL-DI-0003", "build step 5 "), "{ids:?}");
+        let fine = meta(serde_json::json!({"config": {"User": "65532",
+            "Healthcheck": {"Test": ["CMD", "true"]},
+            "Labels": {"org.opencontainers.image.base.name": "gcr.io/distroless/static:nonroot"}}}));
+        assert!(ids_messages(&fine).is_empty());
+    }
+
+    #[test]
+    fn tool_names() {
+        assert!(tool_matches(&["python"], "python3.11"));
+        assert!(tool_matches(&["gcc"], "gcc-12"));
+        assert!(tool_matches(&["sh"], "sh"));
+        assert!(!tool_matches(&["sh"], "shred"));
+        assert!(!tool_matches(&["python"], "python3-config"));
+        assert!(!tool_matches(&["as"], "assert"));
+    }
+
+    #[test]
+    fn accounts_and_duplicates() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\ntoor:x:0:0::/:/bin/sh\napp:x:1000:1000::/app:/bin/false\napp:x:1001:1001::/:/bin/false\n";
+        let d = duplicates("user", &accounts(passwd));
+        assert_eq!(
+            d,
+            [
+                "user name app appears 2 times",
+                "user id 0 is shared by root, toor"
+            ]
+        );
+        assert!(duplicates("group", &accounts("root:x:0:\nstaff:x:50:\n")).is_empty());
     }
 }

@@ -331,6 +331,9 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
             (!found.is_empty()).then(|| serde_json::to_vec(&found).unwrap_or_default())
         });
     }
+    if req.hardening {
+        wanted = wanted.with_paths("hardening-1", hardening::wants);
+    }
     let t0 = Instant::now();
     let scanned = bulkhead_image::scan_target(&req.target, &wanted, &req.image).map_err(|e| {
         ScanError::Image {
@@ -402,8 +405,16 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
         report.scanners.push(FindingKind::Secret);
         target.findings.extend(found);
     }
-    if let Some(found) = hardening_findings {
+    if let Some(mut found) = hardening_findings {
         report.scanners.push(FindingKind::Misconfiguration);
+        let summary = hardening::summary(
+            &scanned.index,
+            meta,
+            &artifact.packages,
+            &found,
+            &target.findings,
+        );
+        found.extend(summary);
         target.findings.extend(found);
     }
     target.artifact = Some(artifact);
