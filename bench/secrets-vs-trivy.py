@@ -145,10 +145,58 @@ def trivy_hits(trivy, image):
     return dt, out
 
 
+# Trivy's cold secret-scan wall time per test image, measured once in this run.
+TRIVY_SECRET_WALL = {}
+
+
+def median_wall(cmd, runs):
+    times = []
+    for _ in range(runs):
+        dt, p = run(cmd)
+        if p.returncode != 0:
+            sys.exit(f"{' '.join(cmd)}: exit {p.returncode}: {p.stderr[-500:]}")
+        times.append(dt)
+    return sorted(times)[len(times) // 2]
+
+
+def cost(a, trivy, data, tmp):
+    """What secret scanning adds to a vulnerability scan: cold `--scanners vuln` against
+    `--scanners vuln,secret` (median of --runs each), next to Trivy's cold secret scan of the same
+    image in the same run. Trivy's vulnerability scan cannot run here (its database is downloaded
+    from ghcr.io, which this machine does not reach), so Trivy's `--scanners secret` alone stands for
+    its `vuln,secret`: a lower bound of Trivy's time, so the ratio shown is Bulkhead's worst case."""
+    db = a.db
+    if not db:
+        shared = os.path.join(os.path.dirname(REPO), "shared", "data")
+        sources = [os.path.join(shared, "advisories-raw", "debian-security-tracker", "full-2023-04"), os.path.join(shared, "osv", "PyPI")]
+        if not all(os.path.isdir(s) for s in sources):
+            print("cost: ../shared/data is absent: pass --db FILE")
+            return
+        db = os.path.join(tmp, "cost.db")
+        if os.path.exists(db):
+            os.remove(db)
+        subprocess.run([a.bulkhead, "db", "import", "-q", "--db", db, *sources], check=True)
+    print(f"cost of secret scanning (cold, --no-cache, median of {a.runs}; Trivy's cold run above):")
+    print(f"{'image':<10} {'vuln':>8} {'vuln,secret':>12} {'ratio':>6} {'trivy secret':>13} {'vs trivy':>9}")
+    for img in ["bookworm", "pyvuln"]:
+        path = os.path.join(data, f"{img}.docker.tar")
+        if not os.path.exists(path):
+            print(f"{img}: {path} missing (scripts/build-test-images.sh)")
+            continue
+        base = [a.bulkhead, "image", path, "--db", db, "--no-cache", "-q", "-f", "json", "-o", os.devnull]
+        v = median_wall(base + ["--scanners", "vuln"], a.runs)
+        vs = median_wall(base + ["--scanners", "vuln,secret"], a.runs)
+        tt = TRIVY_SECRET_WALL.get(img) or trivy_hits(trivy, path)[0]
+        print(f"{img:<10} {v:>7.3f}s {vs:>11.3f}s {vs / v:>5.2f}x {tt:>12.2f}s {vs / tt:>8.4f}x")
+        print(f"RESULT cost image={img} vuln={v:.3f} vuln_secret={vs:.3f} ratio={vs / v:.2f} trivy_secret={tt:.2f} vs_trivy={vs / tt:.4f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bulkhead", default=os.path.join(REPO, "target/release/bulkhead"))
     ap.add_argument("--keep")
+    ap.add_argument("--runs", type=int, default=5, help="runs per timing of the cost section (median)")
+    ap.add_argument("--db", help="advisory database for the cost section (default: built from ../shared/data)")
     a = ap.parse_args()
     trivy = subprocess.run(["bash", os.path.join(REPO, "scripts/trivy-path.sh")], capture_output=True, text=True, check=True).stdout.strip()
     tmp = a.keep or tempfile.mkdtemp()
@@ -183,7 +231,9 @@ def main():
             continue
         bt, b = bulkhead_hits(a.bulkhead, path)
         tt, t = trivy_hits(trivy, path)
+        TRIVY_SECRET_WALL[img] = tt
         print(f"{img}: bulkhead {len(b)} in {bt:.2f} s {[x[:2] for x in b]}; trivy {len(t)} in {tt:.2f} s {[x[:2] for x in t]}")
+    cost(a, trivy, data, tmp)
     print(f"RESULT planted={len(expect)} bulkhead_missed={missed} bulkhead_decoys={len(decoy_b)}")
     sys.exit(1 if missed or decoy_b else 0)
 

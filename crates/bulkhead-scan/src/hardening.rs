@@ -926,13 +926,14 @@ const PENALTIES: [(&str, u32); 13] = [
 /// inventory and the vulnerability findings: a score, what the tools found come from and what
 /// removing them takes away, and — only when the entrypoint is a program from a package that is
 /// not a shell or interpreter — the OS packages nothing it depends on needs. `None` when the image
-/// is already minimal by every check.
+/// is already minimal by every check. `vulns` are the vulnerability findings when vulnerabilities
+/// were scanned for (`None`: what removing packages would take away is not counted).
 pub fn summary(
     index: &ImageIndex,
     meta: Option<&ImageMeta>,
     packages: &[Package],
     audit: &[Finding],
-    vulns: &[Finding],
+    vulns: Option<&[Finding]>,
 ) -> Option<Finding> {
     let os: Vec<&Package> = packages
         .iter()
@@ -955,18 +956,20 @@ pub fn summary(
         return None;
     }
     let vulns_of = |keys: &BTreeSet<String>| {
-        vulns
-            .iter()
-            .filter(|f| {
-                f.kind == FindingKind::Vulnerability
-                    && f.package.as_ref().is_some_and(|p| keys.contains(&p.key))
-            })
-            .count()
+        vulns.map(|v| {
+            v.iter()
+                .filter(|f| {
+                    f.kind == FindingKind::Vulnerability
+                        && f.package.as_ref().is_some_and(|p| keys.contains(&p.key))
+                })
+                .count()
+        })
     };
-    let total_vulns = vulns
-        .iter()
-        .filter(|f| f.kind == FindingKind::Vulnerability)
-        .count();
+    let total_vulns = vulns.map(|v| {
+        v.iter()
+            .filter(|f| f.kind == FindingKind::Vulnerability)
+            .count()
+    });
     let mut parts = vec![format!(
         "score {score}/100; {} OS package(s), {} other package(s)",
         os.len(),
@@ -1006,18 +1009,26 @@ pub fn summary(
                 )
             })
             .collect();
-        let v = vulns_of(&tool_keys);
-        parts.push(format!(
-            "removing the {} package(s) that bring {} would take away {v} of the {total_vulns} vulnerability finding(s)",
+        let mut line = format!(
+            "the {} package(s) that bring {} could be removed",
             tool_keys.len(),
             kinds.join(", ")
-        ));
+        );
+        match (vulns_of(&tool_keys), total_vulns) {
+            (Some(v), Some(total)) => {
+                line.push_str(&format!(
+                    ", taking away {v} of the {total} vulnerability finding(s)"
+                ));
+                f.evidence
+                    .insert("tool_package_vulnerabilities".into(), v.into());
+            }
+            _ => line.push_str(" (--scanners vuln counts the vulnerabilities they carry)"),
+        }
+        parts.push(line);
         f.evidence.insert(
             "tool_packages".into(),
             tool_keys.iter().cloned().collect::<Vec<_>>().into(),
         );
-        f.evidence
-            .insert("tool_package_vulnerabilities".into(), v.into());
     }
     match meta.map(|m| reach(index, m, &os, &tool_at)) {
         Some(Reach::Needs(programs, needs)) => {
@@ -1029,8 +1040,11 @@ pub fn summary(
                 .collect();
             let v = vulns_of(&unneeded);
             let shown: Vec<String> = programs.iter().map(|p| format!("/{p}")).collect();
+            let carried = v
+                .map(|v| format!(" ({v} vulnerability finding(s))"))
+                .unwrap_or_default();
             parts.push(format!(
-                "the entrypoint {} needs {} OS package(s) by their declared dependencies; the other {} ({v} vulnerability finding(s)) are not needed by anything it reaches",
+                "the entrypoint {} needs {} OS package(s) by their declared dependencies; the other {}{carried} are not needed by anything it reaches",
                 shown.join(" → "),
                 needs.len(),
                 unneeded.len()
@@ -1048,8 +1062,10 @@ pub fn summary(
                 "unneeded_packages".into(),
                 unneeded.iter().cloned().collect::<Vec<_>>().into(),
             );
-            f.evidence
-                .insert("unneeded_package_vulnerabilities".into(), v.into());
+            if let Some(v) = v {
+                f.evidence
+                    .insert("unneeded_package_vulnerabilities".into(), v.into());
+            }
         }
         Some(Reach::NotShown(why)) if !os.is_empty() => {
             parts.push(format!("no package is shown unneeded: {why}"));

@@ -412,7 +412,9 @@ pub fn scan(mut req: ScanRequest) -> Result<ScanOutcome, ScanError> {
             meta,
             &artifact.packages,
             &found,
-            &target.findings,
+            req.vulnerabilities
+                .is_some()
+                .then_some(target.findings.as_slice()),
         );
         found.extend(summary);
         target.findings.extend(found);

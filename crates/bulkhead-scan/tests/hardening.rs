@@ -1,0 +1,221 @@
+//! The distance-from-minimal summary (`BH-IMG-000`) on an image built here: a Debian root with a
+//! dpkg database of eight packages whose `Depends` form a graph, their files, a server started
+//! through `tini`, and advisories for three of the packages. The summary must name the packages
+//! that bring the shell and the network tool, count the vulnerabilities they carry, follow `tini`
+//! to the server, and show unneeded exactly the packages outside the server's dependency closure.
+
+use bulkhead_core::{FindingKind, TargetKind};
+use bulkhead_scan::{ScanRequest, VulnerabilityOptions, scan};
+use sha2::{Digest, Sha256};
+
+fn layer(files: &[(&str, &[u8], u32)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, data, mode) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(*mode);
+        h.set_cksum();
+        b.append_data(&mut h, path, *data).unwrap();
+    }
+    b.into_inner().unwrap()
+}
+
+/// name, version, Depends, files.
+const PACKAGES: [(&str, &str, &str, &[&str]); 8] = [
+    (
+        "libc6",
+        "2.36-9",
+        "",
+        &["/usr/lib/x86_64-linux-gnu/libc.so.6"],
+    ),
+    (
+        "libssl3",
+        "3.0.11-1",
+        "libc6 (>= 2.34)",
+        &["/usr/lib/x86_64-linux-gnu/libssl.so.3"],
+    ),
+    (
+        "app-server",
+        "1.0-1",
+        "libc6, libssl3 (>= 3.0)",
+        &["/usr/sbin/app-server"],
+    ),
+    ("tini", "0.19.0-1", "libc6", &["/usr/bin/tini"]),
+    ("bash", "5.2.15-2", "libc6, base-files", &["/bin/bash"]),
+    ("base-files", "12.4", "", &["/etc/debian_version"]),
+    (
+        "curl",
+        "7.88.1-10",
+        "libc6, libcurl4 (= 7.88.1-10)",
+        &["/usr/bin/curl"],
+    ),
+    (
+        "libcurl4",
+        "7.88.1-10",
+        "libc6, libssl3",
+        &["/usr/lib/x86_64-linux-gnu/libcurl.so.4"],
+    ),
+];
+
+fn osv(id: &str, package: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "modified": "2024-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "Debian:12", "name": package},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "99.0-1"}]}]}]
+    })
+}
+
+#[test]
+fn the_summary_counts_what_removing_packages_takes_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut status = String::new();
+    let mut files: Vec<(String, Vec<u8>, u32)> = vec![(
+        "etc/os-release".into(),
+        b"ID=debian\nVERSION_ID=\"12\"\n".to_vec(),
+        0o644,
+    )];
+    for (name, version, depends, owned) in PACKAGES {
+        status.push_str(&format!(
+            "Package: {name}\nStatus: install ok installed\nVersion: {version}\nArchitecture: amd64\n"
+        ));
+        if !depends.is_empty() {
+            status.push_str(&format!("Depends: {depends}\n"));
+        }
+        status.push('\n');
+        files.push((
+            format!("var/lib/dpkg/info/{name}.list"),
+            owned.join("\n").into_bytes(),
+            0o644,
+        ));
+        for f in owned {
+            let exec = f.contains("bin/");
+            let data = if *f == "/etc/debian_version" {
+                b"12.4\n".to_vec()
+            } else {
+                b"\x7fELF".to_vec()
+            };
+            files.push((
+                f.trim_start_matches('/').into(),
+                data,
+                if exec { 0o755 } else { 0o644 },
+            ));
+        }
+    }
+    files.push(("var/lib/dpkg/status".into(), status.into_bytes(), 0o644));
+    let refs: Vec<(&str, &[u8], u32)> = files
+        .iter()
+        .map(|(p, d, m)| (p.as_str(), d.as_slice(), *m))
+        .collect();
+    let l1 = layer(&refs);
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {"Env": ["PATH=/usr/local/bin:/usr/sbin:/usr/bin:/bin"], "User": "app",
+                   "Entrypoint": ["/usr/bin/tini", "--"], "Cmd": ["app-server", "--port", "8080"]},
+        "rootfs": {"type": "layers", "diff_ids": [format!("sha256:{}", hex::encode(Sha256::digest(&l1)))]},
+        "history": [{"created_by": "COPY rootfs /"}]
+    })
+    .to_string();
+    let config_name = format!("{}.json", hex::encode(Sha256::digest(config.as_bytes())));
+    let manifest =
+        serde_json::json!([{"Config": config_name, "RepoTags": ["app:1.0"], "Layers": ["l1.tar"]}])
+            .to_string();
+    let archive = dir.path().join("app.tar");
+    let mut b = tar::Builder::new(std::fs::File::create(&archive).unwrap());
+    for (name, data) in [
+        ("manifest.json", manifest.as_bytes()),
+        (config_name.as_str(), config.as_bytes()),
+        ("l1.tar", &l1[..]),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, data).unwrap();
+    }
+    b.finish().unwrap();
+    drop(b);
+
+    let adv = dir.path().join("adv");
+    std::fs::create_dir(&adv).unwrap();
+    for (id, p) in [
+        ("DSA-T-1", "curl"),
+        ("DSA-T-2", "bash"),
+        ("DSA-T-3", "libssl3"),
+    ] {
+        std::fs::write(adv.join(format!("{id}.json")), osv(id, p).to_string()).unwrap();
+    }
+    let db = dir.path().join("adv.db");
+    let mut store = bulkhead_advisories::Store::create_or_open(&db).unwrap();
+    let rep = store.import_paths(&[adv], &mut |_| {}).unwrap();
+    assert_eq!(rep.records_imported, 3);
+    drop(store);
+
+    let mut req = ScanRequest::new(archive.to_str().unwrap(), TargetKind::Image);
+    req.hardening = true;
+    req.vulnerabilities = Some(VulnerabilityOptions::new(db));
+    let out = scan(req).unwrap();
+    let t = &out.report.targets[0];
+    let vulns: Vec<&str> = t
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Vulnerability)
+        .map(|f| f.package.as_ref().unwrap().name.as_str())
+        .collect();
+    assert_eq!(vulns.len(), 3, "{vulns:?}");
+    let s = t
+        .findings
+        .iter()
+        .find(|f| f.id == "BH-IMG-000")
+        .expect("a summary");
+    let ev = |k: &str| s.evidence.get(k).cloned().unwrap_or_default();
+    let names = |k: &str| -> Vec<String> {
+        ev(k)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                let key = v.as_str().unwrap();
+                key[4..key.find('@').unwrap()].to_string()
+            })
+            .collect()
+    };
+    assert_eq!(names("tool_packages"), ["bash", "curl"], "{s:#?}");
+    assert_eq!(ev("tool_package_vulnerabilities"), 2);
+    assert_eq!(
+        ev("entrypoint"),
+        serde_json::json!(["/usr/bin/tini", "/usr/sbin/app-server"])
+    );
+    let mut needed = names("needed_packages");
+    needed.sort();
+    assert_eq!(needed, ["app-server", "libc6", "libssl3", "tini"]);
+    assert_eq!(
+        names("unneeded_packages"),
+        ["base-files", "bash", "curl", "libcurl4"]
+    );
+    assert_eq!(ev("unneeded_package_vulnerabilities"), 2);
+    assert!(
+        s.message.contains(
+            "the 2 package(s) that bring a network tool (curl), a shell (bash) could be removed, taking away 2 of the 3 vulnerability finding(s)"
+        ),
+        "{}",
+        s.message
+    );
+    assert!(
+        s.message.contains("the entrypoint /usr/bin/tini → /usr/sbin/app-server needs 4 OS package(s) by their declared dependencies; the other 4 (2 vulnerability finding(s)) are not needed by anything it reaches"),
+        "{}",
+        s.message
+    );
+    // Runs as a user, no setuid: what is left are the shell, the network tool, the HEALTHCHECK.
+    let ids: Vec<&str> = t
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::Misconfiguration)
+        .map(|f| f.id.as_str())
+        .collect();
+    assert_eq!(
+        ids,
+        ["CIS-DI-0006", "BH-IMG-003", "BH-IMG-005", "BH-IMG-000"],
+        "{ids:?}"
+    );
+    assert_eq!(ev("score"), 75);
+}
