@@ -986,33 +986,41 @@ pub fn summary(
             tool_at.insert(real.clone(), t.what);
         }
     }
+    let reached = meta.map(|m| reach(index, m, &os, &tool_at));
+    let needed: BTreeSet<usize> = match &reached {
+        Some(Reach::Needs(_, needs)) => needs.clone(),
+        _ => BTreeSet::new(),
+    };
+    // The tools' packages: those the entrypoint does not need could go; the others stay.
     let mut owner_of_tool: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut tool_keys = BTreeSet::new();
-    for p in &os {
+    let mut kept: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (i, p) in os.iter().enumerate() {
         for file in &p.files {
             if let Some(what) = index
                 .resolve(file.trim_start_matches('/'))
                 .and_then(|r| tool_at.get(&r))
             {
-                owner_of_tool.entry(what).or_default().insert(&p.name);
-                tool_keys.insert(p.key());
+                if needed.contains(&i) {
+                    kept.entry(&p.name).or_default().insert(what);
+                } else {
+                    owner_of_tool.entry(what).or_default().insert(&p.name);
+                    tool_keys.insert(p.key());
+                }
             }
         }
     }
+    let named = |m: &BTreeMap<&str, BTreeSet<&str>>| -> String {
+        m.iter()
+            .map(|(k, v)| format!("{k} ({})", v.iter().copied().collect::<Vec<_>>().join(", ")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if !tool_keys.is_empty() {
-        let kinds: Vec<String> = owner_of_tool
-            .iter()
-            .map(|(what, names)| {
-                format!(
-                    "{what} ({})",
-                    names.iter().copied().collect::<Vec<_>>().join(", ")
-                )
-            })
-            .collect();
         let mut line = format!(
             "the {} package(s) that bring {} could be removed",
             tool_keys.len(),
-            kinds.join(", ")
+            named(&owner_of_tool)
         );
         match (vulns_of(&tool_keys), total_vulns) {
             (Some(v), Some(total)) => {
@@ -1030,7 +1038,18 @@ pub fn summary(
             tool_keys.iter().cloned().collect::<Vec<_>>().into(),
         );
     }
-    match meta.map(|m| reach(index, m, &os, &tool_at)) {
+    if !kept.is_empty() {
+        let (verb, them) = if kept.len() == 1 {
+            ("stays", "it")
+        } else {
+            ("stay", "them")
+        };
+        parts.push(format!(
+            "{} {verb}: the entrypoint's dependencies need {them}",
+            named(&kept)
+        ));
+    }
+    match reached {
         Some(Reach::Needs(programs, needs)) => {
             let unneeded: BTreeSet<String> = os
                 .iter()

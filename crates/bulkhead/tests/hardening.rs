@@ -297,6 +297,14 @@ fn planted_image_every_check_and_the_entrypoint_reach_checked_by_dpkg() {
     assert!(msg("DKL-DI-0006").is_empty(), "tagged :1, not latest");
     // The entrypoint: gzip through PATH; what it needs, by dpkg's own judgement.
     let s = f.iter().find(|x| x["id"] == "BH-IMG-000").unwrap();
+    let message = s["message"].as_str().unwrap();
+    println!("summary: {message}");
+    // dpkg brings a package manager, but gzip depends on it (`dpkg | install-info`): it stays.
+    assert!(
+        message.contains("the 4 package(s) that bring a package manager (apt), a shell (bash, dash), an interpreter (perl-base) could be removed")
+            && message.contains("dpkg (a package manager) stays: the entrypoint's dependencies need it"),
+        "{message}"
+    );
     let ev = &s["evidence"];
     assert_eq!(
         ev["entrypoint"],
