@@ -93,6 +93,12 @@ fi
 echo "== secrets: every file of every layer and the image configuration (masked)"
 $BH image "$T/npmvuln.docker.tar" --scanners secret -f json | jq -c '.targets[0].findings[] | {id, file: .location.file, layer: .location.layer, message}'
 $BH fs docs/examples/secrets --scanners secret
+
+echo "== one report: vulnerabilities, secrets and the minimal-image audit"
+$BH image "$T/pyvuln.docker.tar" --db "$DB" --scanners vuln,secret,hardening -f json > pyvuln.report.json
+jq -r '.targets[0].findings | group_by(.kind)[] | "\(.[0].kind): \(length)"' pyvuln.report.json
+jq -r '.targets[0].findings[] | select(.kind == "misconfiguration") | "\(.id) \(.severity) \(.message)"' pyvuln.report.json
+
 echo "== deploy time, in the cluster: the admission webhook (PSS as Pod Security Admission, CEL policies, mutation)"
 $BH admission review --namespaces docs/examples/admission/ns.yaml docs/examples/admission/pod-payments.json --exit-code 3 | jq -c '.response | {allowed, code: .status.code, message: .status.message}' || true
 $BH admission review --namespaces docs/examples/admission/ns.yaml --cel-policy docs/examples/admission/cel-policies.yaml docs/examples/admission/deploy-app.json | jq -c '.response | {allowed, message: .status.message, warnings}'

@@ -347,34 +347,48 @@ fn tool_matches(names: &[&str], base: &str) -> bool {
     })
 }
 
-/// What each kind of tool is present as: per tool check, the executables found (by the first
-/// path that reaches each file; with usrmerge `/bin/bash` and `/usr/bin/bash` are one file).
+/// What each kind of tool is present as: per tool check, the executables found, each file once
+/// per kind, by the first path that reaches it (with usrmerge `/bin/bash` and `/usr/bin/bash`
+/// are one file; a hard link is its target). One file can be several kinds: busybox linked as
+/// `sh` and as `wget` is a shell and a network tool.
 fn present_tools(index: &ImageIndex) -> Vec<(&'static Tool, Vec<(String, String)>)> {
-    let mut found: Vec<(&Tool, Vec<(String, String)>)> =
-        TOOLS.iter().map(|t| (t, Vec::new())).collect();
-    let mut seen = BTreeSet::new();
+    /// A kind of tool, the files seen as it, and (path, file) of each.
+    type Seen = (&'static Tool, BTreeSet<String>, Vec<(String, String)>);
+    let mut found: Vec<Seen> = TOOLS
+        .iter()
+        .map(|t| (t, BTreeSet::new(), Vec::new()))
+        .collect();
     for e in index.files() {
         let Some((dir, base)) = e.path.rsplit_once('/') else {
             continue;
         };
-        if !BIN_DIRS.contains(&dir) || !matches!(e.kind, FileKind::File | FileKind::Symlink) {
+        if !BIN_DIRS.contains(&dir) {
             continue;
         }
-        let Some(tool) = found.iter_mut().find(|(t, _)| tool_matches(t.names, base)) else {
-            continue;
+        let real = match e.kind {
+            FileKind::File | FileKind::Symlink => index.resolve(&e.path),
+            FileKind::Hardlink => e.link.as_deref().and_then(|l| index.resolve(l)),
+            _ => None,
         };
-        let Some(real) = index.resolve(&e.path) else {
+        let Some(real) = real else { continue };
+        let Some((_, seen, list)) = found
+            .iter_mut()
+            .find(|(t, _, _)| tool_matches(t.names, base))
+        else {
             continue;
         };
         let exec = index
             .entry(&real)
             .is_some_and(|r| r.kind == FileKind::File && r.mode & 0o111 != 0);
         if exec && seen.insert(real.clone()) {
-            tool.1.push((e.path.clone(), real));
+            list.push((e.path.clone(), real));
         }
     }
-    found.retain(|(_, v)| !v.is_empty());
     found
+        .into_iter()
+        .filter(|(_, _, v)| !v.is_empty())
+        .map(|(t, _, v)| (t, v))
+        .collect()
 }
 
 /// The paths [`findings`] reads the contents of: the account databases.
@@ -606,6 +620,20 @@ fn accounts(text: &str) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// At most [`NAMED`] items joined, the rest counted (a hostile file cannot make a message huge).
+fn capped(items: &[String], sep: &str) -> String {
+    let mut s = items
+        .iter()
+        .take(NAMED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(sep);
+    if items.len() > NAMED {
+        s.push_str(&format!("{sep}and {} more", items.len() - NAMED));
+    }
+    s
+}
+
 /// Names and ids used more than once, described.
 fn duplicates(what: &str, list: &[(&str, &str)]) -> Vec<String> {
     let mut out = Vec::new();
@@ -619,7 +647,11 @@ fn duplicates(what: &str, list: &[(&str, &str)]) -> Vec<String> {
         out.push(format!("{what} name {n} appears {c} times"));
     }
     for (id, names) in by_id.into_iter().filter(|(_, v)| v.len() > 1) {
-        out.push(format!("{what} id {id} is shared by {}", names.join(", ")));
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        out.push(format!(
+            "{what} id {id} is shared by {}",
+            capped(&names, ", ")
+        ));
     }
     out
 }
@@ -741,38 +773,58 @@ fn filesystem_findings(index: &ImageIndex, out: &mut Vec<Finding>) {
         ));
     }
     let text = |p: &str| index.read(p).map(String::from_utf8_lossy);
-    if let Some(shadow) = text("etc/shadow") {
-        let empty: Vec<&str> = shadow
+    out.extend(account_findings(
+        text("etc/passwd").as_deref(),
+        text("etc/group").as_deref(),
+        text("etc/shadow").as_deref(),
+    ));
+}
+
+/// The account databases' checks (`DKL-LI-0001`, `DKL-LI-0002`) on the texts of `/etc/passwd`,
+/// `/etc/group` and `/etc/shadow`, those the image has.
+pub fn account_findings(
+    passwd: Option<&str>,
+    group: Option<&str>,
+    shadow: Option<&str>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(shadow) = shadow {
+        let empty: Vec<String> = shadow
             .lines()
             .filter_map(|l| {
                 let mut f = l.split(':');
                 let name = f.next()?;
                 let hash = f.next()?;
-                (!name.is_empty() && hash.is_empty()).then_some(name)
+                (!name.is_empty() && hash.is_empty()).then(|| name.to_string())
             })
             .collect();
         if !empty.is_empty() {
             let mut f = finding(
                 "DKL-LI-0001",
                 format!(
-                    "account(s) with an empty password, anyone can log in as them: {}",
-                    empty.join(", ")
+                    "{} account(s) with an empty password, anyone can log in as them: {}",
+                    empty.len(),
+                    capped(&empty, ", ")
                 ),
             );
             f.location.file = Some("/etc/shadow".into());
             out.push(f);
         }
     }
-    for (file, what) in [("etc/passwd", "user"), ("etc/group", "group")] {
-        if let Some(t) = text(file) {
-            let d = duplicates(what, &accounts(&t));
+    for (file, what, text) in [
+        ("etc/passwd", "user", passwd),
+        ("etc/group", "group", group),
+    ] {
+        if let Some(t) = text {
+            let d = duplicates(what, &accounts(t));
             if !d.is_empty() {
-                let mut f = finding("DKL-LI-0002", d.join("; "));
+                let mut f = finding("DKL-LI-0002", capped(&d, "; "));
                 f.location.file = Some(format!("/{file}"));
                 out.push(f);
             }
         }
     }
+    out
 }
 
 /// The audit's findings: the image configuration and history (when there is one) and the file
@@ -834,7 +886,7 @@ fn reach(
     index: &ImageIndex,
     meta: &ImageMeta,
     os: &[&Package],
-    tools: &HashMap<String, &'static str>,
+    tools: &HashMap<String, Vec<&'static str>>,
 ) -> Reach {
     let args = argv(meta);
     if args.is_empty() {
@@ -857,7 +909,8 @@ fn reach(
         };
         if let Some(what) = tools.get(&path) {
             return Reach::NotShown(format!(
-                "the entrypoint /{path} is {what}: what it runs cannot be told from the image"
+                "the entrypoint /{path} is {}: what it runs cannot be told from the image",
+                what.join(" and ")
             ));
         }
         programs.push(path.clone());
@@ -980,10 +1033,10 @@ pub fn summary(
     f.evidence.insert("os_packages".into(), os.len().into());
     // The tools' packages.
     let tools = present_tools(index);
-    let mut tool_at: HashMap<String, &'static str> = HashMap::new();
+    let mut tool_at: HashMap<String, Vec<&'static str>> = HashMap::new();
     for (t, found) in &tools {
         for (_, real) in found {
-            tool_at.insert(real.clone(), t.what);
+            tool_at.entry(real.clone()).or_default().push(t.what);
         }
     }
     let reached = meta.map(|m| reach(index, m, &os, &tool_at));
@@ -997,10 +1050,13 @@ pub fn summary(
     let mut kept: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for (i, p) in os.iter().enumerate() {
         for file in &p.files {
-            if let Some(what) = index
+            let Some(kinds) = index
                 .resolve(file.trim_start_matches('/'))
                 .and_then(|r| tool_at.get(&r))
-            {
+            else {
+                continue;
+            };
+            for what in kinds {
                 if needed.contains(&i) {
                     kept.entry(&p.name).or_default().insert(what);
                 } else {
@@ -1208,5 +1264,25 @@ mod tests {
             ]
         );
         assert!(duplicates("group", &accounts("root:x:0:\nstaff:x:50:\n")).is_empty());
+        // A hostile file names at most ten of anything.
+        let many: String = (0..1000)
+            .map(|i| format!("u{i}::0:0::/:/bin/sh\n"))
+            .collect();
+        let f = account_findings(Some(&many), None, Some(&many));
+        assert_eq!(f.len(), 2);
+        assert!(
+            f[0].message
+                .starts_with("1000 account(s) with an empty password")
+        );
+        assert!(
+            f[0].message.ends_with("u9, and 990 more"),
+            "{}",
+            f[0].message
+        );
+        assert!(
+            f[1].message.ends_with("u9, and 990 more"),
+            "{}",
+            f[1].message
+        );
     }
 }

@@ -9,7 +9,7 @@
 //!         ─► ignore file, VEX ─► Target { artifact, findings } ─► scan store (optional)
 //! ```
 
-mod hardening;
+pub mod hardening;
 mod secrets;
 use bulkhead_advisories::ignore::{IgnoreError, IgnoreFile};
 use bulkhead_advisories::scanstore::{ScanStore, ScanStoreError};

@@ -219,3 +219,107 @@ fn the_summary_counts_what_removing_packages_takes_away() {
     );
     assert_eq!(ev("score"), 75);
 }
+
+/// Links in a layer: busybox linked as `sh` and `wget` is a shell and a network tool; a hard
+/// link to perl is perl, once; a link into a directory that is not a bin directory is not a tool.
+#[test]
+fn tools_through_symlinks_and_hard_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = tar::Builder::new(Vec::new());
+    let mut add = |path: &str, kind: tar::EntryType, link: Option<&str>, data: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
+        h.set_size(data.len() as u64);
+        h.set_mode(0o755);
+        if let Some(l) = link {
+            h.set_link_name(l).unwrap();
+        }
+        h.set_cksum();
+        b.append_data(&mut h, path, data).unwrap();
+    };
+    add("bin/busybox", tar::EntryType::Regular, None, b"\x7fELF");
+    add("bin/sh", tar::EntryType::Symlink, Some("busybox"), b"");
+    add(
+        "bin/wget",
+        tar::EntryType::Symlink,
+        Some("/bin/busybox"),
+        b"",
+    );
+    add("usr/bin/perl", tar::EntryType::Regular, None, b"\x7fELF");
+    add(
+        "usr/bin/perl5.36.0",
+        tar::EntryType::Link,
+        Some("usr/bin/perl"),
+        b"",
+    );
+    add("opt/tools/curl", tar::EntryType::Regular, None, b"\x7fELF");
+    add(
+        "usr/bin/python3-config",
+        tar::EntryType::Regular,
+        None,
+        b"#!/bin/sh\n",
+    );
+    let l1 = b.into_inner().unwrap();
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {"User": "1000", "Cmd": ["/bin/sh"]},
+        "rootfs": {"type": "layers", "diff_ids": [format!("sha256:{}", hex::encode(Sha256::digest(&l1)))]},
+    })
+    .to_string();
+    let config_name = format!("{}.json", hex::encode(Sha256::digest(config.as_bytes())));
+    let manifest =
+        serde_json::json!([{"Config": config_name, "RepoTags": ["tools:1"], "Layers": ["l1.tar"]}])
+            .to_string();
+    let archive = dir.path().join("tools.tar");
+    let mut b = tar::Builder::new(std::fs::File::create(&archive).unwrap());
+    for (name, data) in [
+        ("manifest.json", manifest.as_bytes()),
+        (config_name.as_str(), config.as_bytes()),
+        ("l1.tar", &l1[..]),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, data).unwrap();
+    }
+    b.finish().unwrap();
+    drop(b);
+    let mut req = ScanRequest::new(archive.to_str().unwrap(), TargetKind::Image);
+    req.hardening = true;
+    let out = scan(req).unwrap();
+    let found: Vec<(String, String)> = out.report.targets[0]
+        .findings
+        .iter()
+        .filter(|f| f.id.starts_with("BH-IMG-00") && f.id != "BH-IMG-000")
+        .map(|f| (f.id.clone(), f.message.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "BH-IMG-003".into(),
+                "a shell is present: /bin/busybox".into()
+            ),
+            (
+                "BH-IMG-005".into(),
+                "a network tool is present: /bin/wget".into()
+            ),
+            (
+                "BH-IMG-006".into(),
+                "an interpreter is present: /usr/bin/perl".into()
+            ),
+        ],
+        "{found:#?}"
+    );
+    let summary = out.report.targets[0]
+        .findings
+        .iter()
+        .find(|f| f.id == "BH-IMG-000")
+        .unwrap();
+    // No package database: the score alone (shell 15, network tool 10, interpreter 5).
+    assert_eq!(
+        summary.message,
+        "score 70/100; 0 OS package(s), 0 other package(s)"
+    );
+}
