@@ -148,29 +148,6 @@ fn containers(spec: &Value) -> Vec<C<'_>> {
     out
 }
 
-/// The image's tag and digest: `nginx` → (None, None), `nginx:1.25` → (Some("1.25"), None).
-fn image_ref(image: &str) -> (Option<&str>, Option<&str>) {
-    let (name, digest) = match image.split_once('@') {
-        Some((n, d)) => (n, Some(d)),
-        None => (image, None),
-    };
-    // A tag is after the last ':' that follows the last '/' (a registry port is before a '/').
-    let last = name.rsplit('/').next().unwrap_or(name);
-    (last.split_once(':').map(|(_, t)| t), digest)
-}
-
-const SECRET_WORDS: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "SECRET",
-    "TOKEN",
-    "API_KEY",
-    "APIKEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-    "CREDENTIAL",
-];
-
 const DANGEROUS_CAPS: &[&str] = &[
     "ALL",
     "SYS_ADMIN",
@@ -260,7 +237,7 @@ pub fn check(pod: &PodRef) -> Vec<Hit> {
         }
         let image = c.v.get("image").and_then(Value::as_str).unwrap_or("");
         if !image.is_empty() {
-            let (tag, digest) = image_ref(image);
+            let (tag, digest) = bulkhead_core::names::image_tag_and_digest(image);
             let img_ptr = Some(format!("{}/image", c.ptr));
             if digest.is_none() && matches!(tag, None | Some("latest")) {
                 hit(
@@ -304,13 +281,12 @@ pub fn check(pod: &PodRef) -> Vec<Hit> {
             .enumerate()
         {
             let var = e.get("name").and_then(Value::as_str).unwrap_or("");
-            let upper = var.to_ascii_uppercase();
             let literal = e
                 .get("value")
                 .and_then(Value::as_str)
                 .filter(|v| !v.is_empty());
             if let Some(_value) = literal
-                && SECRET_WORDS.iter().any(|w| upper.contains(w))
+                && bulkhead_core::names::credential_name(var)
             {
                 hit(
                     "BH-K8S-009",
@@ -500,14 +476,5 @@ spec:
         // Jobs are not long-running: no probe rule.
         let job = "kind: Job\nmetadata: {name: j}\nspec: {template: {spec: {containers: [{name: a, image: a:1}]}}}\n";
         assert!(!ids(job).iter().any(|(i, _)| i == "BH-K8S-003"));
-    }
-
-    #[test]
-    fn image_references() {
-        assert_eq!(image_ref("nginx"), (None, None));
-        assert_eq!(image_ref("nginx:latest"), (Some("latest"), None));
-        assert_eq!(image_ref("localhost:5000/app"), (None, None));
-        assert_eq!(image_ref("localhost:5000/app:1.2"), (Some("1.2"), None));
-        assert_eq!(image_ref("app@sha256:abc"), (None, Some("sha256:abc")));
     }
 }

@@ -5,6 +5,7 @@ pub mod artifact;
 pub mod cleanup;
 pub mod finding;
 pub mod input;
+pub mod names;
 pub mod os;
 pub mod package;
 pub mod purl;

@@ -444,27 +444,6 @@ fn shown(cmd: &str) -> String {
     s
 }
 
-/// Whether an environment variable's name says it holds a credential (Dockle's CIS-DI-0010
-/// words); names ending in `_FILE`/`_PATH` point at one instead.
-fn credential_name(name: &str) -> bool {
-    let n = name.to_ascii_uppercase();
-    let words = [
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "TOKEN",
-        "API_KEY",
-        "APIKEY",
-        "ACCESS_KEY",
-        "PRIVATE_KEY",
-        "CREDENTIAL",
-    ];
-    words.iter().any(|w| n.contains(w))
-        && !n.ends_with("_FILE")
-        && !n.ends_with("_PATH")
-        && !n.ends_with("_DIR")
-}
-
 fn config_findings(meta: &ImageMeta, out: &mut Vec<Finding>) {
     let cfg = config(meta);
     let user = cfg.get("User").and_then(|u| u.as_str()).unwrap_or("");
@@ -487,7 +466,7 @@ fn config_findings(meta: &ImageMeta, out: &mut Vec<Finding>) {
     }
     for e in str_list(cfg.get("Env")) {
         let (k, v) = e.split_once('=').unwrap_or((&e, ""));
-        if credential_name(k) && !v.trim().is_empty() {
+        if bulkhead_core::names::credential_name(k) && !v.trim().is_empty() {
             let mut f = finding(
                 "CIS-DI-0010",
                 format!(
@@ -532,10 +511,7 @@ fn config_findings(meta: &ImageMeta, out: &mut Vec<Finding>) {
         }
     }
     // The image's own tag and its base's (the OCI base-name label).
-    let latest = |r: &str| {
-        let last = r.rsplit('/').next().unwrap_or(r);
-        !r.contains('@') && last.split_once(':').is_none_or(|(_, t)| t == "latest")
-    };
+    let latest = |r: &str| bulkhead_core::names::floats(r);
     if let Some(tag) = meta.repo_tags.iter().find(|t| latest(t)) {
         out.push(finding(
             "DKL-DI-0006",

@@ -4,21 +4,10 @@
 //! that bring the shell and the network tool, count the vulnerabilities they carry, follow `tini`
 //! to the server, and show unneeded exactly the packages outside the server's dependency closure.
 
+mod common;
 use bulkhead_core::{FindingKind, TargetKind};
 use bulkhead_scan::{ScanRequest, VulnerabilityOptions, scan};
-use sha2::{Digest, Sha256};
-
-fn layer(files: &[(&str, &[u8], u32)]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (path, data, mode) in files {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(*mode);
-        h.set_cksum();
-        b.append_data(&mut h, path, *data).unwrap();
-    }
-    b.into_inner().unwrap()
-}
+use common::{docker_archive, layer};
 
 /// name, version, Depends, files.
 const PACKAGES: [(&str, &str, &str, &[&str]); 8] = [
@@ -111,29 +100,9 @@ fn the_summary_counts_what_removing_packages_takes_away() {
         "architecture": "amd64", "os": "linux",
         "config": {"Env": ["PATH=/usr/local/bin:/usr/sbin:/usr/bin:/bin"], "User": "app",
                    "Entrypoint": ["/usr/bin/tini", "--"], "Cmd": ["app-server", "--port", "8080"]},
-        "rootfs": {"type": "layers", "diff_ids": [format!("sha256:{}", hex::encode(Sha256::digest(&l1)))]},
         "history": [{"created_by": "COPY rootfs /"}]
-    })
-    .to_string();
-    let config_name = format!("{}.json", hex::encode(Sha256::digest(config.as_bytes())));
-    let manifest =
-        serde_json::json!([{"Config": config_name, "RepoTags": ["app:1.0"], "Layers": ["l1.tar"]}])
-            .to_string();
-    let archive = dir.path().join("app.tar");
-    let mut b = tar::Builder::new(std::fs::File::create(&archive).unwrap());
-    for (name, data) in [
-        ("manifest.json", manifest.as_bytes()),
-        (config_name.as_str(), config.as_bytes()),
-        ("l1.tar", &l1[..]),
-    ] {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, name, data).unwrap();
-    }
-    b.finish().unwrap();
-    drop(b);
+    });
+    let archive = docker_archive(dir.path(), "app", config, &[l1], "app:1.0");
 
     let adv = dir.path().join("adv");
     std::fs::create_dir(&adv).unwrap();
@@ -263,28 +232,8 @@ fn tools_through_symlinks_and_hard_links() {
     let config = serde_json::json!({
         "architecture": "amd64", "os": "linux",
         "config": {"User": "1000", "Cmd": ["/bin/sh"]},
-        "rootfs": {"type": "layers", "diff_ids": [format!("sha256:{}", hex::encode(Sha256::digest(&l1)))]},
-    })
-    .to_string();
-    let config_name = format!("{}.json", hex::encode(Sha256::digest(config.as_bytes())));
-    let manifest =
-        serde_json::json!([{"Config": config_name, "RepoTags": ["tools:1"], "Layers": ["l1.tar"]}])
-            .to_string();
-    let archive = dir.path().join("tools.tar");
-    let mut b = tar::Builder::new(std::fs::File::create(&archive).unwrap());
-    for (name, data) in [
-        ("manifest.json", manifest.as_bytes()),
-        (config_name.as_str(), config.as_bytes()),
-        ("l1.tar", &l1[..]),
-    ] {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, name, data).unwrap();
-    }
-    b.finish().unwrap();
-    drop(b);
+    });
+    let archive = docker_archive(dir.path(), "tools", config, &[l1], "tools:1");
     let mut req = ScanRequest::new(archive.to_str().unwrap(), TargetKind::Image);
     req.hardening = true;
     let out = scan(req).unwrap();

@@ -6,22 +6,12 @@
 //! the configuration's secrets name the variable and the history step; a decoy (AWS's documentation
 //! key) is not reported; nothing is shown unmasked.
 
+mod common;
 use bulkhead_core::{FindingKind, TargetKind};
 use bulkhead_scan::{ScanRequest, scan};
+use common::{docker_archive, layer};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-
-fn layer(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for (path, data) in files {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, path, *data).unwrap();
-    }
-    b.into_inner().unwrap()
-}
 
 #[test]
 fn deleted_and_configured_secrets_are_reported_with_their_layer() {
@@ -45,41 +35,34 @@ fn deleted_and_configured_secrets_are_reported_with_their_layer() {
     };
     let env = format!("GITHUB_TOKEN={token}\n");
     let l1 = layer(&[
-        ("app/.env", env.as_bytes()),
-        ("root/.ssh/id_ed25519", &key),
-        ("app/README", b"aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"),
+        ("app/.env", env.as_bytes(), 0o644),
+        ("root/.ssh/id_ed25519", &key, 0o644),
+        (
+            "app/README",
+            b"aws_access_key_id = AKIAIOSFODNN7EXAMPLE\n",
+            0o644,
+        ),
     ]);
-    let l2 = layer(&[("app/.wh..env", b""), ("app/main.py", b"print('hi')\n")]);
-    let diff = |l: &[u8]| format!("sha256:{}", hex::encode(Sha256::digest(l)));
+    let l2 = layer(&[
+        ("app/.wh..env", b"", 0o644),
+        ("app/main.py", b"print('hi')\n", 0o644),
+    ]);
     let config = serde_json::json!({
         "architecture": "amd64", "os": "linux",
         "config": {"Env": ["PATH=/usr/bin", "DATABASE_URL=postgres://app:Zq8vLx3mPw7tRk2n@db.internal:5432/app"],
                    "Labels": {"maintainer": "team@example.com"}},
-        "rootfs": {"type": "layers", "diff_ids": [diff(&l1), diff(&l2)]},
         "history": [
             {"created_by": "COPY . /app"},
             {"created_by": "RUN /bin/sh -c curl -H \"Authorization: token ghp_Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2\" https://api.github.com/repos/x/y/tarball -o /tmp/x.tgz && rm /app/.env"}
         ]
-    })
-    .to_string();
-    let config_name = format!("{}.json", hex::encode(Sha256::digest(config.as_bytes())));
-    let manifest = serde_json::json!([{"Config": config_name, "RepoTags": ["planted:1"], "Layers": ["l1.tar", "l2.tar"]}]).to_string();
-    let archive = dir.path().join("planted.tar");
-    let mut b = tar::Builder::new(std::fs::File::create(&archive).unwrap());
-    for (name, data) in [
-        ("manifest.json", manifest.as_bytes()),
-        (config_name.as_str(), config.as_bytes()),
-        ("l1.tar", &l1[..]),
-        ("l2.tar", &l2[..]),
-    ] {
-        let mut h = tar::Header::new_gnu();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_cksum();
-        b.append_data(&mut h, name, data).unwrap();
-    }
-    b.finish().unwrap();
-    drop(b);
+    });
+    let archive = docker_archive(
+        dir.path(),
+        "planted",
+        config,
+        &[l1.clone(), l2],
+        "planted:1",
+    );
 
     let mut req = ScanRequest::new(archive.to_str().unwrap(), TargetKind::Image);
     req.secrets = Some(Arc::new(bulkhead_secrets::Scanner::builtin()));
@@ -113,7 +96,8 @@ fn deleted_and_configured_secrets_are_reported_with_their_layer() {
         "{}",
         env_file.message
     );
-    assert_eq!(env_file.location.layer.as_deref(), Some(diff(&l1).as_str()));
+    let diff = format!("sha256:{}", hex::encode(Sha256::digest(&l1)));
+    assert_eq!(env_file.location.layer.as_deref(), Some(diff.as_str()));
     assert_eq!(env_file.location.line, Some(1));
     let key_f = by("private-key", Some("/root/.ssh/id_ed25519")).expect("the SSH key");
     assert!(!key_f.message.contains("deleted"));
