@@ -89,7 +89,7 @@ pub const CHECKS: &[Check] = &[
         "CIS-DI-0010",
         &["CIS 4.10"],
         Severity::High,
-        "Do not store credentials in environment variables",
+        "Do not store credentials in environment variables or files",
         "Pass credentials at run time (a Kubernetes Secret, a mounted file, a build secret with RUN --mount=type=secret), never in ENV or ARG.",
     ),
     check(
@@ -632,17 +632,53 @@ fn duplicates(what: &str, list: &[(&str, &str)]) -> Vec<String> {
     out
 }
 
-/// Files and directories a build context should not have copied in.
+/// Files and directories a build context should not have copied in (Dockle's list, and VCS
+/// directories; as Dockle, directories inside `node_modules` and `vendor` are the packages' own).
 fn unnecessary(path: &str, kind: FileKind) -> bool {
     let base = path.rsplit('/').next().unwrap_or(path);
     match kind {
-        FileKind::Dir => matches!(base, ".git" | ".svn" | ".hg"),
+        FileKind::Dir => {
+            matches!(base, ".git" | ".svn" | ".hg" | ".vscode" | ".idea")
+                && !path
+                    .split('/')
+                    .any(|c| c == "node_modules" || c == "vendor")
+        }
         FileKind::File => matches!(
             base,
-            ".DS_Store" | "Thumbs.db" | ".gitconfig" | ".bash_history"
+            ".DS_Store"
+                | "Thumbs.db"
+                | ".gitconfig"
+                | ".bash_history"
+                | ".vimrc"
+                | "Dockerfile"
+                | "docker-compose.yml"
+                | "docker-compose.yaml"
         ),
         _ => false,
     }
+}
+
+/// Files whose name says they hold a credential (Dockle's CIS-DI-0010 names and extensions,
+/// without those it marks as too noisy). Their contents are the secret scanner's.
+fn credential_file(path: &str) -> bool {
+    let base = path.rsplit('/').next().unwrap_or(path);
+    let ext = base.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    matches!(
+        base,
+        "credentials.json"
+            | "credential.json"
+            | "credentials.xml"
+            | "password.txt"
+            | "id_rsa"
+            | "id_dsa"
+            | "id_ecdsa"
+            | "id_ed25519"
+            | "secret_token.rb"
+    ) || path.ends_with(".aws/credentials")
+        || matches!(
+            ext,
+            "secret" | "ovpn" | "private_key" | "jks" | "keychain" | "agilekeychain" | "psafe3"
+        )
 }
 
 /// Package manager caches and downloaded indexes: (what, directory, entries to leave alone).
@@ -668,6 +704,7 @@ fn filesystem_findings(index: &ImageIndex, out: &mut Vec<Finding>) {
     let mut setid = Vec::new();
     let mut writable = Vec::new();
     let mut extra = Vec::new();
+    let mut credentials = Vec::new();
     let mut caches: Vec<(usize, u64)> = vec![(0, 0); CACHES.len()];
     for e in index.files() {
         if e.kind == FileKind::File && e.mode & 0o6000 != 0 {
@@ -686,6 +723,9 @@ fn filesystem_findings(index: &ImageIndex, out: &mut Vec<Finding>) {
         }
         if unnecessary(&e.path, e.kind) {
             extra.push(e.path.clone());
+        }
+        if e.kind == FileKind::File && credential_file(&e.path) {
+            credentials.push(e.path.clone());
         }
         if e.kind == FileKind::File {
             for (i, (_, dir, keep)) in CACHES.iter().enumerate() {
@@ -713,6 +753,16 @@ fn filesystem_findings(index: &ImageIndex, out: &mut Vec<Finding>) {
                 "{} world-writable path(s): {}",
                 writable.len(),
                 listed(&writable)
+            ),
+        ));
+    }
+    if !credentials.is_empty() {
+        out.push(finding(
+            "CIS-DI-0010",
+            format!(
+                "{} file(s) named like credentials: {} (--scanners secret reads what they hold)",
+                credentials.len(),
+                listed(&credentials)
             ),
         ));
     }
@@ -1226,6 +1276,20 @@ mod tests {
         assert!(!tool_matches(&["sh"], "shred"));
         assert!(!tool_matches(&["python"], "python3-config"));
         assert!(!tool_matches(&["as"], "assert"));
+    }
+
+    #[test]
+    fn file_names() {
+        assert!(credential_file("root/.ssh/id_ed25519"));
+        assert!(credential_file("home/app/.aws/credentials"));
+        assert!(credential_file("etc/openvpn/client.ovpn"));
+        assert!(!credential_file("usr/share/doc/credentials-howto.txt"));
+        assert!(!credential_file("etc/ssl/certs/ca.pem"));
+        assert!(unnecessary("app/.git", FileKind::Dir));
+        assert!(!unnecessary("app/node_modules/x/.git", FileKind::Dir));
+        assert!(unnecessary("app/node_modules/x/.DS_Store", FileKind::File));
+        assert!(unnecessary("src/Dockerfile", FileKind::File));
+        assert!(!unnecessary("app/.git", FileKind::File));
     }
 
     #[test]
