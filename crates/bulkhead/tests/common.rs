@@ -388,3 +388,88 @@ pub fn on_path(bin: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success())
 }
+
+/// Whether `bin` is installed; when it is not, says the test checked nothing (and fails under
+/// `BULKHEAD_STRICT=1`, as CI runs).
+#[allow(dead_code)]
+pub fn have(bin: &str) -> bool {
+    let ok = on_path(bin);
+    if !ok {
+        if std::env::var("BULKHEAD_STRICT").as_deref() == Ok("1") {
+            panic!("{bin} not installed (BULKHEAD_STRICT=1)");
+        }
+        println!("SKIP: {bin} not installed (this test checked nothing)");
+    }
+    ok
+}
+
+/// Wait up to 20 s for a service the test started.
+#[allow(dead_code)]
+pub fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !ready() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "{what} did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A real `docker-registry serve` (distribution) on a free loopback port, storing under `dir`,
+/// killed when dropped.
+#[allow(dead_code)]
+pub struct Registry {
+    pub port: u16,
+    _child: Killed,
+}
+
+#[allow(dead_code)]
+impl Registry {
+    pub fn start(dir: &std::path::Path) -> Registry {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cfg = dir.join("reg.yml");
+        std::fs::write(
+            &cfg,
+            format!(
+                "version: 0.1\nstorage: {{filesystem: {{rootdirectory: {}}}}}\nhttp: {{addr: 127.0.0.1:{port}}}\n",
+                dir.join("data").display()
+            ),
+        )
+        .unwrap();
+        let child = Killed(
+            Command::new("docker-registry")
+                .args(["serve", cfg.to_str().unwrap()])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        wait_for("docker-registry", || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        Registry {
+            port,
+            _child: child,
+        }
+    }
+
+    /// Push a docker-archive as `repo:tag` with skopeo.
+    pub fn push(&self, archive: &std::path::Path, reference: &str) {
+        let st = Command::new("skopeo")
+            .args([
+                "copy",
+                "-q",
+                "--dest-tls-verify=false",
+                &format!("docker-archive:{}", archive.display()),
+                &format!("docker://127.0.0.1:{}/{reference}", self.port),
+            ])
+            .status()
+            .unwrap();
+        assert!(st.success(), "skopeo push of {} failed", archive.display());
+    }
+}

@@ -6,29 +6,6 @@
 mod common;
 use common::*;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-fn have(bin: &str) -> bool {
-    let ok = on_path(bin);
-    if !ok {
-        if std::env::var("BULKHEAD_STRICT").as_deref() == Ok("1") {
-            panic!("{bin} not installed (BULKHEAD_STRICT=1)");
-        }
-        println!("SKIP: {bin} not installed (this test checked nothing)");
-    }
-    ok
-}
-
-fn wait_for(what: &str, mut ready: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !ready() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{what} did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 #[test]
 fn registry_pull_of_a_real_image_matches_dpkg_query() {
@@ -37,43 +14,9 @@ fn registry_pull_of_a_real_image_matches_dpkg_query() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let cfg = dir.path().join("reg.yml");
-    std::fs::write(
-        &cfg,
-        format!(
-            "version: 0.1\nstorage: {{filesystem: {{rootdirectory: {}}}}}\nhttp: {{addr: 127.0.0.1:{port}}}\n",
-            dir.path().join("data").display()
-        ),
-    )
-    .unwrap();
-    let _reg = Killed(
-        Command::new("docker-registry")
-            .args(["serve", cfg.to_str().unwrap()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    wait_for("docker-registry", || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-    });
-    let archive = t.join("bullseye.docker.tar");
-    let st = Command::new("skopeo")
-        .args([
-            "copy",
-            "-q",
-            "--dest-tls-verify=false",
-            &format!("docker-archive:{}", archive.display()),
-            &format!("docker://127.0.0.1:{port}/real/bullseye:11"),
-        ])
-        .status()
-        .unwrap();
-    assert!(st.success(), "skopeo push failed");
+    let reg = Registry::start(dir.path());
+    let port = reg.port;
+    reg.push(&t.join("bullseye.docker.tar"), "real/bullseye:11");
     let cache = tempfile::tempdir().unwrap();
     let reference = format!("registry://127.0.0.1:{port}/real/bullseye:11");
     let args = [
