@@ -29,12 +29,11 @@ fn invalid(file: &Path, message: impl Into<String>) -> ConfigError {
 }
 
 fn read_text(path: &Path) -> Result<String, ConfigError> {
-    let bytes = bulkhead_core::input::read_regular(
+    Ok(bulkhead_core::input::read_regular_text(
         path,
         MAX_FILE,
         "namespaces and admission configuration files are far smaller; fixed limit",
-    )?;
-    String::from_utf8(bytes).map_err(|e| invalid(path, format!("not UTF-8 text: {e}")))
+    )?)
 }
 
 /// Every document of a YAML/JSON stream, `List`s flattened (one level, as kubectl's).

@@ -121,22 +121,12 @@ impl Settings {
     /// [`MAX_SETTINGS_BYTES`] (a FIFO or a device such as `/dev/zero` is refused at once), UTF-8
     /// (an invalid byte is an error naming its place: settings are not guessed).
     pub fn load(path: impl AsRef<Path>) -> Result<Settings, SettingsError> {
-        use bulkhead_core::input::{InputError, read_regular};
+        use bulkhead_core::input::{InputError, read_regular_text};
         let path = path.as_ref();
-        let data = read_regular(path, MAX_SETTINGS_BYTES, "fixed").map_err(|e| match e {
+        let text = read_regular_text(path, MAX_SETTINGS_BYTES, "fixed").map_err(|e| match e {
             InputError::NotRegular { path, what, .. } => SettingsError::NotRegular { path, what },
             InputError::TooLarge { path, limit, .. } => SettingsError::TooLarge { path, limit },
             InputError::Io { path, source } => SettingsError::Read { path, source },
-        })?;
-        let text = String::from_utf8(data).map_err(|e| SettingsError::Read {
-            path: path.to_path_buf(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!(
-                    "not UTF-8 text (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-            ),
         })?;
         Settings::parse(&text, &path.display().to_string())
     }

@@ -140,6 +140,26 @@ pub fn read_regular(path: &Path, limit: u64, hint: &'static str) -> Result<Vec<u
     read_limited(f, path, limit, hint)
 }
 
+/// Read a whole regular file of at most `limit` bytes that must be UTF-8 text (a configuration,
+/// a policy): anything else is an error naming the file.
+pub fn read_regular_text(
+    path: &Path,
+    limit: u64,
+    hint: &'static str,
+) -> Result<String, InputError> {
+    // An `Io` error of kind `InvalidData`: every caller already says what an unreadable file is.
+    String::from_utf8(read_regular(path, limit, hint)?).map_err(|e| InputError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        ),
+    })
+}
+
 /// Text as UTF-8 where it is, each invalid byte as U+FFFD: a stray byte (in a comment, a Latin-1
 /// name) never makes a whole file unreadable.
 pub fn text_lossy(bytes: Vec<u8>) -> String {
@@ -167,6 +187,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("a character device"), "{e}");
+        std::fs::write(&f, b"ok\xff").unwrap();
+        let e = read_regular_text(&f, 10, "").unwrap_err().to_string();
+        assert!(
+            e.ends_with("f: not UTF-8 text (invalid byte at offset 2)"),
+            "{e}"
+        );
+        std::fs::write(&f, "ok").unwrap();
+        assert_eq!(read_regular_text(&f, 10, "").unwrap(), "ok");
         let e = read_regular(&d.path().join("none"), 10, "")
             .unwrap_err()
             .to_string();

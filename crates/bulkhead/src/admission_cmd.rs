@@ -63,12 +63,11 @@ pub fn admission_cmd(action: AdmissionAction) -> Result<ExitCode> {
         }
         AdmissionAction::Manifests(a) => {
             let read = |p: &Path| -> Result<String> {
-                let b = bulkhead_core::input::read_regular(
+                Ok(bulkhead_core::input::read_regular_text(
                     p,
                     16 << 20,
                     "configuration files are far smaller",
-                )?;
-                String::from_utf8(b).with_context(|| format!("{}: not UTF-8", p.display()))
+                )?)
             };
             // The namespaces and the policy are checked as the webhook will read them.
             let namespaces = match &a.namespaces {
