@@ -2,7 +2,7 @@
 //! `Packages.db`) under `var/lib/rpm` and `usr/lib/sysimage/rpm`, parsed by `bulkhead-rpmdb`. The
 //! format is detected from the bytes, not the name.
 
-use crate::{Ctx, FileWarnings, layer_of};
+use crate::{Ctx, FileWarnings, Relations, layer_of, link_relations};
 use bulkhead_core::{Package, PackageKind};
 use bulkhead_image::ImageIndex;
 
@@ -56,6 +56,36 @@ pub fn to_package(r: bulkhead_rpmdb::RpmPackage, db_path: &str) -> Package {
     }
 }
 
+/// A requirement that is a path (`/bin/sh`, `/usr/bin/perl`) is answered by the package that owns
+/// that file, as rpm resolves it: such needs become the owner's name (a path nobody owns or
+/// provides stays as it is, and is dropped when linked).
+fn file_requires(pkgs: &[Package], rels: &mut [Relations]) {
+    let wanted: std::collections::HashSet<&str> = rels
+        .iter()
+        .flat_map(|r| r.needs.iter().flatten())
+        .filter(|n| n.starts_with('/'))
+        .map(String::as_str)
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let mut owner: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for p in pkgs {
+        for f in p.files.iter().filter(|f| wanted.contains(f.as_str())) {
+            owner.entry(f.clone()).or_insert(&p.name);
+        }
+    }
+    for r in rels.iter_mut() {
+        for group in &mut r.needs {
+            for n in group.iter_mut() {
+                if let Some(o) = owner.get(n.as_str()) {
+                    *n = o.to_string();
+                }
+            }
+        }
+    }
+}
+
 /// Add the rpm packages of the index to `packages`. When several databases exist (a migrated
 /// image), the first readable one in the order sqlite, BDB, NDB per directory wins. Records that
 /// cannot be read are skipped with a warning each (the rest of the database still counts); file
@@ -76,7 +106,7 @@ pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: 
                     let used: u64 = report
                         .packages
                         .iter()
-                        .flat_map(|p| &p.files)
+                        .flat_map(|p| p.files.iter().chain(&p.requires).chain(&p.provides))
                         .map(|f| f.len() as u64 + crate::PATH_OVERHEAD)
                         .sum();
                     ctx.spend_files(used, report.files_dropped);
@@ -85,10 +115,19 @@ pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: 
                         fw.push(ctx, || format!("/{path}: skipped record: {e}"));
                     }
                     let layer = layer_of(index, &path);
-                    for r in report.packages {
+                    let mut pkgs = Vec::new();
+                    let mut rels = Vec::new();
+                    for mut r in report.packages {
                         if r.name == "gpg-pubkey" {
                             continue; // imported signing keys, not software
                         }
+                        let rel = Relations {
+                            needs: std::mem::take(&mut r.requires)
+                                .into_iter()
+                                .map(|n| vec![n])
+                                .collect(),
+                            provides: std::mem::take(&mut r.provides),
+                        };
                         let mut p = to_package(r, &path);
                         p.layer = layer.clone();
                         match ctx.admit(&mut p) {
@@ -105,6 +144,12 @@ pub(crate) fn analyze_ctx(index: &ImageIndex, packages: &mut Vec<Package>, ctx: 
                                 continue;
                             }
                         }
+                        pkgs.push(p);
+                        rels.push(rel);
+                    }
+                    file_requires(&pkgs, &mut rels);
+                    link_relations(&mut pkgs, &rels);
+                    for mut p in pkgs {
                         crate::only_files(index, &mut p.files);
                         packages.push(p);
                     }

@@ -46,6 +46,8 @@ pub(crate) const TAG_LICENSE: i32 = 1014;
 pub(crate) const TAG_ARCH: i32 = 1022;
 pub(crate) const TAG_OLDFILENAMES: i32 = 1027;
 pub(crate) const TAG_SOURCERPM: i32 = 1044;
+pub(crate) const TAG_PROVIDENAME: i32 = 1047;
+pub(crate) const TAG_REQUIRENAME: i32 = 1049;
 pub(crate) const TAG_DIRINDEXES: i32 = 1116;
 pub(crate) const TAG_BASENAMES: i32 = 1117;
 pub(crate) const TAG_DIRNAMES: i32 = 1118;
@@ -512,7 +514,28 @@ pub(crate) fn to_package(
         size,
         modularity_label: get_string(h, TAG_MODULARITYLABEL)?.unwrap_or_default(),
         files,
+        requires: relation_names(h, TAG_REQUIRENAME, budget)?,
+        provides: relation_names(h, TAG_PROVIDENAME, budget)?,
     })
+}
+
+/// The names of a dependency tag (`REQUIRENAME`, `PROVIDENAME`), each once, in header order,
+/// charged to the same budget as file paths. rpm's own features (`rpmlib(…)`) and `config(…)`
+/// are left out: no installed package answers them.
+fn relation_names(h: &Header<'_>, tag: i32, budget: &mut FileBudget) -> Result<Vec<String>, Error> {
+    let Some(e) = string_array(h, tag)? else {
+        return Ok(Vec::new());
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for n in strings(e) {
+        if n.is_empty() || n.starts_with(b"rpmlib(") || n.starts_with(b"config(") || !seen.insert(n)
+        {
+            continue;
+        }
+        keep(budget, &[n], &mut out);
+    }
+    Ok(out)
 }
 
 /// The `count` NUL-terminated strings of a string-array entry, as byte slices, without allocating

@@ -60,6 +60,14 @@ pub struct RpmPackage {
     /// Absolute paths owned by the package, in header order:
     /// `DIRNAMES[DIRINDEXES[i]] + BASENAMES[i]`, or `OLDFILENAMES` for legacy headers.
     pub files: Vec<String>,
+    /// `RPMTAG_REQUIRENAME` (1049): what the package needs, each name once (`glibc`,
+    /// `libc.so.6()(64bit)`, `/bin/sh`), without `rpmlib(…)` and `config(…)`; charged to the
+    /// same budget as `files`.
+    #[serde(default)]
+    pub requires: Vec<String>,
+    /// `RPMTAG_PROVIDENAME` (1047): the names the package answers besides its own files.
+    #[serde(default)]
+    pub provides: Vec<String>,
 }
 
 /// The three rpm database formats.

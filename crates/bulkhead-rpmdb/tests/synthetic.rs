@@ -28,6 +28,8 @@ fn sample_package(name: &str) -> RpmPackage {
             "/etc/acme/a.conf".into(),
             "/etc/acme/b.conf".into(),
         ],
+        requires: Vec::new(),
+        provides: Vec::new(),
     }
 }
 
