@@ -1,6 +1,7 @@
 #![no_main]
-//! Bytes as a file scanned for secrets with the built-in rules, and as a trivy-secret.yaml
-//! configuration (whose scanner, when it builds, scans the same bytes). Invariants: no panic, and a
+//! Bytes as a file scanned for secrets with the built-in rules (as a text file and as a jar, whose
+//! members are scanned when the bytes are a zip), and as a trivy-secret.yaml configuration (whose
+//! scanner, when it builds, scans the same bytes). Invariants: no panic, and a
 //! reported secret never appears unmasked in what is shown.
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
@@ -11,9 +12,11 @@ fn builtin() -> &'static bulkhead_secrets::Scanner {
 }
 
 fuzz_target!(|data: &[u8]| {
-    for s in builtin().scan("/app/file.env", data) {
-        assert!(s.line >= 1);
-        assert!(s.masked.chars().filter(|c| *c != '*').count() <= 2);
+    for path in ["/app/file.env", "/app/lib/app.jar"] {
+        for s in builtin().scan(path, data) {
+            assert!(s.line >= 1);
+            assert!(s.masked.chars().filter(|c| *c != '*').count() <= 2);
+        }
     }
     if let Ok(text) = std::str::from_utf8(data)
         && let Ok(c) = bulkhead_secrets::SecretConfig::parse(text)

@@ -383,8 +383,13 @@ pub fn walk_layer<R: Read>(
                     .map_err(|e| layer_err(format!("reading {path}: {e}")))?;
                 scan_from = ScanFrom::Head;
                 if by_path || probe_buf.as_slice() == ELF_MAGIC {
-                    // An executable or an archive: binary, not for the content scan.
-                    scan_from = ScanFrom::Binary;
+                    // An ELF executable is binary, not for the content scan; an archive the scan
+                    // may look into (secrets in a jar's configuration), from the probe's buffer.
+                    scan_from = if probe_buf.as_slice() == ELF_MAGIC {
+                        ScanFrom::Binary
+                    } else {
+                        ScanFrom::Probed
+                    };
                     // A stream cannot seek: the file is held while the probe looks (one at a
                     // time; `size` is at most `max_probed_file`).
                     read_whole(&mut entry, &mut probe_buf, size, &path).map_err(&layer_err)?;
@@ -410,9 +415,6 @@ pub fn walk_layer<R: Read>(
                         None => {}
                     }
                 }
-                if probe_buf.capacity() > PROBE_BUF_KEEP {
-                    probe_buf = Vec::new();
-                }
             } else if (by_path || executable) && size > limits.max_probed_file {
                 warning(&mut facts, &|| {
                     format!(
@@ -431,6 +433,7 @@ pub fn walk_layer<R: Read>(
             } else {
                 match scan_from {
                     ScanFrom::Captured(i) => scan(&path, &facts.contents[i].1),
+                    ScanFrom::Probed => scan(&path, &probe_buf),
                     ScanFrom::Binary => None,
                     ScanFrom::Head | ScanFrom::Unread => {
                         scan_buf.clear();
@@ -461,6 +464,10 @@ pub fn walk_layer<R: Read>(
                 }
                 None => {}
             }
+        }
+        // A large probed file's buffer is not kept for the next one.
+        if probe_buf.capacity() > PROBE_BUF_KEEP {
+            probe_buf = Vec::new();
         }
         facts.entries.push(FileEntry {
             path,
@@ -503,7 +510,9 @@ enum ScanFrom {
     Captured(usize),
     /// Its first bytes, in the probe buffer (an executable that is not ELF: a script).
     Head,
-    /// Read whole by the probe: an ELF executable or an archive, not scanned.
+    /// Read whole by the probe, in the probe buffer: an archive (the scan may look into it).
+    Probed,
+    /// Read whole by the probe: an ELF executable, not scanned.
     Binary,
 }
 

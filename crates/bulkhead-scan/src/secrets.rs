@@ -39,7 +39,10 @@ pub fn findings(scanner: &Scanner, index: &ImageIndex, meta: Option<&ImageMeta>)
             continue;
         };
         for s in found {
-            let mut message = format!("{}: {}", s.title, s.context.trim());
+            let mut message = match &s.entry {
+                Some(e) => format!("{}: {} (in {e} of the archive)", s.title, s.context.trim()),
+                None => format!("{}: {}", s.title, s.context.trim()),
+            };
             if let Some(j) = rec.removed_in {
                 message.push_str(&format!(
                     " (deleted or replaced in layer {} — still in the image, in layer {})",
@@ -50,6 +53,8 @@ pub fn findings(scanner: &Scanner, index: &ImageIndex, meta: Option<&ImageMeta>)
             let mut f = finding(&s, message);
             f.location.file = Some(format!("/{}", rec.path));
             f.location.line = Some(s.line);
+            // The archive is the file; the member is the object inside it.
+            f.location.object = s.entry.clone();
             f.location.layer = layer_name(rec.layer);
             if let Some(j) = rec.removed_in {
                 f.evidence

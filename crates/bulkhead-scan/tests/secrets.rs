@@ -1,6 +1,6 @@
 //! Secrets in an image as an attacker leaves them: a docker-archive built here (real tar layers,
 //! digests that verify) whose first layer holds an `.env` with a GitHub token and an SSH private
-//! key made by `ssh-keygen`, whose second layer deletes the `.env` (a whiteout) and overwrites
+//! key made by `ssh-keygen` and a jar whose `config/ci.env` holds the token, whose second layer deletes the `.env` (a whiteout) and overwrites
 //! nothing else, and whose configuration carries a database URL in `Env` and a token in a `RUN`
 //! command of its history. The deleted secret is reported with the layer that still holds it;
 //! the configuration's secrets name the variable and the history step; a decoy (AWS's documentation
@@ -34,8 +34,18 @@ fn deleted_and_configured_secrets_are_reported_with_their_layer() {
         b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----\n".to_vec()
     };
     let env = format!("GITHUB_TOKEN={token}\n");
+    // A jar whose configuration holds the same token.
+    let jar = {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        w.start_file("config/ci.env", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(env.as_bytes()).unwrap();
+        w.finish().unwrap().into_inner()
+    };
     let l1 = layer(&[
         ("app/.env", env.as_bytes(), 0o644),
+        ("app/lib/app.jar", &jar, 0o644),
         ("root/.ssh/id_ed25519", &key, 0o644),
         (
             "app/README",
@@ -99,6 +109,16 @@ fn deleted_and_configured_secrets_are_reported_with_their_layer() {
     let diff = format!("sha256:{}", hex::encode(Sha256::digest(&l1)));
     assert_eq!(env_file.location.layer.as_deref(), Some(diff.as_str()));
     assert_eq!(env_file.location.line, Some(1));
+    let in_jar = by("github-pat", Some("/app/lib/app.jar")).expect("the token in the jar");
+    assert_eq!(in_jar.location.object.as_deref(), Some("config/ci.env"));
+    assert_eq!(in_jar.location.line, Some(1));
+    assert!(
+        in_jar
+            .message
+            .ends_with("(in config/ci.env of the archive)"),
+        "{}",
+        in_jar.message
+    );
     let key_f = by("private-key", Some("/root/.ssh/id_ed25519")).expect("the SSH key");
     assert!(!key_f.message.contains("deleted"));
     let db = secrets
@@ -126,6 +146,6 @@ fn deleted_and_configured_secrets_are_reported_with_their_layer() {
             .any(|f| f.location.file.as_deref() == Some("/app/README")),
         "the documentation key is a decoy"
     );
-    assert_eq!(secrets.len(), 4, "{secrets:#?}");
+    assert_eq!(secrets.len(), 5, "{secrets:#?}");
     assert!(out.report.scanners.contains(&FindingKind::Secret));
 }

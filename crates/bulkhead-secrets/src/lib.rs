@@ -79,6 +79,10 @@ pub struct Secret {
     /// The line, with the secret masked, cut to 200 characters.
     pub context: String,
     pub fix: String,
+    /// The member of an archive (a jar, a wheel, a zip) the secret is in, when it is in one; the
+    /// line is the member's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
 }
 
 /// Why a configuration cannot be used.
@@ -545,8 +549,28 @@ pub struct Scanner {
     pub max_bytes: usize,
 }
 
+/// Whether `data` is a zip archive whose name says it is one of [`ARCHIVE_EXTENSIONS`].
+fn is_archive(path: &str, data: &[u8]) -> bool {
+    let ext = path
+        .rsplit('/')
+        .next()
+        .and_then(|b| b.rsplit_once('.'))
+        .map(|(_, e)| e);
+    data.starts_with(b"PK\x03\x04")
+        && ext.is_some_and(|e| ARCHIVE_EXTENSIONS.iter().any(|a| e.eq_ignore_ascii_case(a)))
+}
+
 /// Largest file scanned by default (Trivy skips files over 10 MiB too).
 pub const MAX_BYTES: usize = 10 << 20;
+
+/// Archives whose members are scanned (zip files by these names, up to [`MAX_BYTES`] themselves):
+/// Java archives (a Spring `application.properties` with a database password), Python wheels and
+/// eggs, NuGet packages, plain zips.
+pub const ARCHIVE_EXTENSIONS: &[&str] = &["jar", "war", "ear", "whl", "egg", "zip", "nupkg"];
+/// Most members of one archive looked at (the rest are not read).
+pub const ARCHIVE_MAX_ENTRIES: usize = 10_000;
+/// Most bytes inflated from one archive, counted as they are read (a zip bomb stops here).
+pub const ARCHIVE_MAX_INFLATED: u64 = 64 << 20;
 
 impl Scanner {
     /// The built-in rules and allow rules.
@@ -623,7 +647,8 @@ impl Scanner {
             )
                 .hash(&mut h);
         }
-        format!("secrets-{}-{:016x}", self.rules.len(), h.finish())
+        // `zip1`: archives' members are scanned (records made before are not reused).
+        format!("secrets-{}-{:016x}-zip1", self.rules.len(), h.finish())
     }
 
     fn path_allowed(&self, path: &str) -> bool {
@@ -650,12 +675,64 @@ impl Scanner {
     }
 
     /// The secrets in one file's content (`path` as the file is named in its image or directory).
+    /// A zip archive named as one of [`ARCHIVE_EXTENSIONS`] is looked into: each member is scanned
+    /// as a file whose path is `<archive>/<member>` (so path allow rules such as `tests/` apply),
+    /// and its secrets carry the member's name. Archives inside archives are not opened.
     pub fn scan(&self, path: &str, data: &[u8]) -> Vec<Secret> {
-        if !self.scannable(data) || self.path_allowed(path) {
+        if self.path_allowed(path) || data.len() > self.max_bytes {
+            return Vec::new();
+        }
+        if is_archive(path, data) {
+            return self.scan_archive(path, data);
+        }
+        if !self.scannable(data) {
             return Vec::new();
         }
         let text = String::from_utf8_lossy(data);
         self.scan_text(path, &text)
+    }
+
+    /// The members of a zip archive, each scanned as a file; bounded by [`ARCHIVE_MAX_ENTRIES`]
+    /// and [`ARCHIVE_MAX_INFLATED`] whatever the archive declares. An archive that cannot be read
+    /// gives nothing (it is reported by nothing else either: it is only a file of the image).
+    fn scan_archive(&self, path: &str, data: &[u8]) -> Vec<Secret> {
+        use std::io::Read;
+        let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(data)) else {
+            return Vec::new();
+        };
+        let mut left = ARCHIVE_MAX_INFLATED;
+        let mut out = Vec::new();
+        for i in 0..zip.len().min(ARCHIVE_MAX_ENTRIES) {
+            if left == 0 {
+                break;
+            }
+            let Ok(f) = zip.by_index(i) else { continue };
+            if f.is_dir() {
+                continue;
+            }
+            let Ok(name) = f.name().map(|n| n.into_owned()) else {
+                continue;
+            };
+            let inner = format!("{path}/{}", name.trim_start_matches('/'));
+            if self.path_allowed(&inner) {
+                continue;
+            }
+            let cap = left.min(self.max_bytes as u64 + 1);
+            let mut buf = Vec::new();
+            if f.take(cap).read_to_end(&mut buf).is_err() {
+                continue;
+            }
+            left -= buf.len() as u64;
+            // Too large a member, or binary (compiled classes): not scanned, as a file would not be.
+            if buf.len() as u64 > self.max_bytes as u64 || !self.scannable(&buf) {
+                continue;
+            }
+            for mut s in self.scan_text(&inner, &String::from_utf8_lossy(&buf)) {
+                s.entry = Some(name.clone());
+                out.push(s);
+            }
+        }
+        out
     }
 
     /// The secrets in a text (a file, an environment variable, a command line).
@@ -750,6 +827,7 @@ impl Scanner {
                         masked,
                         context,
                         fix: rule.fix.clone(),
+                        entry: None,
                     });
                 }
             }

@@ -487,3 +487,80 @@ fn clean_corpora_false_positives() {
         );
     }
 }
+
+fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in members {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// Secrets inside a Spring Boot jar and a wheel: found with the member named and its line; a
+/// member under `tests/`, a compiled class and an archive inside the archive are not read; a
+/// member that inflates to 100 MiB of zeros stops at the archive's budget.
+#[test]
+fn archives_members_are_scanned_within_bounds() {
+    let token = format!("ghp_{}", random(77, ALNUM, 36));
+    let password = random(78, ALNUM, 24);
+    let inner_jar = zip_of(&[("creds.env", format!("GITHUB_TOKEN={token}\n").as_bytes())]);
+    let jar = zip_of(&[
+        ("META-INF/MANIFEST.MF", b"Manifest-Version: 1.0\n"),
+        (
+            "BOOT-INF/classes/application.properties",
+            format!("spring.datasource.url=jdbc:postgresql://db:5432/app\nspring.datasource.password={password}\n").as_bytes(),
+        ),
+        ("BOOT-INF/classes/ci.env", format!("GITHUB_TOKEN={token}\n").as_bytes()),
+        ("tests/fixture.env", format!("GITHUB_TOKEN={token}\n").as_bytes()),
+        ("BOOT-INF/classes/App.class", format!("\u{0}\u{0}GITHUB_TOKEN={token}").as_bytes()),
+        ("BOOT-INF/lib/inner.jar", &inner_jar),
+        ("BOOT-INF/classes/zeros.txt", &vec![0u8; 100 << 20]),
+    ]);
+    let s = Scanner::builtin();
+    let start = std::time::Instant::now();
+    let found = s.scan("/app/app.jar", &jar);
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    let got: Vec<(String, Option<String>, u32)> = found
+        .iter()
+        .map(|x| (x.rule_id.clone(), x.entry.clone(), x.line))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "generic-secret-assignment".to_string(),
+                Some("BOOT-INF/classes/application.properties".to_string()),
+                2
+            ),
+            (
+                "github-pat".to_string(),
+                Some("BOOT-INF/classes/ci.env".to_string()),
+                1
+            ),
+        ],
+        "{found:#?}"
+    );
+    for x in &found {
+        let shown = serde_json::to_string(x).unwrap();
+        assert!(
+            !shown.contains(&token) && !shown.contains(&password),
+            "{shown}"
+        );
+    }
+    // A zip that is not named as an archive is a binary file; an archive's name on text is text.
+    assert!(s.scan("/app/data.bin", &jar).is_empty());
+    let wheel = zip_of(&[(
+        "pkg/settings.py",
+        format!("TOKEN = \"{token}\"\n").as_bytes(),
+    )]);
+    let w = s.scan(
+        "/usr/lib/python3/dist-packages/pkg-1.0-py3-none-any.whl",
+        &wheel,
+    );
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].entry.as_deref(), Some("pkg/settings.py"));
+}
