@@ -177,6 +177,20 @@ fn location(t: &Target, f: &Finding) -> Option<Value> {
                 },
             })
         }
+        // A finding of the image as a whole (its configuration, a summary) is located at the
+        // image, as Trivy does: code-scanning consumers need a physical location on every result.
+        None if matches!(
+            t.kind,
+            bulkhead_core::TargetKind::Image | bulkhead_core::TargetKind::Filesystem
+        ) && f.kind != FindingKind::Vulnerability =>
+        {
+            json!({
+                "physicalLocation": {
+                    "artifactLocation": {"uri": t.name, "uriBaseId": "ROOTPATH"},
+                    "region": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1},
+                },
+            })
+        }
         None => json!({}),
     };
     let mut logical = Vec::new();

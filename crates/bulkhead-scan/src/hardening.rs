@@ -237,6 +237,13 @@ fn listed(paths: &[String]) -> String {
     s
 }
 
+/// A finding about files: what, then the first ten paths; located at the first.
+fn listing(id: &str, what: &str, paths: &[String]) -> Finding {
+    let mut f = finding(id, format!("{what}: {}", listed(paths)));
+    f.location.file = paths.first().map(|p| format!("/{p}"));
+    f
+}
+
 /// Ports that expose a remote shell or an unencrypted administration protocol.
 const SENSITIVE_PORTS: [(u16, &str); 8] = [
     (22, "SSH"),
@@ -448,20 +455,27 @@ fn config_findings(meta: &ImageMeta, out: &mut Vec<Finding>) {
     let cfg = config(meta);
     let user = cfg.get("User").and_then(|u| u.as_str()).unwrap_or("");
     let name = user.split(':').next().unwrap_or("");
+    let at = |mut f: Finding, object: String| {
+        f.location.object = Some(object);
+        f
+    };
     if name.is_empty() || name == "root" || name == "0" {
-        out.push(finding(
-            "CIS-DI-0001",
-            if user.is_empty() {
-                "the image sets no USER: its processes run as root".into()
-            } else {
-                format!("the image runs as {user:?} (root)")
-            },
+        out.push(at(
+            finding(
+                "CIS-DI-0001",
+                if user.is_empty() {
+                    "the image sets no USER: its processes run as root".into()
+                } else {
+                    format!("the image runs as {user:?} (root)")
+                },
+            ),
+            "config.User".into(),
         ));
     }
     if cfg.get("Healthcheck").is_none_or(|h| h.is_null()) {
-        out.push(finding(
-            "CIS-DI-0006",
-            "the image has no HEALTHCHECK".into(),
+        out.push(at(
+            finding("CIS-DI-0006", "the image has no HEALTHCHECK".into()),
+            "config.Healthcheck".into(),
         ));
     }
     for e in str_list(cfg.get("Env")) {
@@ -490,9 +504,9 @@ fn config_findings(meta: &ImageMeta, out: &mut Vec<Finding>) {
             .and_then(|p| p.parse().ok())
             .unwrap_or(0);
         if let Some((_, what)) = SENSITIVE_PORTS.iter().find(|(p, _)| *p == n) {
-            out.push(finding(
-                "BH-IMG-001",
-                format!("the image exposes {port}, {what}"),
+            out.push(at(
+                finding("BH-IMG-001", format!("the image exposes {port}, {what}")),
+                format!("config.ExposedPorts.{port}"),
             ));
         }
     }
@@ -504,9 +518,12 @@ fn config_findings(meta: &ImageMeta, out: &mut Vec<Finding>) {
     {
         let norm = format!("/{}", v.trim_matches('/'));
         if SENSITIVE_VOLUMES.contains(&norm.as_str()) {
-            out.push(finding(
-                "DKL-DI-0002",
-                format!("the image declares VOLUME {v}, a system directory"),
+            out.push(at(
+                finding(
+                    "DKL-DI-0002",
+                    format!("the image declares VOLUME {v}, a system directory"),
+                ),
+                format!("config.Volumes.{v}"),
             ));
         }
     }
@@ -740,37 +757,34 @@ fn filesystem_findings(index: &ImageIndex, out: &mut Vec<Finding>) {
             }
         }
     }
-    if !setid.is_empty() {
-        out.push(finding(
+    for (id, what, paths) in [
+        (
             "CIS-DI-0008",
-            format!("{} setuid/setgid file(s): {}", setid.len(), listed(&setid)),
-        ));
-    }
-    if !writable.is_empty() {
-        out.push(finding(
+            format!("{} setuid/setgid file(s)", setid.len()),
+            &setid,
+        ),
+        (
             "BH-IMG-002",
-            format!(
-                "{} world-writable path(s): {}",
-                writable.len(),
-                listed(&writable)
-            ),
-        ));
-    }
-    if !credentials.is_empty() {
-        out.push(finding(
+            format!("{} world-writable path(s)", writable.len()),
+            &writable,
+        ),
+        (
             "CIS-DI-0010",
             format!(
-                "{} file(s) named like credentials: {} (--scanners secret reads what they hold)",
-                credentials.len(),
-                listed(&credentials)
+                "{} file(s) named like credentials (--scanners secret reads what they hold)",
+                credentials.len()
             ),
-        ));
-    }
-    if !extra.is_empty() {
-        out.push(finding(
+            &credentials,
+        ),
+        (
             "DKL-LI-0003",
-            format!("{} unnecessary file(s): {}", extra.len(), listed(&extra)),
-        ));
+            format!("{} unnecessary file(s)", extra.len()),
+            &extra,
+        ),
+    ] {
+        if !paths.is_empty() {
+            out.push(listing(id, &what, paths));
+        }
     }
     for ((what, dir, _), (n, bytes)) in CACHES.iter().zip(caches) {
         if n > 0 {
@@ -793,9 +807,10 @@ fn filesystem_findings(index: &ImageIndex, out: &mut Vec<Finding>) {
     }
     for (tool, found) in present_tools(index) {
         let paths: Vec<String> = found.into_iter().map(|(p, _)| p).collect();
-        out.push(finding(
+        out.push(listing(
             tool.id,
-            format!("{} is present: {}", tool.what, listed(&paths)),
+            &format!("{} is present", tool.what),
+            &paths,
         ));
     }
     let text = |p: &str| index.read(p).map(String::from_utf8_lossy);

@@ -385,3 +385,63 @@ fn json_reports_validate_against_docs_report_schema() {
     broken["schema_version"] = serde_json::json!(1);
     assert!(!v.is_valid(&broken));
 }
+
+/// The image audit and the secret scanner in SARIF: valid SARIF 2.1.0, every result located (a
+/// finding of the image as a whole at the image, a finding about files at the first file, a
+/// secret at its file and line), one result per finding.
+#[test]
+fn hardening_and_secrets_sarif_validate_and_every_result_is_located() {
+    let Some(t) = testdata() else { return };
+    let image = t.join("bookworm.docker.tar");
+    let args = |f: &str| {
+        vec![
+            "image".to_string(),
+            image.to_str().unwrap().to_string(),
+            "--scanners".into(),
+            "hardening,secret".into(),
+            "-q".into(),
+            "-f".into(),
+            f.into(),
+        ]
+    };
+    let run = |f: &str| -> serde_json::Value {
+        let a = args(f);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        bulkhead_json(&refs)
+    };
+    let json = run("json");
+    let sarif = run("sarif");
+    let errors = validate_sarif(&sarif);
+    assert!(
+        errors.is_empty(),
+        "SARIF 2.1.0 validation errors: {errors:#?}"
+    );
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), findings(&json).len());
+    assert!(results.len() >= 8, "{results:#?}");
+    for (r, f) in results.iter().zip(findings(&json)) {
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{} has no location", r["ruleId"]));
+        match f["location"]["file"].as_str() {
+            Some(file) => assert_eq!(uri, file.trim_start_matches('/')),
+            None => assert_eq!(uri, image.to_str().unwrap()),
+        }
+    }
+    let setuid = results
+        .iter()
+        .find(|r| r["ruleId"] == "CIS-DI-0008")
+        .unwrap();
+    assert_eq!(
+        setuid["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "usr/bin/chage"
+    );
+    let user = results
+        .iter()
+        .find(|r| r["ruleId"] == "CIS-DI-0001")
+        .unwrap();
+    assert_eq!(
+        user["locations"][0]["logicalLocations"][0]["name"],
+        "config.User"
+    );
+}
