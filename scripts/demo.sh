@@ -7,7 +7,8 @@
 # (Kubernetes audit events and a .scap syscall capture) and live (the eBPF monitor for a few
 # seconds); checks the example Dockerfile and manifests of docs/examples/config; scans a Go project's
 # modules against the Go vulnerability database; scans an application image's Go and Rust binaries,
-# jars and gems (./langvuln.cdx.json) and the same findings from its SBOM.
+# jars and gems (./langvuln.cdx.json) and the same findings from its SBOM; finds secrets, and gives
+# one report of vulnerabilities, secrets and the minimal-image audit (./pyvuln.report.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
