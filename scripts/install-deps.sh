@@ -9,9 +9,15 @@ set -euo pipefail
 # before the session started): every `>/dev/null` then appends to it and every `</dev/null` reads that back,
 # so cargo's rustc probe (`rustc - --print=cfg`, stdin /dev/null) compiled a build script's stray compiler
 # output and failed CI twice. Put the device back (root) or stop with that cause named.
+# Another process writing `>/dev/null` between the rm and the mknod creates a regular file again
+# (seen here): retry a few times.
 if [ ! -c /dev/null ]; then
   echo "[install-deps] /dev/null is not a character device; recreating it" >&2
-  rm -f /dev/null && mknod -m 666 /dev/null c 1 3 \
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    rm -f /dev/null
+    mknod -m 666 /dev/null c 1 3 2>/dev/zero && break
+  done
+  [ -c /dev/null ] \
     || { echo "[install-deps] cannot recreate /dev/null (need root and CAP_MKNOD)" >&2; exit 1; }
 fi
 need=()
