@@ -44,7 +44,8 @@ pub struct Wanted {
 
 /// Looks at a regular file's whole contents for what must be reported wherever the file is, even
 /// when a later layer deletes or replaces it (secrets), and returns a small record, or `None`. The
-/// walk offers it every regular file of every layer up to [`Limits::max_scanned_file`] bytes; the
+/// walk offers it every regular file of every layer up to [`Limits::max_scanned_file`] bytes, and
+/// the archives the [`Probe`]'s path predicate names (jars) up to [`Limits::max_probed_file`]; the
 /// records are kept per layer ([`ImageIndex::scanned`]), each with the layer that later removed
 /// its file, if one did.
 pub type ContentScan = dyn Fn(&str, &[u8]) -> Option<Vec<u8>> + Send + Sync;
@@ -196,7 +197,8 @@ pub struct Limits {
     /// Default 256 MiB (the largest Go binaries in common images, such as k3s, are about 200 MiB).
     pub max_probed_file: u64,
     /// Largest file offered to the [`ContentScan`] (secrets); a larger one is not scanned and the
-    /// scan counts it (Trivy skips files over 10 MiB too).
+    /// scan counts it (Trivy skips files over 10 MiB too). Archives the probe reads (jars) are
+    /// offered up to `max_probed_file`: the walk holds them whole anyway.
     pub max_scanned_file: u64,
 }
 

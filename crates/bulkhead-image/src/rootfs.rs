@@ -38,6 +38,8 @@ pub fn index_rootfs_with(
     let mut facts = LayerFacts::default();
     let mut warn = WarningCap::default();
     let mut captured_total = 0u64;
+    // Files the content scan was not offered because of their size (said once).
+    let mut unscanned = 0u64;
     let mut bytes = 0u64;
     let mut stack: Vec<String> = vec![String::new()];
     while let Some(rel) = stack.pop() {
@@ -200,8 +202,13 @@ pub fn index_rootfs_with(
                     });
                 }
             }
+            let offered = size <= limits.max_scanned_file
+                || wanted.probes_path(&path) && size <= limits.max_probed_file;
+            if kind == FileKind::File && !offered && wanted.content_scan().is_some() {
+                unscanned += 1;
+            }
             if kind == FileKind::File
-                && size <= limits.max_scanned_file
+                && offered
                 && let Some(scan) = wanted.content_scan()
             {
                 // Executables that are ELF files are binary: not read for the scan.
@@ -243,6 +250,11 @@ pub fn index_rootfs_with(
                 layer: 0,
             });
         }
+    }
+    if unscanned > 0 {
+        warn.push(&mut facts.warnings, MAX_LAYER_WARNINGS, || {
+            crate::walk::unscanned_warning(unscanned, limits)
+        });
     }
     let mut index = ImageIndex::with_limits(limits);
     index.apply_layer(

@@ -173,6 +173,8 @@ pub fn walk_layer<R: Read>(
     let mut probe_buf: Vec<u8> = Vec::new();
     // A file read for the content scan (reused; at most `max_scanned_file`).
     let mut scan_buf: Vec<u8> = Vec::new();
+    // Files the content scan was not offered because of their size (said once per layer).
+    let mut unscanned: u64 = 0;
     // Memory the recorded entries, whiteouts and opaque directories take (see `entry_cost`).
     let mut bytes: u64 = 0;
     let mut charge = |cost: u64| -> Result<()> {
@@ -428,7 +430,10 @@ pub fn walk_layer<R: Read>(
         if kind == FileKind::File
             && let Some(scan) = wanted.content_scan()
         {
-            let record = if size > limits.max_scanned_file {
+            // An archive the probe holds whole is offered whatever its size (up to
+            // `max_probed_file`): the scan looks into its members, within its own bounds.
+            let record = if size > limits.max_scanned_file && scan_from != ScanFrom::Probed {
+                unscanned += 1;
                 None
             } else {
                 match scan_from {
@@ -480,7 +485,18 @@ pub fn walk_layer<R: Read>(
             layer: 0,
         });
     }
+    if unscanned > 0 {
+        warning(&mut facts, &|| unscanned_warning(unscanned, limits));
+    }
     Ok(facts)
+}
+
+/// What the content scan left out for size, counted (a layer's or a directory's).
+pub(crate) fn unscanned_warning(n: u64, limits: &Limits) -> String {
+    format!(
+        "not scanned for secrets: {n} file(s) larger than {} bytes (max_scanned_file)",
+        limits.max_scanned_file
+    )
 }
 
 /// Read the rest of a `size`-byte entry into `buf`, which may already hold its first bytes.

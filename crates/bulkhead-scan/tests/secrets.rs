@@ -149,3 +149,61 @@ fn deleted_and_configured_secrets_are_reported_with_their_layer() {
     assert_eq!(secrets.len(), 5, "{secrets:#?}");
     assert!(out.report.scanners.contains(&FindingKind::Secret));
 }
+
+/// Size limits in an image layer: a fat jar (12 MiB, over a plain file's 10 MiB) is looked into,
+/// from the buffer the jar probe holds it in; an 11 MiB log is not scanned, and the scan says how
+/// many files it left out for size.
+#[test]
+fn a_fat_jar_is_scanned_and_large_files_are_counted() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let token = "ghp_Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8";
+    let mut noise = Vec::with_capacity(12 << 20);
+    let mut x: u64 = 0x2545f4914f6cdd1d;
+    while noise.len() < 12 << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        noise.extend_from_slice(&x.to_le_bytes());
+    }
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    w.start_file("BOOT-INF/lib/dependency.jar", stored).unwrap();
+    w.write_all(&noise).unwrap();
+    w.start_file("BOOT-INF/classes/application.properties", stored)
+        .unwrap();
+    w.write_all(format!("github.token={token}\n").as_bytes())
+        .unwrap();
+    let jar = w.finish().unwrap().into_inner();
+    let mut log = vec![b'x'; 11 << 20];
+    log.extend_from_slice(format!("\nGITHUB_TOKEN={token}\n").as_bytes());
+    let l1 = layer(&[
+        ("app/app.jar", &jar, 0o644),
+        ("var/log/app.log", &log, 0o644),
+    ]);
+    let config = serde_json::json!({"architecture": "amd64", "os": "linux", "config": {}});
+    let archive = docker_archive(dir.path(), "fat", config, &[l1], "fat:1");
+    let mut req = ScanRequest::new(archive.to_str().unwrap(), TargetKind::Image);
+    req.secrets = Some(Arc::new(bulkhead_secrets::Scanner::builtin()));
+    let out = scan(req).unwrap();
+    let found: Vec<_> = out.report.targets[0]
+        .findings
+        .iter()
+        .map(|f| (f.location.file.clone(), f.location.object.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            Some("/app/app.jar".to_string()),
+            Some("BOOT-INF/classes/application.properties".to_string())
+        )]
+    );
+    assert!(
+        out.notices
+            .iter()
+            .any(|n| n.contains("not scanned for secrets: 1 file(s) larger than 10485760 bytes")),
+        "{:?}",
+        out.notices
+    );
+}

@@ -563,10 +563,13 @@ fn is_archive(path: &str, data: &[u8]) -> bool {
 /// Largest file scanned by default (Trivy skips files over 10 MiB too).
 pub const MAX_BYTES: usize = 10 << 20;
 
-/// Archives whose members are scanned (zip files by these names, up to [`MAX_BYTES`] themselves):
+/// Archives whose members are scanned (zip files by these names, up to [`ARCHIVE_MAX_BYTES`]):
 /// Java archives (a Spring `application.properties` with a database password), Python wheels and
 /// eggs, NuGet packages, plain zips.
 pub const ARCHIVE_EXTENSIONS: &[&str] = &["jar", "war", "ear", "whl", "egg", "zip", "nupkg"];
+/// Largest archive looked into: a fat jar is held whole by the image walk anyway (it is probed
+/// for the Java packages it carries, up to the same 256 MiB).
+pub const ARCHIVE_MAX_BYTES: u64 = 256 << 20;
 /// Most members of one archive looked at (the rest are not read).
 pub const ARCHIVE_MAX_ENTRIES: usize = 10_000;
 /// Most bytes inflated from one archive, counted as they are read (a zip bomb stops here).
@@ -647,8 +650,8 @@ impl Scanner {
             )
                 .hash(&mut h);
         }
-        // `zip1`: archives' members are scanned (records made before are not reused).
-        format!("secrets-{}-{:016x}-zip1", self.rules.len(), h.finish())
+        // `zip2`: archives' members are scanned, fat jars too (records made before are not reused).
+        format!("secrets-{}-{:016x}-zip2", self.rules.len(), h.finish())
     }
 
     fn path_allowed(&self, path: &str) -> bool {
@@ -679,13 +682,13 @@ impl Scanner {
     /// as a file whose path is `<archive>/<member>` (so path allow rules such as `tests/` apply),
     /// and its secrets carry the member's name. Archives inside archives are not opened.
     pub fn scan(&self, path: &str, data: &[u8]) -> Vec<Secret> {
-        if self.path_allowed(path) || data.len() > self.max_bytes {
+        if self.path_allowed(path) {
             return Vec::new();
         }
-        if is_archive(path, data) {
+        if is_archive(path, data) && data.len() as u64 <= ARCHIVE_MAX_BYTES {
             return self.scan_archive(path, data);
         }
-        if !self.scannable(data) {
+        if data.len() > self.max_bytes || !self.scannable(data) {
             return Vec::new();
         }
         let text = String::from_utf8_lossy(data);
@@ -714,7 +717,15 @@ impl Scanner {
                 continue;
             };
             let inner = format!("{path}/{}", name.trim_start_matches('/'));
-            if self.path_allowed(&inner) {
+            // Compiled classes and nested archives would not be scanned: not inflated either, so
+            // a fat jar's libraries do not spend the budget before its configuration.
+            let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+            if self.path_allowed(&inner)
+                || ext == "class"
+                || ARCHIVE_EXTENSIONS
+                    .iter()
+                    .any(|a| ext.eq_ignore_ascii_case(a))
+            {
                 continue;
             }
             let cap = left.min(self.max_bytes as u64 + 1);

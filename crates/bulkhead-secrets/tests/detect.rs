@@ -564,3 +564,38 @@ fn archives_members_are_scanned_within_bounds() {
     assert_eq!(w.len(), 1, "{w:#?}");
     assert_eq!(w[0].entry.as_deref(), Some("pkg/settings.py"));
 }
+
+/// A fat jar (over the 10 MiB of a plain file): looked into up to 256 MiB. Its libraries (nested
+/// jars) and classes are not inflated, so a 70 MiB class of zeros placed before the configuration
+/// does not spend the archive's budget, and the configuration's secret is found.
+#[test]
+fn fat_jars_are_looked_into_and_classes_are_not_inflated() {
+    let token = format!("ghp_{}", random(91, ALNUM, 36));
+    let mut rng_bytes = Vec::with_capacity(12 << 20);
+    let mut x: u64 = 0x9e3779b97f4a7c15;
+    while rng_bytes.len() < 12 << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        rng_bytes.extend_from_slice(&x.to_le_bytes());
+    }
+    let jar = zip_of(&[
+        ("BOOT-INF/lib/dependency.jar", &rng_bytes),
+        ("BOOT-INF/classes/Big.class", &vec![0u8; 70 << 20]),
+        (
+            "BOOT-INF/classes/application.yml",
+            format!("github:\n  token: {token}\n").as_bytes(),
+        ),
+    ]);
+    assert!(jar.len() > 12 << 20, "{}", jar.len());
+    let s = Scanner::builtin();
+    let found = s.scan("/app/app.jar", &jar);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0].entry.as_deref(),
+        Some("BOOT-INF/classes/application.yml")
+    );
+    assert_eq!(found[0].line, 2);
+    // The same bytes as a plain file of that size: not scanned.
+    assert!(s.scan("/app/app.bin", &jar).is_empty());
+}
