@@ -451,7 +451,7 @@ pub fn builtin_allow_rules() -> Vec<AllowRule> {
             "placeholders",
             "placeholders and templated values",
             Some(
-                r"(?i)^(?:\$\{?[a-z0-9_\-.]+\}?|<[^>]*>|\{\{[^}]*\}\}|%\([a-z_]+\)s|(?:x+|\*+|\.+|-+|0+|#+)|changeme|change_me|changeit|password|passw0rd|secret|example|sample|dummy|placeholder|redacted|your[_\-]?\w*|null|none|undefined|true|false|env|os\.environ.*|process\.env.*)$",
+                r"(?i)^(?:\$\{?[a-z0-9_\-.]+\}?|<[^>]*>|\{\{[^}]*\}\}|%\([a-z_]+\)s|(?:x+|\*+|\.+|-+|0+|#+)|changeme|change_me|changeit|password|passw0rd|pass|passwd|pwd|secret|example|sample|dummy|placeholder|redacted|your[_\-]?\w*|null|none|undefined|true|false|env|os\.environ.*|process\.env.*)$",
             ),
             None,
         ),
@@ -482,6 +482,12 @@ pub fn builtin_allow_rules() -> Vec<AllowRule> {
             Some(
                 r"^/?usr/(?:share/(?:doc|man|info|locale|help)|lib/python3[^/]*/site-packages/[^/]+/tests?)/",
             ),
+        ),
+        a(
+            "markdown",
+            "documentation pages (READMEs show example keys and connection strings; Trivy skips them too)",
+            None,
+            Some(r"(?i)\.(?:md|markdown|rst|adoc)$"),
         ),
         a(
             "lock-files",
