@@ -403,32 +403,12 @@ pub fn wants(path: &str) -> bool {
     matches!(path, "etc/passwd" | "etc/group" | "etc/shadow")
 }
 
-fn config(meta: &ImageMeta) -> &Value {
-    meta.config.get("config").unwrap_or(&Value::Null)
-}
-
 fn str_list(v: Option<&Value>) -> Vec<String> {
     v.and_then(|v| v.as_array())
         .into_iter()
         .flatten()
         .filter_map(|s| s.as_str().map(str::to_string))
         .collect()
-}
-
-/// The build history's commands, numbered from 1.
-fn history(meta: &ImageMeta) -> impl Iterator<Item = (usize, &str)> {
-    meta.config
-        .get("history")
-        .and_then(|h| h.as_array())
-        .into_iter()
-        .flatten()
-        .enumerate()
-        .map(|(i, h)| {
-            (
-                i + 1,
-                h.get("created_by").and_then(|c| c.as_str()).unwrap_or(""),
-            )
-        })
 }
 
 /// The shell commands of a build step (`RUN a && b; c | d`), each as its words.
@@ -452,7 +432,7 @@ fn shown(cmd: &str) -> String {
 }
 
 fn config_findings(meta: &ImageMeta, out: &mut Vec<Finding>) {
-    let cfg = config(meta);
+    let cfg = meta.run_config();
     let user = cfg.get("User").and_then(|u| u.as_str()).unwrap_or("");
     let name = user.split(':').next().unwrap_or("");
     let at = |mut f: Finding, object: String| {
@@ -550,9 +530,10 @@ fn config_findings(meta: &ImageMeta, out: &mut Vec<Finding>) {
         f.location.object = Some("config.Labels.org.opencontainers.image.base.name".into());
         out.push(f);
     }
-    for (n, cmd) in history(meta) {
+    for (i, cmd) in meta.build_steps() {
+        let n = i + 1;
         let at = |mut f: Finding| {
-            f.location.object = Some(format!("history[{}].created_by", n - 1));
+            f.location.object = Some(format!("history[{i}].created_by"));
             f
         };
         let add = cmd.contains("ADD ") || cmd.starts_with("ADD") || cmd.contains("#(nop) ADD");
@@ -892,7 +873,7 @@ const LAUNCHERS: [(&str, usize); 6] = [
 
 /// What the container runs first: `Entrypoint` followed by `Cmd`.
 fn argv(meta: &ImageMeta) -> Vec<String> {
-    let cfg = config(meta);
+    let cfg = meta.run_config();
     let mut a = str_list(cfg.get("Entrypoint"));
     a.extend(str_list(cfg.get("Cmd")));
     a
@@ -903,7 +884,7 @@ fn which(index: &ImageIndex, meta: &ImageMeta, program: &str) -> Option<String> 
     if program.contains('/') {
         return index.resolve(program.trim_start_matches('/'));
     }
-    let path = str_list(config(meta).get("Env"))
+    let path = str_list(meta.run_config().get("Env"))
         .into_iter()
         .find_map(|e| e.strip_prefix("PATH=").map(str::to_string))
         .unwrap_or_else(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());

@@ -66,10 +66,15 @@ pub fn findings(scanner: &Scanner, index: &ImageIndex, meta: Option<&ImageMeta>)
     let Some(meta) = meta else {
         return out;
     };
-    let cfg = meta
-        .config
-        .get("config")
-        .unwrap_or(&serde_json::Value::Null);
+    let cfg = meta.run_config();
+    // One field of the configuration: its secrets, each named by where it is (`config.Env.X`).
+    let mut field = |what: &str, text: &str, object: String, place: String| {
+        for s in scanner.scan_text(what, text) {
+            let mut f = finding(&s, format!("{} in {place}: {}", s.title, s.context.trim()));
+            f.location.object = Some(object.clone());
+            out.push(f);
+        }
+    };
     // ENV: each variable on its own, named in the message.
     for e in cfg
         .get("Env")
@@ -79,18 +84,12 @@ pub fn findings(scanner: &Scanner, index: &ImageIndex, meta: Option<&ImageMeta>)
         .filter_map(|v| v.as_str())
     {
         let name = e.split('=').next().unwrap_or(e);
-        for s in scanner.scan_text("image config: Env", e) {
-            let mut f = finding(
-                &s,
-                format!(
-                    "{} in the image's environment variable {name}: {}",
-                    s.title,
-                    s.context.trim()
-                ),
-            );
-            f.location.object = Some(format!("config.Env.{name}"));
-            out.push(f);
-        }
+        field(
+            "image config: Env",
+            e,
+            format!("config.Env.{name}"),
+            format!("the image's environment variable {name}"),
+        );
     }
     for (k, v) in cfg
         .get("Labels")
@@ -99,39 +98,20 @@ pub fn findings(scanner: &Scanner, index: &ImageIndex, meta: Option<&ImageMeta>)
         .flatten()
     {
         let Some(v) = v.as_str() else { continue };
-        for s in scanner.scan_text("image config: Labels", &format!("{k}={v}")) {
-            let mut f = finding(
-                &s,
-                format!("{} in the image's label {k}: {}", s.title, s.context.trim()),
-            );
-            f.location.object = Some(format!("config.Labels.{k}"));
-            out.push(f);
-        }
+        field(
+            "image config: Labels",
+            &format!("{k}={v}"),
+            format!("config.Labels.{k}"),
+            format!("the image's label {k}"),
+        );
     }
-    for (i, h) in meta
-        .config
-        .get("history")
-        .and_then(|v| v.as_array())
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        let Some(cmd) = h.get("created_by").and_then(|c| c.as_str()) else {
-            continue;
-        };
-        for s in scanner.scan_text("image config: history", cmd) {
-            let mut f = finding(
-                &s,
-                format!(
-                    "{} in the build history (step {}): {}",
-                    s.title,
-                    i + 1,
-                    s.context.trim()
-                ),
-            );
-            f.location.object = Some(format!("history[{i}].created_by"));
-            out.push(f);
-        }
+    for (i, cmd) in meta.build_steps() {
+        field(
+            "image config: history",
+            cmd,
+            format!("history[{i}].created_by"),
+            format!("the build history (step {})", i + 1),
+        );
     }
     out
 }

@@ -82,6 +82,31 @@ impl ImageMeta {
             .ok_or_else(|| crate::Error::Invalid(format!("{}: no layer {index}", self.reference)))
     }
 
+    /// The run configuration (`config.config`: `User`, `Env`, `Entrypoint`, `Cmd`, `Labels`, …);
+    /// `Null` when the image has none.
+    pub fn run_config(&self) -> &serde_json::Value {
+        self.config
+            .get("config")
+            .unwrap_or(&serde_json::Value::Null)
+    }
+
+    /// Every build step's command (`history[i].created_by`, `""` when a step has none) with its
+    /// index in `history`, empty layers included.
+    pub fn build_steps(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.config
+            .get("history")
+            .and_then(|h| h.as_array())
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, h)| {
+                (
+                    i,
+                    h.get("created_by").and_then(|c| c.as_str()).unwrap_or(""),
+                )
+            })
+    }
+
     /// `config.rootfs.diff_ids`.
     pub fn diff_ids(&self) -> Vec<String> {
         self.config
