@@ -904,24 +904,17 @@ enum Reach {
     NotShown(String),
 }
 
+/// `owners`: resolved file → the OS packages (indexes into `os`) that own it, first owner first.
 fn reach(
     index: &ImageIndex,
     meta: &ImageMeta,
     os: &[&Package],
+    owners: &HashMap<String, Vec<usize>>,
     tools: &HashMap<String, Vec<&'static str>>,
 ) -> Reach {
     let args = argv(meta);
     if args.is_empty() {
         return Reach::NotShown("the image names no entrypoint or command".into());
-    }
-    // File → owning package, by the resolved paths of each package's files.
-    let mut owner: HashMap<String, usize> = HashMap::new();
-    for (i, p) in os.iter().enumerate() {
-        for f in &p.files {
-            if let Some(r) = index.resolve(f.trim_start_matches('/')) {
-                owner.entry(r).or_insert(i);
-            }
-        }
     }
     let mut programs = Vec::new();
     let mut rest: &[String] = &args;
@@ -954,7 +947,7 @@ fn reach(
     }
     let mut needs = BTreeSet::new();
     for path in &programs {
-        let Some(&i) = owner.get(path) else {
+        let Some(&i) = owners.get(path).and_then(|v| v.first()) else {
             return Reach::NotShown(format!(
                 "the entrypoint /{path} is not from a package: what it loads cannot be told from package data"
             ));
@@ -1061,7 +1054,20 @@ pub fn summary(
             tool_at.entry(real.clone()).or_default().push(t.what);
         }
     }
-    let reached = meta.map(|m| reach(index, m, &os, &tool_at));
+    // Resolved file → the packages that own it, read once for the tools' owners and the
+    // entrypoint's.
+    let mut owners: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, p) in os.iter().enumerate() {
+        for file in &p.files {
+            if let Some(r) = index.resolve(file.trim_start_matches('/')) {
+                let v = owners.entry(r).or_default();
+                if v.last() != Some(&i) {
+                    v.push(i);
+                }
+            }
+        }
+    }
+    let reached = meta.map(|m| reach(index, m, &os, &owners, &tool_at));
     let needed: BTreeSet<usize> = match &reached {
         Some(Reach::Needs(_, needs)) => needs.clone(),
         _ => BTreeSet::new(),
@@ -1070,14 +1076,9 @@ pub fn summary(
     let mut owner_of_tool: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut tool_keys = BTreeSet::new();
     let mut kept: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for (i, p) in os.iter().enumerate() {
-        for file in &p.files {
-            let Some(kinds) = index
-                .resolve(file.trim_start_matches('/'))
-                .and_then(|r| tool_at.get(&r))
-            else {
-                continue;
-            };
+    for (real, kinds) in &tool_at {
+        for &i in owners.get(real).into_iter().flatten() {
+            let p = os[i];
             for what in kinds {
                 if needed.contains(&i) {
                     kept.entry(&p.name).or_default().insert(what);
