@@ -31,11 +31,9 @@ fn review_file(dir: &Path, name: &str, ns: &str, image: &str) -> PathBuf {
 #[test]
 fn the_scan_gate_decides_on_a_real_recorded_scan() {
     let Some(t) = testdata() else { return };
-    let osv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/osv/npm");
-    if !osv.is_dir() {
-        println!("SKIP: ../shared absent; this test checked nothing");
+    let Some(osv) = shared_data("osv/npm") else {
         return;
-    }
+    };
     let image = t.join("npmvuln.docker.tar");
     assert!(
         image.exists(),
@@ -176,11 +174,9 @@ fn the_scan_gate_decides_on_a_real_recorded_scan() {
 #[test]
 fn resolve_tags_judges_the_digest_a_tag_points_to_now() {
     let Some(t) = testdata() else { return };
-    let osv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/osv/npm");
-    if !osv.is_dir() {
-        println!("SKIP: ../shared absent; this test checked nothing");
+    let Some(osv) = shared_data("osv/npm") else {
         return;
-    }
+    };
     if !have("docker-registry") || !have("skopeo") {
         return;
     }

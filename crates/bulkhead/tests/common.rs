@@ -473,3 +473,21 @@ impl Registry {
         assert!(st.success(), "skopeo push of {} failed", archive.display());
     }
 }
+
+/// `../shared/data/<rel>` when it is there; else `None`, with a SKIP line saying the test checked
+/// nothing.
+#[allow(dead_code)]
+pub fn shared_data(rel: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        println!(
+            "SKIP: ../shared absent ({}); this test checked nothing",
+            p.display()
+        );
+        None
+    }
+}

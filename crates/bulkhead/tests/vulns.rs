@@ -11,19 +11,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-fn shared_pypi() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/osv/PyPI");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        println!(
-            "SKIP: ../shared absent ({}); this test checked nothing",
-            p.display()
-        );
-        None
-    }
-}
-
 fn peers_python() -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.peers/bin/python");
     if p.exists() {
@@ -63,7 +50,9 @@ fn run_oracle(cmd: &mut Command, input: &[u8]) -> BTreeSet<(String, String, Stri
 #[test]
 fn pyvuln_findings_match_the_packaging_oracle() {
     let Some(t) = testdata() else { return };
-    let Some(pypi) = shared_pypi() else { return };
+    let Some(pypi) = shared_data("osv/PyPI") else {
+        return;
+    };
     let Some(python) = peers_python() else { return };
     let image = t.join("pyvuln.docker.tar");
     assert!(
@@ -175,11 +164,9 @@ fn pyvuln_findings_match_the_packaging_oracle() {
 #[test]
 fn npmvuln_findings_match_the_node_semver_oracle() {
     let Some(t) = testdata() else { return };
-    let osv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/osv/npm");
-    if !osv.is_dir() {
-        println!("SKIP: ../shared absent; this test checked nothing");
+    let Some(osv) = shared_data("osv/npm") else {
         return;
-    }
+    };
     let image = t.join("npmvuln.docker.tar");
     assert!(
         image.exists(),
