@@ -6,6 +6,7 @@
 //!
 //! Every check is in [`CHECKS`], the one table the findings, the docs and the tests use.
 
+use bulkhead_core::names::floats;
 use bulkhead_core::{Finding, FindingKind, Package, PackageKind, Severity};
 use bulkhead_image::{FileKind, ImageIndex, ImageMeta};
 use serde_json::Value;
@@ -508,8 +509,7 @@ fn config_findings(meta: &ImageMeta, out: &mut Vec<Finding>) {
         }
     }
     // The image's own tag and its base's (the OCI base-name label).
-    let latest = |r: &str| bulkhead_core::names::floats(r);
-    if let Some(tag) = meta.repo_tags.iter().find(|t| latest(t)) {
+    if let Some(tag) = meta.repo_tags.iter().find(|t| floats(t)) {
         out.push(finding(
             "DKL-DI-0006",
             format!("the image is tagged {tag}: what it names changes with every push"),
@@ -519,7 +519,7 @@ fn config_findings(meta: &ImageMeta, out: &mut Vec<Finding>) {
         .get("Labels")
         .and_then(|l| l.get("org.opencontainers.image.base.name"))
         .and_then(|b| b.as_str())
-        .filter(|b| latest(b))
+        .filter(|b| floats(b))
     {
         let mut f = finding(
             "DKL-DI-0006",
